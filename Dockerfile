@@ -1,0 +1,27 @@
+# Production image: gunicorn on port 8000 as an unprivileged user.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_CONSTRAINT=/app/build-constraints.txt \
+    PIP_BUILD_CONSTRAINT=/app/build-constraints.txt \
+    DJANGO_SETTINGS_MODULE=helpdesk.settings.production \
+    PRIVATE_MEDIA_ROOT=/data/private
+
+WORKDIR /app
+RUN useradd --system --create-home --uid 1000 helpdesk \
+    && mkdir -p /data/private \
+    && chown helpdesk /data/private
+
+COPY . /app
+RUN pip install -e . \
+    && DJANGO_SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+       python manage.py collectstatic --noinput
+
+USER helpdesk
+VOLUME ["/data/private"]
+EXPOSE 8000
+CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000", \
+     "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,145 @@
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+from helpdesk.models import TimeStampedModel
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value} is not a known time zone.")
+
+
+def normalize_email_address(email: str) -> str:
+    """The one spelling of an address we store: trimmed and lower-cased.
+
+    Storing the lower-case form makes the plain unique index case-insensitive
+    on every database, with no database-specific collation or index.
+    """
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email=normalize_email_address(email))
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=normalize_email_address(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("role", User.Role.CUSTOMER)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["role"] = User.Role.ADMIN
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, TimeStampedModel):
+    """Everyone who signs in: customers, agents and admins.
+
+    The email address is the login. Roles replace Django's groups and
+    permission rows: admins are the staff of the Django admin and hold every
+    permission there; agents and customers never enter it.
+    """
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        ADMIN = "admin", "Admin"
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(
+        max_length=16, choices=Role.choices, default=Role.CUSTOMER, db_index=True
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The customer's company; agents and admins have none.",
+    )
+    timezone = models.CharField(
+        max_length=64, default=settings.TIME_ZONE, validators=[validate_timezone]
+    )
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="user_email_lower_case",
+                violation_error_message="Email addresses are stored in lower case.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email_address(self.email)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == self.Role.CUSTOMER
+
+    @property
+    def is_agent(self) -> bool:
+        """True for everyone who works tickets: agents and admins."""
+        return self.role in (self.Role.AGENT, self.Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    # The Django admin asks these; the role answers them.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and self.is_admin
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_active and self.is_admin
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_superuser
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return self.is_superuser
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_superuser

@@ -1,0 +1,66 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from accounts.models import User
+
+from .factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_email_is_stored_lower_case_and_unique_ignoring_case():
+    user = User.objects.create_user(" Alice@Example.COM ", TEST_PASSWORD)
+    assert user.email == "alice@example.com"
+    with pytest.raises(IntegrityError):
+        User.objects.create_user("ALICE@example.com", TEST_PASSWORD)
+
+
+def test_database_refuses_an_upper_case_email_written_directly():
+    with pytest.raises(IntegrityError):
+        User.objects.create(email="Bob@Example.com")
+
+
+def test_login_ignores_letter_case():
+    user = UserFactory(email="carol@example.com")
+    assert authenticate(username="CAROL@Example.com", password=TEST_PASSWORD) == user
+    assert authenticate(username="carol@example.com", password="wrong") is None
+
+
+def test_inactive_user_cannot_authenticate():
+    UserFactory(email="dan@example.com", inactive=True)
+    assert authenticate(username="dan@example.com", password=TEST_PASSWORD) is None
+
+
+@pytest.mark.parametrize(
+    ("traits", "customer", "agent", "admin", "staff"),
+    [
+        ({}, True, False, False, False),
+        ({"agent": True}, False, True, False, False),
+        ({"admin": True}, False, True, True, True),
+    ],
+)
+def test_roles(traits, customer, agent, admin, staff):
+    user = UserFactory(**traits)
+    assert (user.is_customer, user.is_agent, user.is_admin) == (customer, agent, admin)
+    assert user.is_staff is staff
+    assert user.has_perm("tickets.change_ticket") is staff
+
+
+def test_deactivated_admin_loses_the_admin():
+    user = UserFactory(admin=True, inactive=True)
+    assert not user.is_staff
+    assert not user.has_module_perms("tickets")
+
+
+def test_unknown_timezone_is_refused():
+    user = UserFactory.build(timezone="Mars/Olympus_Mons")
+    with pytest.raises(ValidationError, match="not a known time zone"):
+        user.full_clean()
+
+
+def test_create_superuser_makes_an_admin():
+    user = User.objects.create_superuser("root@example.com", TEST_PASSWORD)
+    assert user.role == User.Role.ADMIN
+    assert user.is_superuser

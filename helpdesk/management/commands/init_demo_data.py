@@ -1,0 +1,397 @@
+import random
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from helpdesk.demo import content
+from organizations.models import Department, Organization, OrganizationDomain, Team
+from tickets import services
+from tickets.models import Category, Message, Ticket, TicketEvent
+
+Status = Ticket.Status
+Priority = Ticket.Priority
+
+# Every status and priority appears; the cycle of six statuses against five
+# priorities gives all thirty combinations in the sixty tickets.
+BASE_TICKETS = 60
+STATUS_CYCLE = [
+    Status.NEW,
+    Status.OPEN,
+    Status.PENDING,
+    Status.ON_HOLD,
+    Status.SOLVED,
+    Status.CLOSED,
+]
+PRIORITY_CYCLE = [
+    Priority.LOW,
+    Priority.NORMAL,
+    Priority.HIGH,
+    Priority.URGENT,
+    Priority.NORMAL,
+]
+BULK_BATCH = 5000
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo organizations, departments, people and tickets, then print "
+        "the demo logins. Safe to run again. --tickets N adds N more tickets "
+        "(3 messages each) in bulk for volume work."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            default=0,
+            help="Add this many extra tickets with three messages each.",
+        )
+        parser.add_argument("--seed", type=int, default=1042)
+
+    def handle(self, *args, tickets=0, seed=1042, **options):
+        rng = random.Random(seed)
+        with transaction.atomic():
+            people = self._people()
+        if not Ticket.objects.exists():
+            self._base_tickets(rng, people)
+            self.stdout.write(f"Loaded {BASE_TICKETS} demo tickets.")
+        else:
+            self.stdout.write("Tickets already exist; demo tickets left as they are.")
+        if tickets > 0:
+            started = time.monotonic()
+            self._bulk_tickets(rng, people, tickets)
+            self.stdout.write(
+                f"Added {tickets} tickets with {tickets * 3} messages in "
+                f"{time.monotonic() - started:.1f} s."
+            )
+        self._print_logins()
+
+    # --- People and places ----------------------------------------------------
+
+    def _people(self) -> dict:
+        password = make_password(content.DEMO_PASSWORD)
+        organizations = {}
+        for name, slug, domain, shares in content.ORGANIZATIONS:
+            organization, _ = Organization.objects.get_or_create(
+                slug=slug, defaults={"name": name, "share_tickets": shares}
+            )
+            OrganizationDomain.objects.get_or_create(
+                domain=domain, defaults={"organization": organization}
+            )
+            organizations[domain] = organization
+
+        departments, teams = {}, {}
+        for name, slug, address, team_names in content.DEPARTMENTS:
+            department, _ = Department.objects.get_or_create(
+                slug=slug, defaults={"name": name, "inbound_email": address}
+            )
+            departments[slug] = department
+            for team_name in team_names:
+                teams[(slug, team_name)], _ = Team.objects.get_or_create(
+                    department=department, name=team_name
+                )
+
+        def user(email, name, role, organization=None):
+            account, _ = User.objects.get_or_create(
+                email=email,
+                defaults={
+                    "full_name": name,
+                    "role": role,
+                    "password": password,
+                    "organization": organization,
+                },
+            )
+            return account
+
+        admin = user(*content.ADMIN, User.Role.ADMIN)
+        agents = []
+        for email, name, department_slug, team_name in content.AGENTS:
+            agent = user(email, name, User.Role.AGENT)
+            agent.departments.add(departments[department_slug])
+            teams[(department_slug, team_name)].members.add(agent)
+            agent.demo_department = departments[department_slug]
+            agent.demo_team = teams[(department_slug, team_name)]
+            agents.append(agent)
+        for department in departments.values():
+            department.agents.add(admin)
+        customers = [
+            user(
+                email, name, User.Role.CUSTOMER, organizations.get(email.split("@")[1])
+            )
+            for email, name in content.CUSTOMERS
+        ]
+        categories = []
+        for name, slug, department_slug in content.CATEGORIES:
+            category, _ = Category.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "default_department": departments[department_slug],
+                },
+            )
+            categories.append(category)
+        return {
+            "admin": admin,
+            "agents": agents,
+            "customers": customers,
+            "categories": categories,
+            "departments": departments,
+        }
+
+    # --- Sixty tickets with real conversations ---------------------------------
+
+    def _base_tickets(self, rng: random.Random, people: dict) -> None:
+        categories = {category.slug: category for category in people["categories"]}
+        now = timezone.now()
+        for index in range(BASE_TICKETS):
+            subject, category_slug, opening, reply, follow_up = content.SCENARIOS[
+                index % len(content.SCENARIOS)
+            ]
+            category = categories[category_slug]
+            status = STATUS_CYCLE[index % len(STATUS_CYCLE)]
+            customer = people["customers"][index % len(people["customers"])]
+            agents = [
+                agent
+                for agent in people["agents"]
+                if agent.demo_department.pk == category.default_department_id
+            ]
+            agent = agents[index % len(agents)]
+            with transaction.atomic():
+                ticket = services.ticket_create(
+                    requester=customer,
+                    subject=subject,
+                    body=opening,
+                    category=category,
+                    priority=PRIORITY_CYCLE[index % len(PRIORITY_CYCLE)],
+                    channel=rng.choice([Ticket.Channel.PORTAL, Ticket.Channel.EMAIL]),
+                )
+                self._play(ticket, status, customer, agent, reply, follow_up, rng)
+                # Closed tickets are old, solved ones recent enough not to be
+                # closed by the next auto-close run.
+                age = timedelta(
+                    days=rng.uniform(10, 40)
+                    if status == Status.CLOSED
+                    else rng.uniform(0.2, 5)
+                )
+                self._backdate(ticket, now - age, rng)
+
+    def _play(self, ticket, status, customer, agent, reply, follow_up, rng):
+        """Walk the ticket to its status the way people would have."""
+        if status == Status.NEW:
+            return
+        if status == Status.OPEN and rng.random() < 0.4:
+            # Open but nobody has taken it yet: a colleague left a note.
+            services.message_add(
+                ticket=ticket,
+                author=agent,
+                body=rng.choice(content.INTERNAL_NOTES),
+                internal=True,
+            )
+            services.message_add(ticket=ticket, author=customer, body=follow_up)
+            return
+        services.ticket_update(
+            ticket=ticket, actor=agent, assignee=agent, team=agent.demo_team
+        )
+        if status == Status.ON_HOLD or rng.random() < 0.3:
+            services.message_add(
+                ticket=ticket,
+                author=agent,
+                body=rng.choice(content.INTERNAL_NOTES),
+                internal=True,
+            )
+        services.message_add(ticket=ticket, author=agent, body=reply)
+        if status == Status.OPEN:
+            services.message_add(ticket=ticket, author=customer, body=follow_up)
+            return
+        if status in (Status.PENDING, Status.ON_HOLD):
+            services.ticket_change_status(ticket=ticket, actor=agent, status=status)
+            return
+        services.message_add(ticket=ticket, author=customer, body=follow_up)
+        services.ticket_change_status(ticket=ticket, actor=agent, status=Status.SOLVED)
+        if status == Status.CLOSED:
+            services.ticket_change_status(ticket=ticket, actor=None, status=status)
+
+    def _backdate(self, ticket: Ticket, start, rng: random.Random) -> None:
+        """Spread the ticket's history out from ``start`` in the right order."""
+        moment = start
+        stamps = []
+        rows = [
+            *[(m.created_at, 0, m) for m in ticket.messages.all()],
+            *[(e.created_at, 1, e) for e in ticket.events.all()],
+        ]
+        rows.sort(key=lambda row: (row[0], row[1], row[2].pk))
+        for _, _, row in rows:
+            moment += timedelta(minutes=rng.uniform(3, 240))
+            row.created_at = moment
+            stamps.append(row)
+        Message.objects.bulk_update(
+            [row for row in stamps if isinstance(row, Message)], ["created_at"]
+        )
+        TicketEvent.objects.bulk_update(
+            [row for row in stamps if isinstance(row, TicketEvent)], ["created_at"]
+        )
+        events = {
+            event.kind + event.new_value: event.created_at
+            for event in stamps
+            if isinstance(event, TicketEvent)
+        }
+        first_reply = next(
+            (
+                row.created_at
+                for row in stamps
+                if isinstance(row, Message)
+                and not row.internal
+                and row.author_id != ticket.requester_id
+            ),
+            None,
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(
+            created_at=start,
+            updated_at=moment,
+            first_response_at=first_reply if ticket.first_response_at else None,
+            solved_at=events.get(TicketEvent.Kind.STATUS + Status.SOLVED)
+            if ticket.solved_at
+            else None,
+            closed_at=events.get(TicketEvent.Kind.STATUS + Status.CLOSED)
+            if ticket.closed_at
+            else None,
+        )
+
+    # --- Volume ----------------------------------------------------------------
+
+    def _bulk_tickets(self, rng: random.Random, people: dict, count: int) -> None:
+        """Insert ``count`` tickets, 3 messages and 1 event each, in batches.
+
+        Bypasses the services on purpose: this is load for benchmarks, written
+        in a few large inserts, with numbers taken from one range that this
+        process owns for the duration.
+        """
+        customers, agents = people["customers"], people["agents"]
+        categories = people["categories"]
+        statuses = [
+            Status.NEW,
+            Status.OPEN,
+            Status.OPEN,
+            Status.PENDING,
+            Status.ON_HOLD,
+            Status.SOLVED,
+            Status.CLOSED,
+            Status.CLOSED,
+        ]
+        now = timezone.now()
+        highest = Ticket.objects.aggregate(highest=Max("number"))["highest"]
+        next_number = max((highest or 0) + 1, settings.TICKET_NUMBER_START)
+        done = 0
+        with _explicit_updated_at(Ticket):
+            while done < count:
+                size = min(BULK_BATCH, count - done)
+                tickets, conversations = [], []
+                for offset in range(size):
+                    customer = rng.choice(customers)
+                    category = rng.choice(categories)
+                    status = rng.choice(statuses)
+                    created = now - timedelta(minutes=rng.uniform(60, 365 * 24 * 60))
+                    replied = created + timedelta(minutes=rng.uniform(5, 600))
+                    updated = replied + timedelta(minutes=rng.uniform(5, 600))
+                    agent = rng.choice(agents) if status != Status.NEW else None
+                    tickets.append(
+                        Ticket(
+                            number=next_number + done + offset,
+                            subject=rng.choice(content.BULK_SUBJECTS),
+                            requester=customer,
+                            organization=customer.organization,
+                            department_id=category.default_department_id,
+                            assignee=agent,
+                            category=category,
+                            priority=rng.choice(Priority.values),
+                            status=status,
+                            channel=rng.choice(Ticket.Channel.values),
+                            created_at=created,
+                            updated_at=updated,
+                            first_response_at=replied if agent else None,
+                            solved_at=updated
+                            if status in (Status.SOLVED, Status.CLOSED)
+                            else None,
+                            closed_at=updated if status == Status.CLOSED else None,
+                        )
+                    )
+                    conversations.append(
+                        (
+                            customer,
+                            agent or rng.choice(agents),
+                            created,
+                            replied,
+                            updated,
+                        )
+                    )
+                with transaction.atomic():
+                    Ticket.objects.bulk_create(tickets)
+                    messages, events = [], []
+                    for ticket, (customer, agent, created, replied, updated) in zip(
+                        tickets, conversations, strict=True
+                    ):
+                        bodies = content.BULK_BODIES
+                        messages += [
+                            Message(
+                                ticket=ticket,
+                                author=customer,
+                                body=bodies[0],
+                                created_at=created,
+                            ),
+                            Message(
+                                ticket=ticket,
+                                author=agent,
+                                body=bodies[1],
+                                created_at=replied,
+                            ),
+                            Message(
+                                ticket=ticket,
+                                author=customer,
+                                body=bodies[2],
+                                created_at=updated,
+                            ),
+                        ]
+                        events.append(
+                            TicketEvent(
+                                ticket=ticket,
+                                actor=customer,
+                                kind=TicketEvent.Kind.CREATED,
+                                new_value=Status.NEW,
+                                created_at=created,
+                            )
+                        )
+                    Message.objects.bulk_create(messages)
+                    TicketEvent.objects.bulk_create(events)
+                done += size
+                self.stdout.write(f"  {done}/{count} tickets")
+
+    def _print_logins(self) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nDemo logins (password for all: {content.DEMO_PASSWORD})"
+            )
+        )
+        self.stdout.write(f"  admin     {content.ADMIN[0]}")
+        self.stdout.write(f"  agent     {content.AGENTS[0][0]}  (Support, Tier 1)")
+        self.stdout.write(f"  agent     {content.AGENTS[4][0]}  (Billing)")
+        self.stdout.write(f"  customer  {content.CUSTOMERS[0][0]}  (Acme Corporation)")
+        self.stdout.write(f"  customer  {content.CUSTOMERS[16][0]}  (no organization)")
+
+
+@contextmanager
+def _explicit_updated_at(model):
+    """Let bulk inserts keep the ``updated_at`` they set instead of 'now'."""
+    field = model._meta.get_field("updated_at")
+    field.auto_now = False
+    try:
+        yield
+    finally:
+        field.auto_now = True

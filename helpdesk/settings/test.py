@@ -1,0 +1,36 @@
+"""Settings for the test suite (pytest-django loads these)."""
+
+from .base import *
+from .base import BASE_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+
+# Fast hashing: the suite creates many users. Production keeps Argon2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Static files straight from the finders: no collectstatic before tests.
+WHITENOISE_USE_FINDERS = True
+STORAGES["staticfiles"] = {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+
+# Uploads land in a throwaway folder, never in the developer's private/ tree
+# (conftest.py gives each test a folder of its own on top of this).
+PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-private"
+
+# A SQLite test database lives in a file, not in memory, so a worker process
+# started by a test can open the same database. The worker is handed the
+# database name the suite created through HELPDESK_TEST_DB_NAME.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+if env("HELPDESK_TEST_DB_NAME", default=""):
+    DATABASES["default"]["NAME"] = env("HELPDESK_TEST_DB_NAME")
+
+# Tasks run in-process unless a test starts a real worker and sends to it.
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOGGING["root"]["level"] = "WARNING"

@@ -1,0 +1,210 @@
+from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
+
+from helpdesk.errors import ApplicationError
+
+from . import services
+from .models import Attachment, Category, Message, Ticket, TicketEvent
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "default_department", "active")
+    list_filter = ("active", "default_department")
+    list_select_related = ("default_department",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("default_department",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+class MessageInline(admin.StackedInline):
+    model = Message
+    extra = 0
+    fields = ("author", "internal", "created_at", "body")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ("created_at", "actor", "kind", "old_value", "new_value")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Tickets are opened through the portal, email or the API, so there is no
+    add button; edits made here go through ``ticket_update`` and leave events.
+    Status moves are made in the workspace, where the status machine applies."""
+
+    list_display = (
+        "number",
+        "subject",
+        "status",
+        "priority",
+        "requester",
+        "organization",
+        "department",
+        "assignee",
+        "updated_at",
+    )
+    list_display_links = ("number", "subject")
+    list_filter = (
+        "status",
+        "priority",
+        "channel",
+        "department",
+        "category",
+        "organization",
+    )
+    list_select_related = ("requester", "organization", "department", "assignee")
+    search_fields = ("=number", "subject", "requester__email", "requester__full_name")
+    autocomplete_fields = (
+        "requester",
+        "organization",
+        "department",
+        "team",
+        "assignee",
+        "category",
+    )
+    readonly_fields = (
+        "number",
+        "requester",
+        "organization",
+        "status",
+        "channel",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "solved_at",
+        "closed_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("number", "subject", "requester", "organization")}),
+        ("Triage", {"fields": ("status", "priority", "category", "channel")}),
+        ("Routing", {"fields": ("department", "team", "assignee")}),
+        (
+            "Times",
+            {
+                "fields": (
+                    "created_at",
+                    "updated_at",
+                    "first_response_at",
+                    "solved_at",
+                    "closed_at",
+                )
+            },
+        ),
+    )
+    date_hierarchy = "created_at"
+    inlines = [MessageInline, TicketEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        changes = {
+            field: form.cleaned_data[field]
+            for field in form.changed_data
+            if field in services.TRACKED_FIELDS
+        }
+        fresh = Ticket.objects.get(pk=obj.pk)
+        try:
+            services.ticket_update(ticket=fresh, actor=request.user, **changes)
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("original_name", "content_type", "human_size", "sha256")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="size")
+    def human_size(self, obj):
+        return filesizeformat(obj.size)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "author", "internal", "created_at")
+    list_filter = ("internal",)
+    list_select_related = ("ticket", "author")
+    search_fields = ("=ticket__number", "body", "author__email")
+    autocomplete_fields = ("ticket", "author")
+    readonly_fields = ("ticket", "author", "internal", "created_at")
+    inlines = [AttachmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Read-only: the stored file has no URL, and the metadata is evidence."""
+
+    list_display = (
+        "original_name",
+        "content_type",
+        "human_size",
+        "message",
+        "created_at",
+    )
+    list_select_related = ("message__ticket", "message__author")
+    search_fields = ("original_name", "sha256", "=message__ticket__number")
+    fields = (
+        "message",
+        "original_name",
+        "content_type",
+        "human_size",
+        "sha256",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="size")
+    def human_size(self, obj):
+        return filesizeformat(obj.size)
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    """The audit trail can be read, never edited or deleted."""
+
+    list_display = ("ticket", "kind", "actor", "old_value", "new_value", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("ticket", "actor")
+    search_fields = ("=ticket__number", "actor__email", "old_value", "new_value")
+    date_hierarchy = "created_at"
+    fields = ("ticket", "actor", "kind", "old_value", "new_value", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,246 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from helpdesk.models import TimeStampedModel
+from helpdesk.storage import PrivateStorage
+
+
+class Category(TimeStampedModel):
+    """What a ticket is about; picks the department a new ticket goes to."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    default_department = models.ForeignKey(
+        "organizations.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketQuerySet(models.QuerySet):
+    def unsolved(self) -> "TicketQuerySet":
+        return self.filter(status__in=UNSOLVED_STATUSES)
+
+    def for_list(self) -> "TicketQuerySet":
+        """Everything a ticket row shows, fetched in the same query."""
+        return self.select_related(
+            "requester", "assignee", "organization", "department", "team", "category"
+        )
+
+
+class Ticket(TimeStampedModel):
+    """One customer request and everything said and done about it."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        ON_HOLD = "on_hold", "On hold"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", "Portal"
+        EMAIL = "email", "Email"
+        API = "api", "API"
+        AGENT = "agent", "Agent"
+        CHAT = "chat", "Chat"
+
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    subject = models.CharField(max_length=255)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    team = models.ForeignKey(
+        "organizations.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned",
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    priority = models.CharField(
+        max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(
+        max_length=16, choices=Channel.choices, default=Channel.PORTAL
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True, editable=False)
+    solved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["requester", "status"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["-updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        """The number as people write it: #1042."""
+        return f"#{self.number}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+# Statuses in which the ticket still needs work from someone.
+UNSOLVED_STATUSES = frozenset(
+    {
+        Ticket.Status.NEW,
+        Ticket.Status.OPEN,
+        Ticket.Status.PENDING,
+        Ticket.Status.ON_HOLD,
+    }
+)
+
+
+class Message(models.Model):
+    """A public reply or an internal note on a ticket."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages"
+    )
+    body = models.TextField()
+    internal = models.BooleanField(
+        default=False, help_text="Internal notes are never shown to customers."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        kind = "note" if self.internal else "reply"
+        return f"{kind} on #{self.ticket.number} by {self.author}"
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    """A random path: the customer's file name never becomes a path on disk."""
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+def private_storage():
+    return PrivateStorage()
+
+
+class Attachment(models.Model):
+    """A file sent with a message, kept where no URL reaches it."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(
+        upload_to=attachment_upload_to, storage=private_storage, max_length=255
+    )
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TicketEvent(models.Model):
+    """The audit trail: who changed what on a ticket, and when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        PRIORITY = "priority", "Priority changed"
+        ASSIGNEE = "assignee", "Assignee changed"
+        TEAM = "team", "Team changed"
+        DEPARTMENT = "department", "Department changed"
+        CATEGORY = "category", "Category changed"
+        SUBJECT = "subject", "Subject changed"
+        REPLY = "reply", "Public reply"
+        NOTE = "note", "Internal note"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system acted (a scheduled job, for example).",
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket.number} {self.get_kind_display()}"
