@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from helpdesk.models import TimeStampedModel
@@ -115,6 +116,24 @@ class Ticket(TimeStampedModel):
     first_response_at = models.DateTimeField(null=True, blank=True, editable=False)
     solved_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        editable=False,
+        help_text="Set when this ticket was closed by merging it into another.",
+    )
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        editable=False,
+        help_text="The closed ticket whose reply opened this one.",
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -140,6 +159,13 @@ class Ticket(TimeStampedModel):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    def get_absolute_url(self) -> str:
+        """The customer's view of the ticket; agents are sent on to theirs."""
+        return reverse("tickets:portal_detail", kwargs={"number": self.number})
+
+    def get_agent_url(self) -> str:
+        return reverse("tickets:agent_detail", kwargs={"number": self.number})
 
 
 # Statuses in which the ticket still needs work from someone.
@@ -223,6 +249,9 @@ class TicketEvent(models.Model):
         SUBJECT = "subject", "Subject changed"
         REPLY = "reply", "Public reply"
         NOTE = "note", "Internal note"
+        MERGED_INTO = "merged_into", "Merged into another ticket"
+        MERGED_FROM = "merged_from", "Another ticket merged in"
+        FOLLOW_UP = "follow_up", "Follow-up opened"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -244,3 +273,74 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket.number} {self.get_kind_display()}"
+
+
+class CannedResponse(TimeStampedModel):
+    """A reply an agent inserts instead of typing it again.
+
+    Placeholders: {requester_name}, {ticket_number}, {agent_name}. Personal
+    responses are their owner's; shared ones (set by admins) are everyone's.
+    """
+
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="canned"
+    )
+    shared = models.BooleanField(
+        default=False, help_text="Shared responses are offered to every agent."
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SavedFilter(TimeStampedModel):
+    """An agent's named ticket-list filter, kept as its query string."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="filters"
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"], name="saved_filter_name_unique_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketPresence(models.Model):
+    """Which agent has a ticket open right now, and whether they are typing.
+
+    Refreshed by the ticket page every few seconds; rows older than the
+    presence window mean the agent has gone.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="presences"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+    typing = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "user"], name="one_presence_per_agent_and_ticket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on #{self.ticket.number}"

@@ -24,6 +24,15 @@ def agent_department_ids(user: User) -> frozenset[int]:
     return cached
 
 
+def agent_team_ids(user: User) -> frozenset[int]:
+    """The teams an agent belongs to, cached on the user for this request."""
+    cached = getattr(user, "_team_ids", None)
+    if cached is None:
+        cached = frozenset(user.teams.values_list("id", flat=True))
+        user._team_ids = cached
+    return cached
+
+
 def agent_sees_all_tickets(user: User) -> bool:
     return user.is_admin or (user.is_agent and settings.AGENTS_SEE_ALL_TICKETS)
 

@@ -16,7 +16,7 @@ env = environ.Env()
 # the environment win.
 environ.Env.read_env(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
 
-# --- Core -------------------------------------------------------------------
+# --- Core --------------------------------------------------------------------
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -75,7 +75,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database ---------------------------------------------------------------
+# --- Database ----------------------------------------------------------------
 # SQLite is the embedded default; any DATABASE_URL that django-environ
 # understands (postgres://, sqlite:///) works.
 
@@ -96,7 +96,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache and sessions -----------------------------------------------------
+# --- Cache and sessions ------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
@@ -111,7 +111,7 @@ else:
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 
-# --- Authentication ---------------------------------------------------------
+# --- Authentication ----------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -137,7 +137,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Internationalisation ---------------------------------------------------
+# --- Internationalisation ----------------------------------------------------
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [
@@ -150,7 +150,7 @@ TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-# --- Static files and uploads -----------------------------------------------
+# --- Static files and uploads ------------------------------------------------
 # Bootstrap comes from the xstatic-bootstrap package and htmx from
 # django-htmx, both served by whitenoise: no CDN, the portal works offline.
 
@@ -174,7 +174,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# --- Email ------------------------------------------------------------------
+# --- Email -------------------------------------------------------------------
 
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -188,18 +188,22 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Helpdesk <help@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Forms and UI -----------------------------------------------------------
+# --- Forms and UI ------------------------------------------------------------
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {40: "danger"}
 HELPDESK_NAME = env("HELPDESK_NAME", default="Helpdesk")
 
-# --- Tickets ----------------------------------------------------------------
+# --- Tickets -----------------------------------------------------------------
 
 TICKET_NUMBER_START = env.int("TICKET_NUMBER_START", default=1001)
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 AGENTS_SEE_ALL_TICKETS = env.bool("AGENTS_SEE_ALL_TICKETS", default=False)
+# Customers may create their own accounts at /accounts/register/.
+ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
+# Seconds an agent counts as "viewing" a ticket after the page last checked in.
+PRESENCE_WINDOW_SECONDS = env.int("PRESENCE_WINDOW_SECONDS", default=30)
 ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
@@ -210,7 +214,7 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
     ],
 )  # fmt: skip
 
-# --- Celery -----------------------------------------------------------------
+# --- Celery ------------------------------------------------------------------
 # Without REDIS_URL there is no broker: tasks run eagerly in-process, so a
 # newcomer needs nothing but Python. With it, real workers run them.
 
@@ -240,7 +244,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Logging ----------------------------------------------------------------
+# --- Logging -----------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -18,7 +18,7 @@ def run(*args, **options) -> str:
     return out.getvalue()
 
 
-# --- create_admin -------------------------------------------------------------
+# --- create_admin -----------------------------------------------------------
 
 
 def test_create_admin_creates_once_and_is_idempotent():
@@ -67,7 +67,7 @@ def test_create_admin_explains_what_is_missing(options, message, monkeypatch):
     assert not User.objects.exists()
 
 
-# --- init_demo_data -----------------------------------------------------------
+# --- init_demo_data ---------------------------------------------------------
 
 
 def snapshot():

@@ -25,7 +25,7 @@ def kinds(ticket):
     return list(ticket.events.values_list("kind", flat=True))
 
 
-# --- ticket_create ------------------------------------------------------------
+# --- ticket_create ----------------------------------------------------------
 
 
 def test_ticket_create_numbers_routes_and_records(customer, settings):
@@ -130,7 +130,7 @@ def test_refused_attachments_are_reported_and_the_rest_kept(customer, settings):
     assert reasons["README"] == "files without an extension are not accepted"
 
 
-# --- status transitions -------------------------------------------------------
+# --- status transitions -----------------------------------------------------
 
 ALL_PAIRS = list(itertools.product(Status.values, Status.values))
 ALLOWED_PAIRS = [(a, b) for a, b in ALL_PAIRS if b in ALLOWED_TRANSITIONS[a]]
@@ -222,7 +222,7 @@ def test_agent_outside_department_cannot_change_status(agent):
         services.ticket_change_status(ticket=ticket, actor=agent, status=Status.SOLVED)
 
 
-# --- message_add --------------------------------------------------------------
+# --- message_add ------------------------------------------------------------
 
 
 def test_agent_reply_opens_new_ticket_and_stamps_first_response(agent, customer):
@@ -297,7 +297,7 @@ def test_organization_colleague_may_reply_only_when_sharing(customer):
     assert ticket.messages.count() == 1
 
 
-# --- ticket_update ------------------------------------------------------------
+# --- ticket_update ----------------------------------------------------------
 
 
 def test_ticket_update_records_one_event_per_changed_field(agent):
@@ -337,7 +337,7 @@ def test_moving_department_drops_a_team_from_elsewhere(agent, admin_user):
 
 def test_ticket_update_refuses_customer_assignee_and_customers(agent, customer):
     ticket = TicketFactory(department=agent.departments.get())
-    with pytest.raises(services.InvalidTicketChange, match="Only agents"):
+    with pytest.raises(services.InvalidTicketChange, match="Only active agents"):
         services.ticket_update(ticket=ticket, actor=agent, assignee=customer)
     with pytest.raises(PermissionDeniedError):
         services.ticket_update(
@@ -348,7 +348,7 @@ def test_ticket_update_refuses_customer_assignee_and_customers(agent, customer):
     assert not TicketEvent.objects.exists()
 
 
-# --- auto-close job -----------------------------------------------------------
+# --- auto-close job ---------------------------------------------------------
 
 
 def test_close_solved_closes_only_old_solved_tickets_and_is_repeatable():

@@ -74,7 +74,7 @@ class Command(BaseCommand):
             )
         self._print_logins()
 
-    # --- People and places ----------------------------------------------------
+    # --- People and places ---------------------------------------------------
 
     def _people(self) -> dict:
         password = make_password(content.DEMO_PASSWORD)
@@ -146,7 +146,7 @@ class Command(BaseCommand):
             "departments": departments,
         }
 
-    # --- Sixty tickets with real conversations ---------------------------------
+    # --- Sixty tickets with real conversations -------------------------------
 
     def _base_tickets(self, rng: random.Random, people: dict) -> None:
         categories = {category.slug: category for category in people["categories"]}
@@ -163,7 +163,8 @@ class Command(BaseCommand):
                 for agent in people["agents"]
                 if agent.demo_department.pk == category.default_department_id
             ]
-            agent = agents[index % len(agents)]
+            # Each agent gets tickets in every status.
+            agent = agents[(index // len(STATUS_CYCLE)) % len(agents)]
             with transaction.atomic():
                 ticket = services.ticket_create(
                     requester=customer,
@@ -220,16 +221,20 @@ class Command(BaseCommand):
             services.ticket_change_status(ticket=ticket, actor=None, status=status)
 
     def _backdate(self, ticket: Ticket, start, rng: random.Random) -> None:
-        """Spread the ticket's history out from ``start`` in the right order."""
-        moment = start
-        stamps = []
+        """Spread the ticket's history out from ``start`` in the right order,
+        ending before now."""
         rows = [
             *[(m.created_at, 0, m) for m in ticket.messages.all()],
             *[(e.created_at, 1, e) for e in ticket.events.all()],
         ]
         rows.sort(key=lambda row: (row[0], row[1], row[2].pk))
-        for _, _, row in rows:
-            moment += timedelta(minutes=rng.uniform(3, 240))
+        steps = [rng.uniform(3, 240) for _ in rows]
+        room = (timezone.now() - start).total_seconds() / 60 * 0.9
+        scale = min(1.0, room / sum(steps)) if steps else 1.0
+        moment = start
+        stamps = []
+        for step, (_, _, row) in zip(steps, rows, strict=True):
+            moment += timedelta(minutes=step * scale)
             row.created_at = moment
             stamps.append(row)
         Message.objects.bulk_update(
@@ -265,7 +270,7 @@ class Command(BaseCommand):
             else None,
         )
 
-    # --- Volume ----------------------------------------------------------------
+    # --- Volume --------------------------------------------------------------
 
     def _bulk_tickets(self, rng: random.Random, people: dict, count: int) -> None:
         """Insert ``count`` tickets, 3 messages and 1 event each, in batches.

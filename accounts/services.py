@@ -1,0 +1,67 @@
+"""Writes to accounts."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+
+from helpdesk.errors import ApplicationError
+from organizations.selectors import organization_for_email
+
+from .models import User, normalize_email_address
+
+
+class EmailTaken(ApplicationError):
+    code = "email_taken"
+
+
+@transaction.atomic
+def customer_create(
+    *, email: str, full_name: str = "", password: str | None = None
+) -> User:
+    """Create a customer. An address whose domain belongs to an organization
+    joins it. Without a password the account cannot sign in until its owner
+    resets one by email."""
+    email = normalize_email_address(email)
+    if User.objects.filter(email=email).exists():
+        raise EmailTaken("An account with this email address already exists.")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=User.Role.CUSTOMER,
+        organization=organization_for_email(email),
+    )
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise EmailTaken(
+            "An account with this email address already exists."
+        ) from error
+    return user
+
+
+def customer_get_or_create(*, email: str, full_name: str = "") -> tuple[User, bool]:
+    """The account for this address, creating a customer when there is none."""
+    existing = User.objects.filter(email=normalize_email_address(email)).first()
+    if existing is not None:
+        return existing, False
+    try:
+        return customer_create(email=email, full_name=full_name), True
+    except EmailTaken:  # created by someone else a moment ago
+        return User.objects.get(email=normalize_email_address(email)), False
+
+
+@transaction.atomic
+def user_update_profile(
+    *, user: User, full_name: str, timezone: str, language: str
+) -> User:
+    user.full_name = full_name.strip()
+    user.timezone = timezone
+    user.language = language
+    user.full_clean(validate_unique=False, validate_constraints=False)
+    user.save(update_fields=["full_name", "timezone", "language", "updated_at"])
+    return user

@@ -1,0 +1,157 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from organizations.tests.factories import OrganizationDomainFactory
+
+from .factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STRONG = "a-long-and-unusual-passphrase"
+
+
+def register(client, **overrides):
+    data = {
+        "full_name": "Nora New",
+        "email": "nora@example.com",
+        "password1": STRONG,
+        "password2": STRONG,
+        **overrides,
+    }
+    return client.post(reverse("accounts:register"), data, follow=True)
+
+
+def test_register_signs_in_and_joins_the_organization_by_domain(client):
+    domain = OrganizationDomainFactory(domain="acme.example")
+    response = register(client, email="Nora@ACME.example")
+
+    user = User.objects.get()
+    assert (user.email, user.role) == ("nora@acme.example", User.Role.CUSTOMER)
+    assert user.organization == domain.organization
+    assert response.redirect_chain[-1][0] == reverse("tickets:portal_home")
+    assert response.wsgi_request.user == user
+    page = response.content.decode()
+    assert f"You joined {domain.organization.name}." in page
+
+
+def test_register_without_a_matching_domain_has_no_organization(client):
+    register(client)
+    assert User.objects.get().organization is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"password2": "something-else-entirely"}, "password2", "differ"),
+        ({"password1": "short", "password2": "short"}, "password1", "too short"),
+        ({"email": "not-an-email"}, "email", "valid email"),
+    ],
+)
+def test_register_shows_field_errors(client, overrides, field, message):
+    response = register(client, **overrides)
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not User.objects.exists()
+
+
+def test_register_refuses_a_taken_address_in_any_case(client):
+    UserFactory(email="taken@example.com")
+    response = register(client, email="TAKEN@example.com")
+    assert "already exists" in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_registration_can_be_switched_off(client, settings):
+    settings.ALLOW_REGISTRATION = False
+    assert client.get(reverse("accounts:register")).status_code == 404
+    assert register(client).status_code == 404
+    assert (
+        "Create an account"
+        not in client.get(reverse("accounts:login")).content.decode()
+    )
+
+
+def test_password_reset_by_email_end_to_end(client):
+    user = UserFactory(email="forgetful@example.com")
+    response = client.post(
+        reverse("accounts:password_reset"),
+        {"email": "Forgetful@example.com"},
+        follow=True,
+    )
+    assert "Check your email" in response.content.decode()
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["forgetful@example.com"]
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", email.body).group(1)
+
+    form_page = client.get(link, follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": STRONG, "new_password2": STRONG},
+        follow=True,
+    )
+    assert "Your password is set" in done.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(STRONG)
+    # The link is single-use.
+    assert "This link no longer works" in client.get(link, follow=True).content.decode()
+
+
+def test_password_reset_works_for_accounts_made_by_agents(client):
+    User.objects.create_user("invited@example.com", None)  # unusable password
+    client.post(reverse("accounts:password_reset"), {"email": "invited@example.com"})
+    assert len(mail.outbox) == 1
+
+
+def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(client):
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": "nobody@example.com"}, follow=True
+    )
+    assert "Check your email" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_profile_updates_name_zone_and_language(login, customer):
+    client = login(customer)
+    response = client.post(
+        reverse("accounts:profile"),
+        {"full_name": "Renamed", "timezone": "Europe/Berlin", "language": "de"},
+        follow=True,
+    )
+    customer.refresh_from_db()
+    assert (customer.full_name, customer.timezone, customer.language) == (
+        "Renamed",
+        "Europe/Berlin",
+        "de",
+    )
+    assert "Your profile was saved." in response.content.decode()
+
+
+def test_profile_refuses_an_unknown_zone(login, customer):
+    response = login(customer).post(
+        reverse("accounts:profile"),
+        {"full_name": "X", "timezone": "Mars/Base", "language": "en"},
+    )
+    assert "timezone" in response.context["form"].errors
+    customer.refresh_from_db()
+    assert customer.timezone == "UTC"
+
+
+def test_password_change(login, customer):
+    client = login(customer)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": STRONG,
+            "new_password2": STRONG,
+        },
+        follow=True,
+    )
+    assert "Your password was changed." in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.check_password(STRONG)

@@ -1,0 +1,27 @@
+"""The audit trail: one helper every ticket service writes through."""
+
+from accounts.models import User
+from tickets.models import Ticket, TicketEvent
+
+
+def event_record(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    old_value: object = "",
+    new_value: object = "",
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        old_value=_as_text(old_value),
+        new_value=_as_text(new_value),
+    )
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value)[:255]

@@ -1,0 +1,331 @@
+"""Opening, routing, merging and bulk-changing tickets."""
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from accounts.models import User
+from helpdesk.errors import ApplicationError, ConflictError, PermissionDeniedError
+from organizations.models import Department, Team
+from tickets import permissions
+from tickets.models import Category, Message, Ticket, TicketEvent
+from tickets.selectors import ticket_list_visible_to
+
+from .attachments import attachments_store
+from .errors import InvalidTicketChange, TicketClosedError
+from .events import event_record
+from .status import open_if_new, status_set, ticket_change_status
+
+Status = Ticket.Status
+Kind = TicketEvent.Kind
+
+NUMBER_ATTEMPTS = 100
+
+
+# --- Numbers ----------------------------------------------------------------
+
+
+def _next_ticket_number() -> int:
+    highest = Ticket.objects.aggregate(highest=Max("number"))["highest"]
+    if highest is None:
+        return settings.TICKET_NUMBER_START
+    return max(highest + 1, settings.TICKET_NUMBER_START)
+
+
+def _insert_with_number(ticket: Ticket) -> None:
+    """Give the ticket the next free number and insert it.
+
+    Portable optimistic allocation: read the highest number, insert, and let
+    the unique index refuse a number another transaction took first; then
+    read again and retry. No table or row locks, so it behaves the same on
+    SQLite, PostgreSQL and MongoDB. The savepoint keeps a refused insert from
+    spoiling the caller's transaction.
+    """
+    for attempt in range(NUMBER_ATTEMPTS):
+        ticket.number = _next_ticket_number()
+        try:
+            with transaction.atomic():
+                ticket.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Ticket.objects.filter(number=ticket.number).exists():
+                raise
+            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
+    raise ConflictError(
+        "Could not allocate a ticket number; please try again.",
+        code="number_allocation_failed",
+    )
+
+
+# --- Opening ----------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: User,
+    subject: str,
+    body: str,
+    actor: User | None = None,
+    channel: str = Ticket.Channel.PORTAL,
+    category: Category | None = None,
+    priority: str = Ticket.Priority.NORMAL,
+    department: Department | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    follow_up_of: Ticket | None = None,
+    attachments: Sequence[UploadedFile] = (),
+) -> Ticket:
+    """Open a ticket with its first message.
+
+    ``actor`` is whoever opened it: the requester in the portal, or an agent
+    working on a customer's behalf. The returned ticket carries the files that
+    were refused in ``rejected_attachments``; the ticket itself is kept.
+    """
+    actor = actor or requester
+    subject = subject.strip()
+    if not subject:
+        raise InvalidTicketChange("A ticket needs a subject.", code="subject_required")
+    if not body.strip():
+        raise InvalidTicketChange("A ticket needs a description.", code="body_required")
+    if assignee is not None and not assignee.is_agent:
+        raise InvalidTicketChange("Only agents can be assigned tickets.")
+    if priority not in Ticket.Priority.values:
+        raise InvalidTicketChange(f"Unknown priority {priority!r}.")
+    if department is None and category is not None:
+        department = category.default_department
+    if (
+        team is not None
+        and department is not None
+        and team.department_id != (department.pk)
+    ):
+        raise InvalidTicketChange(f"The team {team} is not part of {department}.")
+
+    ticket = Ticket(
+        subject=subject[:255],
+        requester=requester,
+        organization=requester.organization,
+        department=department or (team.department if team else None),
+        team=team,
+        assignee=assignee,
+        category=category,
+        priority=priority,
+        status=Status.NEW,
+        channel=channel,
+        follow_up_of=follow_up_of,
+    )
+    _insert_with_number(ticket)
+    event_record(ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status)
+    message = Message.objects.create(ticket=ticket, author=actor, body=body)
+    ticket.rejected_attachments = attachments_store(
+        message=message, uploads=attachments
+    )
+    return ticket
+
+
+# --- Triage and routing -----------------------------------------------------
+
+TRACKED_FIELDS: dict[str, str] = {
+    "subject": Kind.SUBJECT,
+    "priority": Kind.PRIORITY,
+    "category": Kind.CATEGORY,
+    "department": Kind.DEPARTMENT,
+    "team": Kind.TEAM,
+    "assignee": Kind.ASSIGNEE,
+}
+
+
+def _require_workable(actor: User | None, ticket: Ticket) -> None:
+    if ticket.status == Status.CLOSED:
+        raise TicketClosedError("This ticket is closed and cannot change.")
+    if actor is not None and not permissions.can_work_ticket(actor, ticket):
+        raise PermissionDeniedError("Only agents working this ticket can change it.")
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor: User | None, **changes: object) -> Ticket:
+    """Change the ticket's routing and triage fields, one event per field.
+
+    Accepts subject, priority, category, department, team and assignee. A
+    department change drops a team that belongs elsewhere; a team sets its
+    department; the assignee must be an agent. Any agent change opens a new
+    ticket.
+    """
+    unknown = set(changes) - set(TRACKED_FIELDS)
+    if unknown:
+        raise InvalidTicketChange(f"Cannot change {', '.join(sorted(unknown))}.")
+    _require_workable(actor, ticket)
+    assignee = changes.get("assignee")
+    if assignee is not None and not (assignee.is_agent and assignee.is_active):
+        raise InvalidTicketChange("Only active agents can be assigned tickets.")
+    if "priority" in changes and changes["priority"] not in Ticket.Priority.values:
+        raise InvalidTicketChange(f"Unknown priority {changes['priority']!r}.")
+    if "subject" in changes:
+        changes["subject"] = str(changes["subject"]).strip()[:255]
+        if not changes["subject"]:
+            raise InvalidTicketChange(
+                "A ticket needs a subject.", code="subject_required"
+            )
+
+    if "department" in changes and "team" not in changes:
+        department = changes["department"]
+        if ticket.team_id and (
+            department is None or ticket.team.department_id != department.pk
+        ):
+            changes["team"] = None
+    team = changes.get("team")
+    if team is not None:
+        if "department" not in changes:
+            # Choosing a team moves the ticket to the team's department.
+            if ticket.department_id != team.department_id:
+                changes["department"] = team.department
+        elif changes["department"] is None or (
+            team.department_id != changes["department"].pk
+        ):
+            where = changes["department"] or "no department"
+            raise InvalidTicketChange(f"The team {team} is not part of {where}.")
+
+    update_fields = ["updated_at"]
+    for name, kind in TRACKED_FIELDS.items():
+        if name not in changes:
+            continue
+        old, new = getattr(ticket, name), changes[name]
+        if old == new:
+            continue
+        setattr(ticket, name, new)
+        update_fields.append(name)
+        event_record(
+            ticket=ticket,
+            actor=actor,
+            kind=kind,
+            old_value=_field_display(name, old),
+            new_value=_field_display(name, new),
+        )
+    if len(update_fields) == 1:
+        return ticket
+    if actor is not None:
+        update_fields += open_if_new(ticket=ticket, actor=actor)
+    ticket.save(update_fields=update_fields)
+    return ticket
+
+
+def _field_display(name: str, value: object) -> str:
+    if name == "priority" and value:
+        return Ticket.Priority(value).label
+    return "" if value is None else str(value)
+
+
+def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Ticket:
+    """Give the ticket to an agent, or to nobody."""
+    return ticket_update(ticket=ticket, actor=actor, assignee=assignee)
+
+
+def ticket_take(*, ticket: Ticket, actor: User) -> Ticket:
+    """ "Take it": the acting agent becomes the assignee."""
+    return ticket_update(ticket=ticket, actor=actor, assignee=actor)
+
+
+# --- Merging ----------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
+    """Merge ``source`` into ``target``: the source closes and points at the
+    target; the target gets an internal note quoting the source's request.
+
+    Messages stay on the ticket they were written on, so nobody loses sight of
+    what they wrote; a customer's later reply to the source goes to the target
+    when they may see it.
+    """
+    if source.pk == target.pk:
+        raise InvalidTicketChange("A ticket cannot be merged into itself.")
+    _require_workable(actor, source)
+    if target.status == Status.CLOSED:
+        raise TicketClosedError(
+            f"{target.reference} is closed; merge into an open one."
+        )
+    if not permissions.can_work_ticket(actor, target):
+        raise PermissionDeniedError(f"You cannot work on {target.reference}.")
+
+    first = source.messages.filter(internal=False).order_by("created_at", "pk").first()
+    quoted = "\n".join(
+        f"> {line}" for line in (first.body if first else "").splitlines()
+    )
+    Message.objects.create(
+        ticket=target,
+        author=actor,
+        internal=True,
+        body=f"Merged {source.reference} ({source.subject}) into this ticket.\n\n"
+        f"{quoted}",
+    )
+    event_record(
+        ticket=source, actor=actor, kind=Kind.MERGED_INTO, new_value=target.reference
+    )
+    event_record(
+        ticket=target, actor=actor, kind=Kind.MERGED_FROM, new_value=source.reference
+    )
+    source.merged_into = target
+    fields = status_set(ticket=source, actor=actor, status=Status.CLOSED)
+    source.save(update_fields=[*fields, "merged_into", "updated_at"])
+    target.save(update_fields=["updated_at", *open_if_new(ticket=target, actor=actor)])
+    return target
+
+
+# --- Bulk -------------------------------------------------------------------
+
+UNCHANGED = object()
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the numbers changed, and the refusals with why."""
+
+    changed: list[int] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def tickets_bulk_update(
+    *,
+    actor: User,
+    numbers: Sequence[int],
+    status: str | None = None,
+    priority: str | None = None,
+    assignee: User | object | None = UNCHANGED,
+) -> BulkResult:
+    """Apply one change to many tickets, each in its own transaction.
+
+    A ticket the agent may not see or change, or whose status cannot move, is
+    refused with its reason and reported; the others are changed.
+    """
+    changes = {}
+    if priority is not None:
+        changes["priority"] = priority
+    if assignee is not UNCHANGED:
+        changes["assignee"] = assignee
+    visible = {
+        ticket.number: ticket
+        for ticket in ticket_list_visible_to(actor).filter(number__in=list(numbers))
+    }
+    result = BulkResult()
+    for number in dict.fromkeys(numbers):
+        ticket = visible.get(number)
+        if ticket is None or not permissions.can_work_ticket(actor, ticket):
+            result.refused.append((number, "not found, or not yours to change"))
+            continue
+        try:
+            with transaction.atomic():
+                if changes:
+                    ticket_update(ticket=ticket, actor=actor, **changes)
+                if status is not None and status != ticket.status:
+                    ticket_change_status(ticket=ticket, actor=actor, status=status)
+        except ApplicationError as error:
+            result.refused.append((number, error.message))
+        else:
+            result.changed.append(number)
+    return result

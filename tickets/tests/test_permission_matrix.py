@@ -1,0 +1,184 @@
+"""Every ticket-scoped URL against every relation a visitor can have to it.
+
+Allowed paths succeed; forbidden ones answer 404 (the ticket is not theirs to
+know about), 403 (customers in the agent workspace, which exists for anyone
+to see) or a redirect to the login page (anonymous), and change nothing.
+"""
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from organizations.tests.factories import DepartmentFactory, OrganizationFactory
+from tickets.models import CannedResponse
+
+from .factories import AttachmentFactory, MessageFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+RELATIONS = [
+    "requester",
+    "colleague_sharing",
+    "colleague_private",
+    "other_organization",
+    "agent_in_department",
+    "agent_outside_department",
+    "admin",
+    "anonymous",
+]
+
+# action: (url name, method, data)
+ACTIONS = {
+    "portal_detail": ("tickets:portal_detail", "get", {}),
+    "portal_reply": ("tickets:portal_reply", "post", {"body": "Hello"}),
+    "portal_status": ("tickets:portal_status", "post", {"status": "solved"}),
+    "attachment": ("tickets:attachment", "get", {}),
+    "agent_detail": ("tickets:agent_detail", "get", {}),
+    "agent_reply": ("tickets:agent_reply", "post", {"kind": "public", "body": "Hi"}),
+    "agent_update": ("tickets:agent_update", "post", {"priority": "urgent"}),
+    "agent_status": ("tickets:agent_status", "post", {"status": "pending"}),
+    "agent_take": ("tickets:agent_take", "post", {}),
+    "agent_assign": ("tickets:agent_assign", "post", {"assignee": "AGENT"}),
+    "agent_merge": ("tickets:agent_merge", "post", {"target": "TARGET"}),
+    "agent_events": ("tickets:agent_events", "get", {}),
+    "agent_presence": ("tickets:agent_presence", "post", {}),
+    "agent_canned_insert": ("tickets:agent_canned_insert", "get", {"canned": "CANNED"}),
+}
+
+CUSTOMER_SEES = {
+    "portal_detail": 200,
+    "portal_reply": 302,
+    "portal_status": 302,
+    "attachment": 200,
+}
+AGENT_WORKS = {
+    "portal_detail": 302,  # sent on to the workspace view
+    "portal_reply": 302,
+    "portal_status": 302,
+    "attachment": 200,
+    "agent_detail": 200,
+    "agent_reply": 302,
+    "agent_update": 302,
+    "agent_status": 302,
+    "agent_take": 302,
+    "agent_assign": 302,
+    "agent_merge": 302,
+    "agent_events": 200,
+    "agent_presence": 200,
+    "agent_canned_insert": 200,
+}
+
+
+def expected(relation: str, action: str) -> int:
+    agent_action = action.startswith("agent_")
+    if relation == "anonymous":
+        return 302
+    if relation in ("requester", "colleague_sharing"):
+        return 403 if agent_action else CUSTOMER_SEES[action]
+    if relation in ("colleague_private", "other_organization"):
+        return 403 if agent_action else 404
+    if relation in ("agent_in_department", "admin"):
+        return AGENT_WORKS[action]
+    return 404  # agent outside the department
+
+
+@pytest.fixture
+def world():
+    organization = OrganizationFactory(share_tickets=True)
+    private_organization = OrganizationFactory(share_tickets=False)
+    department = DepartmentFactory()
+    requester = UserFactory(organization=organization)
+    agent_in = UserFactory(agent=True)
+    department.agents.add(agent_in)
+    agent_out = UserFactory(agent=True)
+    DepartmentFactory().agents.add(agent_out)
+    ticket = TicketFactory(requester=requester, department=department)
+    attachment = AttachmentFactory(message=MessageFactory(ticket=ticket))
+    target = TicketFactory(requester=requester, department=department)
+    private_requester = UserFactory(organization=private_organization)
+    canned = CannedResponse.objects.create(
+        owner=UserFactory(admin=True),
+        title="Hi",
+        body="Hi {requester_name}",
+        shared=True,
+    )
+    return {
+        "canned": canned,
+        "ticket": ticket,
+        "attachment": attachment,
+        "target": target,
+        "agent_in": agent_in,
+        "users": {
+            "requester": requester,
+            "colleague_sharing": UserFactory(organization=organization),
+            "colleague_private": UserFactory(organization=private_organization),
+            "other_organization": UserFactory(organization=OrganizationFactory()),
+            "agent_in_department": agent_in,
+            "agent_outside_department": agent_out,
+            "admin": UserFactory(admin=True),
+            "anonymous": None,
+        },
+        # For the private organization, the ticket belongs to a colleague.
+        "private_ticket": TicketFactory(
+            requester=private_requester, department=department
+        ),
+    }
+
+
+def snapshot(ticket):
+    ticket.refresh_from_db()
+    return (
+        ticket.status,
+        ticket.priority,
+        ticket.assignee_id,
+        ticket.merged_into_id,
+        ticket.messages.count(),
+        ticket.events.count(),
+    )
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize("relation", RELATIONS)
+def test_permission_matrix(client, world, relation, action):
+    ticket = world["ticket"]
+    if relation == "colleague_private":
+        # A colleague in an organization that does not share: same org, no view.
+        ticket = world["private_ticket"]
+        world["attachment"] = AttachmentFactory(message=MessageFactory(ticket=ticket))
+    user = world["users"][relation]
+    if user is not None:
+        client.force_login(user)
+    name, method, data = ACTIONS[action]
+    data = {
+        key: {
+            "AGENT": world["agent_in"].pk,
+            "TARGET": world["target"].number,
+            "CANNED": world["canned"].pk,
+        }.get(value, value)
+        for key, value in data.items()
+    }
+    args = [ticket.number]
+    if action == "attachment":
+        args.append(world["attachment"].pk)
+    before = snapshot(ticket)
+
+    response = getattr(client, method)(reverse(name, args=args), data)
+
+    want = expected(relation, action)
+    assert response.status_code == want, (relation, action)
+    if want == 302 and relation == "anonymous":
+        assert response.url.startswith(reverse("accounts:login"))
+    if want in (403, 404) or relation == "anonymous":
+        assert snapshot(ticket) == before, "a refused request changed the ticket"
+    if want == 302 and relation != "anonymous" and method == "post":
+        assert snapshot(ticket) != before, "an allowed request changed nothing"
+
+
+def test_matrix_covers_every_ticket_url():
+    """A new ticket-scoped URL must be added to the matrix."""
+    from tickets.urls import urlpatterns
+
+    scoped = {
+        f"tickets:{p.name}" for p in urlpatterns if "<int:number>" in str(p.pattern)
+    }
+    assert scoped == {name for name, _, _ in ACTIONS.values()}

@@ -1,0 +1,76 @@
+"""Message bodies: Markdown in, sanitised HTML out, on every page that shows them."""
+
+import pytest
+
+from tickets.templatetags.ticket_tags import render_markdown
+
+from .factories import MessageFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "[click me](javascript:alert(1))",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    '<a href="JaVaScRiPt:alert(1)">mixed case</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">data url</a>',
+    "<svg onload=alert(1)></svg>",
+    '<p style="background:url(javascript:alert(1))" onclick="alert(1)">styled</p>',
+    "<iframe src=https://evil.example></iframe>",
+    '<form action="https://evil.example"><input name=password></form>',
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_markup_renders_harmless(text):
+    html = render_markdown(text).lower()
+    for needle in (
+        "javascript:",
+        "onerror",
+        "onload",
+        "onclick",
+        "<script",
+        "<img",
+        "<svg",
+        "<iframe",
+        "<form",
+        "style=",
+        "data:text",
+    ):
+        assert needle not in html, (text, html)
+
+
+def test_markdown_and_plain_text_render_as_people_expect():
+    html = render_markdown(
+        "**Bold** and *em*\nsecond line\n\n- one\n- two\n\n[docs](https://example.com)"
+    )
+    assert "<strong>Bold</strong>" in html
+    assert "<em>em</em><br>" in html
+    assert "<li>one</li>" in html
+    assert (
+        '<a href="https://example.com" rel="noopener noreferrer nofollow">docs</a>'
+        in html
+    )
+
+
+def test_code_is_escaped_not_executed():
+    html = render_markdown("```\n<b>bold?</b>\n```")
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("viewer", ["customer", "agent"])
+def test_ticket_pages_show_hostile_messages_harmlessly(login, customer, agent, viewer):
+    ticket = TicketFactory(requester=customer, department=agent.departments.get())
+    MessageFactory(
+        ticket=ticket,
+        body="[x](javascript:alert(1)) <img src=x onerror=alert(1)> <b>ok</b>",
+    )
+    user = customer if viewer == "customer" else agent
+    url = ticket.get_absolute_url() if viewer == "customer" else ticket.get_agent_url()
+    page = login(user).get(url).content.decode()
+    body = page[page.index('class="card-body message-body"') :]
+    body = body[: body.index("</li>")]
+    assert "javascript:" not in body
+    assert "onerror" not in body
+    assert "<img" not in body
+    assert "<b>ok</b>" in body

@@ -1,0 +1,279 @@
+"""One ticket in the workspace: the conversation, the reply box, the sidebar.
+
+Every action is a plain form post that redirects back; when htmx sends it,
+the sidebar actions answer with the partial they changed instead.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import agent_required
+from helpdesk.errors import ApplicationError
+from tickets import permissions, selectors, services
+from tickets.forms import (
+    AgentReplyForm,
+    AssignForm,
+    MergeForm,
+    StatusForm,
+    TicketPropertiesForm,
+)
+from tickets.models import Ticket
+
+from .common import flash_rejected, get_or_404
+
+
+def _detail_context(request: HttpRequest, number: int, **overrides) -> dict:
+    context = selectors.agent_ticket_detail(request.user, number)
+    ticket = context["ticket"]
+    context.update(
+        reply_form=AgentReplyForm(),
+        properties_form=TicketPropertiesForm.for_ticket(ticket),
+        merge_form=MergeForm(),
+        canned=list(selectors.canned_for(request.user)),
+        others=selectors.presence_others(
+            ticket, request.user, settings.PRESENCE_WINDOW_SECONDS
+        ),
+        statuses=_status_choices(request.user, ticket),
+        read_only=ticket.is_closed,
+    )
+    context.update(overrides)
+    return context
+
+
+def _status_choices(user, ticket: Ticket) -> list[tuple[str, str]]:
+    """The statuses this agent can move this ticket to."""
+    return [
+        (value, label)
+        for value, label in Ticket.Status.choices
+        if permissions.can_change_status(user, ticket, value)
+    ]
+
+
+@agent_required
+def agent_detail(request: HttpRequest, number: int) -> HttpResponse:
+    context = _detail_context(request, number)
+    services.presence_touch(ticket=context["ticket"], user=request.user, typing=False)
+    return render(request, "tickets/agent/detail.html", context)
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that works for htmx requests too (a full page load)."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _back(ticket: Ticket, anchor: str = "") -> HttpResponse:
+    return redirect(ticket.get_agent_url() + (f"#{anchor}" if anchor else ""))
+
+
+@require_POST
+@agent_required
+def agent_reply(request: HttpRequest, number: int) -> HttpResponse:
+    """A public reply or an internal note, optionally submitted as a status."""
+    ticket = selectors.ticket_get_for_agent(request.user, number)
+    form = AgentReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = services.message_add(
+                ticket=ticket,
+                author=request.user,
+                body=data["body"],
+                internal=data["kind"] == "internal",
+                attachments=data["attachments"],
+                status=data["status"] or None,
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            kind = "Internal note added" if message.internal else "Reply sent"
+            messages.success(request, f"{kind} on {ticket.reference}.")
+            flash_rejected(request, message.rejected_attachments)
+            return _back(ticket, f"message-{message.pk}")
+    context = _detail_context(request, number, reply_form=form)
+    return render(request, "tickets/agent/detail.html", context, status=400)
+
+
+def _sidebar_response(request, ticket: Ticket, *, error: str = "") -> HttpResponse:
+    """The properties card after a change (htmx), or a redirect (no JS).
+
+    A change can move the ticket out of the agent's departments; then the
+    agent is sent back to the list with a word about where it went.
+    """
+    if not permissions.can_work_ticket(request.user, ticket):
+        messages.info(
+            request,
+            f"{ticket.reference} moved to {ticket.department}; it is no longer in "
+            "your queues.",
+        )
+        return _redirect(request, reverse("tickets:agent_list"))
+    if request.htmx:
+        context = _detail_context(request, ticket.number)
+        context["sidebar_error"] = error
+        return render(request, "tickets/agent/_sidebar.html", context)
+    if error:
+        messages.error(request, error)
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+def agent_update(request: HttpRequest, number: int) -> HttpResponse:
+    """Save the triage fields that changed in the sidebar."""
+    ticket = selectors.ticket_get_for_agent(request.user, number)
+    form = TicketPropertiesForm.for_ticket(ticket, request.POST)
+    if not form.is_valid():
+        error = "; ".join(m for errors in form.errors.values() for m in errors)
+        return _sidebar_response(request, ticket, error=error)
+    try:
+        services.ticket_update(ticket=ticket, actor=request.user, **form.changes())
+    except ApplicationError as error:
+        return _sidebar_response(request, ticket, error=error.message)
+    if not request.htmx:
+        messages.success(request, f"{ticket.reference} was updated.")
+    return _sidebar_response(request, ticket)
+
+
+@require_POST
+@agent_required
+def agent_status(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_agent(request.user, number)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _sidebar_response(request, ticket, error="Choose a status.")
+    try:
+        services.ticket_change_status(
+            ticket=ticket, actor=request.user, status=form.cleaned_data["status"]
+        )
+    except ApplicationError as error:
+        return _sidebar_response(request, ticket, error=error.message)
+    messages.success(
+        request, f"{ticket.reference} is now {ticket.get_status_display().lower()}."
+    )
+    # The status changes the whole page (read-only when closed): reload it.
+    return _redirect(request, ticket.get_agent_url())
+
+
+@require_POST
+@agent_required
+def agent_take(request: HttpRequest, number: int) -> HttpResponse:
+    """ "Take it": assign the ticket to yourself."""
+    ticket = selectors.ticket_get_for_agent(request.user, number)
+    try:
+        services.ticket_take(ticket=ticket, actor=request.user)
+    except ApplicationError as error:
+        return _sidebar_response(request, ticket, error=error.message)
+    if not request.htmx:
+        messages.success(request, f"{ticket.reference} is yours now.")
+    return _sidebar_response(request, ticket)
+
+
+@require_POST
+@agent_required
+def agent_assign(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_agent(request.user, number)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _sidebar_response(request, ticket, error="Choose an agent.")
+    try:
+        services.ticket_assign(
+            ticket=ticket, actor=request.user, assignee=form.cleaned_data["assignee"]
+        )
+    except ApplicationError as error:
+        return _sidebar_response(request, ticket, error=error.message)
+    if not request.htmx:
+        messages.success(request, f"{ticket.reference} was reassigned.")
+    return _sidebar_response(request, ticket)
+
+
+@require_POST
+@agent_required
+def agent_merge(request: HttpRequest, number: int) -> HttpResponse:
+    """Merge this ticket into another the agent may work."""
+    source = selectors.ticket_get_for_agent(request.user, number)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the number of the ticket to merge into.")
+        return _back(source)
+    target = (
+        selectors.ticket_list_visible_to(request.user)
+        .filter(number=form.cleaned_data["target"])
+        .first()
+    )
+    if target is None:
+        messages.error(
+            request,
+            f"There is no ticket #{form.cleaned_data['target']} you can work on.",
+        )
+        return _back(source)
+    try:
+        services.ticket_merge(source=source, target=target, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(source)
+    messages.success(request, f"Merged {source.reference} into {target.reference}.")
+    return redirect(target.get_agent_url())
+
+
+@require_GET
+@agent_required
+def agent_events(request: HttpRequest, number: int) -> HttpResponse:
+    """The ticket's whole timeline."""
+    ticket, events = selectors.event_list_for(request.user, number)
+    template = (
+        "tickets/agent/_timeline.html" if request.htmx else "tickets/agent/events.html"
+    )
+    return render(request, template, {"ticket": ticket, "events": events})
+
+
+@require_POST
+@agent_required
+def agent_presence(request: HttpRequest, number: int) -> HttpResponse:
+    """The page's check-in: record this agent, list the others (htmx poll)."""
+    ticket = selectors.ticket_get_for_agent(request.user, number)
+    typing = request.POST.get("typing") in {"1", "true", "on"}
+    services.presence_touch(ticket=ticket, user=request.user, typing=typing)
+    others = selectors.presence_others(
+        ticket, request.user, settings.PRESENCE_WINDOW_SECONDS
+    )
+    return render(
+        request, "tickets/agent/_presence.html", {"ticket": ticket, "others": others}
+    )
+
+
+@require_GET
+@agent_required
+def agent_canned_insert(request: HttpRequest, number: int) -> HttpResponse:
+    """Put a canned response, placeholders filled, into the reply box."""
+    ticket = selectors.ticket_get_for_agent(request.user, number)
+    response = get_or_404(selectors.canned_for(request.user), request.GET.get("canned"))
+    text = services.canned_render(response=response, ticket=ticket, agent=request.user)
+    current = request.GET.get("body", "")
+    body = f"{current.rstrip()}\n\n{text}" if current.strip() else text
+    form = AgentReplyForm(
+        initial={
+            "body": body,
+            "kind": request.GET.get("kind") or "public",
+            "status": request.GET.get("status", ""),
+        }
+    )
+    if request.htmx:
+        return render(
+            request,
+            "tickets/agent/_reply_form.html",
+            {
+                "ticket": ticket,
+                "reply_form": form,
+                "canned": list(selectors.canned_for(request.user)),
+                "statuses": _detail_context(request, number)["statuses"],
+            },
+        )
+    context = _detail_context(request, number, reply_form=form)
+    return render(request, "tickets/agent/detail.html", context)
