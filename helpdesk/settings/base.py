@@ -204,6 +204,8 @@ AGENTS_SEE_ALL_TICKETS = env.bool("AGENTS_SEE_ALL_TICKETS", default=False)
 ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
 # Seconds an agent counts as "viewing" a ticket after the page last checked in.
 PRESENCE_WINDOW_SECONDS = env.int("PRESENCE_WINDOW_SECONDS", default=30)
+# How often an open ticket page checks in and refreshes the collision notice.
+PRESENCE_POLL_SECONDS = env.int("PRESENCE_POLL_SECONDS", default=10)
 ATTACHMENT_MAX_SIZE = env.int("ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",

@@ -44,6 +44,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": page,
+        "view_label": selectors.VIEWS.get(filters.view, selectors.VIEWS["all"]),
         "bulk_form": BulkActionForm(),
         "current_url": request.get_full_path(),
     }

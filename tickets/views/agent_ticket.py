@@ -39,6 +39,7 @@ def _detail_context(request: HttpRequest, number: int, **overrides) -> dict:
         ),
         statuses=_status_choices(request.user, ticket),
         read_only=ticket.is_closed,
+        presence_poll_seconds=settings.PRESENCE_POLL_SECONDS,
     )
     context.update(overrides)
     return context

@@ -1,0 +1,40 @@
+"""Log the demo agent and admin in without the login form, for web.py.
+
+Runs inside ``manage.py shell`` with the benchmark's environment, so the
+session lands in the bench database and its hash is signed with the same
+secret key as the server's. Prints one JSON line: the two Cookie headers, a
+bulk-loaded Support ticket the agent may see, and how many tickets exist.
+"""
+
+import json
+
+from django.conf import settings
+from django.contrib import auth
+from django.utils.module_loading import import_string
+
+from accounts.models import User
+from tickets.models import Ticket
+
+
+def cookie_for(email: str) -> str:
+    user = User.objects.get(email=email)
+    session = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    session[auth.SESSION_KEY] = str(user.pk)
+    session[auth.BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[auth.HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+# The middle of the Support queue is deep inside the bulk-loaded tickets.
+support = Ticket.objects.filter(department__slug="support").order_by("number")
+print(
+    json.dumps(
+        {
+            "agent": cookie_for("agent@helpdesk.example"),
+            "admin": cookie_for("admin@helpdesk.example"),
+            "ticket": support[support.count() // 2].number,
+            "tickets": Ticket.objects.count(),
+        }
+    )
+)

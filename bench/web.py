@@ -1,0 +1,286 @@
+"""Load-test the agent workspace against 50,000 tickets, the way production runs.
+
+Builds a throwaway SQLite database (never the developer's ``db.sqlite3``),
+serves it with gunicorn under the production settings, logs the demo agent in
+by writing a session straight into the database, and drives each page with
+wrk. Prints requests/s and latency percentiles against the targets; exits 0
+whatever the verdicts, because this measures rather than tests. Run it from
+the project root::
+
+    .venv/bin/python bench/web.py            # build the database, then measure
+    .venv/bin/python bench/web.py --reuse    # keep the database of a last run
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = BASE_DIR / ".venv" / "bin" / "python"
+GUNICORN = BASE_DIR / ".venv" / "bin" / "gunicorn"
+WRK = "/usr/bin/wrk"
+COUNT_NON_2XX = Path(__file__).with_name("non2xx.lua")
+MAKE_SESSIONS = Path(__file__).with_name("make_sessions.py")
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+COLUMNS = ("who", "page", "URL", "req/s", "p50 ms", "p99 ms", "non-2xx", "sock err")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A URL to measure, a string only the real page has, and its target."""
+
+    label: str
+    path: str
+    marker: str
+    min_rps: float
+    max_p99_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    who: str
+    page: Page
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+
+    def verdict(self) -> str:
+        """Targets are the agent's; failed responses fail whatever the speed."""
+        if self.who != "agent":
+            return "(reference)"
+        limit = self.page.max_p99_ms
+        passed = (
+            self.rps >= self.page.min_rps
+            and (limit is None or self.p99_ms < limit)
+            and self.non_2xx == self.socket_errors == 0
+        )
+        target = f">={self.page.min_rps:g} req/s" + (
+            f", p99<{limit:g} ms" if limit else ""
+        )
+        return f"{'PASS' if passed else 'FAIL'} ({target})"
+
+
+def pages_for(ticket_number: int) -> list[Page]:
+    ticket = f"/agent/tickets/{ticket_number}/"
+    return [
+        Page("ticket list", "/agent/tickets/", 'id="results"', 100, 150),
+        Page("ticket page", ticket, f"#{ticket_number}", 100, 150),
+        Page("dashboard", "/agent/", 'id="views-heading"', 50),
+    ]
+
+
+def bench_env(work_dir: Path) -> dict[str, str]:
+    """Production settings on the bench database. A developer's .env or Redis
+    must not change what is measured, so runs on different machines compare."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.production",
+        "DJANGO_ENV_FILE": os.devnull,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"sqlite:///{work_dir / 'bench.sqlite3'}",
+        "PRIVATE_MEDIA_ROOT": str(work_dir / "private"),
+        "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """Run a management command; show its output only when it fails."""
+    command = [str(PYTHON), "manage.py", *args]
+    done = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True)  # noqa: S603
+    if done.returncode:
+        sys.stdout.write(done.stdout.decode() + done.stderr.decode())
+        raise SystemExit(f"manage.py {' '.join(args)} failed")
+    return done.stdout.decode()
+
+
+def prepare_database(
+    env: dict[str, str], work_dir: Path, *, reuse: bool, tickets: int
+) -> None:
+    """A fresh database unless told to reuse one; migrate either way, since
+    the code under test may have gained migrations since the last run."""
+    database = work_dir / "bench.sqlite3"
+    if reuse and database.exists():
+        print(f"Reusing {database}")
+        manage(env, "migrate", "--noinput", "-v", "0")
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    started = time.monotonic()
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "init_demo_data", "--tickets", str(tickets))
+    print(f"Built {database} in {time.monotonic() - started:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect to the login page must show up as a redirect, not a 200."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def fetch(url: str, cookie: str = "") -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, f"Location: {error.headers.get('Location')}"
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """Serve the project and stop it on the way out, also on Ctrl-C.
+
+    Its own session keeps a terminal Ctrl-C from killing the workers before
+    the master can shut them down in order.
+    """
+    base_url = f"http://127.0.0.1:{free_port()}"
+    command = [str(GUNICORN), "helpdesk.wsgi:application", "--workers", "2"]
+    command += ["--worker-class", "sync", "--bind", base_url.removeprefix("http://")]
+    command += ["--no-control-socket"]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start; see {log_path}")
+            with contextlib.suppress(OSError):
+                fetch(f"{base_url}/accounts/login/")
+                break
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def check_page(url: str, cookie: str, marker: str) -> None:
+    """Refuse to time a login redirect or an error page by mistake."""
+    status, body = fetch(url, cookie)
+    if status != 200 or marker not in body:
+        raise SystemExit(f"{url} answered {status} without {marker!r}: {body[:200]}")
+
+
+def wrk(url: str, cookie: str, seconds: int) -> str:
+    """8 connections on 2 threads; a 10 s timeout so slow pages count as slow
+    instead of vanishing into wrk's socket errors."""
+    command = [WRK, "-t2", "-c8", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    command += ["-s", str(COUNT_NON_2XX), "-H", f"Cookie: {cookie}", url]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+
+
+def _number(pattern: str, output: str) -> re.Match[str]:
+    match = re.search(pattern, output, re.MULTILINE)
+    if match is None:
+        raise SystemExit(f"Unexpected wrk output, no {pattern!r}:\n{output}")
+    return match
+
+
+def measure(who: str, page: Page, base_url: str, cookie: str, seconds: int) -> Result:
+    wrk(base_url + page.path, cookie, 3)
+    output = wrk(base_url + page.path, cookie, seconds)
+
+    def latency(percent: int) -> float:
+        value, unit = _number(
+            rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output
+        ).groups()
+        return float(value) * UNITS_MS[unit]
+
+    errors = re.search(r"Socket errors: (.*)", output)
+    return Result(
+        who=who,
+        page=page,
+        rps=float(_number(r"^Requests/sec:\s+([\d.]+)", output)[1]),
+        p50_ms=latency(50),
+        p99_ms=latency(99),
+        non_2xx=int(_number(r"^non2xx: (\d+)", output)[1]),
+        socket_errors=sum(map(int, re.findall(r"\d+", errors[1]))) if errors else 0,
+    )
+
+
+def print_table(results: list[Result]) -> None:
+    line = "{:<6} {:<12} {:<22} {:>7} {:>7} {:>7} {:>7} {:>8}  {}"
+    print(line.format(*COLUMNS, "verdict"))
+    for r in results:
+        cells = (r.who, r.page.label, r.page.path, f"{r.rps:.1f}", f"{r.p50_ms:.1f}")
+        cells += (f"{r.p99_ms:.1f}", r.non_2xx, r.socket_errors, r.verdict())
+        print(line.format(*cells))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reuse", action="store_true", help="keep the bench DB")
+    parser.add_argument("--tickets", type=int, default=50_000)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per URL")
+    parser.add_argument(
+        "--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "helpdesk-bench"
+    )
+    args = parser.parse_args()
+    # A plain kill unwinds like Ctrl-C, so gunicorn is stopped either way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    work_dir = args.work_dir.resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    env = bench_env(work_dir)
+    prepare_database(env, work_dir, reuse=args.reuse, tickets=args.tickets)
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    login = json.loads(
+        manage(env, "shell", "--no-imports", "-c", MAKE_SESSIONS.read_text())
+    )
+    pages = pages_for(login["ticket"])
+    print(
+        f"{login['tickets']} tickets; wrk 2 threads, 8 connections, {args.duration} s"
+    )
+    results = []
+    with gunicorn(env, work_dir / "gunicorn.log") as base_url:
+        for who in ("agent", "admin"):
+            for page in pages:
+                check_page(base_url + page.path, login[who], page.marker)
+                results.append(measure(who, page, base_url, login[who], args.duration))
+                print(f"  {who} {page.path}: {results[-1].rps:.1f} req/s", flush=True)
+    print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
