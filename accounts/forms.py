@@ -85,3 +85,55 @@ class ResetForm(PasswordResetForm):
         return User.objects.filter(
             email=normalize_email_address(email), is_active=True
         ).iterator()
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Code")
+        kwargs.setdefault("max_length", 16)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "autofocus": True,
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+
+class MFAConfirmForm(forms.Form):
+    code = CodeField(help_text="The 6-digit code your authenticator app shows now.")
+
+
+class MFAVerifyForm(forms.Form):
+    code = CodeField(
+        help_text="The 6-digit code from your authenticator app, or a backup code."
+    )
+
+
+class MFADisableForm(forms.Form):
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput({"autocomplete": "current-password"})
+    )
+    code = CodeField(help_text="A code from your app, or a backup code.")
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What uses it, for example “Nightly export”."
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=[("read", "Read"), ("write", "Write")],
+        initial=["read"],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Read allows GET requests; write allows changes.",
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for a key that lasts until you revoke it.",
+    )

@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -5,6 +6,8 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone as django_timezone
+from django.utils.crypto import salted_hmac
 
 from helpdesk.models import TimeStampedModel
 
@@ -21,6 +24,10 @@ def normalize_email_address(email: str) -> str:
     on every database, with no database-specific collation or index.
     """
     return (email or "").strip().lower()
+
+
+def new_session_salt() -> str:
+    return secrets.token_hex(16)
 
 
 class UserManager(BaseUserManager):
@@ -79,6 +86,18 @@ class User(AbstractBaseUser, TimeStampedModel):
         max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     is_active = models.BooleanField(default=True)
+    mfa_enabled = models.BooleanField(
+        "two-factor authentication",
+        default=False,
+        editable=False,
+        help_text="Set when an authenticator app is confirmed; cleared when removed.",
+    )
+    session_salt = models.CharField(
+        max_length=32,
+        default=new_session_salt,
+        editable=False,
+        help_text="Changing it signs the user out everywhere.",
+    )
 
     objects = UserManager()
 
@@ -102,6 +121,16 @@ class User(AbstractBaseUser, TimeStampedModel):
     def clean(self):
         super().clean()
         self.email = normalize_email_address(self.email)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Sessions carry this hash; a new ``session_salt`` (or password)
+        invalidates every session but the one that is told the new hash."""
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            self.password + self.session_salt,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:
@@ -143,3 +172,47 @@ class User(AbstractBaseUser, TimeStampedModel):
 
     def has_module_perms(self, app_label) -> bool:
         return self.is_superuser
+
+
+class ApiKey(TimeStampedModel):
+    """A key a script uses instead of a password, scoped and revocable.
+
+    Only a SHA-256 hash of the secret is stored; the full key is shown once,
+    when it is created. Keys look like ``hdk_<8-char prefix><secret>``; the
+    prefix finds the row, the secret is compared in constant time.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=8, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.CharField(max_length=32, help_text="Comma-separated: read, write.")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope for scope in self.scopes.split(",") if scope]
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= django_timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired

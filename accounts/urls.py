@@ -1,33 +1,46 @@
 from django.urls import path
 
-from . import views
+from .views import api_keys, auth, mfa, profile
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("register/", views.register, name="register"),
-    path("profile/", views.profile, name="profile"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("register/", auth.register, name="register"),
+    path("profile/", profile.profile, name="profile"),
+    path(
+        "sessions/logout-others/",
+        profile.logout_other_sessions,
+        name="logout_other_sessions",
+    ),
+    path("mfa/", mfa.mfa_setup, name="mfa"),
+    path("mfa/verify/", mfa.mfa_verify, name="mfa_verify"),
+    path("mfa/backup-codes/", mfa.mfa_backup_codes, name="mfa_backup_codes"),
+    path("mfa/disable/", mfa.mfa_disable, name="mfa_disable"),
+    path("api-keys/", api_keys.api_keys, name="api_keys"),
+    path(
+        "api-keys/<str:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"
+    ),
     path(
         "password_change/",
-        views.PasswordChangeView.as_view(),
+        auth.PasswordChangeView.as_view(),
         name="password_change",
     ),
-    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password_reset/done/",
-        views.PasswordResetDoneView.as_view(),
+        auth.PasswordResetDoneView.as_view(),
         name="password_reset_done",
     ),
     path(
         "reset/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(),
+        auth.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
         "reset/done/",
-        views.PasswordResetCompleteView.as_view(),
+        auth.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
 ]

@@ -22,15 +22,23 @@ def test_database_refuses_an_upper_case_email_written_directly():
         User.objects.create(email="Bob@Example.com")
 
 
-def test_login_ignores_letter_case():
+def test_login_ignores_letter_case(rf):
     user = UserFactory(email="carol@example.com")
-    assert authenticate(username="CAROL@Example.com", password=TEST_PASSWORD) == user
-    assert authenticate(username="carol@example.com", password="wrong") is None
+    request = rf.post("/accounts/login/")
+    assert (
+        authenticate(request, username="CAROL@Example.com", password=TEST_PASSWORD)
+        == user
+    )
+    assert authenticate(request, username="carol@example.com", password="no") is None
 
 
-def test_inactive_user_cannot_authenticate():
+def test_inactive_user_cannot_authenticate(rf):
     UserFactory(email="dan@example.com", inactive=True)
-    assert authenticate(username="dan@example.com", password=TEST_PASSWORD) is None
+    request = rf.post("/accounts/login/")
+    assert (
+        authenticate(request, username="dan@example.com", password=TEST_PASSWORD)
+        is None
+    )
 
 
 @pytest.mark.parametrize(

@@ -195,3 +195,22 @@ BULK_BODIES = [
     "happens on my side.",
     "Could you please check and let me know? It is blocking our team.",
 ]
+
+# title, body: shared canned responses every agent can insert
+CANNED_RESPONSES = [
+    (
+        "Thanks, looking into it",
+        "Hi {requester_name},\n\nthanks for reaching out. I am looking into "
+        "{ticket_number} now and will get back to you shortly.\n\n{agent_name}",
+    ),
+    (
+        "Need more details",
+        "Hi {requester_name},\n\ncould you tell us the steps that lead to the "
+        "problem, and send a screenshot if you can?\n\nThanks,\n{agent_name}",
+    ),
+    (
+        "Solved, please confirm",
+        "Hi {requester_name},\n\nwe believe {ticket_number} is fixed. If anything "
+        "is still wrong, just reply and the ticket reopens.\n\n{agent_name}",
+    ),
+]

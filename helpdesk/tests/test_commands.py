@@ -2,10 +2,11 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from organizations.models import Department, Organization, Team
-from tickets.models import Category, Message, Ticket, TicketEvent
+from tickets.models import CannedResponse, Category, Message, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,7 @@ def test_demo_data_has_the_promised_shape_and_is_idempotent():
         Ticket.Priority.values
     )
     assert Message.objects.filter(internal=True).exists()
+    assert CannedResponse.objects.filter(shared=True).count() == 3
     assert "admin@helpdesk.example" in output
     assert "customer@acme.example" in output
     assert "helpdesk-demo" in output
@@ -117,6 +119,7 @@ def test_demo_history_is_in_order_and_consistent():
         stamps = [ticket.created_at]
         stamps += [m.created_at for m in ticket.messages.all()]
         assert stamps == sorted(stamps), ticket
+        assert ticket.updated_at <= timezone.now(), "history in the future"
         assert ticket.updated_at >= ticket.created_at
         if ticket.status == Ticket.Status.CLOSED:
             assert ticket.closed_at and ticket.solved_at

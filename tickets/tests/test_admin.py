@@ -1,7 +1,9 @@
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.urls import reverse
 
+from accounts.services import api_key_create, mfa_backup_codes_regenerate
 from organizations.tests.factories import (
     OrganizationDomainFactory,
     TeamFactory,
@@ -14,8 +16,23 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def objects(agent):
+def objects(agent, rf):
     attachment = AttachmentFactory()
+    api_key_create(user=agent, name="Nightly", scopes=["read"])
+    mfa_backup_codes_regenerate(user=agent)
+    AccessAttempt.objects.create(
+        username="x@example.com",
+        ip_address="10.0.0.1",
+        failures_since_start=3,
+        user_agent="test",
+        path_info="/accounts/login/",
+    )
+    AccessFailureLog.objects.create(
+        username="x@example.com",
+        ip_address="10.0.0.1",
+        user_agent="test",
+        path_info="/accounts/login/",
+    )
     TicketEventFactory(ticket=attachment.message.ticket)
     OrganizationDomainFactory()
     TeamFactory(department=agent.departments.get())

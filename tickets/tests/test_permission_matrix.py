@@ -139,7 +139,7 @@ def snapshot(ticket):
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("relation", RELATIONS)
-def test_permission_matrix(client, world, relation, action):
+def test_permission_matrix(client, login, world, relation, action):
     ticket = world["ticket"]
     if relation == "colleague_private":
         # A colleague in an organization that does not share: same org, no view.
@@ -147,7 +147,7 @@ def test_permission_matrix(client, world, relation, action):
         world["attachment"] = AttachmentFactory(message=MessageFactory(ticket=ticket))
     user = world["users"][relation]
     if user is not None:
-        client.force_login(user)
+        login(user)
     name, method, data = ACTIONS[action]
     data = {
         key: {

@@ -3,13 +3,14 @@
 from collections.abc import Iterable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from helpdesk.shortcuts import get_or_404
 from tickets.services import RejectedAttachment
+
+__all__ = ["flash_rejected", "get_or_404", "paginate", "safe_next"]
 
 
 def flash_rejected(
@@ -33,12 +34,3 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def get_or_404(queryset: QuerySet, pk: object) -> Model:
-    """The row with this primary key, or 404 — also for a malformed key, since
-    keys arrive as strings from URLs and forms (MongoDB keys are not ints)."""
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404("Not found.") from None

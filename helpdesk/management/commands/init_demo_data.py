@@ -14,7 +14,7 @@ from accounts.models import User
 from helpdesk.demo import content
 from organizations.models import Department, Organization, OrganizationDomain, Team
 from tickets import services
-from tickets.models import Category, Message, Ticket, TicketEvent
+from tickets.models import CannedResponse, Category, Message, Ticket, TicketEvent
 
 Status = Ticket.Status
 Priority = Ticket.Priority
@@ -128,6 +128,10 @@ class Command(BaseCommand):
             )
             for email, name in content.CUSTOMERS
         ]
+        for title, body in content.CANNED_RESPONSES:
+            CannedResponse.objects.get_or_create(
+                title=title, shared=True, defaults={"owner": admin, "body": body}
+            )
         categories = []
         for name, slug, department_slug in content.CATEGORIES:
             category, _ = Category.objects.get_or_create(
@@ -389,6 +393,12 @@ class Command(BaseCommand):
         self.stdout.write(f"  agent     {content.AGENTS[4][0]}  (Billing)")
         self.stdout.write(f"  customer  {content.CUSTOMERS[0][0]}  (Acme Corporation)")
         self.stdout.write(f"  customer  {content.CUSTOMERS[16][0]}  (no organization)")
+        if settings.MFA_REQUIRED_ROLES:
+            self.stdout.write(
+                "Agents and admins add an authenticator app at their first sign-in "
+                f"(MFA_REQUIRED_ROLES={','.join(settings.MFA_REQUIRED_ROLES)}); "
+                "set MFA_REQUIRED_ROLES= (empty) in .env to try the demo without one."
+            )
 
 
 @contextmanager

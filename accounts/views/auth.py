@@ -2,15 +2,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
+from accounts import services
+from accounts.forms import LoginForm, RegistrationForm, ResetForm
 from helpdesk.errors import ApplicationError
 
-from . import services
-from .forms import LoginForm, ProfileForm, RegistrationForm, ResetForm
+from .mfa import begin_second_step
 
 
 class LoginView(auth_views.LoginView):
@@ -23,6 +23,13 @@ class LoginView(auth_views.LoginView):
             **super().get_context_data(**kwargs),
             "allow_registration": settings.ALLOW_REGISTRATION,
         }
+
+    def form_valid(self, form):
+        """Password right: sign in, unless a second factor is still owed."""
+        user = form.get_user()
+        if services.mfa_has_device(user):
+            return begin_second_step(self.request, user, self.get_success_url())
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -60,24 +67,6 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, welcome)
             return redirect("tickets:portal_home")
     return render(request, "accounts/register.html", {"form": form})
-
-
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = ProfileForm(
-        request.POST or None,
-        initial={
-            "full_name": user.full_name,
-            "timezone": user.timezone,
-            "language": user.language,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        services.user_update_profile(user=user, **form.cleaned_data)
-        messages.success(request, "Your profile was saved.")
-        return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

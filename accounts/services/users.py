@@ -1,12 +1,13 @@
 """Writes to accounts."""
 
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
+from accounts.models import User, new_session_salt, normalize_email_address
 from helpdesk.errors import ApplicationError
 from organizations.selectors import organization_for_email
-
-from .models import User, normalize_email_address
 
 
 class EmailTaken(ApplicationError):
@@ -65,3 +66,13 @@ def user_update_profile(
     user.full_clean(validate_unique=False, validate_constraints=False)
     user.save(update_fields=["full_name", "timezone", "language", "updated_at"])
     return user
+
+
+@transaction.atomic
+def user_logout_other_sessions(*, request: HttpRequest) -> None:
+    """Sign the user out on every other browser: a new session salt makes every
+    other session's hash stale; this one is told the new hash."""
+    user = request.user
+    user.session_salt = new_session_salt()
+    user.save(update_fields=["session_salt", "updated_at"])
+    update_session_auth_hash(request, user)

@@ -1,0 +1,37 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .services import mfa_has_device, mfa_required
+
+# Paths a user who still owes a second factor may open.
+OPEN_PREFIXES = ("/static/", "/accounts/mfa/", "/accounts/logout/")
+
+
+class MFAMiddleware:
+    """Two rules, after django-otp has marked the session verified or not:
+
+    - an account with an authenticator whose session is not verified (it was
+      signed in before the authenticator was added, say) must enter a code;
+    - a role in MFA_REQUIRED_ROLES without an authenticator is sent to set
+      one up, and can open nothing else until it has.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):
+            return self.get_response(request)
+        if user.is_verified():
+            return self.get_response(request)
+        if mfa_has_device(user):
+            return redirect(f"{reverse('accounts:mfa_verify')}?next={request.path}")
+        if mfa_required(user):
+            messages.warning(
+                request,
+                "Your role must use two-factor authentication. Set it up to continue.",
+            )
+            return redirect("accounts:mfa")
+        return self.get_response(request)

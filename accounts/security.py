@@ -1,0 +1,47 @@
+"""Hooks for django-axes: whose sign-ins are counted, and what a lockout says."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .forms import LoginForm
+from .models import normalize_email_address
+
+
+def axes_username(request: HttpRequest, credentials: dict | None) -> str:
+    """Count failures per address however it is capitalised, so changing the
+    case of the email does not reset the counter."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return normalize_email_address(raw)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address; behind PROXY_COUNT trusted proxies, the one the
+    outermost of them saw, from X-Forwarded-For."""
+    if settings.PROXY_COUNT > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= settings.PROXY_COUNT:
+            return forwarded[-settings.PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def lockout_response(
+    request: HttpRequest, original_response=None, credentials=None
+) -> HttpResponse:
+    """The sign-in page again, saying why and for how long (HTTP 429)."""
+    minutes = round(settings.AXES_COOLOFF_TIME * 60)
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": LoginForm(request),
+            "locked_out": True,
+            "lockout_minutes": minutes,
+            "allow_registration": settings.ALLOW_REGISTRATION,
+        },
+        status=429,
+    )

@@ -1,0 +1,43 @@
+"""Writes to accounts, split by subject: users, MFA, API keys."""
+
+from .api_keys import api_key_create, api_key_revoke, can_have_api_keys
+from .mfa import (
+    BACKUP_CODE_COUNT,
+    MFAError,
+    mfa_backup_codes_left,
+    mfa_backup_codes_regenerate,
+    mfa_confirm,
+    mfa_device_pending,
+    mfa_disable,
+    mfa_has_device,
+    mfa_required,
+    mfa_verify,
+)
+from .users import (
+    EmailTaken,
+    customer_create,
+    customer_get_or_create,
+    user_logout_other_sessions,
+    user_update_profile,
+)
+
+__all__ = [
+    "BACKUP_CODE_COUNT",
+    "EmailTaken",
+    "MFAError",
+    "api_key_create",
+    "api_key_revoke",
+    "can_have_api_keys",
+    "customer_create",
+    "customer_get_or_create",
+    "mfa_backup_codes_left",
+    "mfa_backup_codes_regenerate",
+    "mfa_confirm",
+    "mfa_device_pending",
+    "mfa_disable",
+    "mfa_has_device",
+    "mfa_required",
+    "mfa_verify",
+    "user_logout_other_sessions",
+    "user_update_profile",
+]

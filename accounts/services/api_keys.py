@@ -1,0 +1,75 @@
+"""API keys: created with scopes and an optional expiry, shown once, revocable."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import ApiKey, User
+from helpdesk.errors import ApplicationError, PermissionDeniedError
+
+KEY_PREFIX = "hdk_"
+PREFIX_LENGTH = 8
+PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 is enough here: the secret is 256 random bits, not a password."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def can_have_api_keys(user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_agent or settings.API_KEYS_FOR_CUSTOMERS
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; return it with the full secret, which is never stored."""
+    if not can_have_api_keys(user):
+        raise PermissionDeniedError("Your account cannot have API keys.")
+    scopes = [scope for scope in ApiKey.Scope.values if scope in set(scopes)]
+    if not scopes:
+        raise ApplicationError("Choose at least one scope.", code="scope_required")
+    if not name.strip():
+        raise ApplicationError("Give the key a name.", code="name_required")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError("The expiry must be in the future.", code="expired")
+    secret = secrets.token_urlsafe(32)
+    for _ in range(5):
+        prefix = "".join(secrets.choice(PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
+        try:
+            with transaction.atomic():
+                key = ApiKey.objects.create(
+                    user=user,
+                    name=name.strip()[:100],
+                    prefix=prefix,
+                    secret_hash=hash_secret(secret),
+                    scopes=",".join(scopes),
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            continue
+        return key, f"{KEY_PREFIX}{prefix}{secret}"
+    raise ApplicationError("Could not create a key; please try again.")
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: User, key: ApiKey) -> ApiKey:
+    """Revoke a key at once; revoking twice is harmless."""
+    if key.user_id != actor.pk and not actor.is_admin:
+        raise PermissionDeniedError("You can only revoke your own keys.")
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at", "updated_at"])
+    return key

@@ -1,0 +1,142 @@
+"""Two-factor authentication with django-otp: an authenticator app (TOTP) and
+ten single-use backup codes (a static device)."""
+
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_otp.models import Device, VerifyNotAllowed
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+from helpdesk.errors import ApplicationError
+
+BACKUP_CODE_COUNT = 10
+TOTP_NAME = "Authenticator app"
+BACKUP_NAME = "Backup codes"
+
+
+class MFAError(ApplicationError):
+    code = "mfa_error"
+
+
+def mfa_has_device(user: User) -> bool:
+    """True when the user has finished enrolling an authenticator app (kept on
+    the user row, so the check on every request costs no query)."""
+    return user.mfa_enabled
+
+
+def mfa_required(user: User) -> bool:
+    """Whether the user's role must use two-factor authentication."""
+    return user.is_authenticated and user.role in settings.MFA_REQUIRED_ROLES
+
+
+@transaction.atomic
+def mfa_device_pending(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator the enrolment page shows; the same one on
+    every visit until it is confirmed, so a scanned code stays valid."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+    return device
+
+
+def _refused_message(device: Device) -> str | None:
+    allowed, data = device.verify_is_allowed()
+    if allowed:
+        return None
+    if data and data.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
+        wait = max(1, int((data["locked_until"] - timezone.now()).total_seconds()) + 1)
+        return (
+            f"Too many wrong codes. Wait {wait} second{'s' if wait != 1 else ''} "
+            "before you try again."
+        )
+    return (data or {}).get("error_message") or "Codes cannot be checked right now."
+
+
+def _clean(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def mfa_confirm(*, user: User, code: str) -> list[str]:
+    """Activate the pending authenticator once its code checks out, and issue
+    backup codes. Returns the codes: they are shown once.
+
+    Not one transaction: a wrong code's throttling count must be saved even
+    though the call fails.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        raise MFAError("Start the set-up again: there is no authenticator to confirm.")
+    refused = _refused_message(device)
+    if refused:
+        raise MFAError(refused, code="throttled")
+    if not device.verify_token(_clean(code)):
+        raise MFAError(
+            "That code is not right. Check the time on your phone and retry."
+        )
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        user.mfa_enabled = True
+        user.save(update_fields=["mfa_enabled", "updated_at"])
+        user.confirmed_device = device
+        return mfa_backup_codes_regenerate(user=user)
+
+
+def mfa_backup_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
+@transaction.atomic
+def mfa_backup_codes_regenerate(*, user: User) -> list[str]:
+    """Replace every backup code with ten new ones; return them to show once."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=BACKUP_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [f"{secrets.randbelow(10**10):010d}" for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=code) for code in codes]
+    )
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def mfa_verify(*, user: User, code: str) -> Device:
+    """The device that accepts this code: the app's six digits or an unused
+    backup code. A used app code cannot be replayed (django-otp keeps the last
+    time step) and repeated wrong codes are throttled."""
+    code = _clean(code)
+    devices: list[Device] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    if len(code) != 6:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+    if not devices:
+        raise MFAError("This account has no second factor.", code="no_device")
+    for device in devices:
+        refused = _refused_message(device)
+        if refused:
+            raise MFAError(refused, code="throttled")
+        if device.verify_token(code):
+            return device
+    raise MFAError("That code is not right.", code="wrong_code")
+
+
+def mfa_disable(*, user: User, password: str, code: str) -> None:
+    """Turn two-factor authentication off: needs the password and a code.
+    (The code check commits its throttling count whatever happens next.)"""
+    if not user.check_password(password):
+        raise MFAError("That password is not right.", code="wrong_password")
+    if mfa_required(user):
+        raise MFAError(
+            "Your role must use two-factor authentication; it cannot be turned off.",
+            code="required",
+        )
+    mfa_verify(user=user, code=code)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        user.mfa_enabled = False
+        user.save(update_fields=["mfa_enabled", "updated_at"])
