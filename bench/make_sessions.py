@@ -2,12 +2,15 @@
 
 Runs inside ``manage.py shell`` with the benchmark's environment, so the
 session lands in the bench database and its hash is signed with the same
-secret key as the server's. Prints one JSON line: the two Cookie headers, a
-bulk-loaded Support ticket the agent may see, and how many tickets exist.
+secret key as the server's. Where two-factor authentication is installed,
+each session is verified with a confirmed authenticator, as a real agent's
+would be. Prints one JSON line: the two Cookie headers, a bulk-loaded Support
+ticket the agent may see, and how many tickets exist.
 """
 
 import json
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import auth
 from django.utils.module_loading import import_string
@@ -22,6 +25,14 @@ def cookie_for(email: str) -> str:
     session[auth.SESSION_KEY] = str(user.pk)
     session[auth.BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[auth.HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if apps.is_installed("django_otp.plugins.otp_totp"):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="Benchmark", defaults={"confirmed": True}
+        )
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
