@@ -1,9 +1,18 @@
 import pytest
+from django.core.cache import cache
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from organizations.tests.factories import DepartmentFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """No test sees what another left in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

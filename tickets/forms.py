@@ -279,6 +279,16 @@ class TicketFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Rendered as plain Bootstrap widgets (no crispy): this form is on the
+        # busiest page of the workspace.
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"
         self.fields["assignee"].choices = [
             ("", "Anyone"),
             ("me", "Me"),

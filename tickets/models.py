@@ -141,11 +141,14 @@ class Ticket(TimeStampedModel):
         ordering = ["-number"]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
+            # The default sort of every ticket list, with its tie-breaker.
+            models.Index(fields=["-updated_at", "-number"]),
             models.Index(fields=["requester", "status"]),
+            models.Index(fields=["requester", "-updated_at"]),
             models.Index(fields=["assignee", "status"]),
-            models.Index(fields=["department", "status"]),
+            # Covers the workspace's per-view counts, so they read the index only.
+            models.Index(fields=["department", "status", "assignee", "team"]),
             models.Index(fields=["organization", "status"]),
-            models.Index(fields=["-updated_at"]),
         ]
 
     def __str__(self) -> str:

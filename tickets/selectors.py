@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -266,26 +268,59 @@ def agent_ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     return _sorted(queryset, filters.sort)
 
 
-def agent_view_counts(user: User) -> dict[str, int]:
-    """Tickets in each workspace view and each status, in one query."""
-    unsolved = Q(status__in=UNSOLVED_STATUSES)
+COUNTS_VERSION_KEY = "tickets:counts-version"
+
+
+def counts_version_bump() -> None:
+    """Any ticket change makes every agent's cached counts stale."""
+    try:
+        cache.incr(COUNTS_VERSION_KEY)
+    except ValueError:
+        cache.set(COUNTS_VERSION_KEY, 1, timeout=None)
+
+
+def agent_view_counts(user: User, *, statuses: bool = False) -> dict[str, int]:
+    """Tickets in each workspace view (and each status), in one query.
+
+    Cached for WORKSPACE_COUNTS_CACHE_SECONDS, keyed on the agent, their
+    departments and teams, and a version every ticket change bumps: counts are
+    fresh after any change where the cache is shared (Redis), and at most that
+    many seconds old where each process keeps its own.
+    """
+    key = ":".join(
+        [
+            "tickets:counts",
+            str(cache.get(COUNTS_VERSION_KEY, 0)),
+            str(user.pk),
+            "all" if agent_sees_all_tickets(user) else "",
+            ",".join(map(str, sorted(agent_department_ids(user)))),
+            ",".join(map(str, sorted(agent_team_ids(user)))),
+            "statuses" if statuses else "",
+        ]
+    )
+    counts = cache.get(key)
+    if counts is not None:
+        return counts
     aggregates = {
         view: Count("pk", filter=_view_condition(user, view)) for view in VIEWS
     }
-    aggregates.update(
-        {
-            f"status_{value}": Count("pk", filter=Q(status=value))
-            for value in Status.values
-        }
-    )
-    aggregates["unsolved"] = Count("pk", filter=unsolved)
-    return ticket_list_visible_to(user).order_by().aggregate(**aggregates)
+    if statuses:
+        aggregates.update(
+            {
+                f"status_{value}": Count("pk", filter=Q(status=value))
+                for value in Status.values
+            }
+        )
+        aggregates["unsolved"] = Count("pk", filter=Q(status__in=UNSOLVED_STATUSES))
+    counts = ticket_list_visible_to(user).order_by().aggregate(**aggregates)
+    cache.set(key, counts, timeout=settings.WORKSPACE_COUNTS_CACHE_SECONDS)
+    return counts
 
 
 def agent_dashboard(user: User) -> dict:
     """The workspace home: counts per view and status, the agent's open work,
     and what changed last."""
-    counts = agent_view_counts(user)
+    counts = agent_view_counts(user, statuses=True)
     visible = ticket_list_visible_to(user)
     return {
         "counts": counts,
@@ -320,7 +355,11 @@ def agent_ticket_detail(user: User, number: int) -> dict:
         .exclude(pk=ticket.pk)
         .order_by("-updated_at")[:5]
     )
-    merged = list(ticket.merged_tickets.only("number", "subject").order_by("number"))
+    # Sorted here: ordering in SQL makes SQLite walk the whole number index.
+    merged = sorted(
+        ticket.merged_tickets.only("number", "subject").order_by(),
+        key=lambda t: t.number,
+    )
     return {
         "ticket": ticket,
         "conversation": messages,

@@ -237,6 +237,9 @@ TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 AGENTS_SEE_ALL_TICKETS = env.bool("AGENTS_SEE_ALL_TICKETS", default=False)
 # Customers may create their own accounts at /accounts/register/.
 ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
+# Seconds the workspace may reuse its per-view ticket counts (any ticket change
+# refreshes them at once where the cache is shared, i.e. with REDIS_URL).
+WORKSPACE_COUNTS_CACHE_SECONDS = env.int("WORKSPACE_COUNTS_CACHE_SECONDS", default=30)
 # Seconds an agent counts as "viewing" a ticket after the page last checked in.
 PRESENCE_WINDOW_SECONDS = env.int("PRESENCE_WINDOW_SECONDS", default=30)
 # How often an open ticket page checks in and refreshes the collision notice.
@@ -278,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
     "close-solved-tickets": {
         "task": "tickets.tasks.close_solved_tickets",
         "schedule": 60 * 60,
+    },
+    "optimize-database": {
+        "task": "helpdesk.tasks.optimize_database",
+        "schedule": 24 * 60 * 60,
     },
 }
 

@@ -143,3 +143,16 @@ def test_demo_bulk_tickets_add_three_messages_each():
     assert all(t.messages.count() == 3 for t in bulk[:5])
     # Their history is spread out, not all "just now".
     assert len({t.updated_at.date() for t in bulk}) > 30
+
+
+def test_optimize_db_refreshes_planner_statistics():
+    from django.db import connection
+
+    output = run("optimize_db")
+    assert output.startswith(f"{connection.vendor}:")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name='sqlite_stat1'"
+            )
+            assert cursor.fetchone()[0] == 1

@@ -1,7 +1,10 @@
 """The audit trail: one helper every ticket service writes through."""
 
+from django.db import transaction
+
 from accounts.models import User
 from tickets.models import Ticket, TicketEvent
+from tickets.selectors import counts_version_bump
 
 
 def event_record(
@@ -12,6 +15,7 @@ def event_record(
     old_value: object = "",
     new_value: object = "",
 ) -> TicketEvent:
+    transaction.on_commit(counts_version_bump)
     return TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,

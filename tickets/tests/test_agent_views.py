@@ -11,6 +11,7 @@ from organizations.tests.factories import (
     OrganizationFactory,
     TeamFactory,
 )
+from tickets import services
 from tickets.models import CannedResponse, SavedFilter, Ticket, TicketPresence
 
 from .factories import CategoryFactory, MessageFactory, TicketFactory
@@ -593,3 +594,23 @@ def test_canned_pages(agent_client, agent, admin_user, login):
     )
     shared.refresh_from_db()
     assert shared.title == "Policy v2"
+
+
+def test_view_counts_are_cached_until_a_ticket_changes(
+    agent_client, agent, queue, settings, django_capture_on_commit_callbacks
+):
+    settings.WORKSPACE_COUNTS_CACHE_SECONDS = 60
+    TicketFactory(department=queue)
+    home = reverse("tickets:agent_home")
+    assert agent_client.get(home).context["counts"]["unassigned"] == 1
+
+    # A ticket added behind the services' back is not seen: the counts are cached.
+    TicketFactory(department=queue)
+    assert agent_client.get(home).context["counts"]["unassigned"] == 1
+
+    # Any change through the services bumps the version and refreshes them.
+    ticket = TicketFactory(department=queue)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_take(ticket=ticket, actor=agent)
+    counts = agent_client.get(home).context["counts"]
+    assert (counts["unassigned"], counts["mine"]) == (2, 1)

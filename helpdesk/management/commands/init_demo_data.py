@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.demo import content
+from helpdesk.maintenance import database_optimize
 from organizations.models import Department, Organization, OrganizationDomain, Team
 from tickets import services
 from tickets.models import CannedResponse, Category, Message, Ticket, TicketEvent
@@ -72,6 +73,7 @@ class Command(BaseCommand):
                 f"Added {tickets} tickets with {tickets * 3} messages in "
                 f"{time.monotonic() - started:.1f} s."
             )
+            self.stdout.write(database_optimize())
         self._print_logins()
 
     # --- People and places ---------------------------------------------------
