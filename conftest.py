@@ -1,5 +1,16 @@
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from email import message_from_bytes, policy
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -81,3 +92,197 @@ def login(client):
         return client
 
     return _login
+
+
+# --- A real SMTP server -----------------------------------------------------
+
+
+class SMTPRecorder:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+        self.rcpt_delay = 0.0
+        self.rcpt_started = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+
+        self.rcpt_started.set()
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(
+                {
+                    "rcpt": list(envelope.rcpt_tos),
+                    "raw": envelope.content,
+                    "message": parsed,
+                }
+            )
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.05)
+        with self.lock:
+            return list(self.messages)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_smtp_server(port: int) -> SMTPRecorder:
+    """Start an SMTP server on 127.0.0.1:port; stop it with .controller.stop()."""
+    from aiosmtpd.controller import Controller
+
+    recorder = SMTPRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    recorder.port = port
+    recorder.controller = controller
+    return recorder
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An SMTP server on 127.0.0.1 that Django's mail now goes to."""
+    recorder = start_smtp_server(free_port())
+    port = recorder.port
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
+    yield recorder
+    recorder.controller.stop()
+
+
+# --- Real Celery workers ----------------------------------------------------
+
+
+def redis_problem() -> str | None:
+    """Why the real-worker tests cannot run here, or None when they can."""
+    import redis
+
+    url = settings.REDIS_URL
+    if not url:
+        return "REDIS_URL is not set; CI sets it to run real Celery workers"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"Redis at {url} is unreachable ({error})"
+    return None
+
+
+class Worker:
+    """A Celery worker process started by a test."""
+
+    def __init__(self, process: subprocess.Popen, log_path):
+        self.process = process
+        self.log_path = log_path
+
+    def children(self) -> list[int]:
+        path = f"/proc/{self.process.pid}/task/{self.process.pid}/children"
+        try:
+            with open(path) as handle:
+                return [int(pid) for pid in handle.read().split()]
+        except OSError:
+            return []
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def start_worker(transactional_db, monkeypatch, tmp_path):
+    """Start real worker processes on a queue of this test's own.
+
+    Workers open the database this test run created (its name travels in
+    HELPDESK_TEST_DB_NAME) and listen on a fresh queue, which is also where
+    this process sends tasks now, so no other worker on the machine takes
+    them. Skipped, with the reason, without Redis; failed instead when
+    HELPDESK_REQUIRE_SERVICES is set (CI).
+    """
+    problem = redis_problem()
+    if problem and os.environ.get("HELPDESK_REQUIRE_SERVICES"):
+        pytest.fail(f"{problem}, but HELPDESK_REQUIRE_SERVICES is set")
+    if problem:
+        pytest.skip(problem)
+    from helpdesk.celery import app as celery_app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
+    workers: list[Worker] = []
+
+    def _start(pool: str = "solo", **extra_env: str) -> Worker:
+        log_path = tmp_path / f"worker-{len(workers)}.log"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
+            "HELPDESK_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            # Inside the worker, tasks sent by tasks go to the broker too.
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            **extra_env,
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "worker",
+            "--queues",
+            queue,
+            "--pool",
+            pool,
+            "--concurrency",
+            "1",
+            "--hostname",
+            f"{queue}-{len(workers)}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ]
+        with log_path.open("w") as log:
+            process = subprocess.Popen(  # noqa: S603
+                command,
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        worker = Worker(process, log_path)
+        workers.append(worker)
+        return worker
+
+    _start.queue = queue
+    yield _start
+    for worker in workers:
+        worker.stop()
+        print(f"--- {worker.log_path.name} ---\n{worker.log()[-4000:]}")

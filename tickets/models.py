@@ -195,6 +195,13 @@ class Message(models.Model):
     internal = models.BooleanField(
         default=False, help_text="Internal notes are never shown to customers."
     )
+    email_message_id = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The Message-ID of the email this message came in as, if any.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

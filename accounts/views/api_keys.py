@@ -29,7 +29,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     """The user's keys and the form for a new one. A new key's secret is in
     this one response only: it is not stored, and the page is not cached."""
     _require_keys_allowed(request)
-    form = ApiKeyForm(request.POST or None)
+    form = ApiKeyForm(request.POST if request.method == "POST" else None)
     new_key = None
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data["expires_on"]

@@ -49,7 +49,7 @@ def register(request: HttpRequest) -> HttpResponse:
         raise Http404("Registration is closed.")
     if request.user.is_authenticated:
         return redirect("home")
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.customer_create(

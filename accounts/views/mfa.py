@@ -71,7 +71,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         if user is None:
             messages.info(request, "Sign in again to continue.")
             return redirect("accounts:login")
-    form = MFAVerifyForm(request.POST or None)
+    form = MFAVerifyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device = services.mfa_verify(user=user, code=form.cleaned_data["code"])
@@ -129,7 +129,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             },
         )
     device = services.mfa_device_pending(user=user)
-    form = MFAConfirmForm(request.POST or None)
+    form = MFAConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.mfa_confirm(user=user, code=form.cleaned_data["code"])

@@ -12,7 +12,7 @@ from accounts.forms import ProfileForm
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "full_name": user.full_name,
             "timezone": user.timezone,

@@ -4,6 +4,7 @@ Everything that differs between machines is read from the environment through
 one ``env`` object and documented in ``.env.example``.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "accounts",
     "organizations",
     "tickets",
+    "notifications",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +226,31 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Helpdesk <help@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Notifications and inbound email ---------------------------------------------
+# The domain our Message-IDs use; defaults to DEFAULT_FROM_EMAIL's domain.
+HELPDESK_EMAIL_DOMAIN = env(
+    "HELPDESK_EMAIL_DOMAIN",
+    default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "localhost",
+)
+# Where replies go when a ticket's department has no inbound address.
+HELPDESK_REPLY_TO = env("HELPDESK_REPLY_TO", default="")
+# Marks our own outgoing mail, so it never comes back in as a ticket.
+HELPDESK_INSTANCE_ID = env(
+    "HELPDESK_INSTANCE_ID",
+    default=hashlib.sha256(SECRET_KEY.encode()).hexdigest()[:16],
+)
+EMAIL_SEND_MAX_RETRIES = env.int("EMAIL_SEND_MAX_RETRIES", default=8)
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30)
+# How long a worker may take to send one email before another may take over.
+EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
+# Unknown senders become customers; false: they get a polite refusal instead.
+INBOUND_CREATE_CUSTOMERS = env.bool("INBOUND_CREATE_CUSTOMERS", default=True)
+# Key that encrypts mailbox passwords (Fernet, 32 url-safe base64 bytes).
+# Empty: derived from DJANGO_SECRET_KEY, so changing that key loses them.
+MAILBOX_ENCRYPTION_KEY = env("MAILBOX_ENCRYPTION_KEY", default="")
+# Inbound messages larger than this are kept but not turned into tickets.
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=30 * 1024 * 1024)
+
 # --- Forms and UI ------------------------------------------------------------
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -281,6 +309,14 @@ CELERY_BEAT_SCHEDULE = {
     "close-solved-tickets": {
         "task": "tickets.tasks.close_solved_tickets",
         "schedule": 60 * 60,
+    },
+    "send-due-emails": {
+        "task": "notifications.tasks.send_due_emails",
+        "schedule": 60,
+    },
+    "poll-mailboxes": {
+        "task": "integrations.tasks.poll_mailboxes",
+        "schedule": 60,
     },
     "optimize-database": {
         "task": "helpdesk.tasks.optimize_database",

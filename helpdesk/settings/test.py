@@ -29,10 +29,20 @@ if env("HELPDESK_TEST_DB_NAME", default=""):
     DATABASES["default"]["NAME"] = env("HELPDESK_TEST_DB_NAME")
 
 # Tasks run in-process unless a test starts a real worker and sends to it.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Counts are computed fresh in tests; one test turns the cache on on purpose.
 WORKSPACE_COUNTS_CACHE_SECONDS = 0
 
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail stays in memory (mail.outbox), except in a worker process a test
+# started against its own SMTP server: that one is given EMAIL_URL.
+if not env.bool("HELPDESK_TEST_REAL_SMTP", default=False):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=0.5)
+EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=10)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Celery's broker hands an unacknowledged task to another worker after this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 LOGGING["root"]["level"] = "WARNING"

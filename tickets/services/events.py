@@ -1,10 +1,13 @@
 """The audit trail: one helper every ticket service writes through."""
 
+from functools import partial
+
 from django.db import transaction
 
 from accounts.models import User
 from tickets.models import Ticket, TicketEvent
 from tickets.selectors import counts_version_bump
+from tickets.signals import ticket_event_recorded
 
 
 def event_record(
@@ -15,14 +18,18 @@ def event_record(
     old_value: object = "",
     new_value: object = "",
 ) -> TicketEvent:
-    transaction.on_commit(counts_version_bump)
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
         kind=kind,
         old_value=_as_text(old_value),
         new_value=_as_text(new_value),
     )
+    transaction.on_commit(counts_version_bump)
+    transaction.on_commit(
+        partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk)
+    )
+    return event
 
 
 def _as_text(value: object) -> str:

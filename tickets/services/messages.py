@@ -29,6 +29,7 @@ def message_add(
     internal: bool = False,
     attachments: Sequence[UploadedFile] = (),
     status: str | None = None,
+    email_message_id: str = "",
 ) -> Message:
     """Add a public reply or an internal note, and move the status on.
 
@@ -54,7 +55,12 @@ def message_add(
 
     now = timezone.now()
     message = Message.objects.create(
-        ticket=ticket, author=author, body=body, internal=internal, created_at=now
+        ticket=ticket,
+        author=author,
+        body=body,
+        internal=internal,
+        created_at=now,
+        email_message_id=email_message_id,
     )
     message.rejected_attachments = attachments_store(
         message=message, uploads=attachments
@@ -88,6 +94,7 @@ def message_reply_or_follow_up(
     author: User,
     body: str,
     attachments: Sequence[UploadedFile] = (),
+    email_message_id: str = "",
 ) -> Message:
     """A customer's reply, wherever it belongs.
 
@@ -98,7 +105,11 @@ def message_reply_or_follow_up(
     """
     if ticket.status != Status.CLOSED:
         return message_add(
-            ticket=ticket, author=author, body=body, attachments=attachments
+            ticket=ticket,
+            author=author,
+            body=body,
+            attachments=attachments,
+            email_message_id=email_message_id,
         )
     if not permissions.can_view_ticket(author, ticket):
         raise PermissionDeniedError("You cannot reply to this ticket.")
@@ -109,7 +120,11 @@ def message_reply_or_follow_up(
         and permissions.can_view_ticket(author, target)
     ):
         return message_add(
-            ticket=target, author=author, body=body, attachments=attachments
+            ticket=target,
+            author=author,
+            body=body,
+            attachments=attachments,
+            email_message_id=email_message_id,
         )
     if not body.strip():
         raise InvalidTicketChange("Write a message to open a follow-up.", code="empty")
@@ -128,6 +143,7 @@ def message_reply_or_follow_up(
         assignee=assignee,
         follow_up_of=ticket,
         attachments=attachments,
+        email_message_id=email_message_id,
     )
     event_record(
         ticket=ticket,

@@ -81,6 +81,7 @@ def ticket_create(
     assignee: User | None = None,
     follow_up_of: Ticket | None = None,
     attachments: Sequence[UploadedFile] = (),
+    email_message_id: str = "",
 ) -> Ticket:
     """Open a ticket with its first message.
 
@@ -122,7 +123,9 @@ def ticket_create(
     )
     _insert_with_number(ticket)
     event_record(ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status)
-    message = Message.objects.create(ticket=ticket, author=actor, body=body)
+    message = Message.objects.create(
+        ticket=ticket, author=actor, body=body, email_message_id=email_message_id
+    )
     ticket.rejected_attachments = attachments_store(
         message=message, uploads=attachments
     )

@@ -27,6 +27,26 @@ def objects(agent, rf):
         user_agent="test",
         path_info="/accounts/login/",
     )
+    from integrations.models import InboundEmail, Mailbox
+    from integrations.services import inbound_receive
+    from notifications.models import EmailLog, NotificationOptOut
+
+    mailbox = Mailbox(name="support", host="imap.example.com", username="u")
+    mailbox.password = "secret"
+    mailbox.save()
+    inbound_receive(
+        raw=b"From: a@customer.example\r\nSubject: Hi\r\n\r\nHello\r\n",
+        source=InboundEmail.Source.PIPE,
+        mailbox=mailbox,
+    )
+    EmailLog.objects.create(
+        recipient="a@customer.example",
+        template_key="agent_reply",
+        subject="S",
+        body_text="B",
+        message_id="<m@example.com>",
+    )
+    NotificationOptOut.objects.create(user=agent, event="ticket_closed")
     AccessFailureLog.objects.create(
         username="x@example.com",
         ip_address="10.0.0.1",

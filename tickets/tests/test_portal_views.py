@@ -247,3 +247,9 @@ def test_customer_cannot_use_status_to_put_on_hold(login, customer):
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     assert "Choose solved or open." in texts(response)
+
+
+def test_an_empty_post_shows_the_errors(login, customer):
+    response = login(customer).post(reverse("tickets:portal_new"), {})
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"subject", "body"}

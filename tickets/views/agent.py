@@ -134,7 +134,10 @@ def saved_filter_delete(request: HttpRequest, filter_id: str) -> HttpResponse:
 @agent_required
 def agent_new(request: HttpRequest) -> HttpResponse:
     """Open a ticket on a customer's behalf, creating the customer if new."""
-    form = AgentTicketCreateForm(request.POST or None, request.FILES or None)
+    form = AgentTicketCreateForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         requester, created = customer_get_or_create(

@@ -69,7 +69,9 @@ def canned_create(request: HttpRequest) -> HttpResponse:
 def canned_edit(request: HttpRequest, canned_id: str) -> HttpResponse:
     response = get_or_404(_editable(request.user), canned_id)
     form = CannedResponseForm(
-        request.POST or None, instance=response, user=request.user
+        request.POST if request.method == "POST" else None,
+        instance=response,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -60,7 +60,10 @@ def portal_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def portal_new(request: HttpRequest) -> HttpResponse:
-    form = PortalTicketForm(request.POST or None, request.FILES or None)
+    form = PortalTicketForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             ticket = services.ticket_create(

@@ -1,0 +1,291 @@
+"""Reading an email: who sent it, what it says without the quoted history,
+its files, and whether a machine wrote it. Standard library only."""
+
+import html
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+import nh3
+
+from notifications.services import REPLY_MARKER
+
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+TICKET_TOKEN = re.compile(r"\[#(\d{1,9})\]")
+BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+MAX_BODY_CHARS = 200_000
+
+# Lines that start the quoted history in common mail programs.
+QUOTE_HEADERS = [
+    re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.IGNORECASE),
+    re.compile(r"^\s*Am\b.{0,300}\bschrieb\b.{0,200}:\s*$"),
+    re.compile(r"^\s*Le\b.{0,300}\ba écrit\s*:\s*$"),
+    re.compile(r"^\s*El\b.{0,300}\bescribió\s*:\s*$"),
+    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^\s*-{2,}\s*Ursprüngliche Nachricht\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^\s*_{10,}\s*$"),
+]
+OUTLOOK_FROM = re.compile(r"^\s*(From|Von|De):\s.+$")
+OUTLOOK_SENT = re.compile(r"^\s*(Sent|Gesendet|Envoyé|Date):\s.+$")
+
+
+@dataclass
+class ParsedAttachment:
+    name: str
+    content_type: str
+    data: bytes
+    inline: bool = False
+
+
+@dataclass
+class ParsedEmail:
+    message_id: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    from_name: str = ""
+    from_address: str = ""
+    to_addresses: list[str] = field(default_factory=list)
+    subject: str = ""
+    body: str = ""
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    automatic: str = ""  # why a machine wrote it, or empty
+    instance_id: str = ""  # X-Helpdesk-Instance: set on our own mail
+    bounced_message_ids: list[str] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """Message-IDs this mail answers, the most specific first."""
+        seen, ordered = set(), []
+        for message_id in [*self.in_reply_to, *reversed(self.references)]:
+            if message_id not in seen:
+                seen.add(message_id)
+                ordered.append(message_id)
+        return ordered
+
+    @property
+    def ticket_token(self) -> int | None:
+        match = TICKET_TOKEN.search(self.subject)
+        return int(match.group(1)) if match else None
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    """A header as text; a header too broken to decode reads as its raw bytes."""
+    try:
+        value = message.get(name)
+    except Exception:  # the email package raises many kinds on bad headers
+        value = next(
+            (raw for key, raw in message.raw_items() if key.lower() == name.lower()),
+            "",
+        )
+    return " ".join(str(value or "").split())
+
+
+def _text_of(part: EmailMessage) -> str:
+    try:
+        content = part.get_content()
+        if isinstance(content, bytes):
+            return content.decode("utf-8", errors="replace")
+        return content
+    except (LookupError, UnicodeError, AssertionError, KeyError):
+        payload = part.get_payload(decode=True) or b""
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            return payload.decode(charset, errors="replace")
+        except LookupError:
+            return payload.decode("latin-1", errors="replace")
+
+
+def html_to_text(markup: str) -> str:
+    """Readable text from an HTML body: line breaks kept, links shown, tags
+    and scripts gone."""
+    markup = re.sub(r"(?is)<(head|style|script|title)\b.*?</\1\s*>", "", markup)
+    markup = re.sub(r"(?i)<br\s*/?>", "\n", markup)
+    markup = re.sub(r"(?i)</(p|div|tr|h[1-6]|blockquote|table)\s*>", "\n\n", markup)
+    markup = re.sub(r"(?i)<li\b[^>]*>", "\n- ", markup)
+    markup = re.sub(
+        r'(?is)<a\b[^>]*href\s*=\s*["\'](https?://[^"\']+)["\'][^>]*>(.*?)</a>',
+        lambda m: (
+            m.group(2) if m.group(1) in m.group(2) else f"{m.group(2)} ({m.group(1)})"
+        ),
+        markup,
+    )
+    text = html.unescape(nh3.clean(markup, tags=set()))
+    text = html.unescape(text)
+    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of a reply: what comes before our marker or the first
+    line that starts the quoted history. When cutting would leave nothing,
+    the whole text is kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    cut = len(lines)
+    for index, line in enumerate(lines):
+        if REPLY_MARKER in line:
+            cut = index
+            break
+        if any(pattern.match(line) for pattern in QUOTE_HEADERS):
+            cut = index
+            break
+        if OUTLOOK_FROM.match(line) and any(
+            OUTLOOK_SENT.match(following) for following in lines[index + 1 : index + 4]
+        ):
+            cut = index
+            break
+    kept = lines[:cut]
+    # A marker line often comes after "On ... wrote:" wrapped over two lines.
+    while kept and (not kept[-1].strip() or kept[-1].lstrip().startswith(">")):
+        kept.pop()
+    if kept and cut < len(lines) and re.search(r"\bwrote:?\s*$|^On\b", kept[-1]):
+        kept.pop()
+    result = "\n".join(kept).strip()
+    return result or text.strip()
+
+
+def _automatic(message: EmailMessage, from_address: str) -> str:
+    auto_submitted = _header(message, "Auto-Submitted").lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autogenerated"):
+        if _header(message, name):
+            return f"{name} header"
+    precedence = _header(message, "Precedence").lower()
+    if precedence in BULK_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    if message.get_content_type() == "multipart/report":
+        return "delivery report (bounce)"
+    if BOUNCE_SENDERS.match(from_address):
+        return f"bounce from {from_address}"
+    if _header(message, "Return-Path") == "<>":
+        return "empty Return-Path (bounce)"
+    return ""
+
+
+def _bounced_ids(message: EmailMessage) -> list[str]:
+    """Message-IDs of our mail that a delivery report says did not arrive."""
+    found = []
+    for part in message.walk():
+        if part.get_content_type() in ("text/rfc822-headers", "message/rfc822"):
+            try:
+                payload = part.get_payload()
+                text = (
+                    payload[0].as_string()
+                    if isinstance(payload, list)
+                    else _text_of(part)
+                )
+            except Exception:  # noqa: S112 - a damaged report is still a bounce
+                continue
+            match = re.search(r"(?im)^Message-ID:\s*(<[^>]+>)", text)
+            if match:
+                found.append(match.group(1))
+    return found
+
+
+def _leaves(message: EmailMessage):
+    """Every leaf part, with a forwarded message (message/rfc822) counted as
+    one leaf rather than opened up."""
+    if message.get_content_type() == "message/rfc822" or not message.is_multipart():
+        yield message
+        return
+    for child in message.iter_parts():
+        yield from _leaves(child)
+
+
+def _attachments(message: EmailMessage, body_part) -> list[ParsedAttachment]:
+    files = []
+    for index, part in enumerate(_leaves(message)):
+        if part is body_part or part is message:
+            continue
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = part.get_filename()
+        content_type = part.get_content_type()
+        if (
+            content_type in ("text/plain", "text/html")
+            and not filename
+            and (disposition != "attachment")
+        ):
+            continue  # an alternative body, not a file
+        if content_type in ("message/delivery-status", "text/rfc822-headers"):
+            continue
+        if content_type == "message/rfc822":
+            inner = part.get_payload()
+            data = inner[0].as_bytes() if isinstance(inner, list) and inner else None
+        else:
+            data = part.get_payload(decode=True)
+        if data is None:
+            continue
+        if not filename:
+            extension = {
+                "image/png": "png",
+                "image/jpeg": "jpg",
+                "image/gif": "gif",
+                "message/rfc822": "eml",
+                "application/pdf": "pdf",
+            }.get(content_type, "bin")
+            kind = "inline" if part.get("Content-ID") else "part"
+            filename = f"{kind}-{index}.{extension}"
+        files.append(
+            ParsedAttachment(
+                name=filename.replace("/", "_").replace("\\", "_")[:255],
+                content_type=content_type,
+                data=data,
+                inline=disposition == "inline" or bool(part.get("Content-ID")),
+            )
+        )
+    return files
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    """Everything processing needs from the raw bytes. Never raises for a
+    malformed message: what can be read is read, and defects are listed."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    parsed = ParsedEmail()
+    parsed.defects = [type(defect).__name__ for defect in message.defects]
+    parsed.message_id = (MESSAGE_ID.findall(_header(message, "Message-ID")) or [""])[0]
+    parsed.in_reply_to = MESSAGE_ID.findall(_header(message, "In-Reply-To"))
+    parsed.references = MESSAGE_ID.findall(_header(message, "References"))
+    name, address = parseaddr(_header(message, "From"))
+    parsed.from_name, parsed.from_address = name, address.strip().lower()
+    parsed.to_addresses = [
+        addr.lower()
+        for _, addr in getaddresses(
+            [
+                _header(message, "To"),
+                _header(message, "Cc"),
+                _header(message, "Delivered-To"),
+            ]
+        )
+        if addr
+    ]
+    parsed.subject = _header(message, "Subject")[:998]
+    parsed.instance_id = _header(message, "X-Helpdesk-Instance")
+    parsed.automatic = _automatic(message, parsed.from_address)
+    if parsed.automatic:
+        parsed.bounced_message_ids = _bounced_ids(message)
+
+    try:
+        body_part = message.get_body(preferencelist=("plain", "html"))
+    except Exception:  # a broken MIME tree: fall back to the top part
+        body_part = None
+    if body_part is None and not message.is_multipart():
+        body_part = message
+    text = ""
+    if body_part is not None:
+        text = _text_of(body_part)
+        if body_part.get_content_type() == "text/html":
+            text = html_to_text(text)
+    text = strip_quoted(text)
+    if len(text) > MAX_BODY_CHARS:
+        text = (
+            text[:MAX_BODY_CHARS] + "\n\n[The rest of this very long message was cut.]"
+        )
+    parsed.body = text
+    parsed.attachments = _attachments(message, body_part)
+    return parsed

@@ -1,0 +1,289 @@
+"""Turning a received email into a ticket or a reply, without ever losing it.
+
+The raw message is stored first. Processing then decides, in this order:
+our own mail, auto-replies, bounces and bulk mail are ignored (and kept);
+a reply is matched to its ticket by In-Reply-To/References against the
+Message-IDs we sent and received, then by the [#1042] token in the subject,
+but only when the sender may see that ticket; anything else opens a new
+ticket. Every outcome, including failures, is recorded on the InboundEmail.
+"""
+
+import logging
+import re
+import traceback
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User, normalize_email_address
+from accounts.services import customer_get_or_create
+from helpdesk.errors import ApplicationError
+from notifications.models import EmailLog
+from notifications.services import email_queue, thread_root_id
+from organizations.models import Department
+from tickets import permissions, services
+from tickets.models import Message, Ticket
+
+from ..models import InboundEmail, Mailbox
+from ..parsing import ParsedEmail, parse_email
+
+log = logging.getLogger(__name__)
+Status = InboundEmail.Status
+
+
+def inbound_store(
+    *, raw: bytes, source: str, mailbox: Mailbox | None = None
+) -> InboundEmail:
+    """Keep the raw bytes before anything else can go wrong."""
+    inbound = InboundEmail(source=source, mailbox=mailbox, size=len(raw))
+    inbound.raw.save("message.eml", ContentFile(raw), save=False)
+    inbound.save()
+    return inbound
+
+
+def inbound_receive(
+    *, raw: bytes, source: str, mailbox: Mailbox | None = None
+) -> InboundEmail:
+    """Store, then process. Processing problems never raise from here."""
+    return inbound_process(
+        inbound=inbound_store(raw=raw, source=source, mailbox=mailbox)
+    )
+
+
+def _finish(inbound: InboundEmail, status: str, outcome: str, **fields) -> InboundEmail:
+    inbound.status = status
+    inbound.outcome = outcome[:500]
+    inbound.processed_at = timezone.now()
+    for name, value in fields.items():
+        setattr(inbound, name, value)
+    inbound.save()
+    return inbound
+
+
+def inbound_process(*, inbound: InboundEmail) -> InboundEmail:
+    """Process a stored message (again, for a retry). Records the outcome or
+    the error on the row; the raw message is kept whatever happens."""
+    inbound.attempts += 1
+    inbound.error = ""
+    try:
+        raw = inbound.raw.open("rb").read()
+        inbound.raw.close()
+        if len(raw) > settings.INBOUND_MAX_BYTES:
+            return _finish(
+                inbound,
+                Status.FAILED,
+                "Too large to process",
+                error=f"The message is {len(raw)} bytes; INBOUND_MAX_BYTES is "
+                f"{settings.INBOUND_MAX_BYTES}.",
+            )
+        parsed = parse_email(raw)
+        inbound.email_message_id = parsed.message_id[:998]
+        inbound.from_address = parsed.from_address[:998]
+        inbound.subject = parsed.subject[:998]
+        with transaction.atomic():
+            return _route(inbound, parsed)
+    except Exception as error:  # the poller must never crash on one message
+        log.exception("Inbound email %s failed", inbound.pk)
+        return _finish(
+            inbound,
+            Status.FAILED,
+            f"Failed: {type(error).__name__}",
+            error="".join(traceback.format_exception_only(error)).strip()
+            + "\n\n"
+            + traceback.format_exc()[-3000:],
+        )
+
+
+def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
+    if parsed.instance_id and parsed.instance_id == settings.HELPDESK_INSTANCE_ID:
+        return _finish(inbound, Status.IGNORED, "Ignored: our own outgoing mail")
+    if parsed.automatic:
+        bounced = EmailLog.objects.filter(message_id__in=parsed.bounced_message_ids)
+        count = bounced.update(
+            status=EmailLog.Status.FAILED, error=f"Bounced: {parsed.subject}"[:2000]
+        )
+        note = f"; marked {count} sent email(s) as bounced" if count else ""
+        return _finish(inbound, Status.IGNORED, f"Ignored: {parsed.automatic}{note}")
+    if not parsed.from_address or "@" not in parsed.from_address:
+        return _finish(
+            inbound,
+            Status.FAILED,
+            "No sender",
+            error="The message has no From address.",
+        )
+    duplicate = (
+        InboundEmail.objects.filter(
+            email_message_id=parsed.message_id, status=Status.PROCESSED
+        )
+        .exclude(pk=inbound.pk)
+        .first()
+        if parsed.message_id
+        else None
+    )
+    if duplicate is not None:
+        return _finish(
+            inbound,
+            Status.IGNORED,
+            f"Ignored: the same message was processed as inbound #{duplicate.pk}",
+            ticket=duplicate.ticket,
+        )
+
+    sender = User.objects.filter(
+        email=normalize_email_address(parsed.from_address)
+    ).first()
+    if sender is not None and not sender.is_active:
+        return _finish(
+            inbound,
+            Status.FAILED,
+            "Sender's account is deactivated",
+            error=f"{sender.email} is deactivated; nothing was added.",
+        )
+    ticket = _ticket_for(parsed, sender) if sender is not None else None
+    if sender is None:
+        if not settings.INBOUND_CREATE_CUSTOMERS:
+            _refuse(parsed)
+            return _finish(
+                inbound, Status.IGNORED, "Refused: unknown sender (politely told so)"
+            )
+        sender, _ = customer_get_or_create(
+            email=parsed.from_address, full_name=parsed.from_name
+        )
+
+    uploads = [
+        SimpleUploadedFile(item.name, item.data, item.content_type)
+        for item in parsed.attachments
+    ]
+    body = parsed.body.strip() or (
+        "(The message had only attachments.)" if uploads else "(The message was empty.)"
+    )
+    if ticket is not None:
+        return _append(inbound, parsed, ticket, sender, body, uploads)
+    new = services.ticket_create(
+        requester=sender,
+        subject=parsed.subject.strip() or "(no subject)",
+        body=body,
+        channel=Ticket.Channel.EMAIL,
+        department=_department_for(inbound, parsed),
+        attachments=uploads,
+        email_message_id=parsed.message_id,
+    )
+    first = new.messages.get()
+    return _finish(
+        inbound,
+        Status.PROCESSED,
+        f"Opened {new.reference}" + _refused_files(new.rejected_attachments),
+        ticket=new,
+        message=first,
+    )
+
+
+def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
+    try:
+        if permissions.can_work_ticket(sender, ticket):
+            # An agent answering by email: their public reply.
+            message = services.message_add(
+                ticket=ticket,
+                author=sender,
+                body=body,
+                attachments=uploads,
+                email_message_id=parsed.message_id,
+            )
+        else:
+            message = services.message_reply_or_follow_up(
+                ticket=ticket,
+                author=sender,
+                body=body,
+                attachments=uploads,
+                email_message_id=parsed.message_id,
+            )
+    except ApplicationError as error:
+        transaction.set_rollback(True)
+        return _finish(
+            inbound,
+            Status.FAILED,
+            f"Could not add to {ticket.reference}",
+            error=error.message,
+            ticket=ticket,
+        )
+    landed = message.ticket
+    if landed.pk == ticket.pk:
+        outcome = f"Reply added to {ticket.reference}"
+    elif landed.follow_up_of_id == ticket.pk:
+        outcome = f"{ticket.reference} is closed: opened follow-up {landed.reference}"
+    else:
+        outcome = f"{ticket.reference} was merged: reply added to {landed.reference}"
+    return _finish(
+        inbound,
+        Status.PROCESSED,
+        outcome + _refused_files(message.rejected_attachments),
+        ticket=landed,
+        message=message,
+    )
+
+
+def _refused_files(rejected) -> str:
+    if not rejected:
+        return ""
+    return "; refused " + ", ".join(f"{item.name} ({item.reason})" for item in rejected)
+
+
+ROOT = re.compile(r"^<ticket-(\d+)@")
+
+
+def _ticket_for(parsed: ParsedEmail, sender: User) -> Ticket | None:
+    """The ticket this mail answers, if the sender may see it."""
+    candidates: list[int] = []
+    ids = parsed.thread_ids
+    if ids:
+        candidates += list(
+            EmailLog.objects.filter(
+                message_id__in=ids, ticket__isnull=False
+            ).values_list("ticket_id", flat=True)
+        )
+        candidates += list(
+            Message.objects.filter(email_message_id__in=ids).values_list(
+                "ticket_id", flat=True
+            )
+        )
+        numbers = [int(m.group(1)) for m in map(ROOT.match, ids) if m]
+        candidates += list(
+            Ticket.objects.filter(number__in=numbers).values_list("pk", flat=True)
+        )
+    if parsed.ticket_token is not None:
+        candidates += list(
+            Ticket.objects.filter(number=parsed.ticket_token).values_list(
+                "pk", flat=True
+            )
+        )
+    for ticket_id in dict.fromkeys(candidates):
+        ticket = Ticket.objects.select_related("organization").get(pk=ticket_id)
+        if permissions.can_view_ticket(sender, ticket):
+            return ticket
+    return None
+
+
+def _department_for(inbound: InboundEmail, parsed: ParsedEmail) -> Department | None:
+    if inbound.mailbox_id and inbound.mailbox.department_id:
+        return inbound.mailbox.department
+    if parsed.to_addresses:
+        return Department.objects.filter(inbound_email__in=parsed.to_addresses).first()
+    return None
+
+
+def _refuse(parsed: ParsedEmail) -> None:
+    """Tell an unknown sender, once, that email cannot open tickets for them."""
+    from notifications.tasks import send_email
+
+    entry = email_queue(
+        template_key="inbound_refused",
+        recipient=parsed.from_address,
+        extra_context={"original_subject": parsed.subject or "your message"},
+    )
+    if entry is not None and entry.status == EmailLog.Status.QUEUED:
+        transaction.on_commit(lambda: send_email.delay(entry.pk))
+
+
+__all__ = ["inbound_process", "inbound_receive", "inbound_store", "thread_root_id"]

@@ -1,0 +1,32 @@
+from celery import shared_task
+
+from .models import InboundEmail, Mailbox
+from .services import inbound_process, mailbox_poll
+
+
+@shared_task(name="integrations.tasks.poll_mailboxes")
+def poll_mailboxes() -> int:
+    """Every minute (beat): poll each enabled mailbox in its own task."""
+    ids = list(Mailbox.objects.filter(enabled=True).values_list("pk", flat=True))
+    for mailbox_id in ids:
+        poll_mailbox.delay(mailbox_id)
+    return len(ids)
+
+
+@shared_task(
+    name="integrations.tasks.poll_mailbox", soft_time_limit=240, time_limit=300
+)
+def poll_mailbox(mailbox_id: int) -> dict:
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).first()
+    if mailbox is None:
+        return {"skipped": "mailbox missing or disabled"}
+    return mailbox_poll(mailbox=mailbox)
+
+
+@shared_task(name="integrations.tasks.retry_inbound")
+def retry_inbound(inbound_id: int) -> str:
+    """Process a failed message again (the admin's retry action)."""
+    inbound = InboundEmail.objects.get(pk=inbound_id)
+    if inbound.status != InboundEmail.Status.FAILED:
+        return inbound.status
+    return inbound_process(inbound=inbound).status

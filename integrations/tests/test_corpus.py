@@ -1,0 +1,186 @@
+"""Every message of the corpus through the same pipeline the poller and the
+MTA pipe use: stored first, then processed to its expected outcome."""
+
+import pytest
+from django.conf import settings
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from integrations.models import InboundEmail
+from integrations.services import inbound_receive
+from notifications.models import EmailLog
+from notifications.services import notifications_dispatch
+from organizations.tests.factories import OrganizationFactory
+from tickets import services
+from tickets.models import Message, Ticket
+from tickets.tests.factories import TicketFactory
+
+from .corpus import CASES, World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(agent) -> World:
+    acme = OrganizationFactory(share_tickets=True)
+    alice = UserFactory(email="alice@acme.example", organization=acme)
+    UserFactory(email="bob@acme.example", organization=acme)
+    UserFactory(email="gone@acme.example", organization=acme, inactive=True)
+    User.objects.filter(pk=agent.pk).update(email="agent@helpdesk.example")
+    agent.refresh_from_db()
+    department = agent.departments.get()
+    ticket = services.ticket_create(
+        requester=alice, subject="Printer", body="It jams.", department=department
+    )
+    reply = services.message_add(ticket=ticket, author=agent, body="Restart it.")
+    notifications_dispatch(event_id=ticket.events.get(kind="reply").pk)
+    our_message_id = EmailLog.objects.get(ticket=ticket, template_key="agent_reply")
+    closed = TicketFactory(requester=alice, department=department, closed=True)
+    assert reply.pk
+    return World(
+        ticket_number=ticket.number,
+        closed_number=closed.number,
+        our_message_id=our_message_id.message_id,
+        instance_id=settings.HELPDESK_INSTANCE_ID,
+    )
+
+
+def test_the_corpus_is_big_and_varied():
+    assert len(CASES) >= 30
+    outcomes = {case.outcome for case in CASES}
+    assert outcomes == {"new", "reply", "follow_up", "ignored", "failed"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_corpus_message(case, world):
+    tickets_before = set(Ticket.objects.values_list("pk", flat=True))
+    raw = case.build(world)
+
+    inbound = inbound_receive(raw=raw, source=InboundEmail.Source.PIPE)
+
+    # Whatever happened, the raw message is kept, byte for byte.
+    inbound.refresh_from_db()
+    assert inbound.raw.open("rb").read() == raw
+    new_tickets = Ticket.objects.exclude(pk__in=tickets_before)
+    expected_status = {
+        "new": "processed",
+        "reply": "processed",
+        "follow_up": "processed",
+        "ignored": "ignored",
+        "failed": "failed",
+    }[case.outcome]
+    assert inbound.status == expected_status, (inbound.outcome, inbound.error[:500])
+
+    if case.outcome in ("ignored", "failed"):
+        assert not new_tickets.exists()
+        assert inbound.outcome
+        if case.outcome == "failed":
+            assert inbound.error
+        return
+
+    message = inbound.message
+    assert message is not None
+    if case.outcome == "new":
+        assert new_tickets.count() == 1
+        assert message.ticket == new_tickets.get()
+        assert message.ticket.channel == Ticket.Channel.EMAIL
+    elif case.outcome == "reply":
+        assert not new_tickets.exists()
+        assert message.ticket.number == world.ticket_number
+    else:
+        follow_up = new_tickets.get()
+        assert follow_up.follow_up_of.number == world.closed_number
+        assert message.ticket == follow_up
+
+    for needle in case.body_has:
+        assert needle in message.body, (needle, message.body[:500])
+    for needle in case.body_lacks:
+        assert needle not in message.body, (needle, message.body[:500])
+    if case.subject is not None:
+        assert message.ticket.subject == case.subject
+    if case.attachments is not None:
+        assert message.attachments.count() == case.attachments
+    if case.author is not None:
+        assert message.author.email == getattr(world, case.author)
+    assert not message.internal
+
+
+def test_stranger_never_lands_on_someone_elses_ticket(world):
+    from .corpus import stranger_in_reply_to, stranger_token
+
+    for build in (stranger_token, stranger_in_reply_to):
+        inbound_receive(raw=build(world), source=InboundEmail.Source.PIPE)
+    original = Ticket.objects.get(number=world.ticket_number)
+    assert not original.messages.filter(author__email=world.stranger).exists()
+    assert Ticket.objects.filter(requester__email=world.stranger).count() == 2
+
+
+def test_agent_reply_by_email_counts_as_the_first_response(world):
+    from .corpus import agent_by_email
+
+    ticket = Ticket.objects.get(number=world.ticket_number)
+    first_response = ticket.first_response_at
+    inbound_receive(raw=agent_by_email(world), source=InboundEmail.Source.PIPE)
+    message = Message.objects.get(body__contains="new toner")
+    assert message.author.email == world.agent
+    ticket.refresh_from_db()
+    assert ticket.first_response_at == first_response  # already answered by then
+
+
+def test_bounce_marks_the_sent_email_failed(world):
+    from .corpus import bounce_report
+
+    inbound = inbound_receive(raw=bounce_report(world), source=InboundEmail.Source.PIPE)
+    email = EmailLog.objects.get(message_id=world.our_message_id)
+    assert email.status == EmailLog.Status.FAILED
+    assert email.error.startswith("Bounced:")
+    assert "marked 1 sent email(s) as bounced" in inbound.outcome
+
+
+def test_the_same_message_twice_is_processed_once(world):
+    from .corpus import plain_new
+
+    first = inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
+    second = inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
+    assert first.status == "processed"
+    assert second.status == "ignored"
+    assert f"inbound #{first.pk}" in second.outcome
+    assert Ticket.objects.filter(subject="Cannot print invoices").count() == 1
+
+
+def test_oversized_message_is_kept_and_reported(world, settings):
+    from .corpus import plain_new
+
+    settings.INBOUND_MAX_BYTES = 100
+    inbound = inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
+    assert inbound.status == "failed"
+    assert "INBOUND_MAX_BYTES" in inbound.error
+    assert inbound.raw.open("rb").read() == plain_new(world)
+
+
+def test_unknown_senders_are_refused_politely_when_configured(
+    world, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .corpus import plain_new
+
+    settings.INBOUND_CREATE_CUSTOMERS = False
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
+    assert inbound.status == "ignored"
+    assert "Refused: unknown sender" in inbound.outcome
+    assert not User.objects.filter(email="newbie@customer.example").exists()
+    assert [m.to for m in mailoutbox] == [["newbie@customer.example"]]
+    assert "registered customers" in mailoutbox[0].body
+
+
+def test_a_new_customer_joins_their_organization(world):
+    from organizations.tests.factories import OrganizationDomainFactory
+
+    from .corpus import plain_new
+
+    domain = OrganizationDomainFactory(domain="customer.example")
+    inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
+    newbie = User.objects.get(email="newbie@customer.example")
+    assert newbie.organization == domain.organization
+    assert newbie.full_name == "Sender Name"
+    assert not newbie.has_usable_password()

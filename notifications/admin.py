@@ -1,0 +1,189 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms import ModelForm
+from django.utils.html import format_html
+
+from tickets.models import Ticket
+
+from .models import AutomationRule, EmailLog, EmailTemplate, NotificationOptOut
+from .rendering import TemplateError, check_template, email_context, render_email
+from .tasks import send_email
+
+
+class EmailTemplateForm(ModelForm):
+    class Meta:
+        model = EmailTemplate
+        fields = ["key", "language", "description", "subject", "body_text", "body_html"]
+
+    def clean(self):
+        data = super().clean()
+        for field, html in (
+            ("subject", False),
+            ("body_text", False),
+            ("body_html", True),
+        ):
+            try:
+                check_template(data.get(field) or "", html=html)
+            except TemplateError as error:
+                self.add_error(field, ValidationError(f"Template error: {error}"))
+        return data
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(admin.ModelAdmin):
+    """Edit the words of every email; the preview renders with a real ticket."""
+
+    form = EmailTemplateForm
+    list_display = ("key", "language", "subject", "updated_at")
+    list_filter = ("language",)
+    search_fields = ("key", "subject", "description")
+    readonly_fields = ("preview", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("key", "language", "description")}),
+        (
+            "Content",
+            {
+                "fields": ("subject", "body_text", "body_html"),
+                "description": "Context: ticket.number, ticket.reference, "
+                "ticket.subject, ticket.status, ticket.priority, "
+                "ticket.requester_name, ticket.department, "
+                "ticket.assignee_name, message.body, message.body_html, "
+                "message.author_name, recipient.name, recipient.email, "
+                "links.ticket, links.portal, site.name, site.url.",
+            },
+        ),
+        ("Preview", {"fields": ("preview",)}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(description="Preview with the newest ticket")
+    def preview(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the template to preview it."
+        ticket = Ticket.objects.select_related("requester").order_by("-pk").first()
+        message = ticket.messages.order_by("-pk").first() if ticket else None
+        try:
+            rendered = render_email(
+                subject=obj.subject,
+                body_text=obj.body_text,
+                body_html=obj.body_html,
+                context=email_context(
+                    ticket=ticket,
+                    message=message,
+                    recipient_name="Sam Sample",
+                    recipient_email="sam@example.com",
+                    recipient_is_agent=False,
+                ),
+            )
+        except TemplateError as error:
+            return format_html('<p style="color:#b00">Does not render: {}</p>', error)
+        return format_html(
+            "<p><strong>Subject:</strong> {}</p>"
+            '<pre style="white-space:pre-wrap;border:1px solid #ddd;padding:8px">'
+            "{}</pre>"
+            '<iframe sandbox srcdoc="{}" style="width:100%;height:260px;'
+            'border:1px solid #ddd"></iframe>',
+            rendered.subject,
+            rendered.body_text,
+            rendered.body_html or "(no HTML body)",
+        )
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "event",
+        "recipient",
+        "template_key",
+        "delay_minutes",
+        "active",
+        "order",
+    )
+    list_editable = ("active", "order")
+    list_filter = ("active", "event", "recipient")
+    search_fields = ("name", "template_key", "fixed_address")
+    autocomplete_fields = ("category", "department", "organization")
+    fieldsets = (
+        (None, {"fields": ("name", "active", "order")}),
+        (
+            "When",
+            {
+                "fields": (
+                    "event",
+                    "priority",
+                    "status",
+                    "category",
+                    "department",
+                    "organization",
+                )
+            },
+        ),
+        (
+            "Send",
+            {"fields": ("template_key", "recipient", "fixed_address", "delay_minutes")},
+        ),
+    )
+
+    def get_form(self, request, obj=None, **kwargs):
+        from django import forms
+
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["priority"].widget = forms.Select(
+            choices=[("", "Any"), *Ticket.Priority.choices]
+        )
+        form.base_fields["status"].widget = forms.Select(
+            choices=[("", "Any"), *Ticket.Status.choices]
+        )
+        return form
+
+
+@admin.register(EmailLog)
+class EmailLogAdmin(admin.ModelAdmin):
+    """Every email the helpdesk sent or tried to: read-only, with a resend."""
+
+    list_display = (
+        "created_at",
+        "recipient",
+        "template_key",
+        "ticket",
+        "status",
+        "attempts",
+        "short_error",
+    )
+    list_filter = ("status", "template_key")
+    list_select_related = ("ticket",)
+    search_fields = ("recipient", "subject", "message_id", "=ticket__number")
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+    readonly_fields = [field.name for field in EmailLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return (obj.error[:80] + "…") if len(obj.error) > 80 else obj.error
+
+    @admin.action(description="Send the selected failed emails again")
+    def send_again(self, request, queryset):
+        failed = list(queryset.filter(status=EmailLog.Status.FAILED))
+        for entry in failed:
+            EmailLog.objects.filter(pk=entry.pk).update(
+                status=EmailLog.Status.QUEUED, error=""
+            )
+            send_email.delay(entry.pk)
+        self.message_user(
+            request, f"Queued {len(failed)} email(s) again.", messages.SUCCESS
+        )
+
+
+@admin.register(NotificationOptOut)
+class NotificationOptOutAdmin(admin.ModelAdmin):
+    list_display = ("user", "event")
+    list_filter = ("event",)
+    search_fields = ("user__email",)
+    autocomplete_fields = ("user",)

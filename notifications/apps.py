@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    """Outbound email: templates, automation rules, the send log."""
+
+    name = "notifications"
+    verbose_name = "Notifications"
+
+    def ready(self):
+        from tickets.signals import ticket_event_recorded
+
+        from .receivers import on_ticket_event
+
+        ticket_event_recorded.connect(on_ticket_event, dispatch_uid="notifications")

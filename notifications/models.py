@@ -1,0 +1,184 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from helpdesk.models import TimeStampedModel
+
+
+class Event(models.TextChoices):
+    """Ticket events that can send mail."""
+
+    TICKET_CREATED = "ticket_created", "Ticket created"
+    AGENT_REPLY = "agent_reply", "Agent replied publicly"
+    CUSTOMER_REPLY = "customer_reply", "Customer replied"
+    TICKET_ASSIGNED = "ticket_assigned", "Ticket assigned"
+    TICKET_SOLVED = "ticket_solved", "Ticket solved"
+    TICKET_CLOSED = "ticket_closed", "Ticket closed"
+
+
+# People may turn these off; an agent's public reply is the answer itself and
+# always goes to the requester.
+OPTIONAL_EVENTS = frozenset(Event.values) - {Event.AGENT_REPLY}
+
+
+class EmailTemplate(TimeStampedModel):
+    """The words of one kind of email in one language, editable by admins.
+
+    Rendered with Django's template language from an explicit context only:
+    ``ticket``, ``message``, ``recipient`` and ``links`` (plain values, never
+    model objects or settings).
+    """
+
+    key = models.SlugField(max_length=64)
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    description = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField("text body")
+    body_html = models.TextField("HTML body", blank=True)
+
+    class Meta:
+        ordering = ["key", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "language"], name="email_template_key_language_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"
+
+
+class AutomationRule(TimeStampedModel):
+    """When EVENT happens to a ticket that matches the conditions, send TEMPLATE
+    to the recipients, after an optional delay. Empty conditions match all."""
+
+    class Recipient(models.TextChoices):
+        REQUESTER = "requester", "Requester"
+        ASSIGNEE = "assignee", "Assignee"
+        TEAM = "team", "Team members"
+        DEPARTMENT = "department", "Department agents"
+        OWNERS = "owners", "Assignee, else team, else department"
+        FIXED = "fixed", "A fixed address"
+
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    order = models.PositiveIntegerField(default=100, help_text="Lower runs first.")
+    event = models.CharField(max_length=32, choices=Event.choices)
+    priority = models.CharField(
+        max_length=16, blank=True, help_text="Only tickets of this priority."
+    )
+    status = models.CharField(
+        max_length=16, blank=True, help_text="Only tickets in this status."
+    )
+    category = models.ForeignKey(
+        "tickets.Category", on_delete=models.CASCADE, null=True, blank=True
+    )
+    department = models.ForeignKey(
+        "organizations.Department", on_delete=models.CASCADE, null=True, blank=True
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, null=True, blank=True
+    )
+    template_key = models.SlugField(
+        max_length=64, help_text="The email template to send (by key)."
+    )
+    recipient = models.CharField(max_length=16, choices=Recipient.choices)
+    fixed_address = models.EmailField(blank=True)
+    delay_minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmailLog(models.Model):
+    """One email to one recipient: queued, then sent or failed, with why.
+
+    The subject and bodies are rendered when the email is queued, so a retry
+    sends exactly what was decided, with the same Message-ID.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "Retrying"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.EmailField()
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    template_key = models.CharField(max_length=64)
+    rule = models.ForeignKey(
+        AutomationRule, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
+    event = models.ForeignKey(
+        "tickets.TicketEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    subject = models.CharField(max_length=998)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    message_id = models.CharField(max_length=255, unique=True)
+    references = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    scheduled_for = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Dispatching one event twice queues nothing twice.
+            models.UniqueConstraint(
+                fields=["event", "rule", "recipient"],
+                name="one_email_per_event_rule_recipient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_key} to {self.recipient} ({self.status})"
+
+
+class NotificationOptOut(models.Model):
+    """A user who does not want one kind of optional email."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.CharField(max_length=32, choices=Event.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "event"], name="one_opt_out_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} opted out of {self.event}"

@@ -1,0 +1,9 @@
+def on_ticket_event(sender, event_id: int, **kwargs) -> None:
+    """A ticket event was committed: hand it to a worker to work out the mail.
+
+    Runs after commit, so the worker sees the event; in a web request with no
+    broker configured the task runs right here, eagerly.
+    """
+    from .tasks import dispatch_ticket_event
+
+    dispatch_ticket_event.delay(event_id)

@@ -1,0 +1,101 @@
+"""Rendering email templates from an explicit context.
+
+Admins write the templates, so they run in an engine that can reach nothing
+but the context given: no template libraries, no loaders (so no include or
+extends), no context processors, and a context of plain values, never model
+objects, so ``{{ ticket.requester.password }}`` is simply empty.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils.safestring import mark_safe
+
+from tickets.models import Message, Ticket
+from tickets.templatetags.ticket_tags import render_markdown
+
+_OPTIONS = {"libraries": {}, "loaders": [("django.template.loaders.locmem.Loader", {})]}
+HTML_ENGINE = Engine(autoescape=True, **_OPTIONS)
+TEXT_ENGINE = Engine(autoescape=False, **_OPTIONS)
+
+
+class TemplateError(Exception):
+    """An admin's template does not compile or render."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def email_context(
+    *,
+    ticket: Ticket | None,
+    message: Message | None,
+    recipient_name: str,
+    recipient_email: str,
+    recipient_is_agent: bool,
+    extra: dict | None = None,
+) -> dict:
+    """Everything a template may use, as plain values."""
+    context = {
+        "site": {"name": settings.HELPDESK_NAME, "url": settings.SITE_URL},
+        "recipient": {"name": recipient_name, "email": recipient_email},
+        "links": {"portal": absolute("/portal/")},
+    }
+    if ticket is not None:
+        context["ticket"] = {
+            "number": ticket.number,
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "status": ticket.get_status_display(),
+            "priority": ticket.get_priority_display(),
+            "requester_name": ticket.requester.display_name,
+            "department": ticket.department.name if ticket.department else "",
+            "assignee_name": ticket.assignee.display_name if ticket.assignee else "",
+        }
+        context["links"]["ticket"] = absolute(
+            ticket.get_agent_url() if recipient_is_agent else ticket.get_absolute_url()
+        )
+    if message is not None:
+        context["message"] = {
+            "body": message.body,
+            "body_html": mark_safe(render_markdown(message.body)),  # noqa: S308
+            "author_name": message.author.display_name,
+        }
+    context.update(extra or {})
+    return context
+
+
+def check_template(source: str, *, html: bool = False) -> None:
+    """Raise TemplateError when a template does not compile."""
+    try:
+        (HTML_ENGINE if html else TEXT_ENGINE).from_string(source)
+    except TemplateSyntaxError as error:
+        raise TemplateError(str(error)) from error
+
+
+def render_email(*, subject: str, body_text: str, body_html: str, context: dict):
+    """Render the three parts; a broken template raises TemplateError."""
+    try:
+        rendered_subject = TEXT_ENGINE.from_string(subject).render(Context(context))
+        text = TEXT_ENGINE.from_string(body_text).render(Context(context))
+        html = (
+            HTML_ENGINE.from_string(body_html).render(Context(context))
+            if body_html.strip()
+            else ""
+        )
+    except Exception as error:  # any failure of an admin's template is reported
+        raise TemplateError(f"{type(error).__name__}: {error}") from error
+    return Rendered(
+        subject=" ".join(rendered_subject.split())[:900],
+        body_text=text.strip() + "\n",
+        body_html=html,
+    )

@@ -1,0 +1,400 @@
+"""Who gets which email when something happens to a ticket, and sending it."""
+
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from tickets import permissions
+from tickets.models import Message, Ticket, TicketEvent
+
+from .models import (
+    OPTIONAL_EVENTS,
+    AutomationRule,
+    EmailLog,
+    EmailTemplate,
+    Event,
+    NotificationOptOut,
+)
+from .rendering import TemplateError, email_context, render_email
+
+log = logging.getLogger(__name__)
+
+REPLY_MARKER = "##- Please type your reply above this line -##"
+Kind = TicketEvent.Kind
+Recipient = AutomationRule.Recipient
+
+
+# --- What happened -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketNotice:
+    """A ticket event, as the notifications see it."""
+
+    event: str
+    ticket: Ticket
+    message: Message | None
+    actor: User | None
+
+
+def notice_for(ticket_event: TicketEvent) -> TicketNotice | None:
+    """Which mail-worthy event a ticket event is, if any. Internal notes and
+    routine field changes send nothing."""
+    ticket = ticket_event.ticket
+    message = None
+    if ticket_event.kind == Kind.CREATED:
+        event = Event.TICKET_CREATED
+        message = ticket.messages.order_by("created_at", "pk").first()
+    elif ticket_event.kind == Kind.REPLY:
+        message = (
+            Message.objects.select_related("author")
+            .filter(pk=ticket_event.new_value or 0, ticket=ticket, internal=False)
+            .first()
+        )
+        if message is None:
+            return None
+        agent = permissions.can_work_ticket(message.author, ticket)
+        event = Event.AGENT_REPLY if agent else Event.CUSTOMER_REPLY
+    elif ticket_event.kind == Kind.ASSIGNEE and ticket.assignee_id:
+        event = Event.TICKET_ASSIGNED
+    elif ticket_event.kind == Kind.STATUS and ticket_event.new_value in (
+        Ticket.Status.SOLVED,
+        Ticket.Status.CLOSED,
+    ):
+        event = (
+            Event.TICKET_SOLVED
+            if ticket_event.new_value == Ticket.Status.SOLVED
+            else Event.TICKET_CLOSED
+        )
+    else:
+        return None
+    return TicketNotice(
+        event=event, ticket=ticket, message=message, actor=ticket_event.actor
+    )
+
+
+# --- The evaluator ----------------------------------------------------------------
+
+
+def rule_matches(rule: AutomationRule, notice: TicketNotice) -> bool:
+    """One rule against one event: every condition that is set must hold."""
+    ticket = notice.ticket
+    return (
+        rule.active
+        and rule.event == notice.event
+        and (not rule.priority or rule.priority == ticket.priority)
+        and (not rule.status or rule.status == ticket.status)
+        and (rule.category_id is None or rule.category_id == ticket.category_id)
+        and (rule.department_id is None or rule.department_id == ticket.department_id)
+        and (
+            rule.organization_id is None
+            or rule.organization_id == ticket.organization_id
+        )
+    )
+
+
+def rules_for(notice: TicketNotice) -> list[AutomationRule]:
+    rules = AutomationRule.objects.filter(active=True, event=notice.event)
+    return [rule for rule in rules if rule_matches(rule, notice)]
+
+
+def _agents(queryset) -> list[User]:
+    return list(
+        queryset.filter(is_active=True, role__in=[User.Role.AGENT, User.Role.ADMIN])
+    )
+
+
+def recipients_for(
+    rule: AutomationRule, notice: TicketNotice
+) -> list[tuple[str, User | None]]:
+    """(address, user) pairs. The person who acted never gets mail about their
+    own action, except a requester's acknowledgement of their own ticket."""
+    ticket = notice.ticket
+    people: list[User] = []
+    if rule.recipient == Recipient.FIXED:
+        return [(rule.fixed_address, None)] if rule.fixed_address else []
+    if rule.recipient == Recipient.REQUESTER:
+        people = [ticket.requester]
+    elif rule.recipient == Recipient.ASSIGNEE:
+        people = [ticket.assignee] if ticket.assignee else []
+    elif rule.recipient == Recipient.TEAM:
+        people = _agents(ticket.team.members.all()) if ticket.team else []
+    elif rule.recipient == Recipient.DEPARTMENT:
+        people = _agents(ticket.department.agents.all()) if ticket.department else []
+    elif rule.recipient == Recipient.OWNERS:
+        if ticket.assignee:
+            people = [ticket.assignee]
+        elif ticket.team:
+            people = _agents(ticket.team.members.all())
+        elif ticket.department:
+            people = _agents(ticket.department.agents.all())
+    acknowledgement = (
+        rule.recipient == Recipient.REQUESTER and notice.event == Event.TICKET_CREATED
+    )
+    return [
+        (person.email, person)
+        for person in people
+        if person.is_active
+        and (acknowledgement or notice.actor is None or person.pk != notice.actor.pk)
+    ]
+
+
+def opted_out(user: User | None, event: str) -> bool:
+    if user is None or event not in OPTIONAL_EVENTS:
+        return False
+    return NotificationOptOut.objects.filter(user=user, event=event).exists()
+
+
+# --- Queueing ---------------------------------------------------------------------
+
+
+def email_domain() -> str:
+    return settings.HELPDESK_EMAIL_DOMAIN
+
+
+def thread_root_id(ticket: Ticket) -> str:
+    """A Message-ID every email about the ticket refers to, so mail programs
+    thread them and a reply can be matched to the ticket."""
+    return f"<ticket-{ticket.number}@{email_domain()}>"
+
+
+def template_for(key: str, language: str) -> EmailTemplate | None:
+    return (
+        EmailTemplate.objects.filter(key=key, language=language).first()
+        or EmailTemplate.objects.filter(
+            key=key, language=settings.LANGUAGE_CODE
+        ).first()
+    )
+
+
+def _reply_to(ticket: Ticket | None) -> str:
+    if ticket is not None and ticket.department and ticket.department.inbound_email:
+        return ticket.department.inbound_email
+    return settings.HELPDESK_REPLY_TO
+
+
+def email_queue(
+    *,
+    template_key: str,
+    recipient: str,
+    user: User | None = None,
+    ticket: Ticket | None = None,
+    message: Message | None = None,
+    event: TicketEvent | None = None,
+    rule: AutomationRule | None = None,
+    delay: timedelta = timedelta(0),
+    extra_context: dict | None = None,
+) -> EmailLog | None:
+    """Render one email and log it as queued; return None when the same event
+    already queued it for this rule and address. A template that fails to
+    render is logged as failed with the error: nothing disappears silently."""
+    language = user.language if user else settings.LANGUAGE_CODE
+    template = template_for(template_key, language)
+    log_entry = EmailLog(
+        recipient=recipient,
+        recipient_user=user,
+        template_key=template_key,
+        rule=rule,
+        ticket=ticket,
+        event=event,
+        reply_to=_reply_to(ticket),
+        message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=email_domain()),
+        references=thread_root_id(ticket) if ticket else "",
+        scheduled_for=timezone.now() + delay,
+    )
+    try:
+        if template is None:
+            raise TemplateError(f"There is no email template {template_key!r}.")
+        rendered = render_email(
+            subject=template.subject,
+            body_text=template.body_text,
+            body_html=template.body_html,
+            context=email_context(
+                ticket=ticket,
+                message=message,
+                recipient_name=user.get_short_name() if user else "",
+                recipient_email=recipient,
+                recipient_is_agent=bool(user and user.is_agent),
+                extra=extra_context,
+            ),
+        )
+    except TemplateError as error:
+        log_entry.subject = template_key
+        log_entry.body_text = ""
+        log_entry.status = EmailLog.Status.FAILED
+        log_entry.error = str(error)
+    else:
+        subject = rendered.subject
+        if ticket is not None and f"[{ticket.reference}]" not in subject:
+            subject = f"[{ticket.reference}] {subject}"
+        log_entry.subject = subject
+        log_entry.body_text = f"{REPLY_MARKER}\n\n{rendered.body_text}"
+        log_entry.body_html = (
+            f'<p style="color:#9aa0a6;font-size:12px">{REPLY_MARKER}</p>'
+            f"{rendered.body_html}"
+            if rendered.body_html
+            else ""
+        )
+    try:
+        with transaction.atomic():
+            log_entry.save()
+    except IntegrityError:
+        return None
+    return log_entry
+
+
+@transaction.atomic
+def notifications_dispatch(*, event_id: int) -> list[EmailLog]:
+    """Turn one ticket event into queued emails, once however often it runs."""
+    ticket_event = (
+        TicketEvent.objects.select_related(
+            "actor",
+            "ticket__requester",
+            "ticket__assignee",
+            "ticket__team",
+            "ticket__department",
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if ticket_event is None:
+        return []
+    notice = notice_for(ticket_event)
+    if notice is None:
+        return []
+    queued = []
+    for rule in rules_for(notice):
+        for address, user in recipients_for(rule, notice):
+            if opted_out(user, notice.event):
+                continue
+            entry = email_queue(
+                template_key=rule.template_key,
+                recipient=address,
+                user=user,
+                ticket=notice.ticket,
+                message=notice.message,
+                event=ticket_event,
+                rule=rule,
+                delay=timedelta(minutes=rule.delay_minutes),
+            )
+            if entry is not None:
+                queued.append(entry)
+    return queued
+
+
+# --- Sending ----------------------------------------------------------------------
+
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+
+
+class SendLater(Exception):
+    """Another worker holds this email's lease; try again after ``seconds``."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"leased for {seconds:.0f} more seconds")
+        self.seconds = seconds
+
+
+def _claim(log_id: int) -> EmailLog | None:
+    """Take the email for sending, unless it is sent or another worker holds a
+    live lease on it. A lease outlives a send; a worker that dies mid-send
+    leaves a lease that expires, and the redelivered task takes over."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    claimable = Q(status__in=[EmailLog.Status.QUEUED, EmailLog.Status.RETRYING]) | Q(
+        status=EmailLog.Status.SENDING, lease_until__lt=now
+    )
+    taken = EmailLog.objects.filter(Q(pk=log_id) & claimable).update(
+        status=EmailLog.Status.SENDING, lease_until=lease, attempts=F("attempts") + 1
+    )
+    return EmailLog.objects.filter(pk=log_id).first() if taken else None
+
+
+def email_send(*, log_id: int) -> EmailLog | None:
+    """Send one logged email, exactly once.
+
+    Already sent: nothing happens. Leased by another worker: SendLater. SMTP or
+    network trouble: the error is recorded and re-raised for the task to retry.
+    Runs outside any transaction so the claim is visible to other workers.
+    """
+    entry = EmailLog.objects.filter(pk=log_id).first()
+    if entry is None or entry.status in (EmailLog.Status.SENT, EmailLog.Status.FAILED):
+        return entry
+    entry = _claim(log_id)
+    if entry is None:
+        current = EmailLog.objects.get(pk=log_id)
+        if current.status == EmailLog.Status.SENDING and current.lease_until:
+            raise SendLater((current.lease_until - timezone.now()).total_seconds())
+        return current
+    email = EmailMultiAlternatives(
+        subject=entry.subject,
+        body=entry.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[entry.recipient],
+        reply_to=[entry.reply_to] if entry.reply_to else None,
+        headers={
+            "Message-ID": entry.message_id,
+            "In-Reply-To": entry.references.split()[0] if entry.references else "",
+            "References": entry.references,
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "X-Helpdesk-Instance": settings.HELPDESK_INSTANCE_ID,
+            **(
+                {"X-Helpdesk-Ticket": str(entry.ticket.number)}
+                if entry.ticket_id
+                else {}
+            ),
+        },
+    )
+    if not entry.references:
+        del email.extra_headers["In-Reply-To"]
+        del email.extra_headers["References"]
+    if entry.body_html:
+        email.attach_alternative(entry.body_html, "text/html")
+    try:
+        with get_connection(fail_silently=False) as connection:
+            connection.send_messages([email])
+    except TRANSIENT_ERRORS as error:
+        EmailLog.objects.filter(pk=entry.pk).update(
+            status=EmailLog.Status.RETRYING,
+            lease_until=None,
+            error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        raise
+    EmailLog.objects.filter(pk=entry.pk).update(
+        status=EmailLog.Status.SENT, sent_at=timezone.now(), lease_until=None, error=""
+    )
+    entry.refresh_from_db()
+    return entry
+
+
+def email_give_up(*, log_id: int, error: BaseException) -> None:
+    """Out of retries: mark the email failed, with the last error, for admins."""
+    EmailLog.objects.filter(pk=log_id).exclude(status=EmailLog.Status.SENT).update(
+        status=EmailLog.Status.FAILED,
+        lease_until=None,
+        error=f"Gave up: {type(error).__name__}: {error}"[:2000],
+    )
+    log.error("Email %s failed for good: %s", log_id, error)
+
+
+# --- Preferences ------------------------------------------------------------------
+
+
+@transaction.atomic
+def opt_outs_set(*, user: User, events: set[str]) -> None:
+    """Replace the user's opt-outs; essential events cannot be turned off."""
+    events = set(events) & OPTIONAL_EVENTS
+    NotificationOptOut.objects.filter(user=user).exclude(event__in=events).delete()
+    for event in events:
+        NotificationOptOut.objects.get_or_create(user=user, event=event)

@@ -1,0 +1,85 @@
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from notifications.models import EmailLog, EmailTemplate, Event, NotificationOptOut
+from tickets.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(login):
+    return login(UserFactory(admin=True))
+
+
+def test_template_admin_previews_with_a_real_ticket(admin_client):
+    ticket = TicketFactory(subject="Preview me")
+    template = EmailTemplate.objects.get(key="ticket_created", language="en")
+    page = admin_client.get(
+        reverse("admin:notifications_emailtemplate_change", args=[template.pk])
+    ).content.decode()
+    assert f"[{ticket.reference}] Preview me" in page
+    assert "Hello Sam Sample" in page
+
+
+def test_template_admin_refuses_a_template_that_does_not_compile(admin_client):
+    template = EmailTemplate.objects.get(key="ticket_created", language="en")
+    response = admin_client.post(
+        reverse("admin:notifications_emailtemplate_change", args=[template.pk]),
+        {
+            "key": "ticket_created",
+            "language": "en",
+            "subject": "{% if %}",
+            "body_text": "ok",
+            "body_html": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "Template error" in response.content.decode()
+    template.refresh_from_db()
+    assert template.subject != "{% if %}"
+
+
+def test_failed_emails_can_be_sent_again_from_the_admin(admin_client, mailoutbox):
+    email = EmailLog.objects.create(
+        recipient="x@customer.example",
+        template_key="agent_reply",
+        subject="S",
+        body_text="B",
+        message_id="<again@example.com>",
+        status=EmailLog.Status.FAILED,
+        error="Gave up",
+    )
+    admin_client.post(
+        reverse("admin:notifications_emaillog_changelist"),
+        {"action": "send_again", "_selected_action": [email.pk]},
+    )
+    email.refresh_from_db()
+    assert email.status == EmailLog.Status.SENT
+    assert [m.to for m in mailoutbox] == [["x@customer.example"]]
+
+
+def test_customers_choose_their_optional_emails(login, customer):
+    client = login(customer)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert "A confirmation when I open a request" in page
+    assert "Customer replies" not in page  # an agent's choice, not theirs
+
+    client.post(
+        reverse("notifications:preferences"),
+        {"receive": [Event.TICKET_SOLVED]},
+    )
+    assert set(
+        NotificationOptOut.objects.filter(user=customer).values_list("event", flat=True)
+    ) == {Event.TICKET_CREATED, Event.TICKET_CLOSED}
+
+
+def test_agents_have_more_choices(login, agent):
+    client = login(agent)
+    client.post(reverse("notifications:preferences"), {"receive": []})
+    events = set(
+        NotificationOptOut.objects.filter(user=agent).values_list("event", flat=True)
+    )
+    assert Event.CUSTOMER_REPLY in events
+    assert Event.AGENT_REPLY not in events  # answers cannot be turned off

@@ -1,0 +1,10 @@
+"""What other apps may listen to.
+
+``ticket_event_recorded`` is sent after the transaction that wrote a
+TicketEvent commits, with ``event_id``. Notifications (email) and webhooks
+listen; the tickets app does not know who does.
+"""
+
+from django.dispatch import Signal
+
+ticket_event_recorded = Signal()
