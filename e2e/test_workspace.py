@@ -102,7 +102,7 @@ def test_collision_notice_shows_a_colleague_typing(
 
     theirs.locator("#id_body").fill("Working on it")
     expect(mine.locator("#presence")).to_contain_text(
-        "Kim Colleague is typing a reply", timeout=10_000
+        "Kim Colleague is typing a reply", timeout=20_000
     )
     shot(mine, "collision-notice")
 

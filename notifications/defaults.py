@@ -116,6 +116,34 @@ a new request that links to it.
 opens a new request that links to it.</p>""",
     },
     {
+        "key": "sla_warning",
+        "description": "To the agents who own a ticket whose SLA target is near.",
+        "subject": "[{{ ticket.reference }}] At risk: {{ sla.target }} due soon",
+        "body_text": """The {{ sla.target }} target of {{ ticket.reference }}
+"{{ ticket.subject }}" is due soon ({{ ticket.priority }} priority).
+
+Open it: {{ links.ticket }}
+""",
+        "body_html": """<p>The <strong>{{ sla.target }}</strong> target of
+{{ ticket.reference }} <em>{{ ticket.subject }}</em> is due soon
+({{ ticket.priority }} priority).</p>
+<p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
+    },
+    {
+        "key": "sla_breach",
+        "description": "To the agents who own a ticket whose SLA target was missed.",
+        "subject": "[{{ ticket.reference }}] Breached: {{ sla.target }} overdue",
+        "body_text": """The {{ sla.target }} target of {{ ticket.reference }}
+"{{ ticket.subject }}" was missed. It is now {{ ticket.priority }} priority.
+
+Open it: {{ links.ticket }}
+""",
+        "body_html": """<p>The <strong>{{ sla.target }}</strong> target of
+{{ ticket.reference }} <em>{{ ticket.subject }}</em> was missed. It is now
+{{ ticket.priority }} priority.</p>
+<p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
+    },
+    {
         "key": "inbound_refused",
         "description": "To an unknown sender, when email may not open tickets.",
         "subject": "Re: {{ original_subject }}",
@@ -138,4 +166,6 @@ RULES = [
     ("ticket_assigned", "assignee", "ticket_assigned"),
     ("ticket_solved", "requester", "ticket_solved"),
     ("ticket_closed", "requester", "ticket_closed"),
+    ("sla_warning", "owners", "sla_warning"),
+    ("sla_breach", "owners", "sla_breach"),
 ]

@@ -14,6 +14,8 @@ class Event(models.TextChoices):
     TICKET_ASSIGNED = "ticket_assigned", "Ticket assigned"
     TICKET_SOLVED = "ticket_solved", "Ticket solved"
     TICKET_CLOSED = "ticket_closed", "Ticket closed"
+    SLA_WARNING = "sla_warning", "SLA target at risk"
+    SLA_BREACH = "sla_breach", "SLA target breached"
 
 
 # People may turn these off; an agent's public reply is the answer itself and

@@ -65,6 +65,10 @@ def notice_for(ticket_event: TicketEvent) -> TicketNotice | None:
             return None
         agent = permissions.can_work_ticket(message.author, ticket)
         event = Event.AGENT_REPLY if agent else Event.CUSTOMER_REPLY
+    elif ticket_event.kind == Kind.SLA_WARNING:
+        event = Event.SLA_WARNING
+    elif ticket_event.kind == Kind.SLA_BREACHED:
+        event = Event.SLA_BREACH
     elif ticket_event.kind == Kind.ASSIGNEE and ticket.assignee_id:
         event = Event.TICKET_ASSIGNED
     elif ticket_event.kind == Kind.STATUS and ticket_event.new_value in (
@@ -286,6 +290,12 @@ def notifications_dispatch(*, event_id: int) -> list[EmailLog]:
                 event=ticket_event,
                 rule=rule,
                 delay=timedelta(minutes=rule.delay_minutes),
+                extra_context={
+                    "sla": {
+                        "target": ticket_event.new_value,
+                        "due_at": ticket_event.old_value,
+                    }
+                },
             )
             if entry is not None:
                 queued.append(entry)

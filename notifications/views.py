@@ -17,6 +17,8 @@ AGENT_EVENTS = {
     Event.TICKET_CREATED: "New tickets in my queues",
     Event.CUSTOMER_REPLY: "Customer replies on tickets I own",
     Event.TICKET_ASSIGNED: "Tickets assigned to me",
+    Event.SLA_WARNING: "Tickets I own that are about to miss an SLA target",
+    Event.SLA_BREACH: "Tickets I own that missed an SLA target",
     **CUSTOMER_EVENTS,
 }
 

@@ -1,10 +1,29 @@
+from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from helpdesk.errors import ApplicationError
+from helpdesk.shortcuts import get_or_404
 
 from . import services
-from .models import Attachment, Category, Message, Ticket, TicketEvent
+from .business_time import load_public_holidays
+from .models import (
+    Attachment,
+    BusinessCalendar,
+    BusinessHoliday,
+    BusinessHours,
+    Category,
+    Message,
+    SLANotice,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+    TicketEvent,
+)
+from .services.sla import holidays_add
 
 
 @admin.register(Category)
@@ -207,4 +226,146 @@ class TicketEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Service levels ---------------------------------------------------------
+
+
+class BusinessHoursInline(admin.TabularInline):
+    model = BusinessHours
+    extra = 0
+
+
+class BusinessHolidayInline(admin.TabularInline):
+    model = BusinessHoliday
+    extra = 0
+
+
+class LoadHolidaysForm(forms.Form):
+    country = forms.CharField(
+        max_length=8, help_text="ISO code, for example DE, US, GB, FR."
+    )
+    subdivision = forms.CharField(
+        max_length=16, required=False, help_text="Optional, for example BY or CA."
+    )
+    years = forms.CharField(
+        help_text="Comma-separated, for example 2026, 2027.", initial="2026, 2027"
+    )
+
+    def clean_years(self):
+        try:
+            years = [int(year) for year in self.cleaned_data["years"].split(",")]
+        except ValueError:
+            raise forms.ValidationError(
+                "Give years as numbers, like 2026, 2027."
+            ) from None
+        if not years or any(year < 1900 or year > 2200 for year in years):
+            raise forms.ValidationError("Give years between 1900 and 2200.")
+        return years
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ("name", "timezone", "updated_at")
+    search_fields = ("name",)
+    inlines = [BusinessHoursInline, BusinessHolidayInline]
+    change_form_template = "admin/tickets/businesscalendar/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<str:calendar_id>/holidays/",
+                self.admin_site.admin_view(self.load_holidays_view),
+                name="tickets_businesscalendar_holidays",
+            ),
+            *super().get_urls(),
+        ]
+
+    def load_holidays_view(self, request, calendar_id):
+        """Load a country's public holidays into the calendar (the holidays
+        package); dates already there are kept."""
+        calendar = get_or_404(BusinessCalendar.objects.all(), calendar_id)
+        form = LoadHolidaysForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                dates = load_public_holidays(
+                    data["country"].upper(), data["years"], data["subdivision"] or None
+                )
+            except ValueError as error:
+                form.add_error("country", str(error))
+            else:
+                added = holidays_add(calendar=calendar, dates=dates)
+                self.message_user(
+                    request,
+                    f"Loaded {added} holiday(s) for {data['country'].upper()} "
+                    f"({len(dates) - added} were there already).",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:tickets_businesscalendar_change", calendar.pk)
+        return TemplateResponse(
+            request,
+            "admin/tickets/businesscalendar/load_holidays.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "calendar": calendar,
+                "opts": self.model._meta,
+                "title": f"Load public holidays into {calendar}",
+            },
+        )
+
+
+class SLATargetInline(admin.TabularInline):
+    model = SLATarget
+    extra = 0
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "calendar",
+        "order",
+        "is_default",
+        "active",
+        "warn_before_minutes",
+    )
+    list_editable = ("order", "active")
+    list_filter = ("active", "is_default", "calendar")
+    search_fields = ("name",)
+    autocomplete_fields = ("organization", "category", "department", "escalate_to_team")
+    inlines = [SLATargetInline]
+    fieldsets = (
+        (None, {"fields": ("name", "calendar", "order", "is_default", "active")}),
+        (
+            "Applies to",
+            {"fields": ("organization", "category", "department", "priority")},
+        ),
+        (
+            "Warnings and escalation",
+            {
+                "fields": (
+                    "warn_before_minutes",
+                    "escalate_priority",
+                    "escalate_to_team",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(SLANotice)
+class SLANoticeAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "target", "stage", "due_at", "created_at")
+    list_filter = ("target", "stage")
+    search_fields = ("=ticket__number",)
+    fields = ("ticket", "target", "stage", "due_at", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

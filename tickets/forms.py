@@ -227,6 +227,7 @@ SORT_LABELS = {
     "number": "Number, ascending",
     "subject": "Subject",
     "status": "Status",
+    "sla": "SLA: next due first",
 }
 PER_PAGE = (25, 50, 100)
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
+    F,
     IntegerField,
     Prefetch,
     Q,
@@ -109,6 +110,7 @@ SORTS = {
     "priority": ("priority_rank", "-updated_at"),
     "subject": ("subject", "-number"),
     "status": ("status", "-updated_at"),
+    "sla": (F("sla_next_due_at").asc(nulls_last=True), "-number"),
 }
 
 
@@ -134,7 +136,7 @@ def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
 
 def _sorted(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     order = SORTS.get(sort, SORTS["-updated"])
-    if any("priority_rank" in key for key in order):
+    if any(isinstance(key, str) and "priority_rank" in key for key in order):
         queryset = queryset.annotate(priority_rank=PRIORITY_RANK)
     return queryset.order_by(*order)
 
@@ -178,6 +180,7 @@ VIEWS = {
     "team": "My teams",
     "department": "My departments",
     "all": "All unsolved",
+    "at_risk": "SLA at risk",
     "solved": "Solved and closed",
 }
 
@@ -188,6 +191,7 @@ VIEW_STATUSES = {
     "team": UNSOLVED_STATUSES,
     "department": UNSOLVED_STATUSES,
     "all": UNSOLVED_STATUSES,
+    "at_risk": UNSOLVED_STATUSES,
     "solved": DONE_STATUSES,
 }
 
@@ -200,6 +204,10 @@ def _view_scope(user: User, view: str) -> Q:
         "team": Q(team_id__in=list(agent_team_ids(user))),
         "department": Q(department_id__in=list(agent_department_ids(user))),
         "all": Q(),
+        "at_risk": Q(
+            sla_next_due_at__lte=timezone.now()
+            + timedelta(minutes=settings.SLA_AT_RISK_MINUTES)
+        ),
         "solved": Q(),
     }[view]
 

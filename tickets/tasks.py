@@ -14,3 +14,13 @@ def close_solved_tickets(older_than_days: int | None = None) -> int:
         settings.TICKET_AUTO_CLOSE_DAYS if older_than_days is None else older_than_days
     )
     return tickets_close_solved(older_than_days=days)
+
+
+@shared_task(name="tickets.tasks.sla_sweep")
+def sla_sweep() -> dict:
+    """Every minute (beat): announce SLA warnings and breaches, escalate."""
+    from dataclasses import asdict
+
+    from .services.sla import sla_sweep as sweep
+
+    return asdict(sweep())

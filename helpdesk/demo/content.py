@@ -214,3 +214,11 @@ CANNED_RESPONSES = [
         "is still wrong, just reply and the ticket reopens.\n\n{agent_name}",
     ),
 ]
+
+# priority: first response, next response, resolution (business minutes)
+SLA_TARGETS = {
+    "urgent": (30, 60, 240),
+    "high": (60, 120, 480),
+    "normal": (240, 480, 1440),
+    "low": (480, 960, 2880),
+}

@@ -282,6 +282,11 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
     ],
 )  # fmt: skip
 
+# Statuses in which the SLA resolution clock stands still.
+SLA_PAUSE_STATUSES = env.list("SLA_PAUSE_STATUSES", default=["pending", "on_hold"])
+# Tickets due within this many minutes (or overdue) are in the "At risk" view.
+SLA_AT_RISK_MINUTES = env.int("SLA_AT_RISK_MINUTES", default=60)
+
 # --- Celery ------------------------------------------------------------------
 # Without REDIS_URL there is no broker: tasks run eagerly in-process, so a
 # newcomer needs nothing but Python. With it, real workers run them.
@@ -316,6 +321,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "poll-mailboxes": {
         "task": "integrations.tasks.poll_mailboxes",
+        "schedule": 60,
+    },
+    "sla-sweep": {
+        "task": "tickets.tasks.sla_sweep",
         "schedule": 60,
     },
     "optimize-database": {

@@ -100,6 +100,10 @@ def test_demo_data_has_the_promised_shape_and_is_idempotent():
     )
     assert Message.objects.filter(internal=True).exists()
     assert CannedResponse.objects.filter(shared=True).count() == 3
+    # A default service level applies to every demo ticket.
+    assert not Ticket.objects.filter(sla_policy__isnull=True).exists()
+    open_tickets = Ticket.objects.filter(status__in=["new", "open"])
+    assert all(t.resolution_due_at for t in open_tickets)
     assert "admin@helpdesk.example" in output
     assert "customer@acme.example" in output
     assert "helpdesk-demo" in output
@@ -125,7 +129,9 @@ def test_demo_history_is_in_order_and_consistent():
             assert ticket.closed_at and ticket.solved_at
         if ticket.status == Ticket.Status.NEW:
             assert ticket.assignee is None
-            assert not ticket.events.exclude(kind=TicketEvent.Kind.CREATED).exists()
+            assert not ticket.events.exclude(
+                kind__in=[TicketEvent.Kind.CREATED, TicketEvent.Kind.SLA_POLICY]
+            ).exists()
 
 
 def test_demo_bulk_tickets_add_three_messages_each():

@@ -36,9 +36,18 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(status__in=UNSOLVED_STATUSES)
 
     def for_list(self) -> "TicketQuerySet":
-        """Everything a ticket row shows, fetched in the same query."""
+        """Everything a ticket row shows, in a fixed number of queries: the row's
+        relations joined, the SLA calendars (for the badge) prefetched."""
         return self.select_related(
-            "requester", "assignee", "organization", "department", "team", "category"
+            "requester",
+            "assignee",
+            "organization",
+            "department",
+            "team",
+            "category",
+            "sla_policy__calendar",
+        ).prefetch_related(
+            "sla_policy__calendar__hours", "sla_policy__calendar__holidays"
         )
 
 
@@ -125,6 +134,41 @@ class Ticket(TimeStampedModel):
         editable=False,
         help_text="Set when this ticket was closed by merging it into another.",
     )
+    # --- Service levels (see tickets.services.sla) ---
+    sla_policy = models.ForeignKey(
+        "tickets.SLAPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_response_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_response_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the customer last wrote while an answer was owed.",
+    )
+    resolution_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_since = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_minutes = models.FloatField(
+        default=0, editable=False, help_text="Business minutes the clock stood still."
+    )
+    sla_next_due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The earliest running deadline, for sorting and the at-risk view.",
+    )
+    sla_next_check_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="When the SLA sweep next has a warning or breach to announce.",
+    )
     follow_up_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -149,6 +193,7 @@ class Ticket(TimeStampedModel):
             # Covers the workspace's per-view counts, so they read the index only.
             models.Index(fields=["department", "status", "assignee", "team"]),
             models.Index(fields=["organization", "status"]),
+            models.Index(fields=["status", "sla_next_due_at"]),
         ]
 
     def __str__(self) -> str:
@@ -262,6 +307,11 @@ class TicketEvent(models.Model):
         MERGED_INTO = "merged_into", "Merged into another ticket"
         MERGED_FROM = "merged_from", "Another ticket merged in"
         FOLLOW_UP = "follow_up", "Follow-up opened"
+        SLA_POLICY = "sla_policy", "SLA policy applied"
+        SLA_MET = "sla_met", "SLA target met"
+        SLA_WARNING = "sla_warning", "SLA target at risk"
+        SLA_BREACHED = "sla_breached", "SLA target breached"
+        SLA_ESCALATED = "sla_escalated", "Escalated after an SLA breach"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -283,74 +333,3 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket.number} {self.get_kind_display()}"
-
-
-class CannedResponse(TimeStampedModel):
-    """A reply an agent inserts instead of typing it again.
-
-    Placeholders: {requester_name}, {ticket_number}, {agent_name}. Personal
-    responses are their owner's; shared ones (set by admins) are everyone's.
-    """
-
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="canned"
-    )
-    shared = models.BooleanField(
-        default=False, help_text="Shared responses are offered to every agent."
-    )
-
-    class Meta:
-        ordering = ["title"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class SavedFilter(TimeStampedModel):
-    """An agent's named ticket-list filter, kept as its query string."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="filters"
-    )
-    name = models.CharField(max_length=100)
-    query = models.CharField(max_length=2000, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["owner", "name"], name="saved_filter_name_unique_per_owner"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class TicketPresence(models.Model):
-    """Which agent has a ticket open right now, and whether they are typing.
-
-    Refreshed by the ticket page every few seconds; rows older than the
-    presence window mean the agent has gone.
-    """
-
-    ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="presences"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
-    typing = models.BooleanField(default=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["ticket", "user"], name="one_presence_per_agent_and_ticket"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} on #{self.ticket.number}"

@@ -14,6 +14,7 @@ from tickets.models import Message, Ticket, TicketEvent
 from .attachments import attachments_store
 from .errors import InvalidTicketChange, TicketClosedError
 from .events import event_record
+from .sla import sla_on_public_reply
 from .status import open_if_new, status_set
 from .tickets import ticket_create
 
@@ -74,15 +75,24 @@ def message_add(
 
     update_fields = ["updated_at"]
     if acting_as_agent:
-        if not internal and ticket.first_response_at is None:
+        first = not internal and ticket.first_response_at is None
+        if first:
             ticket.first_response_at = now
             update_fields.append("first_response_at")
+        if not internal:
+            update_fields += sla_on_public_reply(
+                ticket=ticket, by_agent=True, at=now, first=first
+            )
         if status is not None and status != ticket.status:
             update_fields += status_set(ticket=ticket, actor=author, status=status)
         else:
             update_fields += open_if_new(ticket=ticket, actor=author)
-    elif not internal and ticket.status in (Status.PENDING, Status.SOLVED):
-        update_fields += status_set(ticket=ticket, actor=author, status=Status.OPEN)
+    elif not internal:
+        if ticket.status in (Status.PENDING, Status.SOLVED):
+            update_fields += status_set(ticket=ticket, actor=author, status=Status.OPEN)
+        update_fields += sla_on_public_reply(
+            ticket=ticket, by_agent=False, at=now, first=False
+        )
     ticket.save(update_fields=list(dict.fromkeys(update_fields)))
     return message
 

@@ -12,6 +12,7 @@ from tickets.models import Ticket, TicketEvent
 from tickets.workflow import check_transition
 
 from .events import event_record
+from .sla import sla_on_status
 
 Status = Ticket.Status
 
@@ -38,7 +39,12 @@ def status_set(*, ticket: Ticket, actor: User | None, status: str) -> list[str]:
         old_value=old,
         new_value=status,
     )
-    return ["status", "solved_at", "closed_at"]
+    return [
+        "status",
+        "solved_at",
+        "closed_at",
+        *sla_on_status(ticket=ticket, old=old, new=status, at=now),
+    ]
 
 
 def open_if_new(*, ticket: Ticket, actor: User) -> list[str]:

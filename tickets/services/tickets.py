@@ -20,6 +20,7 @@ from tickets.selectors import ticket_list_visible_to
 from .attachments import attachments_store
 from .errors import InvalidTicketChange, TicketClosedError
 from .events import event_record
+from .sla import sla_recompute, sla_start
 from .status import open_if_new, status_set, ticket_change_status
 
 Status = Ticket.Status
@@ -123,6 +124,7 @@ def ticket_create(
     )
     _insert_with_number(ticket)
     event_record(ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status)
+    ticket.save(update_fields=sla_start(ticket=ticket))
     message = Message.objects.create(
         ticket=ticket, author=actor, body=body, email_message_id=email_message_id
     )
@@ -214,8 +216,14 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **changes: object) -> T
         return ticket
     if actor is not None:
         update_fields += open_if_new(ticket=ticket, actor=actor)
-    ticket.save(update_fields=update_fields)
+    if SLA_INPUTS & set(update_fields) and ticket.status != Status.CLOSED:
+        # A person changed what the policy and targets depend on.
+        update_fields += sla_recompute(ticket=ticket, actor=actor)
+    ticket.save(update_fields=list(dict.fromkeys(update_fields)))
     return ticket
+
+
+SLA_INPUTS = {"priority", "category", "department"}
 
 
 def _field_display(name: str, value: object) -> str:

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 
 register = template.Library()
 
@@ -120,9 +120,74 @@ def event_sentence(event: TicketEvent) -> str:
         return f"merged {new} into this ticket"
     if event.kind == KIND.FOLLOW_UP:
         return f"opened follow-up {new}"
+    if event.kind == KIND.SLA_POLICY:
+        return f"applied the SLA policy {new}"
+    if event.kind == KIND.SLA_MET:
+        return f"met the {new} target"
+    if event.kind == KIND.SLA_WARNING:
+        return f"warned that the {new} target is due soon"
+    if event.kind == KIND.SLA_BREACHED:
+        return f"recorded that the {new} target was missed"
+    if event.kind == KIND.SLA_ESCALATED:
+        return f"escalated the ticket after an SLA breach ({new})"
     field = event.get_kind_display().replace(" changed", "").lower()
     if not old:
         return f"set the {field} to {new}"
     if not new:
         return f"cleared the {field} (was {old})"
     return f"changed the {field} from {old} to {new}"
+
+
+def business_duration(minutes: float) -> str:
+    """3d 2h, 4h 20m, 45m: the two largest units of business time."""
+    minutes = round(abs(minutes))
+    days, rest = divmod(minutes, 60 * 24)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {mins}m" if mins else f"{hours}h"
+    return f"{mins}m"
+
+
+@register.simple_tag
+def sla_badge(ticket: Ticket) -> SafeString:
+    """The nearest running SLA deadline, as words as well as a colour:
+    "First reply in 2h 10m", "Resolve overdue 45m", "SLA paused"."""
+    from tickets.services.sla import running_clocks, sla_minutes_left
+
+    if ticket.sla_policy_id is None or ticket.status not in UNSOLVED_STATUSES:
+        return ""
+    clocks = running_clocks(ticket)
+    if not clocks:
+        if ticket.sla_paused_since is not None:
+            return format_html(
+                '<span class="badge text-bg-light border sla-badge" title="{}">'
+                "SLA paused</span>",
+                "The resolution clock stands still while waiting.",
+            )
+        return ""
+    nearest = min(clocks, key=lambda clock: clock.due_at)
+    label = SLA_LABELS[nearest.target]
+    left = sla_minutes_left(ticket)
+    if left is None:
+        return ""
+    if left < 0:
+        css, text = "text-bg-danger", f"{label} overdue {business_duration(left)}"
+    elif left <= ticket.sla_policy.warn_before_minutes:
+        css, text = "text-bg-warning", f"{label} in {business_duration(left)}"
+    else:
+        css, text = "text-bg-light border", f"{label} in {business_duration(left)}"
+    return format_html(
+        '<span class="badge {} sla-badge" title="Business time, {}">{}</span>',
+        css,
+        ticket.sla_policy.calendar.name,
+        text,
+    )
+
+
+SLA_LABELS = {
+    "first_response": "First reply",
+    "next_response": "Next reply",
+    "resolution": "Resolve",
+}

@@ -47,6 +47,23 @@ def objects(agent, rf):
         message_id="<m@example.com>",
     )
     NotificationOptOut.objects.create(user=agent, event="ticket_closed")
+    from datetime import date, time
+
+    from tickets.models import BusinessCalendar, SLANotice, SLAPolicy, SLATarget
+
+    calendar = BusinessCalendar.objects.create(name="Office")
+    calendar.hours.create(weekday=0, start=time(9), end=time(17))
+    calendar.holidays.create(date=date(2026, 12, 25), name="Christmas")
+    policy = SLAPolicy.objects.create(name="Standard", calendar=calendar)
+    SLATarget.objects.create(
+        policy=policy, priority="normal", first_response_minutes=60
+    )
+    SLANotice.objects.create(
+        ticket=attachment.message.ticket,
+        target="resolution",
+        stage="warning",
+        due_at="2026-12-01T10:00:00Z",
+    )
     AccessFailureLog.objects.create(
         username="x@example.com",
         ip_address="10.0.0.1",

@@ -1,6 +1,7 @@
 import random
 import time
 from contextlib import contextmanager
+from datetime import time as clock_time
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,7 +16,26 @@ from helpdesk.demo import content
 from helpdesk.maintenance import database_optimize
 from organizations.models import Department, Organization, OrganizationDomain, Team
 from tickets import services
-from tickets.models import CannedResponse, Category, Message, Ticket, TicketEvent
+from tickets.business_time import load_public_holidays
+from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    CannedResponse,
+    Category,
+    Message,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+    TicketEvent,
+)
+from tickets.services.sla import (
+    holidays_add,
+    sla_fields_for_import,
+    sla_recompute,
+)
+from tickets.services.sla import (
+    refresh as sla_refresh,
+)
 
 Status = Ticket.Status
 Priority = Ticket.Priority
@@ -130,6 +150,7 @@ class Command(BaseCommand):
             )
             for email, name in content.CUSTOMERS
         ]
+        policy = self._service_levels()
         for title, body in content.CANNED_RESPONSES:
             CannedResponse.objects.get_or_create(
                 title=title, shared=True, defaults={"owner": admin, "body": body}
@@ -145,12 +166,64 @@ class Command(BaseCommand):
             )
             categories.append(category)
         return {
+            "policy": policy,
             "admin": admin,
             "agents": agents,
             "customers": customers,
             "categories": categories,
             "departments": departments,
         }
+
+    def _service_levels(self) -> SLAPolicy:
+        """Office hours in Berlin with German public holidays, and a default
+        policy with targets for every priority."""
+        calendar, created = BusinessCalendar.objects.get_or_create(
+            name="Office hours (Berlin)", defaults={"timezone": "Europe/Berlin"}
+        )
+        if created:
+            BusinessHours.objects.bulk_create(
+                BusinessHours(
+                    calendar=calendar,
+                    weekday=day,
+                    start=clock_time(8),
+                    end=clock_time(18),
+                )
+                for day in range(5)
+            )
+            year = timezone.now().year
+            holidays_add(
+                calendar=calendar,
+                dates=load_public_holidays("DE", [year - 1, year, year + 1]),
+            )
+        policy, created = SLAPolicy.objects.get_or_create(
+            name="Standard",
+            defaults={
+                "calendar": calendar,
+                "is_default": True,
+                "warn_before_minutes": 30,
+                "escalate_priority": True,
+            },
+        )
+        if created:
+            SLATarget.objects.bulk_create(
+                SLATarget(
+                    policy=policy,
+                    priority=priority,
+                    first_response_minutes=first,
+                    next_response_minutes=following,
+                    resolution_minutes=resolution,
+                )
+                for priority, (
+                    first,
+                    following,
+                    resolution,
+                ) in content.SLA_TARGETS.items()
+            )
+        return (
+            SLAPolicy.objects.select_related("calendar")
+            .prefetch_related("targets", "calendar__hours", "calendar__holidays")
+            .get(pk=policy.pk)
+        )
 
     # --- Sixty tickets with real conversations -------------------------------
 
@@ -189,6 +262,7 @@ class Command(BaseCommand):
                     else rng.uniform(0.2, 5)
                 )
                 self._backdate(ticket, now - age, rng)
+                self._restart_sla(ticket)
 
     def _play(self, ticket, status, customer, agent, reply, follow_up, rng):
         """Walk the ticket to its status the way people would have."""
@@ -276,6 +350,19 @@ class Command(BaseCommand):
             else None,
         )
 
+    def _restart_sla(self, ticket: Ticket) -> None:
+        """The clocks as if the ticket had lived its backdated history."""
+        ticket.refresh_from_db()
+        if ticket.sla_policy_id is None:
+            return
+        fields = sla_recompute(ticket=ticket, actor=None)
+        if ticket.status in settings.SLA_PAUSE_STATUSES:
+            ticket.sla_paused_since = ticket.updated_at
+            fields += ["sla_paused_since", *sla_refresh(ticket)]
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **{field: getattr(ticket, field) for field in dict.fromkeys(fields)}
+        )
+
     # --- Volume --------------------------------------------------------------
 
     def _bulk_tickets(self, rng: random.Random, people: dict, count: int) -> None:
@@ -343,6 +430,10 @@ class Command(BaseCommand):
                             updated,
                         )
                     )
+                policy = people["policy"]
+                for ticket in tickets:
+                    if ticket.status not in (Status.SOLVED, Status.CLOSED):
+                        sla_fields_for_import(ticket=ticket, policy=policy)
                 with transaction.atomic():
                     Ticket.objects.bulk_create(tickets)
                     messages, events = [], []

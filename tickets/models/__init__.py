@@ -1,0 +1,43 @@
+"""The tickets app's models, split by subject."""
+
+from .sla import (
+    BusinessCalendar,
+    BusinessHoliday,
+    BusinessHours,
+    SLANotice,
+    SLAPolicy,
+    SLATarget,
+)
+from .tickets import (
+    UNSOLVED_STATUSES,
+    Attachment,
+    Category,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketQuerySet,
+    attachment_upload_to,
+    private_storage,
+)
+from .workspace import CannedResponse, SavedFilter, TicketPresence
+
+__all__ = [
+    "UNSOLVED_STATUSES",
+    "Attachment",
+    "BusinessCalendar",
+    "BusinessHoliday",
+    "BusinessHours",
+    "CannedResponse",
+    "Category",
+    "Message",
+    "SLANotice",
+    "SLAPolicy",
+    "SLATarget",
+    "SavedFilter",
+    "Ticket",
+    "TicketEvent",
+    "TicketPresence",
+    "TicketQuerySet",
+    "attachment_upload_to",
+    "private_storage",
+]
