@@ -6,7 +6,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import ApiKey, User
-from accounts.services.api_keys import KEY_PREFIX, PREFIX_LENGTH, hash_secret
+from accounts.services.api_keys import (
+    KEY_PREFIX,
+    PREFIX_LENGTH,
+    can_have_api_keys,
+    hash_secret,
+)
 
 # A key's "last used" is written at most this often, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -29,7 +34,9 @@ def authenticate_api_key(raw: str) -> tuple[User, ApiKey] | None:
     expected = key.secret_hash if key is not None else _DUMMY_HASH
     if not hmac.compare_digest(expected, hash_secret(secret)) or key is None:
         return None
-    if not key.is_active or not key.user.is_active:
+    if not key.is_active or not can_have_api_keys(key.user):
+        # Revoked, expired, an inactive user, or one whose role or the
+        # API_KEYS_FOR_CUSTOMERS setting no longer allows keys.
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:

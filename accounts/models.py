@@ -86,6 +86,12 @@ class User(AbstractBaseUser, TimeStampedModel):
         max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     is_active = models.BooleanField(default=True)
+    email_verified = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The person proved they read this address (a confirmation or "
+        "password-reset link). Joining an organization by domain needs it.",
+    )
     mfa_enabled = models.BooleanField(
         "two-factor authentication",
         default=False,

@@ -85,6 +85,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "attempts",
     )
     list_filter = ("status", "source", "mailbox")
+    list_select_related = ("ticket",)
     search_fields = ("from_address", "subject", "email_message_id", "=ticket__number")
     date_hierarchy = "received_at"
     actions = ["retry"]
@@ -148,10 +149,12 @@ class InboundEmailAdmin(admin.ModelAdmin):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @admin.action(description="Retry processing the selected failed messages")
+    @admin.action(description="Retry processing the selected failed or stuck messages")
     def retry(self, request, queryset):
         done = {"processed": 0, "failed": 0, "ignored": 0}
-        for inbound in queryset.filter(status=InboundEmail.Status.FAILED):
+        for inbound in queryset.filter(
+            status__in=[InboundEmail.Status.FAILED, InboundEmail.Status.PENDING]
+        ):
             result = inbound_process(inbound=inbound)
             done[result.status] = done.get(result.status, 0) + 1
         self.message_user(

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from .models import InboundEmail, Mailbox
 from .services import inbound_process, mailbox_poll
@@ -21,6 +24,19 @@ def poll_mailbox(mailbox_id: int) -> dict:
     if mailbox is None:
         return {"skipped": "mailbox missing or disabled"}
     return mailbox_poll(mailbox=mailbox)
+
+
+@shared_task(name="integrations.tasks.process_stuck_inbound")
+def process_stuck_inbound() -> int:
+    """Every few minutes: process messages that were stored but never
+    processed (their worker died in between). Stored means ours to finish."""
+    cutoff = timezone.now() - timedelta(minutes=10)
+    stuck = InboundEmail.objects.filter(
+        status=InboundEmail.Status.PENDING, received_at__lte=cutoff
+    ).order_by("pk")[:200]
+    for inbound in stuck:
+        inbound_process(inbound=inbound)
+    return len(stuck)
 
 
 @shared_task(name="integrations.tasks.retry_inbound")

@@ -381,6 +381,15 @@ def email_send(*, log_id: int) -> EmailLog | None:
             error=f"{type(error).__name__}: {error}"[:2000],
         )
         raise
+    except Exception as error:  # a bad address or header: retrying cannot help
+        log.exception("Email %s cannot be sent", entry.pk)
+        EmailLog.objects.filter(pk=entry.pk).update(
+            status=EmailLog.Status.FAILED,
+            lease_until=None,
+            error=f"Cannot be sent: {type(error).__name__}: {error}"[:2000],
+        )
+        entry.refresh_from_db()
+        return entry
     EmailLog.objects.filter(pk=entry.pk).update(
         status=EmailLog.Status.SENT, sent_at=timezone.now(), lease_until=None, error=""
     )

@@ -340,6 +340,13 @@ class BulkActionForm(forms.Form):
         ("priority", "Set priority"),
     ]
     tickets = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+
+    def clean_tickets(self):
+        numbers = self.cleaned_data["tickets"]
+        if any(not 0 < number < 2**31 for number in numbers):
+            raise forms.ValidationError("Those are not ticket numbers.")
+        return numbers
+
     action = forms.ChoiceField(choices=ACTIONS)
     assignee = forms.ChoiceField(required=False)
     status = forms.ChoiceField(

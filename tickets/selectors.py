@@ -365,7 +365,7 @@ def agent_ticket_detail(user: User, number: int) -> dict:
     )
     # Sorted here: ordering in SQL makes SQLite walk the whole number index.
     merged = sorted(
-        ticket.merged_tickets.only("number", "subject").order_by(),
+        ticket.merged_tickets.only("number", "subject", "merged_into").order_by(),
         key=lambda t: t.number,
     )
     return {

@@ -17,6 +17,7 @@ from .users import (
     EmailTaken,
     customer_create,
     customer_get_or_create,
+    user_confirm_email,
     user_logout_other_sessions,
     user_update_profile,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "mfa_has_device",
     "mfa_required",
     "mfa_verify",
+    "user_confirm_email",
     "user_logout_other_sessions",
     "user_update_profile",
 ]

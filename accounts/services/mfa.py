@@ -2,11 +2,15 @@
 ten single-use backup codes (a static device)."""
 
 import secrets
+import time
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.models import Device, VerifyNotAllowed
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -105,29 +109,71 @@ def mfa_backup_codes_regenerate(*, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
+def _verify_app_code(device: TOTPDevice, code: str) -> bool:
+    """Check an app code and consume its time step in one conditional update,
+    so two requests racing with the same code cannot both pass (django-otp's
+    own check reads, then saves). Portable: no row locks."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if code.isdigit() and totp.verify(int(code), device.tolerance, device.last_t + 1):
+        step = totp.t()
+        if TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(
+            last_t=step,
+            drift=totp.drift,
+            throttling_failure_count=0,
+            throttling_failure_timestamp=None,
+            last_used_at=timezone.now(),
+        ):
+            return True
+    device.throttle_increment(commit=True)
+    return False
+
+
+def _verify_backup_code(device: StaticDevice, code: str) -> bool:
+    """A backup code works once: deleting it is the check, and only one of
+    two racing requests can delete the row."""
+    deleted, _ = StaticToken.objects.filter(device=device, token=code).delete()
+    if deleted:
+        device.throttle_reset(commit=True)
+        return True
+    device.throttle_increment(commit=True)
+    return False
+
+
 def mfa_verify(*, user: User, code: str) -> Device:
     """The device that accepts this code: the app's six digits or an unused
-    backup code. A used app code cannot be replayed (django-otp keeps the last
-    time step) and repeated wrong codes are throttled."""
+    backup code. A used code cannot be replayed, also not by two requests at
+    once, and repeated wrong codes are throttled."""
     code = _clean(code)
-    devices: list[Device] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    if len(code) != 6:
+    if len(code) == 6:
+        devices: list[Device] = list(
+            TOTPDevice.objects.filter(user=user, confirmed=True)
+        )
+        verify = _verify_app_code
+    else:
         devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+        verify = _verify_backup_code
     if not devices:
         raise MFAError("This account has no second factor.", code="no_device")
     for device in devices:
         refused = _refused_message(device)
         if refused:
             raise MFAError(refused, code="throttled")
-        if device.verify_token(code):
+        if verify(device, code):
             return device
     raise MFAError("That code is not right.", code="wrong_code")
 
 
-def mfa_disable(*, user: User, password: str, code: str) -> None:
+def mfa_disable(
+    *, user: User, password: str, code: str, request: HttpRequest | None = None
+) -> None:
     """Turn two-factor authentication off: needs the password and a code.
-    (The code check commits its throttling count whatever happens next.)"""
-    if not user.check_password(password):
+
+    The password goes through authenticate(), so wrong guesses count towards
+    the login lockout like any other; the code check commits its throttling
+    count whatever happens next.
+    """
+    if authenticate(request, username=user.email, password=password) != user:
         raise MFAError("That password is not right.", code="wrong_password")
     if mfa_required(user):
         raise MFAError(

@@ -16,11 +16,21 @@ class EmailTaken(ApplicationError):
 
 @transaction.atomic
 def customer_create(
-    *, email: str, full_name: str = "", password: str | None = None
+    *,
+    email: str,
+    full_name: str = "",
+    password: str | None = None,
+    join_organization: bool = True,
 ) -> User:
-    """Create a customer. An address whose domain belongs to an organization
-    joins it. Without a password the account cannot sign in until its owner
-    resets one by email."""
+    """Create a customer.
+
+    ``join_organization``: an address whose domain belongs to an organization
+    joins it now. Self-registration passes False: anyone can type any
+    address, so the account joins only once its owner confirms the address
+    (``user_confirm_email``). Accounts made by an agent, or from an email,
+    join at once; they cannot sign in until their owner sets a password
+    through the reset link sent to that address.
+    """
     email = normalize_email_address(email)
     if User.objects.filter(email=email).exists():
         raise EmailTaken("An account with this email address already exists.")
@@ -28,7 +38,7 @@ def customer_create(
         email=email,
         full_name=full_name.strip(),
         role=User.Role.CUSTOMER,
-        organization=organization_for_email(email),
+        organization=organization_for_email(email) if join_organization else None,
     )
     if password:
         validate_password(password, user)
@@ -76,3 +86,21 @@ def user_logout_other_sessions(*, request: HttpRequest) -> None:
     user.session_salt = new_session_salt()
     user.save(update_fields=["session_salt", "updated_at"])
     update_session_auth_hash(request, user)
+
+
+@transaction.atomic
+def user_confirm_email(*, user: User) -> User:
+    """The owner proved they read the address: mark it, and join the
+    organization that owns its domain, if the customer has none yet."""
+    fields = []
+    if not user.email_verified:
+        user.email_verified = True
+        fields.append("email_verified")
+    if user.is_customer and user.organization_id is None:
+        organization = organization_for_email(user.email)
+        if organization is not None:
+            user.organization = organization
+            fields.append("organization")
+    if fields:
+        user.save(update_fields=[*fields, "updated_at"])
+    return user

@@ -143,3 +143,11 @@ def test_admins_see_and_revoke_every_key_in_the_admin(login, agent_user):
     assert key.prefix in admin.get(changelist).content.decode()
     admin.post(changelist, {"action": "revoke", "_selected_action": [key.pk]})
     assert authenticate_api_key(raw) is None
+
+
+def test_keys_stop_working_when_customers_may_no_longer_have_them(customer, settings):
+    settings.API_KEYS_FOR_CUSTOMERS = True
+    _, raw = api_key_create(user=customer, name="k", scopes=["read"])
+    assert authenticate_api_key(raw) is not None
+    settings.API_KEYS_FOR_CUSTOMERS = False
+    assert authenticate_api_key(raw) is None

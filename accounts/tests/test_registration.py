@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from organizations.tests.factories import OrganizationDomainFactory
+from tickets.tests.factories import TicketFactory
 
 from .factories import TEST_PASSWORD, UserFactory
 
@@ -25,17 +26,68 @@ def register(client, **overrides):
     return client.post(reverse("accounts:register"), data, follow=True)
 
 
-def test_register_signs_in_and_joins_the_organization_by_domain(client):
-    domain = OrganizationDomainFactory(domain="acme.example")
-    response = register(client, email="Nora@ACME.example")
+def test_register_joins_the_organization_only_after_confirming_the_address(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Anyone can type an address at acme.example; only its owner may see
+    Acme's shared tickets."""
+    domain = OrganizationDomainFactory(
+        domain="acme.example", organization__share_tickets=True
+    )
+    shared = TicketFactory(requester=UserFactory(organization=domain.organization))
 
-    user = User.objects.get()
-    assert (user.email, user.role) == ("nora@acme.example", User.Role.CUSTOMER)
-    assert user.organization == domain.organization
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(client, email="Nora@ACME.example")
+
+    user = User.objects.get(email="nora@acme.example")
+    assert user.role == User.Role.CUSTOMER
+    assert (user.organization, user.email_verified) == (None, False)
     assert response.redirect_chain[-1][0] == reverse("tickets:portal_home")
     assert response.wsgi_request.user == user
-    page = response.content.decode()
-    assert f"You joined {domain.organization.name}." in page
+    assert "open it to confirm your address" in response.content.decode()
+    assert client.get(shared.get_absolute_url()).status_code == 404
+
+    assert [m.to for m in mailoutbox] == [["nora@acme.example"]]
+    link = re.search(
+        r"http://127.0.0.1:8000(/accounts/confirm/\S+/)", mailoutbox[0].body
+    )
+    confirmed = client.get(link.group(1), follow=True)
+    assert f"You joined {domain.organization.name}." in confirmed.content.decode()
+    user.refresh_from_db()
+    assert (user.organization, user.email_verified) == (domain.organization, True)
+    assert client.get(shared.get_absolute_url()).status_code == 200
+
+
+def test_a_forged_or_stale_confirmation_link_does_nothing(client):
+    user = UserFactory(email="nora@acme.example")
+    response = client.get(
+        reverse("accounts:confirm_email", args=["forged"]), follow=True
+    )
+    assert "not valid any more" in response.content.decode()
+    from accounts.tokens import email_token_make
+
+    token = email_token_make(user)
+    user.email = "other@acme.example"
+    user.save()
+    client.get(reverse("accounts:confirm_email", args=[token]))
+    user.refresh_from_db()
+    assert not user.email_verified
+
+
+def test_a_password_reset_also_confirms_the_address(client, mailoutbox):
+    domain = OrganizationDomainFactory(domain="acme.example")
+    user = User.objects.create_user("invited@acme.example", None)
+    assert user.organization is None
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mailoutbox[0].body)
+    form_page = client.get(link.group(1), follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": STRONG, "new_password2": STRONG},
+    )
+    user.refresh_from_db()
+    assert user.email_verified
+    assert user.organization == domain.organization
 
 
 def test_register_without_a_matching_domain_has_no_organization(client):

@@ -171,6 +171,7 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 password=form.cleaned_data["password"],
                 code=form.cleaned_data["code"],
+                request=request,
             )
         except ApplicationError as error:
             messages.error(request, error.message)

@@ -323,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.poll_mailboxes",
         "schedule": 60,
     },
+    "process-stuck-inbound": {
+        "task": "integrations.tasks.process_stuck_inbound",
+        "schedule": 5 * 60,
+    },
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep",
         "schedule": 60,

@@ -68,10 +68,18 @@ def mailbox_poll(*, mailbox: Mailbox) -> dict:
         client = _connect(mailbox)
         _check(client.select(_quote(mailbox.folder)), f"SELECT {mailbox.folder}")
         uids = _check(client.uid("SEARCH", None, "UNSEEN"), "SEARCH")[0].split()
+        unreadable = []
         for uid in uids:
-            data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"), f"FETCH {uid}")
+            try:
+                data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"), f"FETCH {uid}")
+            except imaplib.IMAP4.error as problem:
+                # One message the server will not hand over must not block the
+                # rest; it stays unseen and is tried again next time.
+                unreadable.append(f"{uid.decode()}: {problem}")
+                continue
             raw = next((part[1] for part in data if isinstance(part, tuple)), None)
             if raw is None:
+                unreadable.append(f"{uid.decode()}: no message data")
                 continue
             inbound = inbound_store(
                 raw=raw, source=InboundEmail.Source.IMAP, mailbox=mailbox
@@ -80,7 +88,7 @@ def mailbox_poll(*, mailbox: Mailbox) -> dict:
             _after(client, mailbox, uid)
             inbound = inbound_process(inbound=inbound)
             counts[inbound.status] = counts.get(inbound.status, 0) + 1
-        error = ""
+        error = "; ".join(f"could not fetch {item}" for item in unreadable)[:2000]
     except (OSError, imaplib.IMAP4.error, ValueError) as problem:
         error = f"{type(problem).__name__}: {problem}"
         log.warning("Polling %s failed: %s", mailbox.name, error)

@@ -11,6 +11,7 @@ ticket. Every outcome, including failures, is recorded on the InboundEmail.
 import logging
 import re
 import traceback
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -66,6 +67,11 @@ def _finish(inbound: InboundEmail, status: str, outcome: str, **fields) -> Inbou
 def inbound_process(*, inbound: InboundEmail) -> InboundEmail:
     """Process a stored message (again, for a retry). Records the outcome or
     the error on the row; the raw message is kept whatever happens."""
+    if inbound.message_id is not None:
+        # It already produced its message (a later step failed): never twice.
+        return _finish(
+            inbound, Status.PROCESSED, inbound.outcome or "Already processed"
+        )
     inbound.attempts += 1
     inbound.error = ""
     try:
@@ -180,27 +186,24 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
     )
 
 
+def _agent_proved(parsed: ParsedEmail, sender: User) -> bool:
+    """Does this mail answer one we sent to this agent? Our Message-IDs are
+    random, so quoting one is proof the sender read that agent's mail; a From
+    header alone proves nothing."""
+    ids = parsed.thread_ids
+    return (
+        bool(ids)
+        and EmailLog.objects.filter(message_id__in=ids, recipient=sender.email).exists()
+    )
+
+
 def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
+    """Add the mail to the ticket. Failures are caught outside a savepoint so
+    the reason, not a broken transaction, is what gets recorded."""
     try:
-        if permissions.can_work_ticket(sender, ticket):
-            # An agent answering by email: their public reply.
-            message = services.message_add(
-                ticket=ticket,
-                author=sender,
-                body=body,
-                attachments=uploads,
-                email_message_id=parsed.message_id,
-            )
-        else:
-            message = services.message_reply_or_follow_up(
-                ticket=ticket,
-                author=sender,
-                body=body,
-                attachments=uploads,
-                email_message_id=parsed.message_id,
-            )
+        with transaction.atomic():
+            message = _add(parsed, ticket, sender, body, uploads)
     except ApplicationError as error:
-        transaction.set_rollback(True)
         return _finish(
             inbound,
             Status.FAILED,
@@ -209,7 +212,12 @@ def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
             ticket=ticket,
         )
     landed = message.ticket
-    if landed.pk == ticket.pk:
+    if message.internal:
+        outcome = (
+            f"From an agent's address without proof it is theirs: kept on "
+            f"{ticket.reference} as an internal note, not sent to the customer"
+        )
+    elif landed.pk == ticket.pk:
         outcome = f"Reply added to {ticket.reference}"
     elif landed.follow_up_of_id == ticket.pk:
         outcome = f"{ticket.reference} is closed: opened follow-up {landed.reference}"
@@ -221,6 +229,32 @@ def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
         outcome + _refused_files(message.rejected_attachments),
         ticket=landed,
         message=message,
+    )
+
+
+def _add(parsed, ticket, sender, body, uploads) -> Message:
+    if not permissions.can_work_ticket(sender, ticket):
+        return services.message_reply_or_follow_up(
+            ticket=ticket,
+            author=sender,
+            body=body,
+            attachments=uploads,
+            email_message_id=parsed.message_id,
+        )
+    proved = _agent_proved(parsed, sender)
+    if not proved:
+        body = (
+            f"(Received by email from {parsed.from_address}. The message does "
+            "not answer an email we sent to this agent, so it is kept as an "
+            "internal note instead of being sent to the customer.)\n\n" + body
+        )
+    return services.message_add(
+        ticket=ticket,
+        author=sender,
+        body=body,
+        internal=not proved,
+        attachments=uploads,
+        email_message_id=parsed.message_id,
     )
 
 
@@ -274,16 +308,32 @@ def _department_for(inbound: InboundEmail, parsed: ParsedEmail) -> Department | 
 
 
 def _refuse(parsed: ParsedEmail) -> None:
-    """Tell an unknown sender, once, that email cannot open tickets for them."""
+    """Tell an unknown sender that email cannot open tickets for them: at most
+    once a day per address, and never to our own addresses (no loops)."""
     from notifications.tasks import send_email
 
+    address = parsed.from_address
+    ours = {settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].strip(">").lower()}
+    ours |= {
+        a.lower()
+        for a in Department.objects.exclude(inbound_email="").values_list(
+            "inbound_email", flat=True
+        )
+    }
+    recent = EmailLog.objects.filter(
+        template_key="inbound_refused",
+        recipient=address,
+        created_at__gte=timezone.now() - timedelta(days=1),
+    ).exists()
+    if address in ours or recent:
+        return
     entry = email_queue(
         template_key="inbound_refused",
-        recipient=parsed.from_address,
+        recipient=address,
         extra_context={"original_subject": parsed.subject or "your message"},
     )
     if entry is not None and entry.status == EmailLog.Status.QUEUED:
-        transaction.on_commit(lambda: send_email.delay(entry.pk))
+        transaction.on_commit(lambda: send_email.delay(entry.pk), robust=True)
 
 
 __all__ = ["inbound_process", "inbound_receive", "inbound_store", "thread_root_id"]

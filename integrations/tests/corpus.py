@@ -18,6 +18,7 @@ class World:
     closed_number: int
     our_message_id: str  # an agent reply we sent about ticket_number
     instance_id: str
+    agent_notice_id: str = ""  # the new-ticket email we sent to the agent
     customer: str = "alice@acme.example"
     colleague: str = "bob@acme.example"
     agent: str = "agent@helpdesk.example"
@@ -35,6 +36,7 @@ class Case:
     subject: str | None = None
     attachments: int | None = None
     author: str | None = None  # which world address wrote the message
+    internal: bool = False
 
 
 def mail(headers: dict, body: str) -> bytes:
@@ -444,8 +446,21 @@ def colleague_reply(w):
 
 
 def agent_by_email(w):
+    """An agent answering the new-ticket email we sent them."""
     return text(
-        w.agent, f"Re: [#{w.ticket_number}] Printer", "I have ordered a new toner."
+        w.agent,
+        f"Re: [#{w.ticket_number}] New: Printer",
+        "I have ordered a new toner.",
+        **{"In-Reply-To": w.agent_notice_id},
+    )
+
+
+def spoofed_agent(w):
+    """Someone else writing with the agent's address and a ticket token."""
+    return text(
+        w.agent,
+        f"Re: [#{w.ticket_number}] Printer",
+        "Please confirm your password at http://evil.example/login",
     )
 
 

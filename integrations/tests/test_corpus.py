@@ -32,8 +32,10 @@ def world(agent) -> World:
     ticket = services.ticket_create(
         requester=alice, subject="Printer", body="It jams.", department=department
     )
+    notifications_dispatch(event_id=ticket.events.get(kind="created").pk)
     reply = services.message_add(ticket=ticket, author=agent, body="Restart it.")
     notifications_dispatch(event_id=ticket.events.get(kind="reply").pk)
+    agent_notice = EmailLog.objects.get(recipient=agent.email)
     our_message_id = EmailLog.objects.get(ticket=ticket, template_key="agent_reply")
     closed = TicketFactory(requester=alice, department=department, closed=True)
     assert reply.pk
@@ -42,6 +44,7 @@ def world(agent) -> World:
         closed_number=closed.number,
         our_message_id=our_message_id.message_id,
         instance_id=settings.HELPDESK_INSTANCE_ID,
+        agent_notice_id=agent_notice.message_id,
     )
 
 
@@ -102,7 +105,7 @@ def test_corpus_message(case, world):
         assert message.attachments.count() == case.attachments
     if case.author is not None:
         assert message.author.email == getattr(world, case.author)
-    assert not message.internal
+    assert message.internal == case.internal
 
 
 def test_stranger_never_lands_on_someone_elses_ticket(world):
@@ -123,6 +126,7 @@ def test_agent_reply_by_email_counts_as_the_first_response(world):
     inbound_receive(raw=agent_by_email(world), source=InboundEmail.Source.PIPE)
     message = Message.objects.get(body__contains="new toner")
     assert message.author.email == world.agent
+    assert not message.internal
     ticket.refresh_from_db()
     assert ticket.first_response_at == first_response  # already answered by then
 
@@ -184,3 +188,30 @@ def test_a_new_customer_joins_their_organization(world):
     assert newbie.organization == domain.organization
     assert newbie.full_name == "Sender Name"
     assert not newbie.has_usable_password()
+
+
+def test_a_spoofed_agent_address_never_reaches_the_customer(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .corpus import spoofed_agent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_receive(raw=spoofed_agent(world), source=InboundEmail.Source.PIPE)
+    note = Message.objects.get(body__contains="evil.example")
+    assert note.internal
+    assert not any("evil.example" in mail.body for mail in mailoutbox)
+
+
+def test_refusals_go_once_a_day_per_address(
+    world, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .corpus import plain_new
+
+    settings.INBOUND_CREATE_CUSTOMERS = False
+    with django_capture_on_commit_callbacks(execute=True):
+        for index in range(3):
+            raw = plain_new(world).replace(
+                b"Message-ID: <", f"Message-ID: <{index}".encode()
+            )
+            inbound_receive(raw=raw, source=InboundEmail.Source.PIPE)
+    assert len(mailoutbox) == 1

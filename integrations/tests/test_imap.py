@@ -123,3 +123,65 @@ def test_beat_task_polls_every_enabled_mailbox(dovecot, mailbox):
     dovecot.append(message("beat@customer.example", "Via beat", "Body", "<m4@x>"))
     assert poll_mailboxes() == 1  # eager: the poll ran in this process
     assert Ticket.objects.filter(subject="Via beat").exists()
+
+
+def test_a_message_stored_but_never_processed_is_picked_up_later(dovecot, mailbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.services import inbound_store
+    from integrations.tasks import process_stuck_inbound
+
+    raw = message("stuck@customer.example", "Stuck", "Body", "<stuck@x>")
+    stuck = inbound_store(raw=raw, source=InboundEmail.Source.IMAP, mailbox=mailbox)
+    InboundEmail.objects.filter(pk=stuck.pk).update(
+        received_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert process_stuck_inbound() == 1
+    stuck.refresh_from_db()
+    assert stuck.status == "processed"
+    assert Ticket.objects.filter(subject="Stuck").exists()
+
+
+class RefusingIMAP:
+    """A server that will not hand over one message (UID 7)."""
+
+    def __init__(self, messages: dict[bytes, bytes]):
+        self.messages, self.seen = messages, []
+
+    def select(self, folder):
+        return "OK", [str(len(self.messages)).encode()]
+
+    def uid(self, command, *args):
+        if command == "SEARCH":
+            return "OK", [b" ".join(self.messages)]
+        if command == "FETCH":
+            uid = args[0]
+            if uid == b"7":
+                return "NO", [b"[SERVERBUG] cannot read this one"]
+            return "OK", [(b"1 (BODY[] {1})", self.messages[uid]), b")"]
+        if command == "STORE":
+            self.seen.append(args[0])
+            return "OK", [b""]
+        raise AssertionError(command)
+
+    def logout(self):
+        return "BYE", []
+
+
+def test_one_unreadable_message_does_not_block_the_rest(mailbox, monkeypatch):
+    from integrations.services import imap
+
+    server = RefusingIMAP(
+        {
+            b"7": b"",
+            b"8": message("later@customer.example", "Later", "Body", "<l@x>"),
+        }
+    )
+    monkeypatch.setattr(imap, "_connect", lambda box: server)
+    result = mailbox_poll(mailbox=mailbox)
+    assert result["fetched"] == 1
+    assert "could not fetch 7" in result["error"]
+    assert server.seen == [b"8"]
+    assert Ticket.objects.filter(subject="Later").exists()

@@ -279,3 +279,47 @@ def test_on_commit_dispatch_sends_through_the_locmem_backend(
     assert sent.extra_headers["X-Helpdesk-Ticket"] == str(ticket.number)
     assert EmailLog.objects.get().status == EmailLog.Status.SENT
     assert Ticket.objects.get(pk=ticket.pk).emails.count() == 1
+
+
+def test_an_address_that_cannot_be_encoded_fails_cleanly(agent, mailoutbox):
+    """Not retried forever, not stuck in "sending": failed, with the reason."""
+    from notifications.services import email_send
+
+    email = EmailLog.objects.create(
+        recipient="bob@" + "ä" * 64 + ".com",
+        template_key="agent_reply",
+        subject="S",
+        body_text="B",
+        message_id="<bad@example.com>",
+    )
+    result = email_send(log_id=email.pk)
+    assert result.status == EmailLog.Status.FAILED
+    assert result.error.startswith("Cannot be sent:")
+    assert mailoutbox == []
+
+
+def test_the_minute_sweep_leaves_waiting_retries_alone(agent, monkeypatch):
+    from notifications import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.send_email, "delay", lambda pk: sent.append(pk))
+    now = timezone.now()
+    lost = EmailLog.objects.create(
+        recipient="a@x.example",
+        template_key="k",
+        subject="S",
+        body_text="B",
+        message_id="<lost@x>",
+        scheduled_for=now - timedelta(minutes=5),
+    )
+    EmailLog.objects.create(
+        recipient="b@x.example",
+        template_key="k",
+        subject="S",
+        body_text="B",
+        message_id="<waiting@x>",
+        status=EmailLog.Status.RETRYING,
+        scheduled_for=now + timedelta(minutes=3),
+    )
+    assert tasks.send_due_emails() == 1
+    assert sent == [lost.pk]

@@ -27,7 +27,9 @@ def event_record(
     )
     transaction.on_commit(counts_version_bump)
     transaction.on_commit(
-        partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk)
+        partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk),
+        # A listener's failure (mail, say) must not undo or fail the change.
+        robust=True,
     )
     return event
 

@@ -468,7 +468,8 @@ def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> Non
     )
     for event in created:
         transaction.on_commit(
-            partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk)
+            partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk),
+            robust=True,
         )
     if created:
         transaction.on_commit(counts_version_bump)

@@ -614,3 +614,27 @@ def test_view_counts_are_cached_until_a_ticket_changes(
         services.ticket_take(ticket=ticket, actor=agent)
     counts = agent_client.get(home).context["counts"]
     assert (counts["unassigned"], counts["mine"]) == (2, 1)
+
+
+def test_bulk_with_an_absurd_number_is_refused_not_a_crash(agent_client):
+    response = agent_client.post(
+        reverse("tickets:agent_bulk"),
+        {"tickets": ["9" * 30], "action": "priority", "priority": "high"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Those are not ticket numbers." in texts(response)
+
+
+def test_merged_tickets_cost_no_query_each(
+    agent_client, queue, django_assert_max_num_queries
+):
+    target = TicketFactory(department=queue, open=True)
+    url = target.get_agent_url()
+    agent_client.get(url)
+    with django_assert_max_num_queries(60) as few:
+        agent_client.get(url)
+    for _ in range(8):
+        TicketFactory(department=queue, closed=True, merged_into=target)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        agent_client.get(url)

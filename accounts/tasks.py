@@ -1,0 +1,36 @@
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import User
+from .tokens import email_token_make
+
+
+@shared_task(
+    name="accounts.tasks.send_confirmation_email",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def send_confirmation_email(user_id: int) -> bool:
+    """Email the link that confirms a self-registered customer's address."""
+    user = User.objects.filter(pk=user_id, email_verified=False).first()
+    if user is None:
+        return False
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "accounts:confirm_email", args=[email_token_make(user)]
+    )
+    send_mail(
+        subject=f"Confirm your email address for {settings.HELPDESK_NAME}",
+        message=render_to_string(
+            "accounts/email/confirm_email.txt",
+            {"user": user, "link": link, "site_name": settings.HELPDESK_NAME},
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
