@@ -38,6 +38,17 @@ def dispatch_ticket_event(self, event_id: int) -> int:
     return len(entries)
 
 
+@shared_task(
+    name="notifications.tasks.dispatch_ticket_events",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def dispatch_ticket_events(event_ids: list[int]) -> int:
+    """Many events in one task (from the SLA sweep); safe to run twice."""
+    return sum(dispatch_ticket_event(event_id) for event_id in event_ids)
+
+
 def retry_delay(retries: int) -> float:
     """Exponential backoff with jitter, capped at an hour."""
     base = settings.EMAIL_RETRY_BASE_SECONDS * (2**retries)

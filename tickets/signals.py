@@ -8,3 +8,7 @@ listen; the tickets app does not know who does.
 from django.dispatch import Signal
 
 ticket_event_recorded = Signal()
+
+# The same for many events at once (the SLA sweep), with ``event_ids``, so a
+# listener can hand them to one task instead of thousands.
+ticket_events_recorded = Signal()

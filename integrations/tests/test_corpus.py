@@ -215,3 +215,15 @@ def test_refusals_go_once_a_day_per_address(
             )
             inbound_receive(raw=raw, source=InboundEmail.Source.PIPE)
     assert len(mailoutbox) == 1
+
+
+def test_an_agent_answering_a_closed_ticket_by_email_is_kept_with_the_reason(world):
+    from .corpus import agent_by_email
+
+    Ticket.objects.filter(number=world.ticket_number).update(status="closed")
+    inbound = inbound_receive(
+        raw=agent_by_email(world), source=InboundEmail.Source.PIPE
+    )
+    assert inbound.status == "failed"
+    assert inbound.error == "This ticket is closed and cannot take replies."
+    assert inbound.outcome == f"Could not add to #{world.ticket_number}"

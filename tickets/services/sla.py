@@ -31,7 +31,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.selectors import counts_version_bump
-from tickets.signals import ticket_event_recorded
+from tickets.signals import ticket_events_recorded
 
 from .events import event_record
 
@@ -417,7 +417,7 @@ def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> Non
         "ticket_id", "target", "stage", "due_at"
     ):
         announced[row[0]].add(row[1:])
-    notices, events, changed = [], [], []
+    notices, events, changed, escalated = [], [], [], []
     for ticket in batch:
         seen = announced[ticket.pk]
         clocks = running_clocks(ticket)
@@ -457,21 +457,36 @@ def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> Non
                 result.warnings += 1
         if escalate and _escalate(ticket, events, now):
             result.escalations += 1
-        ticket.sla_next_due_at = min((c.due_at for c in clocks), default=None)
+            escalated.append(ticket)
         ticket.sla_next_check_at = _next_check(clocks, seen)
         changed.append(ticket)
     SLANotice.objects.bulk_create(notices)
     created = TicketEvent.objects.bulk_create(events)
+    # Writes kept small: the deadlines themselves never change here, only when
+    # to look next; most breached tickets have nothing left to announce.
+    done = [t.pk for t in changed if t.sla_next_check_at is None]
+    Ticket.objects.filter(pk__in=done).update(sla_next_check_at=None)
     Ticket.objects.bulk_update(
-        changed,
-        ["priority", "team", "department", "sla_next_due_at", "sla_next_check_at"],
+        [t for t in changed if t.sla_next_check_at is not None], ["sla_next_check_at"]
     )
-    for event in created:
-        transaction.on_commit(
-            partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk),
-            robust=True,
+    # Escalations share a handful of outcomes (priority, team): one UPDATE each.
+    outcomes: dict[tuple, list[int]] = {}
+    for ticket in escalated:
+        key = (ticket.priority, ticket.team_id, ticket.department_id)
+        outcomes.setdefault(key, []).append(ticket.pk)
+    for (priority, team_id, department_id), pks in outcomes.items():
+        Ticket.objects.filter(pk__in=pks).update(
+            priority=priority, team_id=team_id, department_id=department_id
         )
     if created:
+        transaction.on_commit(
+            partial(
+                ticket_events_recorded.send,
+                sender=TicketEvent,
+                event_ids=[event.pk for event in created],
+            ),
+            robust=True,
+        )
         transaction.on_commit(counts_version_bump)
 
 
