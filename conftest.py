@@ -20,8 +20,13 @@ from organizations.tests.factories import DepartmentFactory
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """No test sees what another left in the cache."""
+    """No test sees what another left in the cache, including the SLA
+    policies and calendars kept in this process."""
+    from tickets.services import sla
+
     cache.clear()
+    sla._policies.clear()
+    sla._calendars.clear()
     yield
     cache.clear()
 

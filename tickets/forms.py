@@ -148,6 +148,13 @@ class TicketPropertiesForm(forms.Form):
         queryset=active_agents(), required=False, empty_label="Unassigned"
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.update(
+                {"class": "form-select form-select-sm", "id": f"id_{name}"}
+            )
+
     @classmethod
     def for_ticket(cls, ticket: Ticket, data=None) -> "TicketPropertiesForm":
         return cls(

@@ -234,6 +234,12 @@ class TicketFilters:
     q: str = ""
     sort: str = "-updated"
 
+    def is_bare_view(self) -> bool:
+        """Only a view chosen (sorting aside): its total is a view count."""
+        return self.view in VIEWS and self == TicketFilters(
+            view=self.view, sort=self.sort
+        )
+
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -363,10 +369,14 @@ def agent_ticket_detail(user: User, number: int) -> dict:
         .exclude(pk=ticket.pk)
         .order_by("-updated_at")[:5]
     )
-    # Sorted here: ordering in SQL makes SQLite walk the whole number index.
+    # From the timeline, not a query: SQLite plans "merged_into = x" as a full
+    # scan once its statistics say nearly every row has no merge.
     merged = sorted(
-        ticket.merged_tickets.only("number", "subject", "merged_into").order_by(),
-        key=lambda t: t.number,
+        {
+            event.new_value
+            for event in events
+            if event.kind == TicketEvent.Kind.MERGED_FROM
+        }
     )
     return {
         "ticket": ticket,

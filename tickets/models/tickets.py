@@ -35,20 +35,27 @@ class TicketQuerySet(models.QuerySet):
     def unsolved(self) -> "TicketQuerySet":
         return self.filter(status__in=UNSOLVED_STATUSES)
 
+    def for_rows(self) -> "TicketQuerySet":
+        """Only the columns a list row shows: list pages load 25 to 100
+        tickets with six related rows each, and every unused column costs."""
+        return self.for_list().only(*ROW_FIELDS)
+
     def for_list(self) -> "TicketQuerySet":
-        """Everything a ticket row shows, in a fixed number of queries: the row's
-        relations joined, the SLA calendars (for the badge) prefetched."""
+        """Everything a ticket row shows, fetched in the same query (the SLA
+        badge takes its policy from a per-process cache)."""
         return self.select_related(
-            "requester",
-            "assignee",
-            "organization",
-            "department",
-            "team",
-            "category",
-            "sla_policy__calendar",
-        ).prefetch_related(
-            "sla_policy__calendar__hours", "sla_policy__calendar__holidays"
+            "requester", "assignee", "organization", "department", "team", "category"
         )
+
+
+ROW_FIELDS = (
+    "number", "subject", "status", "priority", "updated_at", "created_at",
+    "first_response_at", "sla_policy_id", "first_response_due_at",
+    "next_response_due_at", "resolution_due_at", "sla_paused_since",
+    "sla_next_due_at", "category__name", "requester__full_name", "requester__email",
+    "organization__name", "organization__share_tickets", "department__name",
+    "team__name", "assignee__full_name", "assignee__email",
+)  # fmt: skip
 
 
 class Ticket(TimeStampedModel):

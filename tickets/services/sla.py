@@ -9,8 +9,9 @@ a ticket waits in a status of SLA_PAUSE_STATUSES, and its due time moves by
 the business minutes of the pause.
 """
 
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -80,6 +81,30 @@ def calendar_for(model: BusinessCalendar) -> bt.Calendar:
             _calendars.clear()
         _calendars[key] = cached
     return cached
+
+
+_policies: dict[int, tuple[float, SLAPolicy]] = {}
+POLICY_CACHE_SECONDS = 60
+
+
+def policy_cached(policy_id: int) -> SLAPolicy | None:
+    """A policy with its calendar, hours, holidays and targets, kept in this
+    process for a minute: list pages show a badge per row and should not load
+    calendars on every request. Deadlines are always computed from the
+    database (policy_for); only the badges may lag an edit by a minute."""
+    now = time.monotonic()
+    cached = _policies.get(policy_id)
+    if cached is not None and now - cached[0] < POLICY_CACHE_SECONDS:
+        return cached[1]
+    policy = (
+        SLAPolicy.objects.select_related("calendar")
+        .prefetch_related("targets", "calendar__hours", "calendar__holidays")
+        .filter(pk=policy_id)
+        .first()
+    )
+    if policy is not None:
+        _policies[policy_id] = (now, policy)
+    return policy
 
 
 def policy_matches(policy: SLAPolicy, ticket: Ticket) -> bool:
@@ -517,21 +542,47 @@ def _escalate(ticket: Ticket, events: list[TicketEvent], now: datetime) -> bool:
     return bool(changes)
 
 
-def sla_minutes_left(ticket: Ticket, now: datetime | None = None) -> float | None:
-    """Business minutes until the earliest running deadline (negative when
-    overdue), or None without one. Used by the badges."""
-    if ticket.sla_next_due_at is None or ticket.sla_policy is None:
+BADGE_HORIZON = timedelta(days=7)
+
+
+def nearest_deadline(ticket: Ticket) -> tuple[str, datetime] | None:
+    """The running target due first, from the stored due times alone (no
+    calendar arithmetic): what a badge shows."""
+    if ticket.sla_policy_id is None or ticket.status not in UNSOLVED_STATUSES:
         return None
+    running = []
+    if ticket.first_response_at is None and ticket.first_response_due_at:
+        running.append((ticket.first_response_due_at, Target.FIRST_RESPONSE))
+    if ticket.next_response_due_at:
+        running.append((ticket.next_response_due_at, Target.NEXT_RESPONSE))
+    if ticket.resolution_due_at and ticket.sla_paused_since is None:
+        running.append((ticket.resolution_due_at, Target.RESOLUTION))
+    if not running:
+        return None
+    due, target = min(running)
+    return target, due
+
+
+def sla_minutes_left(
+    ticket: Ticket, due: datetime, now: datetime | None = None
+) -> tuple[float, bool]:
+    """Business minutes from now to ``due`` (negative when overdue), and
+    whether the figure was capped: beyond a week only "over a week" is shown,
+    so a badge never walks a long stretch of calendar."""
     now = now or timezone.now()
-    calendar = calendar_for(ticket.sla_policy.calendar)
-    if now <= ticket.sla_next_due_at:
-        return bt.business_minutes_between(calendar, now, ticket.sla_next_due_at)
-    return -bt.business_minutes_between(calendar, ticket.sla_next_due_at, now)
+    calendar = calendar_for(policy_cached(ticket.sla_policy_id).calendar)
+    start, end, sign = (now, due, 1) if now <= due else (due, now, -1)
+    capped = end - start > BADGE_HORIZON
+    if capped:
+        end = start + BADGE_HORIZON
+    return sign * bt.business_minutes_between(calendar, start, end), capped
 
 
 __all__ = [
     "SweepResult",
     "calendar_for",
+    "nearest_deadline",
+    "policy_cached",
     "policy_for",
     "running_clocks",
     "sla_minutes_left",

@@ -154,12 +154,12 @@ def business_duration(minutes: float) -> str:
 def sla_badge(ticket: Ticket) -> SafeString:
     """The nearest running SLA deadline, as words as well as a colour:
     "First reply in 2h 10m", "Resolve overdue 45m", "SLA paused"."""
-    from tickets.services.sla import running_clocks, sla_minutes_left
+    from tickets.services.sla import nearest_deadline, policy_cached, sla_minutes_left
 
     if ticket.sla_policy_id is None or ticket.status not in UNSOLVED_STATUSES:
         return ""
-    clocks = running_clocks(ticket)
-    if not clocks:
+    nearest = nearest_deadline(ticket)
+    if nearest is None:
         if ticket.sla_paused_since is not None:
             return format_html(
                 '<span class="badge text-bg-light border sla-badge" title="{}">'
@@ -167,21 +167,21 @@ def sla_badge(ticket: Ticket) -> SafeString:
                 "The resolution clock stands still while waiting.",
             )
         return ""
-    nearest = min(clocks, key=lambda clock: clock.due_at)
-    label = SLA_LABELS[nearest.target]
-    left = sla_minutes_left(ticket)
-    if left is None:
-        return ""
+    target, due = nearest
+    policy = policy_cached(ticket.sla_policy_id)
+    label = SLA_LABELS[target]
+    left, capped = sla_minutes_left(ticket, due)
+    amount = "over a week" if capped else business_duration(left)
     if left < 0:
-        css, text = "text-bg-danger", f"{label} overdue {business_duration(left)}"
-    elif left <= ticket.sla_policy.warn_before_minutes:
-        css, text = "text-bg-warning", f"{label} in {business_duration(left)}"
+        css, text = "text-bg-danger", f"{label} overdue {amount}"
+    elif left <= policy.warn_before_minutes:
+        css, text = "text-bg-warning", f"{label} in {amount}"
     else:
-        css, text = "text-bg-light border", f"{label} in {business_duration(left)}"
+        css, text = "text-bg-light border", f"{label} in {amount}"
     return format_html(
         '<span class="badge {} sla-badge" title="Business time, {}">{}</span>',
         css,
-        ticket.sla_policy.calendar.name,
+        policy.calendar.name,
         text,
     )
 
@@ -191,3 +191,64 @@ SLA_LABELS = {
     "next_response": "Next reply",
     "resolution": "Resolve",
 }
+
+
+def _optional(template: str, value: object) -> SafeString:
+    return format_html(template, value) if value else SafeString("")
+
+
+@register.simple_tag
+def agent_ticket_rows(tickets) -> SafeString:
+    """The workspace list's rows, built in Python: the busiest page of the
+    workspace, where 25 to 100 rows through the template engine cost more than
+    the queries."""
+    from django.utils.timesince import timesince
+
+    rows = []
+    for ticket in tickets:
+        category = _optional(
+            ' <span class="text-body-secondary">· {}</span>',
+            ticket.category.name if ticket.category_id else "",
+        )
+        organization = _optional(
+            '<div class="small text-body-secondary">{}</div>',
+            ticket.organization.name if ticket.organization_id else "",
+        )
+        team = _optional(
+            '<div class="text-body-secondary">{}</div>',
+            ticket.team.name if ticket.team_id else "",
+        )
+        rows.append(
+            format_html(
+                "<tr>"
+                '<td class="ps-3"><input class="form-check-input" type="checkbox" '
+                'name="tickets" value="{number}" id="select-{number}" '
+                'aria-label="Select {reference}"></td>'
+                '<td class="ticket-number text-nowrap">{reference}</td>'
+                '<td><a class="fw-medium" href="{url}">{subject}</a>'
+                '<div class="small">{priority} {sla}{category}</div></td>'
+                "<td>{status}</td>"
+                '<td class="d-none d-md-table-cell">{requester}{organization}</td>'
+                '<td class="d-none d-xl-table-cell small">{department}{team}</td>'
+                '<td class="d-none d-lg-table-cell">{assignee}</td>'
+                '<td class="d-none d-sm-table-cell small text-body-secondary text-end '
+                'text-nowrap pe-3"><time datetime="{iso}">{ago} ago</time></td>'
+                "</tr>",
+                number=ticket.number,
+                reference=ticket.reference,
+                url=ticket.get_agent_url(),
+                subject=ticket.subject,
+                priority=priority_badge(ticket),
+                sla=sla_badge(ticket),
+                category=category,
+                status=status_badge(ticket),
+                requester=ticket.requester.display_name,
+                organization=organization,
+                department=ticket.department.name if ticket.department_id else "—",
+                team=team,
+                assignee=ticket.assignee.display_name if ticket.assignee_id else "—",
+                iso=ticket.updated_at.isoformat(),
+                ago=timesince(ticket.updated_at, depth=1),
+            )
+        )
+    return SafeString("".join(rows))

@@ -37,8 +37,13 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()
     filters = form.filters()
+    counts = selectors.agent_view_counts(request.user)
     page = paginate(
-        request, selectors.agent_ticket_list(request.user, filters), form.page_size()
+        request,
+        selectors.agent_ticket_list(request.user, filters).for_rows(),
+        form.page_size(),
+        # A bare view's total is one of the (cached) view counts.
+        count=counts[filters.view] if filters.is_bare_view() else None,
     )
     context = {
         "form": form,
@@ -51,16 +56,11 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, "tickets/agent/_results.html", context)
     context.update(
-        views=_views_with_counts(request.user),
+        views=[(key, label, counts[key]) for key, label in selectors.VIEWS.items()],
         saved_filters=list(selectors.saved_filters_for(request.user)),
         save_form=SavedFilterForm(initial={"query": request.GET.urlencode()}),
     )
     return render(request, "tickets/agent/list.html", context)
-
-
-def _views_with_counts(user: User):
-    counts = selectors.agent_view_counts(user)
-    return [(key, label, counts[key]) for key, label in selectors.VIEWS.items()]
 
 
 @require_POST

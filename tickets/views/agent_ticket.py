@@ -22,6 +22,7 @@ from tickets.forms import (
     TicketPropertiesForm,
 )
 from tickets.models import Ticket
+from tickets.services.sla import policy_cached
 
 from .common import flash_rejected, get_or_404
 
@@ -40,6 +41,9 @@ def _detail_context(request: HttpRequest, number: int, **overrides) -> dict:
         statuses=_status_choices(request.user, ticket),
         read_only=ticket.is_closed,
         presence_poll_seconds=settings.PRESENCE_POLL_SECONDS,
+        sla_policy=policy_cached(ticket.sla_policy_id)
+        if ticket.sla_policy_id
+        else None,
     )
     context.update(overrides)
     return context

@@ -21,9 +21,29 @@ def flash_rejected(
         messages.warning(request, str(item))
 
 
-def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
-    """A page of results; a page number out of range shows the last page."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+class CountedPaginator(Paginator):
+    """A paginator told the total, when the caller already knows it."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def paginate(
+    request: HttpRequest, queryset, per_page: int, *, count: int | None = None
+) -> Page:
+    """A page of results; a page number out of range shows the last page.
+    ``count`` spares the COUNT query when the total is known already."""
+    paginator = (
+        Paginator(queryset, per_page)
+        if count is None
+        else CountedPaginator(queryset, per_page, count=count)
+    )
+    return paginator.get_page(request.GET.get("page"))
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
