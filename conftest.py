@@ -32,6 +32,19 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _not_inside_a_task():
+    """Celery marks "inside a task" in a process-wide flag that an eager task
+    sets and restores; eager tasks overlapping in threads (the concurrency
+    tests) can leave it set, and then any later ``result.get()`` in this
+    process refuses to run. Each test starts outside any task."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploads of each test land in its own folder and vanish with it."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
@@ -97,6 +110,57 @@ def login(client):
         return client
 
     return _login
+
+
+# --- The JSON API ------------------------------------------------------------
+
+
+class ApiClient:
+    """A test client that calls /api/v1/ with one user's API key."""
+
+    def __init__(self, user, scopes=("read", "write"), header="bearer"):
+        from django.test import Client
+
+        from accounts.services import api_key_create
+
+        self.user = user
+        self.key, self.raw = api_key_create(user=user, name="tests", scopes=scopes)
+        if header == "bearer":
+            headers = {"authorization": f"Bearer {self.raw}"}
+        else:
+            headers = {"x-api-key": self.raw}
+        self.client = Client(headers=headers)
+
+    def get(self, path, params=None):
+        return self.client.get(f"/api/v1{path}", params or {})
+
+    def post(self, path, payload=None, **kwargs):
+        if "files" in kwargs or kwargs.pop("multipart", False):
+            return self.client.post(f"/api/v1{path}", {**(payload or {}), **kwargs})
+        return self.client.post(
+            f"/api/v1{path}", payload or {}, content_type="application/json"
+        )
+
+    def patch(self, path, payload):
+        return self.client.patch(
+            f"/api/v1{path}", payload, content_type="application/json"
+        )
+
+    def put(self, path, payload):
+        return self.client.put(
+            f"/api/v1{path}", payload, content_type="application/json"
+        )
+
+    def delete(self, path):
+        return self.client.delete(f"/api/v1{path}")
+
+
+@pytest.fixture
+def api_as(db, settings):
+    """``api_as(user, scopes=...)``: an API client for that user. Customers may
+    hold keys here, so one suite covers every role."""
+    settings.API_KEYS_FOR_CUSTOMERS = True
+    return ApiClient
 
 
 # --- A real SMTP server -----------------------------------------------------

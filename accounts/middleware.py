@@ -5,7 +5,8 @@ from django.urls import reverse
 from .services import mfa_has_device, mfa_required
 
 # Paths a user who still owes a second factor may open.
-OPEN_PREFIXES = ("/static/", "/accounts/mfa/", "/accounts/logout/")
+# The API answers for itself (401 in JSON), rather than with a redirect.
+OPEN_PREFIXES = ("/static/", "/accounts/mfa/", "/accounts/logout/", "/api/")
 
 
 class MFAMiddleware:

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from helpdesk import views
+from helpdesk.api import api, api_not_found
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,4 +10,6 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),  # JSON, not the site's HTML 404
 ]

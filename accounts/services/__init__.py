@@ -18,7 +18,9 @@ from .users import (
     customer_create,
     customer_get_or_create,
     user_confirm_email,
+    user_create_by_admin,
     user_logout_other_sessions,
+    user_update_by_admin,
     user_update_profile,
 )
 
@@ -40,6 +42,8 @@ __all__ = [
     "mfa_required",
     "mfa_verify",
     "user_confirm_email",
+    "user_create_by_admin",
     "user_logout_other_sessions",
+    "user_update_by_admin",
     "user_update_profile",
 ]

@@ -2,11 +2,13 @@
 
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from accounts.models import User, new_session_salt, normalize_email_address
-from helpdesk.errors import ApplicationError
+from helpdesk.errors import ApplicationError, PermissionDeniedError
 from organizations.selectors import organization_for_email
 
 
@@ -103,4 +105,63 @@ def user_confirm_email(*, user: User) -> User:
             fields.append("organization")
     if fields:
         user.save(update_fields=[*fields, "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_create_by_admin(
+    *,
+    actor: User,
+    email: str,
+    full_name: str = "",
+    role: str = User.Role.CUSTOMER,
+    organization=None,
+) -> User:
+    """An admin creates an account; its owner sets a password through the
+    reset link. Customers may belong to an organization; staff may not."""
+    if not actor.is_admin:
+        raise PermissionDeniedError("Only admins create accounts.")
+    if role not in User.Role.values:
+        raise ApplicationError(f"Unknown role {role!r}.", code="invalid")
+    if organization is not None and role != User.Role.CUSTOMER:
+        raise ApplicationError(
+            "Only customers belong to organizations.", code="invalid"
+        )
+    try:
+        validate_email(normalize_email_address(email))
+    except DjangoValidationError as error:
+        raise ApplicationError(
+            "That is not an email address.", code="invalid"
+        ) from error
+    user = customer_create(email=email, full_name=full_name, join_organization=False)
+    user.role = role
+    user.organization = organization
+    user.save(update_fields=["role", "organization", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_update_by_admin(*, actor: User, user: User, **changes) -> User:
+    """Change name, role, organization or active state (admins). An admin
+    cannot lock themselves out by demoting or deactivating their own account."""
+    if not actor.is_admin:
+        raise PermissionDeniedError("Only admins change accounts.")
+    allowed = {"full_name", "role", "organization", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ApplicationError(f"Cannot change {', '.join(sorted(unknown))}.")
+    if user.pk == actor.pk and (
+        changes.get("is_active") is False
+        or changes.get("role", User.Role.ADMIN) != User.Role.ADMIN
+    ):
+        raise ApplicationError(
+            "You cannot demote or deactivate your own account.", code="self_lockout"
+        )
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if user.organization_id and user.role != User.Role.CUSTOMER:
+        raise ApplicationError(
+            "Only customers belong to organizations.", code="invalid"
+        )
+    user.save()
     return user

@@ -40,12 +40,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "ninja",
     "helpdesk",
     "accounts",
     "organizations",
     "tickets",
     "notifications",
     "integrations",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +163,8 @@ OTP_TOTP_ISSUER = env("HELPDESK_NAME", default="Helpdesk")
 # Wrong codes make the next try wait 1, 2, 4, 8... seconds.
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# Requests a minute one API key (or one signed-in user) may make.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 # Customers may create API keys too (agents and admins always may).
 API_KEYS_FOR_CUSTOMERS = env.bool("API_KEYS_FOR_CUSTOMERS", default=False)
 

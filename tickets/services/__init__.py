@@ -12,6 +12,7 @@ from .canned import (
     canned_render,
     canned_update,
 )
+from .catalog import category_save
 from .errors import InvalidTicketChange, TicketClosedError
 from .filters import saved_filter_delete, saved_filter_save
 from .messages import message_add, message_reply_or_follow_up
@@ -43,6 +44,7 @@ __all__ = [
     "canned_delete",
     "canned_render",
     "canned_update",
+    "category_save",
     "message_add",
     "message_reply_or_follow_up",
     "presence_leave",

@@ -8,24 +8,11 @@ to see) or a redirect to the login page (anonymous), and change nothing.
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
-from organizations.tests.factories import DepartmentFactory, OrganizationFactory
-from tickets.models import CannedResponse
-
-from .factories import AttachmentFactory, MessageFactory, TicketFactory
+from .factories import AttachmentFactory, MessageFactory
+from .world import RELATIONS
 
 pytestmark = pytest.mark.django_db
 
-RELATIONS = [
-    "requester",
-    "colleague_sharing",
-    "colleague_private",
-    "other_organization",
-    "agent_in_department",
-    "agent_outside_department",
-    "admin",
-    "anonymous",
-]
 
 # action: (url name, method, data)
 ACTIONS = {
@@ -80,49 +67,6 @@ def expected(relation: str, action: str) -> int:
     if relation in ("agent_in_department", "admin"):
         return AGENT_WORKS[action]
     return 404  # agent outside the department
-
-
-@pytest.fixture
-def world():
-    organization = OrganizationFactory(share_tickets=True)
-    private_organization = OrganizationFactory(share_tickets=False)
-    department = DepartmentFactory()
-    requester = UserFactory(organization=organization)
-    agent_in = UserFactory(agent=True)
-    department.agents.add(agent_in)
-    agent_out = UserFactory(agent=True)
-    DepartmentFactory().agents.add(agent_out)
-    ticket = TicketFactory(requester=requester, department=department)
-    attachment = AttachmentFactory(message=MessageFactory(ticket=ticket))
-    target = TicketFactory(requester=requester, department=department)
-    private_requester = UserFactory(organization=private_organization)
-    canned = CannedResponse.objects.create(
-        owner=UserFactory(admin=True),
-        title="Hi",
-        body="Hi {requester_name}",
-        shared=True,
-    )
-    return {
-        "canned": canned,
-        "ticket": ticket,
-        "attachment": attachment,
-        "target": target,
-        "agent_in": agent_in,
-        "users": {
-            "requester": requester,
-            "colleague_sharing": UserFactory(organization=organization),
-            "colleague_private": UserFactory(organization=private_organization),
-            "other_organization": UserFactory(organization=OrganizationFactory()),
-            "agent_in_department": agent_in,
-            "agent_outside_department": agent_out,
-            "admin": UserFactory(admin=True),
-            "anonymous": None,
-        },
-        # For the private organization, the ticket belongs to a colleague.
-        "private_ticket": TicketFactory(
-            requester=private_requester, department=department
-        ),
-    }
 
 
 def snapshot(ticket):

@@ -1,0 +1,243 @@
+"""The JSON API, v1: one NinjaAPI, the ways in, and one shape for errors.
+
+Every error answers ``{"detail": ..., "code": ..., "errors": {...}}``:
+400 validation, 401 not authenticated, 403 scope or permission, 404 not
+found (also what a caller may not see), 409 a refused state change, 413 too
+large, 429 rate limited. Routers live in their apps (``<app>/api.py``) and
+call the same services, selectors and permission functions as the portal.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+
+from accounts.authentication import authenticate_api_key
+from accounts.models import ApiKey, User
+from helpdesk.errors import ApplicationError
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class ApiError(Exception):
+    """An error with a status, a code and a sentence, for the one shape."""
+
+    def __init__(self, status: int, detail: str, code: str, errors=None):
+        super().__init__(detail)
+        self.status, self.detail, self.code = status, detail, code
+        self.errors = errors or {}
+
+
+# --- Ways in ----------------------------------------------------------------
+
+
+def _admit(request: HttpRequest, user: User, key: ApiKey | None) -> User:
+    """Common checks once a caller is known: scope, then the rate limit."""
+    if key is not None:
+        scope = "read" if request.method in SAFE_METHODS else "write"
+        if not key.has_scope(scope):
+            raise ApiError(
+                403,
+                f"This API key lacks the {scope} scope needed for {request.method}.",
+                "scope_missing",
+            )
+    _rate_limit(request, f"key:{key.pk}" if key else f"user:{user.pk}")
+    request.user = user
+    request.api_key = key
+    return user
+
+
+def _rate_limit(request: HttpRequest, who: str) -> None:
+    """A fixed one-minute window per key (or per signed-in user), counted in
+    Django's cache, so in Redis when one is configured."""
+    limit = settings.API_RATE_LIMIT_PER_MINUTE
+    window = int(time.time() // 60)
+    key = f"api-rate:{who}:{window}"
+    if cache.add(key, 1, timeout=70):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=70)
+            count = 1
+    if count > limit:
+        raise ApiError(
+            429,
+            f"Rate limit of {limit} requests a minute reached; retry shortly.",
+            "rate_limited",
+            {"retry_after": 60 - int(time.time()) % 60},
+        )
+
+
+class BearerKey(HttpBearer):
+    """Authorization: Bearer hdk_..."""
+
+    def authenticate(self, request, token):
+        found = authenticate_api_key(token)
+        return _admit(request, *found) if found else None
+
+
+class HeaderKey(APIKeyHeader):
+    """X-API-Key: hdk_..."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request, key):
+        found = authenticate_api_key(key or "")
+        return _admit(request, *found) if found else None
+
+
+class VerifiedSession(SessionAuth):
+    """The browser session, with CSRF for writes; a session that still owes
+    its second factor does not count."""
+
+    def authenticate(self, request, key):
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if (user.mfa_enabled or user.role in settings.MFA_REQUIRED_ROLES) and not (
+            user.is_verified()
+        ):
+            return None
+        return _admit(request, user, None)
+
+
+api = NinjaAPI(
+    title="Helpdesk API",
+    version="1",
+    description="Tickets, messages, people and reports. Authenticate with an API "
+    "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) or the browser "
+    "session. Read scope allows GET, write scope everything else.",
+    auth=[BearerKey(), HeaderKey(), VerifiedSession()],
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+# --- One shape for errors ---------------------------------------------------
+
+
+def error_response(
+    request, status: int, detail: str, code: str, errors=None
+) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {"detail": detail, "code": code, "errors": errors or {}},
+        status=status,
+    )
+    if status == 429 and errors and "retry_after" in errors:
+        response["Retry-After"] = str(errors["retry_after"])
+    return response
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, error: ApiError):
+    return error_response(request, error.status, error.detail, error.code, error.errors)
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request, error: ApplicationError):
+    return error_response(
+        request, error.status_code, error.message, error.code, error.extra
+    )
+
+
+PARAMETER_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
+def _field_of(location) -> str:
+    """``("body", "payload", "subject")`` -> ``subject``: where the caller put
+    it and the handler's parameter name are noise to them."""
+    parts = [str(part) for part in location]
+    if parts and parts[0] in PARAMETER_SOURCES:
+        parts = parts[1:]
+    if len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, error: ValidationError):
+    errors: dict[str, list[str]] = {}
+    for item in error.errors:
+        errors.setdefault(_field_of(item.get("loc", ())), []).append(
+            item.get("msg", "Invalid value.")
+        )
+    return error_response(request, 400, "The request is not valid.", "invalid", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, error):
+    return error_response(
+        request,
+        401,
+        "Authenticate with an API key (Authorization: Bearer <key> or X-API-Key) "
+        "or a signed-in, verified session.",
+        "not_authenticated",
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, error: HttpError):
+    codes = {
+        400: "invalid",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        429: "rate_limited",
+    }
+    return error_response(
+        request, error.status_code, str(error), codes.get(error.status_code, "error")
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, error):
+    return error_response(request, 404, "Not found.", "not_found")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request, error):
+    return error_response(request, 404, "Not found.", "not_found")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, error):
+    return error_response(request, 413, "The request is too large.", "too_large")
+
+
+@csrf_exempt  # it changes nothing; a refused CSRF check would answer HTML
+def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Any address under /api/ that is no endpoint: a 404 in the one shape."""
+    return JsonResponse(
+        {
+            "detail": "There is no API endpoint at this address.",
+            "code": "not_found",
+            "errors": {},
+        },
+        status=404,
+    )
+
+
+def register_routers() -> None:
+    from accounts.api import router as accounts_router
+    from organizations.api import router as organizations_router
+    from reports.api import router as reports_router
+    from tickets.api import router as tickets_router
+
+    api.add_router("", accounts_router)
+    api.add_router("", organizations_router)
+    api.add_router("", tickets_router)
+    api.add_router("", reports_router)
+
+
+register_routers()

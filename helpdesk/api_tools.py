@@ -1,0 +1,106 @@
+"""Small pieces the API routers share: ids, lookups, role checks and paging."""
+
+from typing import Any, Generic, TypeVar
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404, HttpRequest
+from ninja import Schema
+
+from .api import ApiError
+from .shortcuts import get_or_404
+
+Item = TypeVar("Item")
+MAX_PER_PAGE = 100
+
+
+class ErrorOut(Schema):
+    """Every error: a sentence, a stable code, and details per field."""
+
+    detail: str
+    code: str
+    errors: dict[str, Any]
+
+
+ERROR_CODES = (400, 401, 403, 404, 409, 413, 429)
+
+
+def answers(ok: dict) -> dict:
+    """A route's documented responses: its own, and the errors any may give."""
+    return {**ok, **dict.fromkeys(ERROR_CODES, ErrorOut)}
+
+
+class RowOut(Schema):
+    """A stored row as the API shows it. Ids are strings, so they mean the
+    same on every database (integers on SQL, object ids on MongoDB)."""
+
+    id: str
+
+    @staticmethod
+    def resolve_id(obj) -> str:
+        return str(obj.pk)
+
+
+def text_id(pk) -> str | None:
+    return None if pk is None else str(pk)
+
+
+def named_row(model, pk: str | None, label: str):
+    """The row a request body names by id, or None for null. An unknown or
+    malformed id is the caller's mistake in that field: a 400 naming it."""
+    if pk is None:
+        return None
+    try:
+        return get_or_404(model.objects.all(), pk)
+    except Http404:
+        raise ApiError(
+            400, f"There is no {label} {pk}.", "invalid", {f"{label}_id": ["Unknown."]}
+        ) from None
+
+
+def named_rows(model, pks: list[str], label: str) -> list:
+    return [named_row(model, pk, label) for pk in pks]
+
+
+def sent_fields(payload: Schema, *, keep_null: tuple[str, ...] = ()) -> dict:
+    """The fields a PATCH sent. A null means "leave it" except for the fields
+    in ``keep_null``, where it clears a relation."""
+    return {
+        name: value
+        for name, value in payload.model_dump(exclude_unset=True).items()
+        if value is not None or name in keep_null
+    }
+
+
+class Page(Schema, Generic[Item]):
+    count: int
+    page: int
+    per_page: int
+    pages: int
+    results: list[Item]
+
+
+def page_of(queryset, page: int, per_page: int, convert=None) -> dict:
+    """One page of a queryset with the total; an out-of-range page is empty."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    paginator = Paginator(queryset, per_page)
+    try:
+        items = list(paginator.page(page).object_list) if page >= 1 else []
+    except EmptyPage:
+        items = []
+    return {
+        "count": paginator.count,
+        "page": page,
+        "per_page": per_page,
+        "pages": paginator.num_pages,
+        "results": [convert(item) for item in items] if convert else items,
+    }
+
+
+def require_agent(request: HttpRequest) -> None:
+    if not request.user.is_agent:
+        raise ApiError(403, "Only agents and admins may use this.", "agents_only")
+
+
+def require_admin(request: HttpRequest) -> None:
+    if not request.user.is_admin:
+        raise ApiError(403, "Only admins may do this.", "admins_only")

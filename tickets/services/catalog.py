@@ -1,0 +1,28 @@
+"""Categories: what tickets are about, kept by admins."""
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from helpdesk.errors import ApplicationError, PermissionDeniedError
+from tickets.models import Category
+
+EDITABLE = {"name", "slug", "default_department", "active"}
+
+
+@transaction.atomic
+def category_save(*, actor: User, category: Category, **fields) -> Category:
+    """Create or change a category (admins); names and slugs are unique."""
+    if not actor.is_admin:
+        raise PermissionDeniedError("Only admins keep the categories.")
+    for name, value in fields.items():
+        if name not in EDITABLE:
+            raise ApplicationError(f"Cannot change {name}.", code="invalid")
+        setattr(category, name, value)
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError as error:
+        raise ApplicationError(
+            "A category with that name or slug exists already.", code="duplicate"
+        ) from error
+    return category
