@@ -3,11 +3,13 @@
 from datetime import datetime
 from typing import Literal
 
-from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from django.http import HttpResponse
+from ninja import Query, Router, Status
+from pydantic import AwareDatetime, Field
 
 from helpdesk.api import ApiError
 from helpdesk.api_tools import (
+    In,
     Page,
     RowOut,
     answers,
@@ -23,6 +25,7 @@ from organizations.models import Organization
 
 from . import services
 from .models import ApiKey, User
+from .selectors import active_agents
 
 router = Router(tags=["people"])
 Role = Literal["customer", "agent", "admin"]
@@ -44,21 +47,21 @@ class UserOut(RowOut):
         return text_id(obj.organization_id)
 
 
-class UserIn(Schema):
+class UserIn(In):
     email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL)
     full_name: str = Field("", max_length=150)
     role: Role = "customer"
     organization_id: str | None = None
 
 
-class UserPatch(Schema):
+class UserPatch(In):
     full_name: str | None = Field(None, max_length=150)
     role: Role | None = None
     organization_id: str | None = Field(None, description="null clears it")
     is_active: bool | None = None
 
 
-class UserFilter(Schema):
+class UserFilter(In):
     role: Role | None = None
     q: str = Field("", max_length=200)
     page: int = Field(1, ge=1, le=100_000)
@@ -83,10 +86,12 @@ class KeyCreated(KeyOut):
     key: str = Field(description="The full key. Shown this once; store it now.")
 
 
-class KeyIn(Schema):
+class KeyIn(In):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(min_length=1)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        None, description="With a time zone, e.g. 2027-01-31T00:00:00Z"
+    )
 
 
 @router.get("/me", response=answers({200: UserOut}), summary="The caller")
@@ -98,11 +103,10 @@ def me(request):
 def user_list(request, filters: Query[UserFilter]):
     """Agents see the agents (to assign); admins see everyone."""
     require_agent(request)
-    users = User.objects.order_by("full_name", "email")
-    if not request.user.is_admin:
-        users = users.filter(
-            role__in=[User.Role.AGENT, User.Role.ADMIN], is_active=True
-        )
+    if request.user.is_admin:
+        users = User.objects.order_by("full_name", "email")
+    else:
+        users = active_agents()
     if filters.role:
         users = users.filter(role=filters.role)
     if filters.q.strip():
@@ -150,8 +154,17 @@ def key_list(request):
 
 
 @router.post("/api-keys", response=answers({201: KeyCreated}), tags=["api keys"])
-def key_create(request, payload: KeyIn):
-    """Create a key; the response carries the full key, this once."""
+def key_create(request, payload: KeyIn, response: HttpResponse):
+    """Create a key from a signed-in browser session; the response carries
+    the full key, this once. A key cannot mint keys: a leaked one would
+    otherwise outlive its own revocation through the keys it made."""
+    if request.api_key is not None:
+        raise ApiError(
+            403,
+            "Create API keys while signed in (the API-keys page or this API "
+            "with the browser session), not with another key.",
+            "session_required",
+        )
     key, raw = services.api_key_create(
         user=request.user,
         name=payload.name,
@@ -159,6 +172,7 @@ def key_create(request, payload: KeyIn):
         expires_at=payload.expires_at,
     )
     key.key = raw  # on this response only; never stored
+    response["Cache-Control"] = "no-store"
     return Status(201, key)
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, User
 from accounts.services.api_keys import (
     KEY_PREFIX,
+    PREFIX_ALPHABET,
     PREFIX_LENGTH,
     can_have_api_keys,
     hash_secret,
@@ -30,6 +31,8 @@ def authenticate_api_key(raw: str) -> tuple[User, ApiKey] | None:
         return None
     prefix = raw[len(KEY_PREFIX) : len(KEY_PREFIX) + PREFIX_LENGTH]
     secret = raw[len(KEY_PREFIX) + PREFIX_LENGTH :]
+    if any(char not in PREFIX_ALPHABET for char in prefix):
+        return None  # never a key of ours, and no query with odd bytes in it
     key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
     expected = key.secret_hash if key is not None else _DUMMY_HASH
     if not hmac.compare_digest(expected, hash_secret(secret)) or key is None:

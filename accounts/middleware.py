@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .services import mfa_has_device, mfa_required
+from .services import mfa_has_device, session_owes_second_factor
 
 # Paths a user who still owes a second factor may open.
 # The API answers for itself (401 in JSON), rather than with a redirect.
@@ -25,14 +25,12 @@ class MFAMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):
             return self.get_response(request)
-        if user.is_verified():
+        if not session_owes_second_factor(user):
             return self.get_response(request)
         if mfa_has_device(user):
             return redirect(f"{reverse('accounts:mfa_verify')}?next={request.path}")
-        if mfa_required(user):
-            messages.warning(
-                request,
-                "Your role must use two-factor authentication. Set it up to continue.",
-            )
-            return redirect("accounts:mfa")
-        return self.get_response(request)
+        messages.warning(
+            request,
+            "Your role must use two-factor authentication. Set it up to continue.",
+        )
+        return redirect("accounts:mfa")

@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -20,6 +20,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from accounts.authentication import authenticate_api_key
 from accounts.models import ApiKey, User
+from accounts.services import session_owes_second_factor
 from helpdesk.errors import ApplicationError
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -98,13 +99,16 @@ class VerifiedSession(SessionAuth):
     """The browser session, with CSRF for writes; a session that still owes
     its second factor does not count."""
 
+    def _get_key(self, request):
+        # No session, no CSRF question: a call with a wrong key or none at all
+        # is a 401, not a 403 about a CSRF token it never meant to send.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = request.user
-        if not user.is_authenticated:
-            return None
-        if (user.mfa_enabled or user.role in settings.MFA_REQUIRED_ROLES) and not (
-            user.is_verified()
-        ):
+        if not user.is_authenticated or session_owes_second_factor(user):
             return None
         return _admit(request, user, None)
 
@@ -202,11 +206,6 @@ def on_http_error(request, error: HttpError):
 
 @api.exception_handler(Http404)
 def on_not_found(request, error):
-    return error_response(request, 404, "Not found.", "not_found")
-
-
-@api.exception_handler(ObjectDoesNotExist)
-def on_does_not_exist(request, error):
     return error_response(request, 404, "Not found.", "not_found")
 
 

@@ -2,9 +2,11 @@
 
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest
 from ninja import Schema
+from pydantic import field_validator
 
 from .api import ApiError
 from .shortcuts import get_or_404
@@ -27,6 +29,26 @@ ERROR_CODES = (400, 401, 403, 404, 409, 413, 429)
 def answers(ok: dict) -> dict:
     """A route's documented responses: its own, and the errors any may give."""
     return {**ok, **dict.fromkeys(ERROR_CODES, ErrorOut)}
+
+
+def has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set):
+        return any(has_nul(item) for item in value)
+    return False
+
+
+class In(Schema):
+    """What a caller sends. No text may hold a NUL character: PostgreSQL
+    cannot store one, and Django's form fields refuse them as well."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        if has_nul(value):
+            raise ValueError("NUL characters are not allowed.")
+        return value
 
 
 class RowOut(Schema):
@@ -58,7 +80,18 @@ def named_row(model, pk: str | None, label: str):
 
 
 def named_rows(model, pks: list[str], label: str) -> list:
-    return [named_row(model, pk, label) for pk in pks]
+    """The rows a body lists by id, in one query; any unknown id is a 400."""
+    unknown = ApiError(
+        400, f"Some {label} ids are unknown.", "invalid", {f"{label}_ids": ["Unknown."]}
+    )
+    try:
+        wanted = {model._meta.pk.to_python(pk) for pk in pks}
+    except DjangoValidationError:
+        raise unknown from None
+    rows = list(model.objects.filter(pk__in=wanted))
+    if len(rows) != len(wanted):
+        raise unknown
+    return rows
 
 
 def sent_fields(payload: Schema, *, keep_null: tuple[str, ...] = ()) -> dict:

@@ -1,5 +1,7 @@
 import zoneinfo
+from http import HTTPStatus
 
+from django.http import JsonResponse
 from django.utils import timezone, translation
 
 
@@ -24,3 +26,44 @@ class UserPreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, an error that never reached the API's own handlers (a
+    method no endpoint takes, Django refusing an oversized form, a server
+    error) still answers in the API's one JSON shape, not an HTML page."""
+
+    CODES = {
+        400: "invalid",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        500: "server_error",
+    }
+    KEPT_HEADERS = ("Allow", "Retry-After")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not request.path.startswith("/api/")
+            or response.status_code < 400
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        status = response.status_code
+        shaped = JsonResponse(
+            {
+                "detail": f"{HTTPStatus(status).phrase}.",
+                "code": self.CODES.get(status, "error"),
+                "errors": {},
+            },
+            status=status,
+        )
+        for header in self.KEPT_HEADERS:
+            if header in response:
+                shaped[header] = response[header]
+        return shaped

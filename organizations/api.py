@@ -1,10 +1,11 @@
 """The API's organizations, departments and teams: agents read, admins write."""
 
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from pydantic import Field
 
 from accounts.models import User
 from helpdesk.api_tools import (
+    In,
     RowOut,
     answers,
     named_row,
@@ -34,14 +35,14 @@ class OrganizationOut(RowOut):
         return [item.domain for item in obj.domains.all()]
 
 
-class OrganizationIn(Schema):
+class OrganizationIn(In):
     name: str = Field(min_length=1, max_length=200)
     slug: str = Field(min_length=1, max_length=100, pattern=SLUG)
     share_tickets: bool = False
     domains: list[str] = Field(default_factory=list, max_length=50)
 
 
-class OrganizationPatch(Schema):
+class OrganizationPatch(In):
     name: str | None = Field(None, min_length=1, max_length=200)
     share_tickets: bool | None = None
     domains: list[str] | None = Field(None, max_length=50)
@@ -58,14 +59,14 @@ class DepartmentOut(RowOut):
         return [str(agent.pk) for agent in obj.agents.all()]
 
 
-class DepartmentIn(Schema):
+class DepartmentIn(In):
     name: str = Field(min_length=1, max_length=200)
     slug: str = Field(min_length=1, max_length=100, pattern=SLUG)
     inbound_email: str = Field("", max_length=254)
     agent_ids: list[str] = Field(default_factory=list, max_length=500)
 
 
-class DepartmentPatch(Schema):
+class DepartmentPatch(In):
     name: str | None = Field(None, min_length=1, max_length=200)
     inbound_email: str | None = Field(None, max_length=254)
     agent_ids: list[str] | None = Field(None, max_length=500)
@@ -85,13 +86,13 @@ class TeamOut(RowOut):
         return [str(member.pk) for member in obj.members.all()]
 
 
-class TeamIn(Schema):
+class TeamIn(In):
     department_id: str
     name: str = Field(min_length=1, max_length=200)
     member_ids: list[str] = Field(default_factory=list, max_length=500)
 
 
-class TeamPatch(Schema):
+class TeamPatch(In):
     name: str | None = Field(None, min_length=1, max_length=200)
     member_ids: list[str] | None = Field(None, max_length=500)
 

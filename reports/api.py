@@ -1,14 +1,14 @@
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from helpdesk.api_tools import answers, require_agent
+from helpdesk.api_tools import In, answers, require_agent
 
 from .selectors import summary_for
 
 router = Router(tags=["reports"])
 
 
-class SummaryIn(Schema):
+class SummaryIn(In):
     days: int = Field(7, ge=1, le=366)
 
 

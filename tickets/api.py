@@ -6,7 +6,8 @@ from typing import Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q
+from django.core.validators import validate_email
+from django.db import transaction
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from ninja import File, Form, Query, Router, Schema, Status
@@ -17,9 +18,11 @@ from accounts.models import User
 from accounts.services import customer_get_or_create
 from helpdesk.api import ApiError
 from helpdesk.api_tools import (
+    In,
     Page,
     RowOut,
     answers,
+    has_nul,
     named_row,
     page_of,
     require_admin,
@@ -35,6 +38,8 @@ from .models import CannedResponse, Category, Message, Ticket
 from .views.attachments import attachment_file_response
 
 router = Router(tags=["tickets"])
+# Beyond Ticket.objects.for_list(): what an API ticket shows besides a row.
+TICKET_EXTRAS = ("merged_into", "follow_up_of", "sla_policy")
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 TicketStatus = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
@@ -48,7 +53,7 @@ View = Literal[tuple(selectors.VIEWS)]
 
 class PersonRef(Schema):
     id: str
-    email: str
+    email: str | None = Field(description="Staff addresses are not shown to customers.")
     full_name: str
 
 
@@ -85,20 +90,30 @@ class TicketOut(Schema):
     closed_at: datetime | None
     merged_into: int | None
     follow_up_of: int | None
-    sla: SLAOut
+    sla: SLAOut | None = Field(description="For agents; null for customers.")
 
 
-def person(user: User | None) -> dict | None:
+def person(user: User | None, viewer: User) -> dict | None:
+    """Someone on a ticket. Customers see staff by name only, as in the
+    portal, never their addresses."""
     if user is None:
         return None
-    return {"id": str(user.pk), "email": user.email, "full_name": user.full_name}
+    hidden = user.is_agent and not viewer.is_agent
+    return {
+        "id": str(user.pk),
+        "email": None if hidden else user.email,
+        "full_name": user.display_name if hidden else user.full_name,
+    }
 
 
 def named(obj) -> dict | None:
     return {"id": str(obj.pk), "name": obj.name} if obj is not None else None
 
 
-def ticket_out(ticket: Ticket) -> dict:
+def ticket_out(ticket: Ticket, viewer: User) -> dict:
+    """A ticket as ``viewer`` may see it: team and service levels are the
+    helpdesk's own business, shown to agents only."""
+    staff = viewer.is_agent
     return {
         "number": ticket.number,
         "reference": ticket.reference,
@@ -106,13 +121,11 @@ def ticket_out(ticket: Ticket) -> dict:
         "status": ticket.status,
         "priority": ticket.priority,
         "channel": ticket.channel,
-        "requester": person(ticket.requester),
+        "requester": person(ticket.requester, viewer),
         "organization": named(ticket.organization),
         "department": named(ticket.department),
-        "team": {"id": str(ticket.team.pk), "name": ticket.team.name}
-        if ticket.team
-        else None,
-        "assignee": person(ticket.assignee),
+        "team": named(ticket.team) if staff else None,
+        "assignee": person(ticket.assignee, viewer),
         "category": named(ticket.category),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
@@ -127,7 +140,9 @@ def ticket_out(ticket: Ticket) -> dict:
             "next_response_due_at": ticket.next_response_due_at,
             "resolution_due_at": ticket.resolution_due_at,
             "paused": ticket.sla_paused_since is not None,
-        },
+        }
+        if staff
+        else None,
     }
 
 
@@ -151,11 +166,11 @@ class MessageOut(Schema):
     rejected_attachments: list[str] = []
 
 
-def message_out(message: Message, ticket: Ticket) -> dict:
+def message_out(message: Message, ticket: Ticket, viewer: User) -> dict:
     return {
         "id": str(message.pk),
         "ticket": ticket.number,
-        "author": person(message.author),
+        "author": person(message.author, viewer),
         "body": message.body,
         "internal": message.internal,
         "created_at": message.created_at,
@@ -176,7 +191,7 @@ def message_out(message: Message, ticket: Ticket) -> dict:
     }
 
 
-class TicketFilterIn(Schema):
+class TicketFilterIn(In):
     view: View = "all"
     status: list[TicketStatus] = Field(default_factory=list)
     priority: list[Priority] = Field(default_factory=list)
@@ -194,7 +209,7 @@ class TicketFilterIn(Schema):
     per_page: int = Field(25, ge=1, le=100)
 
 
-class TicketCreateIn(Schema):
+class TicketCreateIn(In):
     subject: str = Field(min_length=1, max_length=255)
     body: str = Field(min_length=1, max_length=100_000)
     category_id: str | None = None
@@ -211,7 +226,7 @@ class TicketCreateIn(Schema):
     assignee_id: str | None = None
 
 
-class TicketUpdateIn(Schema):
+class TicketUpdateIn(In):
     subject: str | None = Field(None, min_length=1, max_length=255)
     priority: Priority | None = None
     category_id: str | None = Field(None, description="null clears it")
@@ -220,7 +235,7 @@ class TicketUpdateIn(Schema):
     assignee_id: str | None = Field(None, description="null unassigns")
 
 
-class StatusIn(Schema):
+class StatusIn(In):
     status: TicketStatus
 
 
@@ -235,14 +250,14 @@ class CategoryOut(RowOut):
         return text_id(obj.default_department_id)
 
 
-class CategoryIn(Schema):
+class CategoryIn(In):
     name: str = Field(min_length=1, max_length=200)
     slug: str = Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")
     default_department_id: str | None = None
     active: bool = True
 
 
-class CategoryPatch(Schema):
+class CategoryPatch(In):
     name: str | None = Field(None, min_length=1, max_length=200)
     default_department_id: str | None = Field(None, description="null clears it")
     active: bool | None = None
@@ -259,7 +274,7 @@ class CannedOut(RowOut):
         return text_id(obj.owner_id)
 
 
-class CannedIn(Schema):
+class CannedIn(In):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=20_000)
     shared: bool = False
@@ -272,6 +287,27 @@ def _ticket(request: HttpRequest, number: int) -> Ticket:
     return selectors.ticket_get_for(request.user, number)
 
 
+def _saved(ticket: Ticket) -> Ticket:
+    """The ticket as just written, for the answer to the change itself: read
+    without the visibility rule, since an agent may have routed it away."""
+    return Ticket.objects.for_list().select_related(*TICKET_EXTRAS).get(pk=ticket.pk)
+
+
+def _requester_email(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ApiError(
+            400,
+            f"{value!r} is not an email address.",
+            "invalid",
+            {"requester_email": ["Enter a valid email address."]},
+        ) from None
+    return value
+
+
 def _pk(model, value: str | None, label: str):
     """A primary key from the query string, checked, or a 400."""
     if value in (None, ""):
@@ -280,7 +316,7 @@ def _pk(model, value: str | None, label: str):
         return model._meta.pk.to_python(value)
     except DjangoValidationError:
         raise ApiError(
-            400, f"{value!r} is not a {label} id.", "invalid", {label: ["Not an id."]}
+            400, f"{value!r} is not an id.", "invalid", {label: ["Not an id."]}
         ) from None
 
 
@@ -327,8 +363,10 @@ def ticket_list(request, filters: Query[TicketFilterIn]):
         )
         if len(filters.status) > 1:
             queryset = queryset.filter(status__in=filters.status)
-    queryset = queryset.select_related("merged_into", "follow_up_of", "sla_policy")
-    return page_of(queryset, filters.page, filters.per_page, ticket_out)
+    queryset = queryset.select_related(*TICKET_EXTRAS)
+    return page_of(
+        queryset, filters.page, filters.per_page, lambda row: ticket_out(row, user)
+    )
 
 
 @router.post("/tickets", response=answers({201: TicketOut}), summary="Open a ticket")
@@ -336,19 +374,17 @@ def ticket_create(request, payload: TicketCreateIn):
     """Customers open tickets for themselves; agents may open one for a
     customer by email (created when new) and route it."""
     user = request.user
-    requester, actor = user, user
-    routing = {}
     if (
         payload.requester_email
         or payload.department_id
         or payload.team_id
-        or (payload.assignee_id)
+        or payload.assignee_id
     ):
         require_agent(request)
-    if payload.requester_email:
-        requester, _ = customer_get_or_create(
-            email=payload.requester_email, full_name=payload.requester_name
-        )
+    # Everything named is checked before anything is written.
+    email = _requester_email(payload.requester_email)
+    category = named_row(Category, payload.category_id, "category")
+    routing = {}
     if user.is_agent:
         routing = {
             "department": named_row(Department, payload.department_id, "department"),
@@ -356,23 +392,29 @@ def ticket_create(request, payload: TicketCreateIn):
             "assignee": named_row(User, payload.assignee_id, "assignee"),
             "priority": payload.priority,
         }
-    ticket = services.ticket_create(
-        requester=requester,
-        actor=actor,
-        subject=payload.subject,
-        body=payload.body,
-        channel=Ticket.Channel.API,
-        category=named_row(Category, payload.category_id, "category"),
-        **routing,
-    )
-    return Status(201, ticket_out(_ticket(request, ticket.number)))
+    with transaction.atomic():
+        requester = user
+        if email:
+            requester, _ = customer_get_or_create(
+                email=email, full_name=payload.requester_name
+            )
+        ticket = services.ticket_create(
+            requester=requester,
+            actor=user,
+            subject=payload.subject,
+            body=payload.body,
+            channel=Ticket.Channel.API,
+            category=category,
+            **routing,
+        )
+    return Status(201, ticket_out(_saved(ticket), user))
 
 
 @router.get(
     "/tickets/{int:number}", response=answers({200: TicketOut}), summary="Get a ticket"
 )
 def ticket_get(request, number: int):
-    return ticket_out(_ticket(request, number))
+    return ticket_out(_ticket(request, number), request.user)
 
 
 @router.patch(
@@ -399,7 +441,7 @@ def ticket_patch(request, number: int, payload: TicketUpdateIn):
         else:
             changes[field] = value
     services.ticket_update(ticket=ticket, actor=request.user, **changes)
-    return ticket_out(_ticket(request, number))
+    return ticket_out(_saved(ticket), request.user)
 
 
 @router.post(
@@ -413,7 +455,7 @@ def ticket_status(request, number: int, payload: StatusIn):
     services.ticket_change_status(
         ticket=ticket, actor=request.user, status=payload.status
     )
-    return ticket_out(_ticket(request, number))
+    return ticket_out(_saved(ticket), request.user)
 
 
 @router.get(
@@ -424,10 +466,10 @@ def ticket_status(request, number: int, payload: StatusIn):
 def message_list(request, number: int):
     """The conversation; customers never see internal notes."""
     ticket = _ticket(request, number)
-    messages = ticket.messages.select_related("author").prefetch_related("attachments")
-    if not permissions.can_work_ticket(request.user, ticket):
-        messages = messages.filter(internal=False)
-    return [message_out(m, ticket) for m in messages.order_by("created_at", "pk")]
+    return [
+        message_out(message, ticket, request.user)
+        for message in selectors.conversation_for(request.user, ticket)
+    ]
 
 
 @router.post(
@@ -454,6 +496,13 @@ def message_create(
             "the fields body, internal and files.",
             "multipart_required",
         )
+    if has_nul(body):
+        raise ApiError(
+            400,
+            "The message contains a NUL character.",
+            "invalid",
+            {"body": ["NUL characters are not allowed."]},
+        )
     uploads: list[UploadedFile] = list(files or [])
     for upload in uploads:
         if upload.size > settings.ATTACHMENT_MAX_SIZE:
@@ -476,7 +525,7 @@ def message_create(
         message = services.message_reply_or_follow_up(
             ticket=ticket, author=request.user, body=body, attachments=uploads
         )
-    return Status(201, message_out(message, message.ticket))
+    return Status(201, message_out(message, message.ticket, request.user))
 
 
 @router.get(
@@ -575,12 +624,11 @@ def canned_create(request, payload: CannedIn):
     )
 
 
-def _editable_canned(request, canned_id: str) -> CannedResponse:
+def _canned(request, canned_id: str) -> CannedResponse:
+    """One of the responses the agent has (their own and the shared ones);
+    whether they may change it is the service's rule."""
     require_agent(request)
-    editable = Q(owner=request.user)
-    if request.user.is_admin:
-        editable |= Q(shared=True)
-    return get_or_404(CannedResponse.objects.filter(editable), canned_id)
+    return get_or_404(selectors.canned_for(request.user), canned_id)
 
 
 @router.put(
@@ -589,7 +637,7 @@ def _editable_canned(request, canned_id: str) -> CannedResponse:
     tags=["canned responses"],
 )
 def canned_update(request, canned_id: str, payload: CannedIn):
-    response = _editable_canned(request, canned_id)
+    response = _canned(request, canned_id)
     return services.canned_update(
         actor=request.user,
         response=response,
@@ -607,6 +655,6 @@ def canned_update(request, canned_id: str, payload: CannedIn):
 def canned_delete(request, canned_id: str):
     services.canned_delete(
         actor=request.user,
-        response=_editable_canned(request, canned_id),
+        response=_canned(request, canned_id),
     )
     return Status(204, None)

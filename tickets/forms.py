@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from accounts.models import User
+from accounts.selectors import active_agents
 from organizations.models import Department, Organization, Team
 
 from .models import CannedResponse, Category, Ticket
@@ -39,12 +39,6 @@ def attachments_field() -> MultipleFileField:
     return MultipleFileField(
         label="Attachments",
         help_text=f"Up to {filesizeformat(settings.ATTACHMENT_MAX_SIZE)} each.",
-    )
-
-
-def active_agents():
-    return User.objects.filter(role__in=["agent", "admin"], is_active=True).order_by(
-        "full_name", "email"
     )
 
 

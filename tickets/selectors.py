@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -241,6 +242,11 @@ class TicketFilters:
         )
 
 
+# Days outside these narrow no ticket list, and at the ends of the calendar
+# the time-zone arithmetic would overflow: such a bound is ignored.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9000, 1, 1)
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -267,16 +273,21 @@ def agent_ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
         queryset = queryset.filter(assignee_id=user.pk)
     elif filters.assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        queryset = queryset.filter(assignee_id=int(filters.assignee))
+    elif filters.assignee:
+        try:
+            queryset = queryset.filter(
+                assignee_id=User._meta.pk.to_python(filters.assignee)
+            )
+        except ValidationError:
+            queryset = queryset.none()  # not an id on this database
     if filters.requester.strip():
         queryset = queryset.filter(
             requester__email__icontains=filters.requester.strip()
         )
-    if filters.created_from:
+    if filters.created_from and filters.created_from > EARLIEST_DAY:
         queryset = queryset.filter(created_at__gte=_day_start(filters.created_from))
-    if filters.created_to:
-        end = _day_start(filters.created_to) + timedelta(days=1)
+    if filters.created_to and filters.created_to < LATEST_DAY:
+        end = _day_start(filters.created_to + timedelta(days=1))
         queryset = queryset.filter(created_at__lt=end)
     queryset = _search(queryset, filters.q, include_internal=True)
     return _sorted(queryset, filters.sort)
@@ -412,6 +423,17 @@ def saved_filters_for(user: User) -> QuerySet[SavedFilter]:
 def event_list_for(user: User, number: int) -> tuple[Ticket, list[TicketEvent]]:
     ticket = ticket_get_for_agent(user, number)
     return ticket, list(ticket.events.select_related("actor").order_by("-created_at"))
+
+
+def conversation_for(user: User, ticket: Ticket) -> list[Message]:
+    """The messages of a ticket the user may read, oldest first, with authors
+    and attachments: customers never get internal notes (as with files)."""
+    messages = ticket.messages.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    )
+    if not user.is_agent:
+        messages = messages.filter(internal=False)
+    return list(messages.order_by("created_at", "pk"))
 
 
 def attachment_get_for(user: User, number: int, attachment_id: str) -> Attachment:

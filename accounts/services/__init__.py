@@ -12,6 +12,7 @@ from .mfa import (
     mfa_has_device,
     mfa_required,
     mfa_verify,
+    session_owes_second_factor,
 )
 from .users import (
     EmailTaken,
@@ -41,6 +42,7 @@ __all__ = [
     "mfa_has_device",
     "mfa_required",
     "mfa_verify",
+    "session_owes_second_factor",
     "user_confirm_email",
     "user_create_by_admin",
     "user_logout_other_sessions",

@@ -37,6 +37,12 @@ def mfa_required(user: User) -> bool:
     return user.is_authenticated and user.role in settings.MFA_REQUIRED_ROLES
 
 
+def session_owes_second_factor(user: User) -> bool:
+    """A signed-in user whose session has not passed the second step though
+    it must: they have an authenticator, or their role requires one."""
+    return not user.is_verified() and (mfa_has_device(user) or mfa_required(user))
+
+
 @transaction.atomic
 def mfa_device_pending(*, user: User) -> TOTPDevice:
     """The unconfirmed authenticator the enrolment page shows; the same one on

@@ -101,52 +101,109 @@ def test_agents_cannot_manage_accounts(api_as, agent, customer):
     assert not User.objects.filter(email="a@b.example").exists()
 
 
-def test_an_api_key_is_shown_once_and_then_only_by_prefix(api_as, agent):
-    api = api_as(agent)
-    created = api.post("/api-keys", {"name": "CI script", "scopes": ["read"]})
+def test_a_key_is_created_from_a_session_and_shown_once(agent, verify):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    verify(client, agent)
+    client.get("/agent/")  # the CSRF cookie, as a page sets it
+    created = client.post(
+        "/api/v1/api-keys",
+        {"name": "CI script", "scopes": ["read"]},
+        content_type="application/json",
+        headers={"x-csrftoken": client.cookies["csrftoken"].value},
+    )
     assert created.status_code == 201, created.content
+    assert created["Cache-Control"] == "no-store"
     raw = created.json()["key"]
     assert raw.startswith("hdk_" + created.json()["prefix"])
     assert created.json()["scopes"] == ["read"]
 
-    listed = api.get("/api-keys").json()
-    assert {item["name"] for item in listed} == {"tests", "CI script"}
-    assert raw not in api.get("/api-keys").content.decode()
-    assert all("key" not in item and "secret_hash" not in item for item in listed)
-
-    fresh = Client(headers={"authorization": f"Bearer {raw}"})
-    assert fresh.get("/api/v1/me").json()["email"] == agent.email
-    assert (
-        fresh.post("/api/v1/api-keys", {}, content_type="application/json").status_code
-        == 403
+    api = Client(headers={"authorization": f"Bearer {raw}"})
+    listed = api.get("/api/v1/api-keys")
+    assert [item["name"] for item in listed.json()] == ["CI script"]
+    assert raw not in listed.content.decode()
+    assert all(
+        "key" not in item and "secret_hash" not in item for item in listed.json()
     )
+    assert api.get("/api/v1/me").json()["email"] == agent.email
+
+
+def test_a_key_cannot_make_keys(api_as, agent):
+    api = api_as(agent)
+    response = api.post("/api-keys", {"name": "child", "scopes": ["read", "write"]})
+    assert response.status_code == 403
+    assert response.json()["code"] == "session_required"
+    assert ApiKey.objects.filter(user=agent).count() == 1
 
 
 def test_keys_are_private_to_their_owner(api_as, agent):
     other = api_as(UserFactory(agent=True))
     mine = api_as(agent)
     assert other.delete(f"/api-keys/{mine.key.pk}").status_code == 404
-    assert mine.key.pk not in {item["id"] for item in other.get("/api-keys").json()}
+    assert str(mine.key.pk) not in {
+        item["id"] for item in other.get("/api-keys").json()
+    }
+    assert str(other.key.pk) in {item["id"] for item in other.get("/api-keys").json()}
     mine.key.refresh_from_db()
     assert mine.key.revoked_at is None
 
 
-def test_a_key_needs_a_scope_and_a_future_expiry(api_as, agent):
-    api = api_as(agent)
-    no_scope = api.post("/api-keys", {"name": "x", "scopes": []})
-    assert no_scope.status_code == 400
-    past = api.post(
+def _session_post(client, user, verify, path, payload):
+    client.force_login(user)
+    if user.is_agent:
+        verify(client, user)
+    return client.post(f"/api/v1{path}", payload, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "x", "scopes": []}, "scopes"),
+        (
+            {"name": "x", "scopes": ["read"], "expires_at": "2030-01-01T00:00:00"},
+            "expires_at",
+        ),
+        ({"name": "x", "scopes": ["admin"]}, "scopes.0"),
+        ({"name": "", "scopes": ["read"]}, "name"),
+    ],
+)
+def test_a_bad_key_request_names_the_field(agent, verify, payload, field):
+    response = _session_post(Client(), agent, verify, "/api-keys", payload)
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert not ApiKey.objects.exists()
+
+
+def test_a_key_that_would_be_born_expired_is_refused(agent, verify):
+    response = _session_post(
+        Client(),
+        agent,
+        verify,
         "/api-keys",
         {"name": "x", "scopes": ["read"], "expires_at": "2001-01-01T00:00:00Z"},
     )
-    assert past.status_code == 400
-    assert past.json()["code"] == "expired"
-    assert ApiKey.objects.filter(user=agent).count() == 1
+    assert response.status_code == 400
+    assert response.json()["code"] == "expired"
+    assert not ApiKey.objects.exists()
 
 
-def test_customers_get_no_keys_unless_allowed(customer, settings):
+def test_customers_get_no_keys_unless_allowed(customer, settings, verify):
     settings.API_KEYS_FOR_CUSTOMERS = False
     client = Client()
-    client.force_login(customer)
+    assert (
+        _session_post(
+            client, customer, verify, "/api-keys", {"name": "x", "scopes": ["read"]}
+        ).status_code
+        == 403
+    )
     assert client.get("/api/v1/api-keys").status_code == 403
     assert not ApiKey.objects.exists()
+
+    settings.API_KEYS_FOR_CUSTOMERS = True
+    allowed = client.post(
+        "/api/v1/api-keys",
+        {"name": "x", "scopes": ["read"]},
+        content_type="application/json",
+    )
+    assert allowed.status_code == 201
+    assert ApiKey.objects.filter(user=customer).count() == 1

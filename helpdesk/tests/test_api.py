@@ -194,3 +194,65 @@ def test_an_inactive_customer_key_is_refused_when_customers_lose_keys(api_as, se
     assert api.get("/me").status_code == 200
     settings.API_KEYS_FOR_CUSTOMERS = False
     error_of(api.get("/me"), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/tickets"), ("patch", "/tickets/1"), ("delete", "/api-keys/1")],
+)
+def test_a_write_without_credentials_is_401_even_with_csrf_checks_on(method, path):
+    # Browsers' CSRF rules apply to sessions only: a script with a wrong key,
+    # or none, is told to authenticate, not about a CSRF token.
+    for headers in ({}, {"authorization": "Bearer hdk_wrongwrongsecret"}):
+        client = Client(enforce_csrf_checks=True, headers=headers)
+        response = getattr(client, method)(
+            f"/api/v1{path}", {}, content_type="application/json"
+        )
+        error_of(response, 401, "not_authenticated")
+
+
+def test_a_method_no_endpoint_takes_answers_in_the_error_shape(api_as, agent):
+    response = api_as(agent).client.put(
+        "/api/v1/me", {}, content_type="application/json"
+    )
+    body = error_of(response, 405, "method_not_allowed")
+    assert "GET" in response["Allow"]
+    assert body["detail"] == "Method Not Allowed."
+
+
+def test_an_unknown_api_address_is_a_json_404(api_as, agent):
+    error_of(api_as(agent).get("/no-such-thing"), 404, "not_found")
+    error_of(Client().post("/api/v2/tickets"), 404, "not_found")
+
+
+def test_text_with_nul_characters_is_refused_not_stored(api_as, agent):
+    api = api_as(agent)
+    body = error_of(api.get("/tickets", {"q": "a\x00b"}), 400, "invalid")
+    assert body["errors"] == {"q": ["Value error, NUL characters are not allowed."]}
+    created = api.post("/tickets", {"subject": "x\x00", "body": "y"})
+    error_of(created, 400, "invalid")
+    assert not Ticket.objects.exists()
+    error_of(
+        Client(headers={"x-api-key": "hdk_\x00\x00\x00\x00\x00\x00\x00\x00x"}).get(
+            "/api/v1/me"
+        ),
+        401,
+        "not_authenticated",
+    )
+
+
+def test_dates_at_the_ends_of_the_calendar_are_harmless(api_as, agent, department):
+    from tickets.tests.factories import TicketFactory
+
+    TicketFactory(department=department)
+    api = api_as(agent)
+    wide = api.get(
+        "/tickets", {"created_from": "0001-01-01", "created_to": "9999-12-31"}
+    )
+    assert wide.status_code == 200
+    assert wide.json()["count"] == 1
+    late = api.get(
+        "/tickets", {"created_from": "8999-12-31", "created_to": "9999-12-31"}
+    )
+    assert late.status_code == 200
+    assert late.json()["count"] == 0

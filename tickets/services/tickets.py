@@ -96,8 +96,12 @@ def ticket_create(
         raise InvalidTicketChange("A ticket needs a subject.", code="subject_required")
     if not body.strip():
         raise InvalidTicketChange("A ticket needs a description.", code="body_required")
-    if assignee is not None and not assignee.is_agent:
-        raise InvalidTicketChange("Only agents can be assigned tickets.")
+    if assignee is not None and not (assignee.is_agent and assignee.is_active):
+        raise InvalidTicketChange("Only active agents can be assigned tickets.")
+    if category is not None and not category.active and not actor.is_agent:
+        raise InvalidTicketChange(
+            f"The category {category} is no longer offered.", code="category_inactive"
+        )
     if priority not in Ticket.Priority.values:
         raise InvalidTicketChange(f"Unknown priority {priority!r}.")
     if department is None and category is not None:

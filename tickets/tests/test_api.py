@@ -8,9 +8,8 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from organizations.tests.factories import (
-    TeamFactory,
-)
+from organizations.tests.factories import DepartmentFactory, TeamFactory
+from tickets import selectors
 from tickets.models import CannedResponse, Category, Message, Ticket, TicketEvent
 
 from .factories import AttachmentFactory, CategoryFactory, MessageFactory, TicketFactory
@@ -553,3 +552,97 @@ def test_an_agent_keeps_personal_responses_and_sees_shared_ones(
         "Theirs",
         "Shared",
     }
+
+
+# --- What customers are shown, and checks before writes ---------------------
+
+
+def test_customers_see_staff_by_name_only_and_no_internal_routing(
+    api_as, customer, agent, department
+):
+    team = TeamFactory(department=department)
+    ticket = TicketFactory(
+        requester=customer, department=department, team=team, assignee=agent
+    )
+    MessageFactory(ticket=ticket, author=agent, body="On it.")
+
+    mine = api_as(customer).get(f"/tickets/{ticket.number}").json()
+    assert mine["assignee"] == {
+        "id": str(agent.pk),
+        "email": None,
+        "full_name": agent.display_name,
+    }
+    assert mine["team"] is None and mine["sla"] is None
+    assert mine["requester"]["email"] == customer.email
+    messages = api_as(customer).get(f"/tickets/{ticket.number}/messages").json()
+    assert messages[0]["author"]["email"] is None
+    assert agent.email not in str(messages)
+
+    theirs = api_as(agent).get(f"/tickets/{ticket.number}").json()
+    assert theirs["assignee"]["email"] == agent.email
+    assert theirs["team"] == {"id": str(team.pk), "name": team.name}
+    assert set(theirs["sla"]) >= {"first_response_due_at", "paused"}
+
+
+def test_a_bad_address_or_id_opens_nothing_and_creates_nobody(api_as, agent):
+    api = api_as(agent)
+    bad_address = api.post(
+        "/tickets", {"subject": "S", "body": "B", "requester_email": "not an address"}
+    )
+    assert bad_address.status_code == 400
+    assert "requester_email" in bad_address.json()["errors"]
+    bad_team = api.post(
+        "/tickets",
+        {
+            "subject": "S",
+            "body": "B",
+            "requester_email": "new@x.example",
+            "team_id": "9",
+        },
+    )
+    assert bad_team.status_code == 400
+    assert not Ticket.objects.exists()
+    assert not User.objects.filter(email="new@x.example").exists()
+
+
+def test_an_agent_who_routes_a_ticket_away_still_gets_the_result(
+    api_as, agent, department
+):
+    elsewhere = DepartmentFactory()
+    ticket = TicketFactory(department=department)
+    response = api_as(agent).patch(
+        f"/tickets/{ticket.number}", {"department_id": str(elsewhere.pk)}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["department"]["id"] == str(elsewhere.pk)
+    # ...and from now on it is another department's ticket.
+    assert api_as(agent).get(f"/tickets/{ticket.number}").status_code == 404
+
+
+def test_customers_cannot_use_a_retired_category(api_as, customer, agent):
+    retired = CategoryFactory(inactive=True)
+    refused = api_as(customer).post(
+        "/tickets", {"subject": "S", "body": "B", "category_id": str(retired.pk)}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "category_inactive"
+    assert not Ticket.objects.exists()
+    # Agents may still file under it (old work being tidied, say).
+    done = api_as(agent).post(
+        "/tickets", {"subject": "S", "body": "B", "category_id": str(retired.pk)}
+    )
+    assert done.status_code == 201
+
+
+def test_an_assignee_that_is_no_id_matches_nothing(api_as, agent, department):
+    TicketFactory(department=department, assignee=agent)
+    TicketFactory(department=department)
+    api = api_as(agent)
+    assert api.get("/tickets", {"assignee": str(agent.pk)}).json()["count"] == 1
+    assert api.get("/tickets", {"assignee": "none"}).json()["count"] == 1
+    refused = api.get("/tickets", {"assignee": "not-an-id"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"assignee": ["Not an id."]}
+    # The selector behind the workspace list agrees: no id, no tickets.
+    junk = selectors.TicketFilters(view="all", assignee="not-an-id")
+    assert not selectors.agent_ticket_list(agent, junk).exists()
