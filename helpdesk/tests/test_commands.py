@@ -117,6 +117,20 @@ def test_demo_data_has_the_promised_shape_and_is_idempotent():
     assert snapshot() == counts
 
 
+def test_demo_history_emails_nobody(mailoutbox, django_capture_on_commit_callbacks):
+    from notifications.models import EmailLog
+    from notifications.seed import seed_defaults
+    from tickets.models import TicketEvent
+
+    seed_defaults()  # the standard rules: without the quiet, 60 tickets mail
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run("init_demo_data")
+    assert callbacks, "the commit hooks ran, as after a real commit"
+    assert TicketEvent.objects.count() > 60
+    assert not EmailLog.objects.exists()
+    assert mailoutbox == []
+
+
 def test_demo_history_is_in_order_and_consistent():
     run("init_demo_data")
     for ticket in Ticket.objects.all():

@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts.models import User
 from tickets.models import Ticket, TicketEvent
 from tickets.selectors import counts_version_bump
-from tickets.signals import ticket_event_recorded
+from tickets.signals import events_announced, ticket_event_recorded
 
 
 def event_record(
@@ -26,11 +26,12 @@ def event_record(
         new_value=_as_text(new_value),
     )
     transaction.on_commit(counts_version_bump)
-    transaction.on_commit(
-        partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk),
-        # A listener's failure (mail, say) must not undo or fail the change.
-        robust=True,
-    )
+    if events_announced():
+        transaction.on_commit(
+            partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk),
+            # A listener's failure (mail, say) must not undo or fail the change.
+            robust=True,
+        )
     return event
 
 
