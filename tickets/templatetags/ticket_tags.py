@@ -99,37 +99,31 @@ STATUS_LABELS = dict(Ticket.Status.choices)
 KIND = TicketEvent.Kind
 
 
+# Kinds with a sentence of their own; the other kinds are field changes.
+EVENT_SENTENCES = {
+    KIND.CREATED: "opened the ticket",
+    KIND.STATUS: "changed the status from {old} to {new}",
+    KIND.REPLY: "replied",
+    KIND.NOTE: "added an internal note",
+    KIND.MERGED_INTO: "merged this ticket into {new}",
+    KIND.MERGED_FROM: "merged {new} into this ticket",
+    KIND.FOLLOW_UP: "opened follow-up {new}",
+    KIND.SLA_POLICY: "applied the SLA policy {new}",
+    KIND.SLA_MET: "met the {new} target",
+    KIND.SLA_WARNING: "warned that the {new} target is due soon",
+    KIND.SLA_BREACHED: "recorded that the {new} target was missed",
+    KIND.SLA_ESCALATED: "escalated the ticket after an SLA breach ({new})",
+}
+
+
 @register.filter
 def event_sentence(event: TicketEvent) -> str:
     """What happened, as a sentence without the actor."""
     old, new = event.old_value, event.new_value
-    if event.kind == KIND.CREATED:
-        return "opened the ticket"
     if event.kind == KIND.STATUS:
-        return (
-            f"changed the status from {STATUS_LABELS.get(old, old)} "
-            f"to {STATUS_LABELS.get(new, new)}"
-        )
-    if event.kind == KIND.REPLY:
-        return "replied"
-    if event.kind == KIND.NOTE:
-        return "added an internal note"
-    if event.kind == KIND.MERGED_INTO:
-        return f"merged this ticket into {new}"
-    if event.kind == KIND.MERGED_FROM:
-        return f"merged {new} into this ticket"
-    if event.kind == KIND.FOLLOW_UP:
-        return f"opened follow-up {new}"
-    if event.kind == KIND.SLA_POLICY:
-        return f"applied the SLA policy {new}"
-    if event.kind == KIND.SLA_MET:
-        return f"met the {new} target"
-    if event.kind == KIND.SLA_WARNING:
-        return f"warned that the {new} target is due soon"
-    if event.kind == KIND.SLA_BREACHED:
-        return f"recorded that the {new} target was missed"
-    if event.kind == KIND.SLA_ESCALATED:
-        return f"escalated the ticket after an SLA breach ({new})"
+        old, new = STATUS_LABELS.get(old, old), STATUS_LABELS.get(new, new)
+    if event.kind in EVENT_SENTENCES:
+        return EVENT_SENTENCES[event.kind].format(old=old, new=new)
     field = event.get_kind_display().replace(" changed", "").lower()
     if not old:
         return f"set the {field} to {new}"

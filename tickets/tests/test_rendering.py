@@ -74,3 +74,34 @@ def test_ticket_pages_show_hostile_messages_harmlessly(login, customer, agent, v
     assert "onerror" not in body
     assert "<img" not in body
     assert "<b>ok</b>" in body
+
+
+@pytest.mark.parametrize(
+    ("kind", "old", "new", "sentence"),
+    [
+        ("created", "", "new", "opened the ticket"),
+        ("status", "new", "on_hold", "changed the status from New to On hold"),
+        ("merged_into", "", "#12", "merged this ticket into #12"),
+        (
+            "sla_breached",
+            "",
+            "Resolution",
+            "recorded that the Resolution target was missed",
+        ),
+        ("priority", "", "high", "set the priority to high"),
+        ("priority", "low", "", "cleared the priority (was low)"),
+        ("priority", "low", "high", "changed the priority from low to high"),
+        (
+            "merged_into",
+            "",
+            "{old.__class__}",
+            "merged this ticket into {old.__class__}",
+        ),
+    ],
+)
+def test_timeline_sentences(kind, old, new, sentence):
+    from tickets.models import TicketEvent
+    from tickets.templatetags.ticket_tags import event_sentence
+
+    event = TicketEvent(kind=kind, old_value=old, new_value=new)
+    assert event_sentence(event) == sentence

@@ -4,6 +4,8 @@ Every action is a plain form post that redirects back; when htmx sends it,
 the sidebar actions answer with the partial they changed instead.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -128,6 +130,20 @@ def _sidebar_response(request, ticket: Ticket, *, error: str = "") -> HttpRespon
     return _back(ticket)
 
 
+def _sidebar_change(
+    request, ticket: Ticket, change: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run a sidebar change: its refusal shows in the sidebar; its success is
+    flashed when the page reloads (htmx swaps the sidebar in place)."""
+    try:
+        change()
+    except ApplicationError as error:
+        return _sidebar_response(request, ticket, error=error.message)
+    if not request.htmx:
+        messages.success(request, done)
+    return _sidebar_response(request, ticket)
+
+
 @require_POST
 @agent_required
 def agent_update(request: HttpRequest, number: int) -> HttpResponse:
@@ -137,13 +153,14 @@ def agent_update(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         error = "; ".join(m for errors in form.errors.values() for m in errors)
         return _sidebar_response(request, ticket, error=error)
-    try:
-        services.ticket_update(ticket=ticket, actor=request.user, **form.changes())
-    except ApplicationError as error:
-        return _sidebar_response(request, ticket, error=error.message)
-    if not request.htmx:
-        messages.success(request, f"{ticket.reference} was updated.")
-    return _sidebar_response(request, ticket)
+    return _sidebar_change(
+        request,
+        ticket,
+        lambda: services.ticket_update(
+            ticket=ticket, actor=request.user, **form.changes()
+        ),
+        f"{ticket.reference} was updated.",
+    )
 
 
 @require_POST
@@ -171,13 +188,12 @@ def agent_status(request: HttpRequest, number: int) -> HttpResponse:
 def agent_take(request: HttpRequest, number: int) -> HttpResponse:
     """ "Take it": assign the ticket to yourself."""
     ticket = selectors.ticket_get_for_agent(request.user, number)
-    try:
-        services.ticket_take(ticket=ticket, actor=request.user)
-    except ApplicationError as error:
-        return _sidebar_response(request, ticket, error=error.message)
-    if not request.htmx:
-        messages.success(request, f"{ticket.reference} is yours now.")
-    return _sidebar_response(request, ticket)
+    return _sidebar_change(
+        request,
+        ticket,
+        lambda: services.ticket_take(ticket=ticket, actor=request.user),
+        f"{ticket.reference} is yours now.",
+    )
 
 
 @require_POST
@@ -187,15 +203,14 @@ def agent_assign(request: HttpRequest, number: int) -> HttpResponse:
     form = AssignForm(request.POST)
     if not form.is_valid():
         return _sidebar_response(request, ticket, error="Choose an agent.")
-    try:
-        services.ticket_assign(
+    return _sidebar_change(
+        request,
+        ticket,
+        lambda: services.ticket_assign(
             ticket=ticket, actor=request.user, assignee=form.cleaned_data["assignee"]
-        )
-    except ApplicationError as error:
-        return _sidebar_response(request, ticket, error=error.message)
-    if not request.htmx:
-        messages.success(request, f"{ticket.reference} was reassigned.")
-    return _sidebar_response(request, ticket)
+        ),
+        f"{ticket.reference} was reassigned.",
+    )
 
 
 @require_POST
