@@ -3,7 +3,7 @@
 Every error answers ``{"detail": ..., "code": ..., "errors": {...}}``:
 400 validation, 401 not authenticated, 403 scope or permission, 404 not
 found (also what a caller may not see), 409 a refused state change, 413 too
-large, 429 rate limited. Routers live in their apps (``<app>/api.py``) and
+large, 429 rate limited. Routers live in their apps (``<app>/api.py``, or a package) and
 call the same services, selectors and permission functions as the portal.
 """
 
