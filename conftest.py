@@ -22,11 +22,11 @@ from organizations.tests.factories import DepartmentFactory
 def _empty_cache():
     """No test sees what another left in the cache, including the SLA
     policies and calendars kept in this process."""
-    from tickets.services import sla
+    from tickets.services import sla_policies
 
     cache.clear()
-    sla._policies.clear()
-    sla._calendars.clear()
+    sla_policies._policies.clear()
+    sla_policies._calendars.clear()
     yield
     cache.clear()
 

@@ -113,7 +113,7 @@ def sweep_once(label: str, minutes_later: int = 0) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from tickets.services.sla import sla_sweep
+    from tickets.services.sla_sweep import sla_sweep
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()

@@ -23,7 +23,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
-from .services.sla import holidays_add
+from .services.sla_policies import holidays_add
 
 
 @admin.register(Category)

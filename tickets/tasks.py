@@ -21,6 +21,6 @@ def sla_sweep() -> dict:
     """Every minute (beat): announce SLA warnings and breaches, escalate."""
     from dataclasses import asdict
 
-    from .services.sla import sla_sweep as sweep
+    from .services.sla_sweep import sla_sweep as sweep
 
     return asdict(sweep())

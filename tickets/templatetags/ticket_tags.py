@@ -148,7 +148,8 @@ def business_duration(minutes: float) -> str:
 def sla_badge(ticket: Ticket) -> SafeString:
     """The nearest running SLA deadline, as words as well as a colour:
     "First reply in 2h 10m", "Resolve overdue 45m", "SLA paused"."""
-    from tickets.services.sla import nearest_deadline, policy_cached, sla_minutes_left
+    from tickets.services.sla import nearest_deadline, sla_minutes_left
+    from tickets.services.sla_policies import policy_cached
 
     if ticket.sla_policy_id is None or ticket.status not in UNSOLVED_STATUSES:
         return ""

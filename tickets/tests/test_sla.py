@@ -20,7 +20,8 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.services import sla
+from tickets.services import sla, sla_policies
+from tickets.services.sla_sweep import sla_sweep
 from tickets.templatetags.ticket_tags import sla_badge
 
 from .factories import CategoryFactory, TicketFactory
@@ -116,7 +117,7 @@ def test_first_matching_policy_wins_else_the_default(policy, office):
     )
 
     def chosen(**fields):
-        return sla.policy_for(TicketFactory.build(**fields))
+        return sla_policies.policy_for(TicketFactory.build(**fields))
 
     assert (
         chosen(requester=UserFactory(organization=vip), category=outage) == vip_policy
@@ -202,7 +203,7 @@ def test_responses_meet_targets_and_a_customer_reply_starts_the_next_clock(
 
 def test_a_late_first_response_is_recorded_as_a_breach_once(policy, agent):
     ticket = started(berlin(2026, 11, 2, 9, 0), department=agent.departments.get())
-    sla.sla_sweep(now=berlin(2026, 11, 3, 9, 0))  # the sweep saw the breach
+    sla_sweep(now=berlin(2026, 11, 3, 9, 0))  # the sweep saw the breach
     services.message_add(ticket=ticket, author=agent, body="Sorry for the wait")
     breaches = ticket.events.filter(kind=Kind.SLA_BREACHED, new_value="first response")
     assert breaches.count() == 1
@@ -217,13 +218,9 @@ def test_the_sweep_sends_exactly_one_warning_and_one_breach(policy, agent):
     )
     # First response due 10:00, warning from 09:30.
     for minute in (0, 10, 20):
-        assert sla.sla_sweep(now=berlin(2026, 11, 30, 9, minute)).warnings == 0
-    warned = [
-        sla.sla_sweep(now=berlin(2026, 11, 30, 9, m)).warnings for m in (31, 40, 59)
-    ]
-    breached = [
-        sla.sla_sweep(now=berlin(2026, 11, 30, 10, m)).breaches for m in (0, 5, 30)
-    ]
+        assert sla_sweep(now=berlin(2026, 11, 30, 9, minute)).warnings == 0
+    warned = [sla_sweep(now=berlin(2026, 11, 30, 9, m)).warnings for m in (31, 40, 59)]
+    breached = [sla_sweep(now=berlin(2026, 11, 30, 10, m)).breaches for m in (0, 5, 30)]
     assert warned == [1, 0, 0]
     assert breached == [1, 0, 0]
 
@@ -250,7 +247,7 @@ def test_breach_escalates_priority_and_team_but_keeps_the_deadline(policy, agent
     ticket = started(berlin(2026, 11, 30, 9, 0), department=agent.departments.get())
     due = ticket.first_response_due_at
 
-    result = sla.sla_sweep(now=berlin(2026, 11, 30, 10, 1))
+    result = sla_sweep(now=berlin(2026, 11, 30, 10, 1))
 
     assert result.escalations == 1
     ticket.refresh_from_db()
@@ -259,7 +256,7 @@ def test_breach_escalates_priority_and_team_but_keeps_the_deadline(policy, agent
     event = ticket.events.get(kind=Kind.SLA_ESCALATED)
     assert "priority Normal → High" in event.new_value
     # Escalating again later does not happen: one breach, one escalation.
-    assert sla.sla_sweep(now=berlin(2026, 11, 30, 12)).escalations == 0
+    assert sla_sweep(now=berlin(2026, 11, 30, 12)).escalations == 0
 
 
 def test_the_sweep_reads_in_batches_with_a_fixed_number_of_queries(
@@ -273,16 +270,16 @@ def test_the_sweep_reads_in_batches_with_a_fixed_number_of_queries(
 
     load(5)
     with django_assert_max_num_queries(40) as few:
-        assert sla.sla_sweep(now=berlin(2026, 11, 30, 9, 45)).warnings == 5
+        assert sla_sweep(now=berlin(2026, 11, 30, 9, 45)).warnings == 5
     load(50)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert sla.sla_sweep(now=berlin(2026, 11, 30, 9, 45)).warnings == 50
+        assert sla_sweep(now=berlin(2026, 11, 30, 9, 45)).warnings == 50
 
 
 def test_only_due_tickets_are_read(policy):
     started(berlin(2026, 11, 30, 9, 0))
     started(berlin(2026, 12, 7, 9, 0))  # next week
-    assert sla.sla_sweep(now=berlin(2026, 11, 30, 9, 45)).examined == 1
+    assert sla_sweep(now=berlin(2026, 11, 30, 9, 45)).examined == 1
 
 
 # --- the workspace ----------------------------------------------------------

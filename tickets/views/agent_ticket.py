@@ -24,7 +24,7 @@ from tickets.forms import (
     TicketPropertiesForm,
 )
 from tickets.models import Ticket
-from tickets.services.sla import policy_cached
+from tickets.services.sla_policies import policy_cached
 
 from .common import flash_rejected, get_or_404
 

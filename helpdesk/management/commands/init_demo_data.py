@@ -28,14 +28,9 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.services.sla import (
-    holidays_add,
-    sla_fields_for_import,
-    sla_recompute,
-)
-from tickets.services.sla import (
-    refresh as sla_refresh,
-)
+from tickets.services.sla import refresh as sla_refresh
+from tickets.services.sla import sla_fields_for_import, sla_recompute
+from tickets.services.sla_policies import holidays_add
 from tickets.signals import events_unannounced
 
 Status = Ticket.Status
