@@ -1,0 +1,48 @@
+"""Reads: every list or lookup returns only what the user may see.
+
+List selectors fetch everything their rows show in a fixed number of queries,
+so pages cost the same with 5 rows or 500. Split by subject; import from the
+package: ``from tickets import selectors``.
+"""
+
+from .counts import agent_dashboard, agent_view_counts, counts_version_bump
+from .detail import (
+    agent_ticket_detail,
+    attachment_get_for,
+    canned_for,
+    conversation_for,
+    event_list_for,
+    portal_ticket_detail,
+    presence_others,
+    saved_filters_for,
+)
+from .lists import (
+    SORTS,
+    VIEWS,
+    TicketFilters,
+    agent_ticket_list,
+    portal_ticket_list,
+)
+from .visibility import ticket_get_for, ticket_get_for_agent, ticket_list_visible_to
+
+__all__ = [
+    "SORTS",
+    "VIEWS",
+    "TicketFilters",
+    "agent_dashboard",
+    "agent_ticket_detail",
+    "agent_ticket_list",
+    "agent_view_counts",
+    "attachment_get_for",
+    "canned_for",
+    "conversation_for",
+    "counts_version_bump",
+    "event_list_for",
+    "portal_ticket_detail",
+    "portal_ticket_list",
+    "presence_others",
+    "saved_filters_for",
+    "ticket_get_for",
+    "ticket_get_for_agent",
+    "ticket_list_visible_to",
+]

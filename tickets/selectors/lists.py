@@ -1,0 +1,212 @@
+"""Ticket lists: searching and sorting, the portal's list and the workspace's
+views and filters."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from accounts.models import User
+
+from ..models import UNSOLVED_STATUSES, Message, Ticket
+from ..permissions import agent_department_ids, agent_team_ids
+from .visibility import ticket_list_visible_to
+
+Status = Ticket.Status
+DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
+NUMBER = re.compile(r"^#?(\d{1,9})$")
+
+
+# --- Searching and sorting --------------------------------------------------
+
+PRIORITY_RANK = Case(
+    *[
+        When(priority=value, then=Value(rank))
+        for rank, value in enumerate(Ticket.Priority.values)
+    ],
+    output_field=IntegerField(),
+)
+
+SORTS = {
+    "-updated": ("-updated_at", "-number"),
+    "updated": ("updated_at", "number"),
+    "-created": ("-created_at", "-number"),
+    "created": ("created_at", "number"),
+    "-number": ("-number",),
+    "number": ("number",),
+    "-priority": ("-priority_rank", "-updated_at"),
+    "priority": ("priority_rank", "-updated_at"),
+    "subject": ("subject", "-number"),
+    "status": ("status", "-updated_at"),
+    "sla": (F("sla_next_due_at").asc(nulls_last=True), "-number"),
+}
+
+
+def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
+    """Number, subject, requester email and message text. Customers' searches
+    never look inside internal notes."""
+    text = text.strip()
+    if not text:
+        return queryset
+    messages = Message.objects.filter(body__icontains=text)
+    if not include_internal:
+        messages = messages.filter(internal=False)
+    condition = (
+        Q(subject__icontains=text)
+        | Q(requester__email__icontains=text)
+        | Q(pk__in=messages.values("ticket_id"))
+    )
+    number = NUMBER.match(text)
+    if number:
+        condition |= Q(number=int(number.group(1)))
+    return queryset.filter(condition)
+
+
+def _sorted(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    order = SORTS.get(sort, SORTS["-updated"])
+    if any(isinstance(key, str) and "priority_rank" in key for key in order):
+        queryset = queryset.annotate(priority_rank=PRIORITY_RANK)
+    return queryset.order_by(*order)
+
+
+# --- The portal -------------------------------------------------------------
+
+
+def portal_ticket_list(
+    user: User, *, status: str = "", q: str = "", sort: str = "-updated"
+) -> QuerySet[Ticket]:
+    """The customer's tickets, plus their organization's when it shares them.
+
+    ``status`` is a status, "open" for everything unsolved, or empty for all.
+    """
+    queryset = ticket_list_visible_to(user)
+    if status == "unsolved":
+        queryset = queryset.unsolved()
+    elif status in Status.values:
+        queryset = queryset.filter(status=status)
+    queryset = _search(queryset, q, include_internal=False)
+    return _sorted(queryset, sort)
+
+
+# --- The workspace ----------------------------------------------------------
+
+VIEWS = {
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "team": "My teams",
+    "department": "My departments",
+    "all": "All unsolved",
+    "at_risk": "SLA at risk",
+    "solved": "Solved and closed",
+}
+
+
+VIEW_STATUSES = {
+    "mine": UNSOLVED_STATUSES,
+    "unassigned": UNSOLVED_STATUSES,
+    "team": UNSOLVED_STATUSES,
+    "department": UNSOLVED_STATUSES,
+    "all": UNSOLVED_STATUSES,
+    "at_risk": UNSOLVED_STATUSES,
+    "solved": DONE_STATUSES,
+}
+
+
+def _view_scope(user: User, view: str) -> Q:
+    """Whose tickets a view shows, before its status rule."""
+    return {
+        "mine": Q(assignee_id=user.pk),
+        "unassigned": Q(assignee__isnull=True),
+        "team": Q(team_id__in=list(agent_team_ids(user))),
+        "department": Q(department_id__in=list(agent_department_ids(user))),
+        "all": Q(),
+        "at_risk": Q(
+            sla_next_due_at__lte=timezone.now()
+            + timedelta(minutes=settings.SLA_AT_RISK_MINUTES)
+        ),
+        "solved": Q(),
+    }[view]
+
+
+def view_condition(user: User, view: str) -> Q:
+    return _view_scope(user, view) & Q(status__in=VIEW_STATUSES[view])
+
+
+@dataclass
+class TicketFilters:
+    """What the workspace list is narrowed to; every field is optional."""
+
+    view: str = "all"
+    statuses: list[str] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+    category_id: int | None = None
+    department_id: int | None = None
+    team_id: int | None = None
+    assignee: str = ""  # "", "me", "none" or a user id
+    organization_id: int | None = None
+    requester: str = ""  # an email fragment
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str = ""
+    sort: str = "-updated"
+
+    def is_bare_view(self) -> bool:
+        """Only a view chosen (sorting aside): its total is a view count."""
+        return self.view in VIEWS and self == TicketFilters(
+            view=self.view, sort=self.sort
+        )
+
+
+# Days outside these narrow no ticket list, and at the ends of the calendar
+# the time-zone arithmetic would overflow: such a bound is ignored.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9000, 1, 1)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def agent_ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+    """The workspace list: a view, narrowed by filters, searched and sorted.
+
+    Chosen statuses replace the view's own status rule, so "Mine" with
+    "Solved" shows the agent's solved tickets.
+    """
+    queryset = ticket_list_visible_to(user)
+    view = filters.view if filters.view in VIEWS else "all"
+    if filters.statuses:
+        queryset = queryset.filter(_view_scope(user, view), status__in=filters.statuses)
+    else:
+        queryset = queryset.filter(view_condition(user, view))
+    if filters.priorities:
+        queryset = queryset.filter(priority__in=filters.priorities)
+    for name in ("category_id", "department_id", "team_id", "organization_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            queryset = queryset.filter(**{name: value})
+    if filters.assignee == "me":
+        queryset = queryset.filter(assignee_id=user.pk)
+    elif filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif filters.assignee:
+        try:
+            queryset = queryset.filter(
+                assignee_id=User._meta.pk.to_python(filters.assignee)
+            )
+        except ValidationError:
+            queryset = queryset.none()  # not an id on this database
+    if filters.requester.strip():
+        queryset = queryset.filter(
+            requester__email__icontains=filters.requester.strip()
+        )
+    if filters.created_from and filters.created_from > EARLIEST_DAY:
+        queryset = queryset.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to and filters.created_to < LATEST_DAY:
+        end = _day_start(filters.created_to + timedelta(days=1))
+        queryset = queryset.filter(created_at__lt=end)
+    queryset = _search(queryset, filters.q, include_internal=True)
+    return _sorted(queryset, filters.sort)
