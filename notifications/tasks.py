@@ -7,13 +7,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from .models import EmailLog
-from .services import (
-    TRANSIENT_ERRORS,
-    SendLater,
-    email_give_up,
-    email_send,
-    notifications_dispatch,
-)
+from .sending import TRANSIENT_ERRORS, SendLater, email_give_up, email_send
+from .services import notifications_dispatch
 
 
 @shared_task(

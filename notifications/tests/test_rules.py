@@ -283,7 +283,7 @@ def test_on_commit_dispatch_sends_through_the_locmem_backend(
 
 def test_an_address_that_cannot_be_encoded_fails_cleanly(agent, mailoutbox):
     """Not retried forever, not stuck in "sending": failed, with the reason."""
-    from notifications.services import email_send
+    from notifications.sending import email_send
 
     email = EmailLog.objects.create(
         recipient="bob@" + "ä" * 64 + ".com",
