@@ -1,6 +1,5 @@
 import random
 import time
-from contextlib import contextmanager
 from datetime import time as clock_time
 from datetime import timedelta
 
@@ -8,11 +7,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.demo import content
+from helpdesk.demo.volume import bulk_tickets_add
 from helpdesk.maintenance import database_optimize
 from organizations.models import Department, Organization, OrganizationDomain, Team
 from tickets import services
@@ -29,7 +28,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.services.sla import refresh as sla_refresh
-from tickets.services.sla import sla_fields_for_import, sla_recompute
+from tickets.services.sla import sla_recompute
 from tickets.services.sla_policies import holidays_add
 from tickets.signals import events_unannounced
 
@@ -54,7 +53,6 @@ PRIORITY_CYCLE = [
     Priority.URGENT,
     Priority.NORMAL,
 ]
-BULK_BATCH = 5000
 
 
 class Command(BaseCommand):
@@ -85,7 +83,7 @@ class Command(BaseCommand):
             self.stdout.write("Tickets already exist; demo tickets left as they are.")
         if tickets > 0:
             started = time.monotonic()
-            self._bulk_tickets(rng, people, tickets)
+            bulk_tickets_add(rng, people, tickets, self.stdout.write)
             self.stdout.write(
                 f"Added {tickets} tickets with {tickets * 3} messages in "
                 f"{time.monotonic() - started:.1f} s."
@@ -360,118 +358,6 @@ class Command(BaseCommand):
             **{field: getattr(ticket, field) for field in dict.fromkeys(fields)}
         )
 
-    # --- Volume --------------------------------------------------------------
-
-    def _bulk_tickets(self, rng: random.Random, people: dict, count: int) -> None:
-        """Insert ``count`` tickets, 3 messages and 1 event each, in batches.
-
-        Bypasses the services on purpose: this is load for benchmarks, written
-        in a few large inserts, with numbers taken from one range that this
-        process owns for the duration.
-        """
-        customers, agents = people["customers"], people["agents"]
-        categories = people["categories"]
-        statuses = [
-            Status.NEW,
-            Status.OPEN,
-            Status.OPEN,
-            Status.PENDING,
-            Status.ON_HOLD,
-            Status.SOLVED,
-            Status.CLOSED,
-            Status.CLOSED,
-        ]
-        now = timezone.now()
-        highest = Ticket.objects.aggregate(highest=Max("number"))["highest"]
-        next_number = max((highest or 0) + 1, settings.TICKET_NUMBER_START)
-        done = 0
-        with _explicit_updated_at(Ticket):
-            while done < count:
-                size = min(BULK_BATCH, count - done)
-                tickets, conversations = [], []
-                for offset in range(size):
-                    customer = rng.choice(customers)
-                    category = rng.choice(categories)
-                    status = rng.choice(statuses)
-                    created = now - timedelta(minutes=rng.uniform(60, 365 * 24 * 60))
-                    replied = created + timedelta(minutes=rng.uniform(5, 600))
-                    updated = replied + timedelta(minutes=rng.uniform(5, 600))
-                    agent = rng.choice(agents) if status != Status.NEW else None
-                    tickets.append(
-                        Ticket(
-                            number=next_number + done + offset,
-                            subject=rng.choice(content.BULK_SUBJECTS),
-                            requester=customer,
-                            organization=customer.organization,
-                            department_id=category.default_department_id,
-                            assignee=agent,
-                            category=category,
-                            priority=rng.choice(Priority.values),
-                            status=status,
-                            channel=rng.choice(Ticket.Channel.values),
-                            created_at=created,
-                            updated_at=updated,
-                            first_response_at=replied if agent else None,
-                            solved_at=updated
-                            if status in (Status.SOLVED, Status.CLOSED)
-                            else None,
-                            closed_at=updated if status == Status.CLOSED else None,
-                        )
-                    )
-                    conversations.append(
-                        (
-                            customer,
-                            agent or rng.choice(agents),
-                            created,
-                            replied,
-                            updated,
-                        )
-                    )
-                policy = people["policy"]
-                for ticket in tickets:
-                    if ticket.status not in (Status.SOLVED, Status.CLOSED):
-                        sla_fields_for_import(ticket=ticket, policy=policy)
-                with transaction.atomic():
-                    Ticket.objects.bulk_create(tickets)
-                    messages, events = [], []
-                    for ticket, (customer, agent, created, replied, updated) in zip(
-                        tickets, conversations, strict=True
-                    ):
-                        bodies = content.BULK_BODIES
-                        messages += [
-                            Message(
-                                ticket=ticket,
-                                author=customer,
-                                body=bodies[0],
-                                created_at=created,
-                            ),
-                            Message(
-                                ticket=ticket,
-                                author=agent,
-                                body=bodies[1],
-                                created_at=replied,
-                            ),
-                            Message(
-                                ticket=ticket,
-                                author=customer,
-                                body=bodies[2],
-                                created_at=updated,
-                            ),
-                        ]
-                        events.append(
-                            TicketEvent(
-                                ticket=ticket,
-                                actor=customer,
-                                kind=TicketEvent.Kind.CREATED,
-                                new_value=Status.NEW,
-                                created_at=created,
-                            )
-                        )
-                    Message.objects.bulk_create(messages)
-                    TicketEvent.objects.bulk_create(events)
-                done += size
-                self.stdout.write(f"  {done}/{count} tickets")
-
     def _print_logins(self) -> None:
         self.stdout.write(
             self.style.SUCCESS(
@@ -489,14 +375,3 @@ class Command(BaseCommand):
                 f"(MFA_REQUIRED_ROLES={','.join(settings.MFA_REQUIRED_ROLES)}); "
                 "set MFA_REQUIRED_ROLES= (empty) in .env to try the demo without one."
             )
-
-
-@contextmanager
-def _explicit_updated_at(model):
-    """Let bulk inserts keep the ``updated_at`` they set instead of 'now'."""
-    field = model._meta.get_field("updated_at")
-    field.auto_now = False
-    try:
-        yield
-    finally:
-        field.auto_now = True
