@@ -35,6 +35,11 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 
     form = EmailTemplateForm
     list_display = ("key", "language", "subject", "updated_at")
+
+    class Media:
+        # The preview's look; a style attribute would be refused by the CSP.
+        css = {"all": ["css/admin.css"]}
+
     list_filter = ("language",)
     search_fields = ("key", "subject", "description")
     readonly_fields = ("preview", "created_at", "updated_at")
@@ -76,13 +81,13 @@ class EmailTemplateAdmin(admin.ModelAdmin):
                 ),
             )
         except TemplateError as error:
-            return format_html('<p style="color:#b00">Does not render: {}</p>', error)
+            return format_html(
+                '<p class="email-preview-error">Does not render: {}</p>', error
+            )
         return format_html(
             "<p><strong>Subject:</strong> {}</p>"
-            '<pre style="white-space:pre-wrap;border:1px solid #ddd;padding:8px">'
-            "{}</pre>"
-            '<iframe sandbox srcdoc="{}" style="width:100%;height:260px;'
-            'border:1px solid #ddd"></iframe>',
+            '<pre class="email-preview-text">{}</pre>'
+            '<iframe sandbox srcdoc="{}" class="email-preview-frame"></iframe>',
             rendered.subject,
             rendered.body_text,
             rendered.body_html or "(no HTML body)",

@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -52,6 +54,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may build a response (the API's error shape,
+    # whitenoise, axes' lockout page), so every response gets both headers.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "helpdesk.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,7 +184,68 @@ AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+
+# --- Reverse proxy -------------------------------------------------------------
+# Trusted reverse proxies in front of the app (0: clients connect directly).
+# Only behind one are X-Forwarded-For (the client's address) and the proxy's
+# HTTPS header believed: without a proxy any client could send them, and a
+# request that claims HTTPS skips the redirect and is treated as secure.
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+if PROXY_COUNT > 0:
+    _proxy_header = env("PROXY_SSL_HEADER", default="X-Forwarded-Proto")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_header.upper().replace("-", "_"),
+        "https",
+    )
+
+# --- Content-Security-Policy and Permissions-Policy ----------------------------
+# Every response (django-csp, django-permissions-policy): scripts and styles
+# only from our own static files, never inline, never evaluated; no plugins,
+# no framing, forms post only to us. Bootstrap's CSS draws its icons (select
+# arrows, close buttons) as data: images, hence img-src data:. Templates hold
+# no inline script, handler, javascript: URL or style attribute (a test greps
+# them); htmx is told not to evaluate anything (base.html's htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page of the helpdesk uses, switched off for every
+# frame, so injected content cannot ask for them either.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Internationalisation ----------------------------------------------------
 
