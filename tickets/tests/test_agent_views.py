@@ -538,7 +538,7 @@ def test_canned_insert_fills_placeholders(agent_client, agent, queue):
         title="Thanks",
         body="Thanks {requester_name}, see {ticket_number}.",
     )
-    response = agent_client.get(
+    response = agent_client.post(
         reverse("tickets:agent_canned_insert", args=[ticket.number]),
         {"canned": canned.pk, "body": "Hello", "kind": "internal"},
         HTTP_HX_REQUEST="true",
@@ -554,8 +554,8 @@ def test_canned_insert_refuses_someone_elses_personal_response(agent_client, que
         owner=UserFactory(agent=True), title="Mine", body="private"
     )
     url = reverse("tickets:agent_canned_insert", args=[ticket.number])
-    assert agent_client.get(url, {"canned": theirs.pk}).status_code == 404
-    assert agent_client.get(url, {"canned": "not-a-key"}).status_code == 404
+    assert agent_client.post(url, {"canned": theirs.pk}).status_code == 404
+    assert agent_client.post(url, {"canned": "not-a-key"}).status_code == 404
 
 
 # --- canned responses pages -------------------------------------------------

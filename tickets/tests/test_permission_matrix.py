@@ -29,7 +29,11 @@ ACTIONS = {
     "agent_merge": ("tickets:agent_merge", "post", {"target": "TARGET"}),
     "agent_events": ("tickets:agent_events", "get", {}),
     "agent_presence": ("tickets:agent_presence", "post", {}),
-    "agent_canned_insert": ("tickets:agent_canned_insert", "get", {"canned": "CANNED"}),
+    "agent_canned_insert": (
+        "tickets:agent_canned_insert",
+        "post",
+        {"canned": "CANNED"},
+    ),
 }
 
 CUSTOMER_SEES = {

@@ -268,20 +268,27 @@ def agent_presence(request: HttpRequest, number: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_POST
 @agent_required
 def agent_canned_insert(request: HttpRequest, number: int) -> HttpResponse:
-    """Put a canned response, placeholders filled, into the reply box."""
+    """Put a canned response, placeholders filled, into the reply box.
+
+    A POST although it changes nothing: it is sent from the reply form, whose
+    CSRF token and draft would otherwise travel in the URL (and so into
+    server and proxy logs). Its token is checked like any other post.
+    """
     ticket = selectors.ticket_get_for_agent(request.user, number)
-    response = get_or_404(selectors.canned_for(request.user), request.GET.get("canned"))
+    response = get_or_404(
+        selectors.canned_for(request.user), request.POST.get("canned")
+    )
     text = services.canned_render(response=response, ticket=ticket, agent=request.user)
-    current = request.GET.get("body", "")
+    current = request.POST.get("body", "")
     body = f"{current.rstrip()}\n\n{text}" if current.strip() else text
     form = AgentReplyForm(
         initial={
             "body": body,
-            "kind": request.GET.get("kind") or "public",
-            "status": request.GET.get("status", ""),
+            "kind": request.POST.get("kind") or "public",
+            "status": request.POST.get("status", ""),
         }
     )
     if request.htmx:
