@@ -1,19 +1,31 @@
 """Settings for a real deployment.
 
-Refuses to start without DJANGO_SECRET_KEY and ALLOWED_HOSTS; with them,
-``manage.py check --deploy`` reports nothing.
+Refuses to start without DJANGO_SECRET_KEY and ALLOWED_HOSTS, or with a weak
+secret key; with them, ``manage.py check --deploy`` reports nothing.
 """
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
 from .base import env
+from .secret_key import HOW_TO_MAKE_ONE, secret_key_problem
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
-# --- HTTPS and cookies -------------------------------------------------------
+# --- Secret key ----------------------------------------------------------------
+# A short, default or published key lets anyone forge sessions and reset links:
+# refuse to start with one (see secret_key.py for what counts as weak).
+if _secret_key_problem := secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY {_secret_key_problem}; {HOW_TO_MAKE_ONE}"
+    )
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- HTTPS and cookies -------------------------------------------------------
+# SECURE_PROXY_SSL_HEADER is set in base.py, and only behind a configured
+# proxy (PROXY_COUNT); a client alone cannot claim HTTPS.
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
