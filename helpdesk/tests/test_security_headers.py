@@ -176,6 +176,8 @@ class InlineCodeFinder(HTMLParser):
                 self.problems.append(f"<{tag} {name}=…> (evaluated by htmx)")
             elif name in ("hx-vals", "hx-headers") and self.EVAL_HTMX.match(value):
                 self.problems.append(f"<{tag} {name}={value!r}> (evaluated)")
+            elif name == "hx-trigger" and "[" in value:
+                self.problems.append(f"<{tag} {name}={value!r}> (evaluated filter)")
             elif "javascript:" in value.replace(" ", "").lower() and name in (
                 "href",
                 "src",
@@ -220,7 +222,10 @@ TEMPLATE_FORBIDDEN = {
     "<style> element": re.compile(r"<style[\s>]", re.IGNORECASE),
     "hx-on / hx-vars": re.compile(r"\b(hx-on|hx-vars)\b", re.IGNORECASE),
     "js: in hx-vals/hx-headers": re.compile(
-        r"hx-(vals|headers)\s*=\s*['\"]\s*js:", re.IGNORECASE
+        r"hx-(vals|headers)\s*=\s*['\"]\s*(js|javascript):", re.IGNORECASE
+    ),
+    "evaluated hx-trigger filter": re.compile(
+        r"hx-trigger\s*=\s*['\"][^'\"]*\[", re.IGNORECASE
     ),
 }
 
@@ -270,6 +275,7 @@ def test_htmx_is_configured_to_evaluate_nothing(client):
     assert config["allowEval"] is False
     assert config["allowScriptTags"] is False
     assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"]
 
 
 # --- No CSRF token in a URL -------------------------------------------------------
