@@ -131,7 +131,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account and IP before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend; refuses self-registered, unconfirmed accounts.
+    "accounts.backends.AccountBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -179,6 +180,14 @@ AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Abuse limits, per hour, per address and per client IP (helpdesk.ratelimit):
+# sign-ups and new confirmation links; tickets opened in the portal or the API.
+RATE_LIMIT_REGISTRATIONS_PER_ADDRESS = env.int(
+    "RATE_LIMIT_REGISTRATIONS_PER_ADDRESS", default=5
+)
+RATE_LIMIT_REGISTRATIONS_PER_IP = env.int("RATE_LIMIT_REGISTRATIONS_PER_IP", default=20)
+RATE_LIMIT_TICKETS_PER_ADDRESS = env.int("RATE_LIMIT_TICKETS_PER_ADDRESS", default=30)
+RATE_LIMIT_TICKETS_PER_IP = env.int("RATE_LIMIT_TICKETS_PER_IP", default=60)
 
 # --- Internationalisation ----------------------------------------------------
 
