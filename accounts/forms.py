@@ -41,25 +41,17 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            if not getattr(self.request, "axes_locked_out", False):
-                self._explain_awaiting_confirmation()
+            pending = getattr(self.request, "account_awaiting_confirmation", None)
+            if pending is not None and not getattr(
+                self.request, "axes_locked_out", False
+            ):
+                self.awaiting_confirmation = True
+                raise forms.ValidationError(
+                    self.error_messages["awaiting_confirmation"],
+                    code="awaiting_confirmation",
+                    params={"email": pending.email},
+                ) from None
             raise
-
-    def _explain_awaiting_confirmation(self) -> None:
-        email = normalize_email_address(self.cleaned_data.get("username", ""))
-        password = self.cleaned_data.get("password") or ""
-        user = User.objects.filter(email=email, is_active=True).first()
-        if (
-            user is not None
-            and user.awaiting_confirmation
-            and user.check_password(password)
-        ):
-            self.awaiting_confirmation = True
-            raise forms.ValidationError(
-                self.error_messages["awaiting_confirmation"],
-                code="awaiting_confirmation",
-                params={"email": user.email},
-            )
 
 
 class RegistrationForm(forms.Form):

@@ -169,3 +169,12 @@ def test_a_right_current_password_still_changes_it(login, customer):
         follow=True,
     )
     assert "Your password was changed." in response.content.decode()
+
+
+def test_asking_for_new_confirmation_links_is_limited(client, limits):
+    url = reverse("accounts:confirm_email_resend")
+    for _ in range(2):
+        assert client.post(url, {"email": "v@example.com"}).status_code == 302
+    refused = client.post(url, {"email": "v@example.com"})
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.content.decode()

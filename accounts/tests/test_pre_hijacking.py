@@ -432,7 +432,7 @@ def test_a_password_reset_link_ignores_a_forged_host(client, evil_host):
         **evil_host,
     )
     body = mail.outbox[0].body
-    assert "evil.example" not in body
+    assert "evil.example" not in mail.outbox[0].subject + body
     assert "https://help.example.com/accounts/reset/" in body
 
 
@@ -467,3 +467,75 @@ def test_notification_links_ignore_a_forged_host(
     for entry in sent:
         assert "evil.example" not in entry.body_text
         assert "https://help.example.com/" in entry.body_text
+
+
+def test_a_signed_in_owner_confirms_with_one_click(login):
+    domain = OrganizationDomainFactory(domain="acme.example")
+    user = UserFactory(email="made@acme.example")  # unconfirmed, not self-signed-up
+    client = login(user)
+    from accounts.tokens import email_token_make
+
+    link = reverse("accounts:confirm_email", args=[email_token_make(user)])
+    assert "Confirm my address" in client.get(link).content.decode()
+    done = client.post(link, {"action": "here"}, follow=True)
+    assert signed_in(done)
+    assert f"You joined {domain.organization.name}." in done.content.decode()
+    user.refresh_from_db()
+    assert user.email_verified
+    assert client.get(reverse("accounts:profile")).status_code == 200
+
+
+def test_one_click_confirmation_is_only_for_the_accounts_own_session(login):
+    owner = UserFactory(email="owner@example.com")
+    other = login(UserFactory(email="other@example.com"))
+    from accounts.tokens import email_token_make
+
+    link = reverse("accounts:confirm_email", args=[email_token_make(owner)])
+    other.post(link, {"action": "here"})
+    owner.refresh_from_db()
+    assert not owner.email_verified
+
+
+def test_an_account_made_by_an_agent_chooses_its_first_password_on_the_link(
+    client, django_capture_on_commit_callbacks
+):
+    User.objects.create_user("made@example.com", None)  # unusable password
+    with django_capture_on_commit_callbacks(execute=True):
+        register(client, email="made@example.com")  # its owner signs up
+    link = confirmation_path(mail.outbox[0])
+    page = client.get(link).content.decode()
+    assert "The password you chose" not in page
+    assert "Choose a password for your account" in page
+    assert signed_in(set_new_password(client, link))
+
+
+def test_a_confirmed_registrant_gets_ticket_mail_again(
+    client, django_capture_on_commit_callbacks
+):
+    register(client)
+    user = User.objects.get()
+    from accounts.services import user_confirm_email
+
+    user_confirm_email(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_create(requester=user, subject="Mine", body="B")
+    assert _sent_to("victim@example.com") == ["ticket_created"]
+
+
+def test_the_confirmation_email_carries_no_text_the_registrant_chose(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:register"),
+            {
+                "full_name": "555-0100-call-now urgent",
+                "email": "victim@example.com",
+                "password1": ATTACKER_PASSWORD,
+                "password2": ATTACKER_PASSWORD,
+            },
+        )
+    client.post(reverse("accounts:password_reset"), {"email": "victim@example.com"})
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert "555" not in message.subject + message.body
