@@ -169,6 +169,8 @@ class GuardedPasswordChangeForm(PasswordChangeForm):
         super().__init__(user, *args, **kwargs)
 
     def clean_old_password(self):
+        if self.request is None:
+            return super().clean_old_password()
         credentials = {"username": self.user.email}
         if not AxesProxyHandler.is_allowed(self.request, credentials):
             self.request.axes_locked_out = True
