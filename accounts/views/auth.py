@@ -165,7 +165,6 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
             "has_password": user.has_usable_password(),
             "password_form": password_form,
             "new_password_form": new_password_form,
-            "chose_new": action == "new",
         },
         status=400 if action else 200,
     )
