@@ -178,3 +178,39 @@ def test_asking_for_new_confirmation_links_is_limited(client, limits):
     refused = client.post(url, {"email": "v@example.com"})
     assert refused.status_code == 429
     assert "Too many attempts" in refused.content.decode()
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_ip_limit(client, limits):
+    """Without a trusted proxy (PROXY_COUNT=0) the client's own address counts,
+    whatever X-Forwarded-For it sends."""
+    for index in range(3):
+        client.post(
+            reverse("accounts:register"),
+            {
+                "full_name": "N",
+                "email": f"f{index}@example.com",
+                "password1": STRONG,
+                "password2": STRONG,
+            },
+            REMOTE_ADDR="10.0.0.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{index}",
+        )
+    refused = client.post(
+        reverse("accounts:register"),
+        {
+            "full_name": "N",
+            "email": "f9@example.com",
+            "password1": STRONG,
+            "password2": STRONG,
+        },
+        REMOTE_ADDR="10.0.0.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+    )
+    assert refused.status_code == 429
+
+
+def test_a_limit_of_zero_turns_it_off(client, limits):
+    limits.RATE_LIMIT_REGISTRATIONS_PER_ADDRESS = 0
+    limits.RATE_LIMIT_REGISTRATIONS_PER_IP = 0
+    for _ in range(5):
+        assert register(client, "same@example.com").status_code == 302
