@@ -92,6 +92,13 @@ class User(AbstractBaseUser, TimeStampedModel):
         help_text="The person proved they read this address (a confirmation or "
         "password-reset link). Joining an organization by domain needs it.",
     )
+    self_registered = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Created through the sign-up form, where anyone can type any "
+        "address: until the address is confirmed the account cannot sign in and "
+        "gets no mail but its confirmation.",
+    )
     mfa_enabled = models.BooleanField(
         "two-factor authentication",
         default=False,
@@ -147,6 +154,11 @@ class User(AbstractBaseUser, TimeStampedModel):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Signed itself up and has not yet proved it reads its address."""
+        return self.self_registered and not self.email_verified
 
     @property
     def is_customer(self) -> bool:

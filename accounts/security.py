@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from helpdesk.ratelimit import rate_limit_hit
+
 from .forms import LoginForm
 from .models import normalize_email_address
 
@@ -44,4 +46,41 @@ def lockout_response(
             "allow_registration": settings.ALLOW_REGISTRATION,
         },
         status=429,
+    )
+
+
+def registration_rate_limit(request: HttpRequest, email: str) -> None:
+    """Count a sign-up (or a request for a new confirmation link) against the
+    address and the client IP; raises ``RateLimited`` when either is over."""
+    rate_limit_hit(
+        scope="register",
+        subjects={
+            "address": (
+                normalize_email_address(email),
+                settings.RATE_LIMIT_REGISTRATIONS_PER_ADDRESS,
+            ),
+            "ip": (client_ip(request), settings.RATE_LIMIT_REGISTRATIONS_PER_IP),
+        },
+        message="Too many attempts for this address or from your network. "
+        "Please wait an hour and try again.",
+    )
+
+
+def ticket_rate_limit(request: HttpRequest, *, address: str, per_ip: bool) -> None:
+    """Count a new ticket against its requester's address and, unless
+    ``per_ip`` is False (agents opening tickets for many customers), the
+    client IP; raises ``RateLimited`` when either is over."""
+    subjects = {
+        "address": (
+            normalize_email_address(address),
+            settings.RATE_LIMIT_TICKETS_PER_ADDRESS,
+        )
+    }
+    if per_ip:
+        subjects["ip"] = (client_ip(request), settings.RATE_LIMIT_TICKETS_PER_IP)
+    rate_limit_hit(
+        scope="ticket",
+        subjects=subjects,
+        message="Too many new requests in a short time. Please wait a while and "
+        "try again; your text is kept below.",
     )

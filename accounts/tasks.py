@@ -10,6 +10,11 @@ from .models import User
 from .tokens import email_token_make
 
 
+def site_link(path: str) -> str:
+    """An absolute link for an email: SITE_URL plus the path."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
 @shared_task(
     name="accounts.tasks.send_confirmation_email",
     autoretry_for=(smtplib.SMTPException, OSError),
@@ -17,18 +22,47 @@ from .tokens import email_token_make
     max_retries=8,
 )
 def send_confirmation_email(user_id: int) -> bool:
-    """Email the link that confirms a self-registered customer's address."""
-    user = User.objects.filter(pk=user_id, email_verified=False).first()
+    """Email the link that confirms an account's address (a sign-up, or an
+    account made for its owner who asked for the link). Links are built from
+    SITE_URL, never from a request's Host header."""
+    user = User.objects.filter(pk=user_id, email_verified=False, is_active=True).first()
     if user is None:
         return False
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "accounts:confirm_email", args=[email_token_make(user)]
-    )
+    link = site_link(reverse("accounts:confirm_email", args=[email_token_make(user)]))
     send_mail(
         subject=f"Confirm your email address for {settings.HELPDESK_NAME}",
         message=render_to_string(
             "accounts/email/confirm_email.txt",
             {"user": user, "link": link, "site_name": settings.HELPDESK_NAME},
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
+
+
+@shared_task(
+    name="accounts.tasks.send_registration_notice",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def send_registration_notice(user_id: int) -> bool:
+    """Tell a confirmed account's owner that someone tried to sign up with
+    their address (the sign-up page answered as for a new address)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    send_mail(
+        subject=f"Someone tried to create an account at {settings.HELPDESK_NAME}",
+        message=render_to_string(
+            "accounts/email/registration_attempt.txt",
+            {
+                "user": user,
+                "site_name": settings.HELPDESK_NAME,
+                "login_link": site_link(reverse("accounts:login")),
+                "reset_link": site_link(reverse("accounts:password_reset")),
+            },
         ),
         from_email=None,
         recipient_list=[user.email],

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("register/", auth.register, name="register"),
+    path("register/done/", auth.register_done, name="register_done"),
     path("confirm/resend/", auth.confirm_email_resend, name="confirm_email_resend"),
     path("confirm/<str:token>/", auth.confirm_email, name="confirm_email"),
     path("profile/", profile.profile, name="profile"),

@@ -23,7 +23,7 @@ def cookie_for(email: str) -> str:
     user = User.objects.get(email=email)
     session = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     session[auth.SESSION_KEY] = str(user.pk)
-    session[auth.BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[auth.BACKEND_SESSION_KEY] = "accounts.backends.AccountBackend"
     session[auth.HASH_SESSION_KEY] = user.get_session_auth_hash()
     if apps.is_installed("django_otp.plugins.otp_totp"):
         from django_otp import DEVICE_ID_SESSION_KEY

@@ -1,6 +1,9 @@
 """The whole life of a request, in two browsers: a customer's and an agent's."""
 
+import re
+
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.tests.factories import TEST_PASSWORD, UserFactory
@@ -37,7 +40,13 @@ def test_customer_and_agent_work_a_ticket_from_open_to_reopen(new_page, shot, tm
     customer.locator("#id_password2").fill(CUSTOMER_PASSWORD)
     shot(customer, "customer-registers")
     customer.get_by_role("button", name="Create account").click()
-    expect(customer.get_by_text("Your account is ready")).to_be_visible()
+    expect(customer.get_by_role("heading", name="Check your email")).to_be_visible()
+    # ...and signs in through the confirmation link from the email.
+    link = re.search(r"/accounts/confirm/\S+/", mail.outbox[-1].body)[0]
+    customer.goto(link)
+    customer.locator("#id_password").fill(CUSTOMER_PASSWORD)
+    customer.get_by_role("button", name="Confirm and sign in").click()
+    expect(customer.get_by_text("casey@example.com is confirmed")).to_be_visible()
     shot(customer, "customer-portal-home")
 
     # 2. ...and opens a ticket with an attachment.

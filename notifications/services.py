@@ -145,7 +145,30 @@ def recipients_for(
         for person in people
         if person.is_active
         and (acknowledgement or notice.actor is None or person.pk != notice.actor.pk)
+        and may_mail_about(person, ticket)
     ]
+
+
+def may_mail_about(person: User, ticket: Ticket) -> bool:
+    """Whether mail about this ticket may go to this person.
+
+    An account that signed itself up and has not confirmed its address
+    (``awaiting_confirmation``) proves nothing about who reads the address:
+    mail about tickets it opened itself would let anyone send text of their
+    choosing to any address from our servers. It gets mail only about
+    tickets opened for the address by someone else: by an email from that
+    address (whoever reads the address keeps getting the replies), or by an
+    agent, in the workspace or the API, on its behalf. Its confirmation
+    email is not a ticket notification and is always sent.
+    """
+    if not person.awaiting_confirmation or ticket.channel == Ticket.Channel.EMAIL:
+        return True
+    opener = (
+        TicketEvent.objects.filter(ticket=ticket, kind=Kind.CREATED)
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return opener is not None and opener != person.pk
 
 
 def opted_out(user: User | None, event: str) -> bool:

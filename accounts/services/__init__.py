@@ -16,8 +16,10 @@ from .mfa import (
 )
 from .users import (
     EmailTaken,
+    confirmation_resend,
     customer_create,
     customer_get_or_create,
+    customer_register,
     user_confirm_email,
     user_create_by_admin,
     user_logout_other_sessions,
@@ -32,8 +34,10 @@ __all__ = [
     "api_key_create",
     "api_key_revoke",
     "can_have_api_keys",
+    "confirmation_resend",
     "customer_create",
     "customer_get_or_create",
+    "customer_register",
     "mfa_backup_codes_left",
     "mfa_backup_codes_regenerate",
     "mfa_confirm",

@@ -1,6 +1,7 @@
 """Writes to accounts."""
 
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -8,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from accounts.models import User, new_session_salt, normalize_email_address
+from accounts.tasks import send_confirmation_email, send_registration_notice
 from helpdesk.errors import ApplicationError, PermissionDeniedError
 from organizations.selectors import organization_for_email
 
@@ -22,26 +24,22 @@ def customer_create(
     email: str,
     full_name: str = "",
     password: str | None = None,
-    join_organization: bool = True,
 ) -> User:
-    """Create a customer.
+    """Create a customer, outside any organization.
 
-    ``join_organization``: an address whose domain belongs to an organization
-    joins it now. Self-registration passes False: anyone can type any
-    address, so the account joins only once its owner confirms the address
-    (``user_confirm_email``). Accounts made by an agent, or from an email,
-    join at once; they cannot sign in until their owner sets a password
-    through the reset link sent to that address.
+    Nobody has proved they read the address yet: an agent typed it, an email
+    claimed it in its From header, or a caller of the API sent it. The
+    account joins the organization that owns its domain only once its owner
+    proves the address (``user_confirm_email``); an agent or admin may put it
+    into an organization explicitly. Without ``password`` the account cannot
+    sign in until its owner sets one through the reset link.
+
+    Raises ``EmailTaken`` when the address has an account already.
     """
     email = normalize_email_address(email)
     if User.objects.filter(email=email).exists():
         raise EmailTaken("An account with this email address already exists.")
-    user = User(
-        email=email,
-        full_name=full_name.strip(),
-        role=User.Role.CUSTOMER,
-        organization=organization_for_email(email) if join_organization else None,
-    )
+    user = User(email=email, full_name=full_name.strip(), role=User.Role.CUSTOMER)
     if password:
         validate_password(password, user)
         user.set_password(password)
@@ -58,7 +56,8 @@ def customer_create(
 
 
 def customer_get_or_create(*, email: str, full_name: str = "") -> tuple[User, bool]:
-    """The account for this address, creating a customer when there is none."""
+    """The account for this address, creating a customer when there is none
+    (outside any organization until the address is proven)."""
     existing = User.objects.filter(email=normalize_email_address(email)).first()
     if existing is not None:
         return existing, False
@@ -66,6 +65,67 @@ def customer_get_or_create(*, email: str, full_name: str = "") -> tuple[User, bo
         return customer_create(email=email, full_name=full_name), True
     except EmailTaken:  # created by someone else a moment ago
         return User.objects.get(email=normalize_email_address(email)), False
+
+
+@transaction.atomic
+def customer_register(*, email: str, full_name: str, password: str) -> None:
+    """Self-registration: the same work and the same answer whether or not
+    the address has an account, so the form reveals nothing.
+
+    - a new address gets an account that signed itself up
+      (``self_registered``): it cannot sign in, and gets no mail but its
+      confirmation, until the link in that confirmation is used;
+    - an address whose account still awaits confirmation (or was made for
+      its owner and never confirmed) gets a fresh confirmation link; the
+      password typed now is not stored (the link's page lets its owner
+      choose one);
+    - a confirmed account's owner is told that someone tried to register
+      with their address, with links to sign in or reset the password;
+    - a deactivated account gets nothing.
+
+    The password is hashed in every case so the answer takes as long.
+    Mail leaves after commit. The caller validated the password already.
+    """
+    email = normalize_email_address(email)
+    hashed = make_password(password)
+    existing = User.objects.filter(email=email).first()
+    if existing is None:
+        user = User(
+            email=email,
+            full_name=full_name.strip(),
+            role=User.Role.CUSTOMER,
+            password=hashed,
+            self_registered=True,
+        )
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # registered by someone else a moment ago
+            existing = User.objects.get(email=email)
+        else:
+            _after_commit(send_confirmation_email, user.pk)
+            return
+    if not existing.is_active:
+        return
+    if existing.email_verified:
+        _after_commit(send_registration_notice, existing.pk)
+    else:
+        _after_commit(send_confirmation_email, existing.pk)
+
+
+def confirmation_resend(*, email: str) -> None:
+    """Send a new confirmation link when the address has an active account
+    that has not confirmed it; otherwise nothing. The caller answers the same
+    either way."""
+    user = User.objects.filter(
+        email=normalize_email_address(email), is_active=True, email_verified=False
+    ).first()
+    if user is not None:
+        _after_commit(send_confirmation_email, user.pk)
+
+
+def _after_commit(task, user_id) -> None:
+    transaction.on_commit(lambda: task.delay(user_id), robust=True)
 
 
 @transaction.atomic
@@ -91,20 +151,28 @@ def user_logout_other_sessions(*, request: HttpRequest) -> None:
 
 
 @transaction.atomic
-def user_confirm_email(*, user: User) -> User:
-    """The owner proved they read the address: mark it, and join the
-    organization that owns its domain, if the customer has none yet."""
-    fields = []
-    if not user.email_verified:
-        user.email_verified = True
-        fields.append("email_verified")
+def user_confirm_email(*, user: User, new_password: str | None = None) -> User:
+    """The owner proved they read the address (a confirmation or reset link).
+
+    Marks the address proven, joins the organization that owns its domain
+    (a customer with none yet), sets ``new_password`` when given, and signs
+    out every session (a new ``session_salt``): whoever registered the
+    address before its owner, or signed in with a password someone else
+    chose, loses the account. The caller signs the owner in again if it
+    wants to. The password is validated by the caller's form.
+    """
+    user.email_verified = True
+    fields = ["email_verified", "session_salt"]
     if user.is_customer and user.organization_id is None:
         organization = organization_for_email(user.email)
         if organization is not None:
             user.organization = organization
             fields.append("organization")
-    if fields:
-        user.save(update_fields=[*fields, "updated_at"])
+    if new_password is not None:
+        user.set_password(new_password)
+        fields.append("password")
+    user.session_salt = new_session_salt()
+    user.save(update_fields=[*fields, "updated_at"])
     return user
 
 
@@ -133,7 +201,7 @@ def user_create_by_admin(
         raise ApplicationError(
             "That is not an email address.", code="invalid"
         ) from error
-    user = customer_create(email=email, full_name=full_name, join_organization=False)
+    user = customer_create(email=email, full_name=full_name)
     user.role = role
     user.organization = organization
     user.save(update_fields=["role", "organization", "updated_at"])

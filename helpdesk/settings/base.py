@@ -137,7 +137,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account and IP before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend; refuses self-registered, unconfirmed accounts.
+    "accounts.backends.AccountBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -245,6 +246,14 @@ PERMISSIONS_POLICY = {
         "xr-spatial-tracking",
     )
 }
+# Abuse limits, per hour, per address and per client IP (helpdesk.ratelimit):
+# sign-ups and new confirmation links; tickets opened in the portal or the API.
+RATE_LIMIT_REGISTRATIONS_PER_ADDRESS = env.int(
+    "RATE_LIMIT_REGISTRATIONS_PER_ADDRESS", default=5
+)
+RATE_LIMIT_REGISTRATIONS_PER_IP = env.int("RATE_LIMIT_REGISTRATIONS_PER_IP", default=20)
+RATE_LIMIT_TICKETS_PER_ADDRESS = env.int("RATE_LIMIT_TICKETS_PER_ADDRESS", default=30)
+RATE_LIMIT_TICKETS_PER_IP = env.int("RATE_LIMIT_TICKETS_PER_IP", default=60)
 
 # --- Internationalisation ----------------------------------------------------
 

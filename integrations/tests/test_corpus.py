@@ -177,7 +177,10 @@ def test_unknown_senders_are_refused_politely_when_configured(
     assert "registered customers" in mailoutbox[0].body
 
 
-def test_a_new_customer_joins_their_organization(world):
+def test_a_new_customer_joins_their_organization_once_proven(world):
+    """A From header proves nothing: the sender joins the organization of
+    their domain only when they prove the address (issue 10)."""
+    from accounts.services import user_confirm_email
     from organizations.tests.factories import OrganizationDomainFactory
 
     from .corpus import plain_new
@@ -185,6 +188,8 @@ def test_a_new_customer_joins_their_organization(world):
     domain = OrganizationDomainFactory(domain="customer.example")
     inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
     newbie = User.objects.get(email="newbie@customer.example")
+    assert newbie.organization is None
+    user_confirm_email(user=newbie)
     assert newbie.organization == domain.organization
     assert newbie.full_name == "Sender Name"
     assert not newbie.has_usable_password()

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from accounts.models import User
+from accounts.security import ticket_rate_limit
 from accounts.services import customer_get_or_create
 from helpdesk.api import ApiError
 from helpdesk.api_tools import (
@@ -146,6 +147,9 @@ def ticket_create(request, payload: TicketCreateIn):
             "assignee": named_row(User, payload.assignee_id, "assignee"),
             "priority": payload.priority,
         }
+    # Per requester address and, for customers, per client IP; agents open
+    # tickets for many customers, so only each address is limited for them.
+    ticket_rate_limit(request, address=email or user.email, per_ip=not user.is_agent)
     with transaction.atomic():
         requester = user
         if email:

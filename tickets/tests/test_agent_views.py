@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.services import user_confirm_email
 from accounts.tests.factories import UserFactory
 from organizations.tests.factories import (
     DepartmentFactory,
@@ -284,7 +285,11 @@ def test_save_use_and_delete_a_filter(agent_client, agent, queue):
 # --- opening on behalf ------------------------------------------------------
 
 
-def test_agent_opens_ticket_for_a_new_customer_who_joins_by_domain(agent_client, agent):
+def test_agent_opens_ticket_for_a_new_customer_who_joins_once_proven(
+    agent_client, agent
+):
+    """The agent typed the address; nobody proved it yet, so the customer
+    joins the organization of its domain only when they confirm it."""
     domain = OrganizationDomainFactory(domain="newco.example")
     response = agent_client.post(
         reverse("tickets:agent_new"),
@@ -301,9 +306,11 @@ def test_agent_opens_ticket_for_a_new_customer_who_joins_by_domain(agent_client,
     ticket = Ticket.objects.get()
     pat = User.objects.get(email="pat@newco.example")
     assert (ticket.requester, ticket.assignee, ticket.channel) == (pat, agent, "agent")
-    assert pat.organization == domain.organization
-    assert ticket.organization == domain.organization
+    assert pat.organization is None
+    assert ticket.organization is None
     assert not pat.has_usable_password()
+    user_confirm_email(user=pat)
+    assert pat.organization == domain.organization
     assert f"Opened {ticket.reference} for Pat (new customer)." in texts(response)
 
 

@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.security import ticket_rate_limit
 from helpdesk.errors import ApplicationError
+from helpdesk.ratelimit import RateLimited
 from tickets import permissions, selectors, services
 from tickets.forms import (
     PortalFilterForm,
@@ -64,8 +66,12 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            # Per address and per client IP: nobody floods the queue or
+            # an inbox with acknowledgements (the text is kept on refusal).
+            ticket_rate_limit(request, address=request.user.email, per_ip=True)
             ticket = services.ticket_create(
                 requester=request.user,
                 subject=form.cleaned_data["subject"],
@@ -74,6 +80,9 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 attachments=form.cleaned_data["attachments"],
                 channel=Ticket.Channel.PORTAL,
             )
+        except RateLimited as error:
+            form.add_error(None, error.message)
+            status = 429
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
@@ -82,7 +91,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
             )
             flash_rejected(request, ticket.rejected_attachments)
             return redirect(ticket.get_absolute_url())
-    return render(request, "tickets/portal/new.html", {"form": form})
+    return render(request, "tickets/portal/new.html", {"form": form}, status=status)
 
 
 @login_required

@@ -1,0 +1,67 @@
+"""Counting requests per subject in fixed windows, in Django's cache.
+
+One small helper for every limit that is not about signing in (django-axes
+counts failed sign-ins): registrations and ticket creation per address and
+per client IP. Counts live in Django's cache, so in Redis when ``REDIS_URL``
+is set and shared by every worker; the per-process memory cache of a
+development machine counts per process only.
+"""
+
+import hashlib
+import time
+
+from django.core.cache import cache
+
+from .errors import ApplicationError
+
+
+class RateLimited(ApplicationError):
+    """Too many requests for one subject in the current window. The API
+    answers 429 with ``retry_after`` (seconds) in ``errors``."""
+
+    code = "rate_limited"
+    status_code = 429
+
+
+def _count(key: str, window_seconds: int) -> int:
+    """Add one to the counter and return it; the first hit starts the window."""
+    if cache.add(key, 1, timeout=window_seconds + 10):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_seconds + 10)
+        return 1
+
+
+def rate_limit_hit(
+    *,
+    scope: str,
+    subjects: dict[str, tuple[str, int]],
+    window_seconds: int = 3600,
+    message: str = "Too many attempts. Please wait a while and try again.",
+) -> None:
+    """Count one request against each subject's limit; refuse when any is over.
+
+    ``subjects`` maps a kind to ``(value, limit)``, e.g.
+    ``{"address": ("a@example.com", 5), "ip": ("192.0.2.1", 20)}``. An empty
+    value or a limit of 0 or less skips that subject. Values are hashed, so
+    any text is a safe cache key. Every subject is counted even when one is
+    already over, so hammering one subject does not spare the others.
+
+    Raises ``RateLimited`` (status 429, ``extra={"retry_after": seconds}``).
+    """
+    now = int(time.time())
+    window = now // window_seconds
+    over = False
+    for kind, (value, limit) in subjects.items():
+        if not value or limit <= 0:
+            continue
+        digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+        key = f"rate:{scope}:{kind}:{digest}:{window}"
+        if _count(key, window_seconds) > limit:
+            over = True
+    if over:
+        raise RateLimited(
+            message, extra={"retry_after": window_seconds - now % window_seconds}
+        )
