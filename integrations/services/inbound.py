@@ -6,11 +6,25 @@ a reply is matched to its ticket by In-Reply-To/References against the
 Message-IDs we sent and received, then by the [#1042] token in the subject,
 but only when the sender may see that ticket; anything else opens a new
 ticket. Every outcome, including failures, is recorded on the InboundEmail.
+
+Who sent it is judged from the Authentication-Results of the mail servers we
+trust (``integrations.authentication``); the verdict is kept on the inbound
+record and the message, and agents see "Sender not verified" on messages
+without a pass. A reply that fails, or any mail from an agent's address that
+fails, is suspended instead (the Zendesk pattern): it touches no ticket until
+an agent accepts it (``integrations.services.suspended``). A new request that
+fails is still opened, marked, since nobody else's conversation is at stake.
+
+Files go through the shared attachment service: an email keeps its first files
+within the per-message limits and the sender's quota, and the message's agent
+note says how many were set aside. A body longer than a message may be is kept
+whole as a .txt file, with the start of it as the message.
 """
 
 import logging
 import re
 import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,12 +41,29 @@ from notifications.services import email_queue, thread_root_id
 from organizations.models import Department
 from tickets import permissions, services
 from tickets.models import Message, Ticket
+from tickets.services.attachments import (
+    attachment_store_full_text,
+    attachments_select,
+)
 
+from ..authentication import SenderCheck, sender_check
 from ..models import InboundEmail, Mailbox
-from ..parsing import ParsedEmail, parse_email
+from ..parsing import ParsedEmail, mime_parts_at_most, parse_email
 
 log = logging.getLogger(__name__)
 Status = InboundEmail.Status
+Verdict = Message.SenderVerification
+
+# Room left in a message body for the lines the intake itself adds.
+BODY_RESERVE_CHARS = 1_000
+FULL_TEXT_NAME = "full-message.txt"
+FULL_HTML_NAME = "full-message.html"
+
+
+def _body_max_chars() -> int:
+    """The longest body a message may have (the message service refuses
+    longer ones once MESSAGE_BODY_MAX_CHARS exists)."""
+    return getattr(settings, "MESSAGE_BODY_MAX_CHARS", 100_000)
 
 
 def inbound_store(
@@ -85,12 +116,29 @@ def inbound_process(*, inbound: InboundEmail) -> InboundEmail:
                 error=f"The message is {len(raw)} bytes; INBOUND_MAX_BYTES is "
                 f"{settings.INBOUND_MAX_BYTES}.",
             )
+        parts = mime_parts_at_most(raw, settings.INBOUND_MAX_PARTS)
+        if parts > settings.INBOUND_MAX_PARTS:
+            return _finish(
+                inbound,
+                Status.FAILED,
+                "Too many parts to process",
+                error=f"The message has more than {settings.INBOUND_MAX_PARTS} MIME "
+                "parts (INBOUND_MAX_PARTS); it is kept, not turned into a ticket.",
+            )
         parsed = parse_email(raw)
         inbound.email_message_id = parsed.message_id[:998]
         inbound.from_address = parsed.from_address[:998]
         inbound.subject = parsed.subject[:998]
         with transaction.atomic():
             return _route(inbound, parsed)
+    except RecursionError:
+        return _finish(
+            inbound,
+            Status.FAILED,
+            "Too deeply nested to process",
+            error="The message's MIME parts are nested too deeply to read; it is "
+            "kept, not turned into a ticket.",
+        )
     except Exception as error:  # the poller must never crash on one message
         log.exception("Inbound email %s failed", inbound.pk)
         return _finish(
@@ -122,7 +170,8 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         )
     duplicate = (
         InboundEmail.objects.filter(
-            email_message_id=parsed.message_id, status=Status.PROCESSED
+            email_message_id=parsed.message_id,
+            status__in=[Status.PROCESSED, Status.SUSPENDED, Status.REJECTED],
         )
         .exclude(pk=inbound.pk)
         .first()
@@ -133,10 +182,19 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         return _finish(
             inbound,
             Status.IGNORED,
-            f"Ignored: the same message was processed as inbound #{duplicate.pk}",
+            f"Ignored: the same message was {duplicate.get_status_display().lower()}"
+            f" as inbound #{duplicate.pk}",
             ticket=duplicate.ticket,
         )
 
+    check = sender_check(
+        results=parsed.authentication_results,
+        from_address=parsed.from_address,
+        from_count=parsed.from_count,
+        trusted_ids=settings.INBOUND_TRUSTED_AUTHSERV_IDS,
+    )
+    inbound.sender_verification = check.verdict
+    inbound.authentication_detail = check.detail[:500]
     sender = User.objects.filter(
         email=normalize_email_address(parsed.from_address)
     ).first()
@@ -148,8 +206,18 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             error=f"{sender.email} is deactivated; nothing was added.",
         )
     ticket = _ticket_for(parsed, sender) if sender is not None else None
+    if _must_suspend(inbound, check, sender, ticket):
+        return _suspend(inbound, check, ticket)
     if sender is None:
         if not settings.INBOUND_CREATE_CUSTOMERS:
+            if check.verdict == Verdict.FAILED:
+                # Never answer a forged address: its owner did not write.
+                return _finish(
+                    inbound,
+                    Status.IGNORED,
+                    "Refused: unknown sender (not told: the sender failed "
+                    "authentication)",
+                )
             _refuse(parsed)
             return _finish(
                 inbound, Status.IGNORED, "Refused: unknown sender (politely told so)"
@@ -158,31 +226,167 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             email=parsed.from_address, full_name=parsed.from_name
         )
 
-    uploads = [
-        SimpleUploadedFile(item.name, item.data, item.content_type)
-        for item in parsed.attachments
-    ]
-    body = parsed.body.strip() or (
-        "(The message had only attachments.)" if uploads else "(The message was empty.)"
-    )
+    content = _content(parsed, sender)
     if ticket is not None:
-        return _append(inbound, parsed, ticket, sender, body, uploads)
+        return _append(inbound, parsed, ticket, sender, content, check)
     new = services.ticket_create(
         requester=sender,
         subject=parsed.subject.strip() or "(no subject)",
-        body=body,
+        body=content.body,
         channel=Ticket.Channel.EMAIL,
         department=_department_for(inbound, parsed),
-        attachments=uploads,
+        attachments=content.uploads,
         email_message_id=parsed.message_id,
     )
     first = new.messages.get()
+    _complete(first, inbound, content, check)
     return _finish(
         inbound,
         Status.PROCESSED,
-        f"Opened {new.reference}" + _refused_files(new.rejected_attachments),
+        f"Opened {new.reference}"
+        + _refused_files(new.rejected_attachments)
+        + content.outcome_note(),
         ticket=new,
         message=first,
+    )
+
+
+def _must_suspend(
+    inbound: InboundEmail, check: SenderCheck, sender: User | None, ticket
+) -> bool:
+    """A reply, or anything from an agent's address, whose sender failed
+    authentication (or, with INBOUND_REQUIRE_SENDER_AUTH, was not verified),
+    unless an agent has accepted this very mail from the queue."""
+    if inbound.reviewed_by_id is not None:
+        return False
+    suspect = check.verdict == Verdict.FAILED or (
+        check.verdict == Verdict.UNCHECKED and settings.INBOUND_REQUIRE_SENDER_AUTH
+    )
+    return suspect and (ticket is not None or (sender is not None and sender.is_agent))
+
+
+def _suspend(inbound: InboundEmail, check: SenderCheck, ticket) -> InboundEmail:
+    claim = (
+        f"a reply to {ticket.reference}"
+        if ticket is not None
+        else "mail from an agent's address"
+    )
+    why = (
+        "failed authentication"
+        if check.verdict == Verdict.FAILED
+        else "could not be verified"
+    )
+    return _finish(
+        inbound,
+        Status.SUSPENDED,
+        f"Suspended: {claim} whose sender {why}; waiting for an agent to accept "
+        "or reject it",
+        ticket=ticket,
+    )
+
+
+@dataclass
+class _Content:
+    """What a message is made of: its body, the files to store, the whole
+    text when the body is only its start, and what was set aside."""
+
+    body: str
+    uploads: list
+    offered_files: int
+    set_aside: int = 0
+    set_aside_reason: str = ""
+    full_text: str = ""
+    full_html: str = ""
+
+    def outcome_note(self) -> str:
+        notes = []
+        if self.set_aside:
+            notes.append(f"set aside {self.set_aside} file(s)")
+        if self.full_text:
+            notes.append(f"body of {len(self.full_text):,} characters attached whole")
+        return "".join(f"; {note}" for note in notes)
+
+
+def _content(parsed: ParsedEmail, sender: User) -> _Content:
+    files = [
+        SimpleUploadedFile(item.name, item.data, item.content_type)
+        for item in parsed.attachments
+    ]
+    selection = attachments_select(author=sender, uploads=files)
+    body = parsed.body.strip()
+    full_text = ""
+    room = _body_max_chars() - BODY_RESERVE_CHARS
+    if len(body) > room:
+        full_text, body = body, _preview(body, room)
+    if not body:
+        body = (
+            "(The message had only attachments.)"
+            if files
+            else "(The message was empty.)"
+        )
+    return _Content(
+        body=body,
+        uploads=selection.kept,
+        offered_files=len(files),
+        set_aside=selection.set_aside,
+        set_aside_reason=selection.reason,
+        full_text=full_text,
+        full_html=parsed.full_html,
+    )
+
+
+def _preview(body: str, room: int) -> str:
+    """The start of a body too long for a message, cut at a line break near
+    the end when there is one, and a line saying where the rest is."""
+    note = (
+        f"\n\n[This message is {len(body):,} characters long, more than a message "
+        f"shows. Above is its start; the full text is attached as {FULL_TEXT_NAME}.]"
+    )
+    start = body[: room - len(note)]
+    line_break = start.rfind("\n", max(0, len(start) - 2_000))
+    if line_break > 0:
+        start = start[:line_break]
+    return start.rstrip() + note
+
+
+def _complete(
+    message: Message, inbound: InboundEmail, content: _Content, check: SenderCheck
+) -> None:
+    """Keep the whole body as files when it was too long, and record on the
+    message who vouched for its sender and what agents should know."""
+    if content.full_text:
+        attachment_store_full_text(
+            message=message, text=content.full_text, name=FULL_TEXT_NAME
+        )
+    if content.full_html:
+        attachment_store_full_text(
+            message=message, text=content.full_html, name=FULL_HTML_NAME
+        )
+    notes = []
+    if check.verdict == Verdict.FAILED:
+        notes.append(f"Sender not verified: {check.detail}")
+    if inbound.reviewed_by_id is not None:
+        notes.append(
+            "Held in the suspended-mail queue because its sender was not "
+            f"verified; accepted by {inbound.reviewed_by.display_name} on "
+            f"{timezone.localtime(inbound.reviewed_at):%Y-%m-%d %H:%M}."
+        )
+    if content.set_aside:
+        notes.append(
+            f"{content.set_aside} of the {content.offered_files} files in this "
+            f"email were set aside: {content.set_aside_reason}. The original "
+            f"email, with every file, is kept as inbound email #{inbound.pk}."
+        )
+    if content.full_html:
+        notes.append(
+            "The HTML body was too long to convert whole; the original is "
+            f"attached as {FULL_HTML_NAME}."
+        )
+    message.sender_verification = check.verdict
+    message.intake_note = "\n\n".join(notes)
+    Message.objects.filter(pk=message.pk).update(
+        sender_verification=message.sender_verification,
+        intake_note=message.intake_note,
     )
 
 
@@ -197,12 +401,13 @@ def _agent_proved(parsed: ParsedEmail, sender: User) -> bool:
     )
 
 
-def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
+def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
     """Add the mail to the ticket. Failures are caught outside a savepoint so
     the reason, not a broken transaction, is what gets recorded."""
     try:
         with transaction.atomic():
-            message = _add(parsed, ticket, sender, body, uploads)
+            message = _add(parsed, ticket, sender, content.body, content.uploads)
+            _complete(message, inbound, content, check)
     except ApplicationError as error:
         return _finish(
             inbound,
@@ -223,10 +428,12 @@ def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
         outcome = f"{ticket.reference} is closed: opened follow-up {landed.reference}"
     else:
         outcome = f"{ticket.reference} was merged: reply added to {landed.reference}"
+    if inbound.reviewed_by_id is not None:
+        outcome += f" (accepted by {inbound.reviewed_by.display_name})"
     return _finish(
         inbound,
         Status.PROCESSED,
-        outcome + _refused_files(message.rejected_attachments),
+        outcome + _refused_files(message.rejected_attachments) + content.outcome_note(),
         ticket=landed,
         message=message,
     )
@@ -261,7 +468,9 @@ def _add(parsed, ticket, sender, body, uploads) -> Message:
 def _refused_files(rejected) -> str:
     if not rejected:
         return ""
-    return "; refused " + ", ".join(f"{item.name} ({item.reason})" for item in rejected)
+    shown = ", ".join(f"{item.name} ({item.reason})" for item in rejected[:5])
+    more = f" and {len(rejected) - 5} more" if len(rejected) > 5 else ""
+    return f"; refused {shown}{more}"
 
 
 ROOT = re.compile(r"^<ticket-(\d+)@")

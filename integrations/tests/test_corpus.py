@@ -2,7 +2,6 @@
 MTA pipe use: stored first, then processed to its expected outcome."""
 
 import pytest
-from django.conf import settings
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -21,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(agent) -> World:
+def world(agent, settings) -> World:
+    settings.INBOUND_TRUSTED_AUTHSERV_IDS = [World.trusted_mx]
     acme = OrganizationFactory(share_tickets=True)
     alice = UserFactory(email="alice@acme.example", organization=acme)
     UserFactory(email="bob@acme.example", organization=acme)
@@ -51,12 +51,13 @@ def world(agent) -> World:
 def test_the_corpus_is_big_and_varied():
     assert len(CASES) >= 30
     outcomes = {case.outcome for case in CASES}
-    assert outcomes == {"new", "reply", "follow_up", "ignored", "failed"}
+    assert outcomes == {"new", "reply", "follow_up", "ignored", "failed", "suspended"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_corpus_message(case, world):
     tickets_before = set(Ticket.objects.values_list("pk", flat=True))
+    messages_before = Message.objects.count()
     raw = case.build(world)
 
     inbound = inbound_receive(raw=raw, source=InboundEmail.Source.PIPE)
@@ -71,8 +72,19 @@ def test_corpus_message(case, world):
         "follow_up": "processed",
         "ignored": "ignored",
         "failed": "failed",
+        "suspended": "suspended",
     }[case.outcome]
     assert inbound.status == expected_status, (inbound.outcome, inbound.error[:500])
+    if case.verification is not None:
+        assert inbound.sender_verification == case.verification, inbound.outcome
+
+    if case.outcome == "suspended":
+        # Held for an agent: nothing added anywhere, the ticket it claims noted.
+        assert not new_tickets.exists()
+        assert Message.objects.count() == messages_before
+        assert inbound.message is None
+        assert inbound.outcome.startswith("Suspended")
+        return
 
     if case.outcome in ("ignored", "failed"):
         assert not new_tickets.exists()
@@ -106,6 +118,8 @@ def test_corpus_message(case, world):
     if case.author is not None:
         assert message.author.email == getattr(world, case.author)
     assert message.internal == case.internal
+    if case.verification is not None:
+        assert message.sender_verification == case.verification
 
 
 def test_stranger_never_lands_on_someone_elses_ticket(world):
