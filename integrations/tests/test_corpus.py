@@ -241,3 +241,57 @@ def test_an_agent_answering_a_closed_ticket_by_email_is_kept_with_the_reason(wor
     assert inbound.status == "failed"
     assert inbound.error == "This ticket is closed and cannot take replies."
     assert inbound.outcome == f"Could not add to #{world.ticket_number}"
+
+
+def test_unverified_replies_are_suspended_when_verification_is_required(
+    world, settings
+):
+    from .corpus import plain_new, reply_dmarc_pass, reply_token_only
+
+    settings.INBOUND_REQUIRE_SENDER_AUTH = True
+    unverified = inbound_receive(
+        raw=reply_token_only(world), source=InboundEmail.Source.PIPE
+    )
+    assert unverified.status == "suspended"
+    assert unverified.sender_verification == "none"
+    verified = inbound_receive(
+        raw=reply_dmarc_pass(world).replace(b"Message-ID: <", b"Message-ID: <v"),
+        source=InboundEmail.Source.PIPE,
+    )
+    assert verified.status == "processed"
+    # A new request is still opened (marked): no one else's conversation.
+    new = inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
+    assert new.status == "processed"
+    assert new.message.sender_verification == "none"
+
+
+def test_a_forged_unknown_sender_is_not_sent_a_refusal(
+    world, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .corpus import new_request_dmarc_fail
+
+    settings.INBOUND_CREATE_CUSTOMERS = False
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = inbound_receive(
+            raw=new_request_dmarc_fail(world), source=InboundEmail.Source.PIPE
+        )
+    assert inbound.status == "ignored"
+    assert "not told" in inbound.outcome
+    assert mailoutbox == []
+
+
+def test_a_forged_reply_does_not_reach_the_ticket_or_its_people(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .corpus import forged_reply_dmarc_fail
+
+    ticket = Ticket.objects.get(number=world.ticket_number)
+    before = ticket.messages.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = inbound_receive(
+            raw=forged_reply_dmarc_fail(world), source=InboundEmail.Source.PIPE
+        )
+    assert inbound.status == "suspended"
+    assert inbound.ticket == ticket
+    assert ticket.messages.count() == before
+    assert not any("Wire the refund" in mail.body for mail in mailoutbox)
