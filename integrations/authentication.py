@@ -6,7 +6,8 @@ header (RFC 8601). Anyone can write such a header into the mail they send, so
 only headers whose authserv-id (their first word) is listed in
 ``INBOUND_TRUSTED_AUTHSERV_IDS`` are read, and of those only the topmost one
 that reports a method: the receiving server adds its header on top of
-everything the sender wrote. RFC 8601, section 5, also asks that server to
+everything the sender wrote (Postfix milters and rspamd do; Exim needs
+``add_header = :at_start:``). RFC 8601, section 5, also asks that server to
 remove incoming headers carrying its own id; the rule here holds even where it
 does not, as long as it reports the method itself.
 
@@ -36,8 +37,8 @@ from tickets.models import Message
 
 Verdict = Message.SenderVerification
 
-MAX_HEADER_CHARS = 8_000
-MAX_TRUSTED_HEADERS = 20
+MAX_HEADER_CHARS = 4_000
+MAX_TRUSTED_HEADERS = 10
 # The authserv-id: the first word, after any comments (RFC 8601, section 2.2).
 AUTHSERV_ID = re.compile(r"^\s*(?:\([^()]*\)\s*)*([^\s;()]+)")
 METHODS = ("dmarc", "dkim", "spf")
@@ -64,8 +65,13 @@ def organizational_domain(domain: str) -> str:
 
 
 def _domain_of(value: str) -> str:
-    """The domain of an address (``user@domain``, ``@domain``) or a domain."""
-    return value.strip().strip('"<>').rsplit("@", 1)[-1].rstrip(".").lower()
+    """The domain of an address (``user@domain``, ``@domain``) or a domain,
+    lower-cased and in its ASCII (IDNA) form, as mail servers report it."""
+    domain = value.strip().strip('"<>').rsplit("@", 1)[-1].rstrip(".").lower()
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
 
 
 def _aligned(value: str | None, from_domain: str) -> bool:

@@ -67,6 +67,11 @@ def test_separate_headers_from_one_server_are_read_together():
     assert check(spf, dkim).verdict == "pass"
 
 
+def test_international_domains_compare_in_their_ascii_form():
+    header = f"{MX}; dmarc=pass header.from=xn--bcher-kva.example"
+    assert check(header, sender="anna@bücher.example").verdict == "pass"
+
+
 def test_two_from_addresses_never_pass():
     result = check(f"{MX}; dmarc=pass header.from=acme.example", count=2)
     assert result.verdict == "fail"
