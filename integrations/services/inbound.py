@@ -15,21 +15,17 @@ fails, is suspended instead (the Zendesk pattern): it touches no ticket until
 an agent accepts it (``integrations.services.suspended``). A new request that
 fails is still opened, marked, since nobody else's conversation is at stake.
 
-Files go through the shared attachment service: an email keeps its first files
-within the per-message limits and the sender's quota, and the message's agent
-note says how many were set aside. A body longer than a message may be is kept
-whole as a .txt file, with the start of it as the message.
+What an email's message is made of (the body within the cap, the files
+within the limits, the agent note) is ``integrations.services.content``.
 """
 
 import logging
 import re
 import traceback
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,29 +37,15 @@ from notifications.services import email_queue, thread_root_id
 from organizations.models import Department
 from tickets import permissions, services
 from tickets.models import Message, Ticket
-from tickets.services.attachments import (
-    attachment_store_full_text,
-    attachments_select,
-)
 
 from ..authentication import SenderCheck, sender_check
 from ..models import InboundEmail, Mailbox
 from ..parsing import ParsedEmail, mime_parts_at_most, parse_email
+from .content import email_content, message_complete
 
 log = logging.getLogger(__name__)
 Status = InboundEmail.Status
 Verdict = Message.SenderVerification
-
-# Room left in a message body for the lines the intake itself adds.
-BODY_RESERVE_CHARS = 1_000
-FULL_TEXT_NAME = "full-message.txt"
-FULL_HTML_NAME = "full-message.html"
-
-
-def _body_max_chars() -> int:
-    """The longest body a message may have (the message service refuses
-    longer ones once MESSAGE_BODY_MAX_CHARS exists)."""
-    return getattr(settings, "MESSAGE_BODY_MAX_CHARS", 100_000)
 
 
 def inbound_store(
@@ -226,7 +208,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             email=parsed.from_address, full_name=parsed.from_name
         )
 
-    content = _content(parsed, sender)
+    content = email_content(parsed, sender)
     if ticket is not None:
         return _append(inbound, parsed, ticket, sender, content, check)
     new = services.ticket_create(
@@ -239,7 +221,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         email_message_id=parsed.message_id,
     )
     first = new.messages.get()
-    _complete(first, inbound, content, check)
+    message_complete(first, inbound, content, check)
     return _finish(
         inbound,
         Status.PROCESSED,
@@ -285,111 +267,6 @@ def _suspend(inbound: InboundEmail, check: SenderCheck, ticket) -> InboundEmail:
     )
 
 
-@dataclass
-class _Content:
-    """What a message is made of: its body, the files to store, the whole
-    text when the body is only its start, and what was set aside."""
-
-    body: str
-    uploads: list
-    offered_files: int
-    set_aside: int = 0
-    set_aside_reason: str = ""
-    full_text: str = ""
-    full_html: str = ""
-
-    def outcome_note(self) -> str:
-        notes = []
-        if self.set_aside:
-            notes.append(f"set aside {self.set_aside} file(s)")
-        if self.full_text:
-            notes.append(f"body of {len(self.full_text):,} characters attached whole")
-        return "".join(f"; {note}" for note in notes)
-
-
-def _content(parsed: ParsedEmail, sender: User) -> _Content:
-    files = [
-        SimpleUploadedFile(item.name, item.data, item.content_type)
-        for item in parsed.attachments
-    ]
-    selection = attachments_select(author=sender, uploads=files)
-    body = parsed.body.strip()
-    full_text = ""
-    room = _body_max_chars() - BODY_RESERVE_CHARS
-    if len(body) > room:
-        full_text, body = body, _preview(body, room)
-    if not body:
-        body = (
-            "(The message had only attachments.)"
-            if files
-            else "(The message was empty.)"
-        )
-    return _Content(
-        body=body,
-        uploads=selection.kept,
-        offered_files=len(files),
-        set_aside=selection.set_aside,
-        set_aside_reason=selection.reason,
-        full_text=full_text,
-        full_html=parsed.full_html,
-    )
-
-
-def _preview(body: str, room: int) -> str:
-    """The start of a body too long for a message, cut at a line break near
-    the end when there is one, and a line saying where the rest is."""
-    note = (
-        f"\n\n[This message is {len(body):,} characters long, more than a message "
-        f"shows. Above is its start; the full text is attached as {FULL_TEXT_NAME}.]"
-    )
-    start = body[: room - len(note)]
-    line_break = start.rfind("\n", max(0, len(start) - 2_000))
-    if line_break > 0:
-        start = start[:line_break]
-    return start.rstrip() + note
-
-
-def _complete(
-    message: Message, inbound: InboundEmail, content: _Content, check: SenderCheck
-) -> None:
-    """Keep the whole body as files when it was too long, and record on the
-    message who vouched for its sender and what agents should know."""
-    if content.full_text:
-        attachment_store_full_text(
-            message=message, text=content.full_text, name=FULL_TEXT_NAME
-        )
-    if content.full_html:
-        attachment_store_full_text(
-            message=message, text=content.full_html, name=FULL_HTML_NAME
-        )
-    notes = []
-    if check.verdict == Verdict.FAILED:
-        notes.append(f"Sender not verified: {check.detail}")
-    if inbound.reviewed_by_id is not None:
-        notes.append(
-            "Held in the suspended-mail queue because its sender was not "
-            f"verified; accepted by {inbound.reviewed_by.display_name} on "
-            f"{timezone.localtime(inbound.reviewed_at):%Y-%m-%d %H:%M}."
-        )
-    if content.set_aside:
-        notes.append(
-            f"{content.set_aside} of the {content.offered_files} files in this "
-            f"email were set aside: {content.set_aside_reason}. The original "
-            f"email, with every file, is kept as inbound email #{inbound.pk}."
-        )
-    if content.full_html:
-        notes.append(
-            "The HTML body was too long to convert whole; the original is "
-            f"attached as {FULL_HTML_NAME}."
-        )
-    message.sender_verification = check.verdict
-    message.intake_note = "\n\n".join(notes)
-    Message.objects.filter(pk=message.pk).update(
-        sender_verification=message.sender_verification,
-        intake_note=message.intake_note,
-    )
-
-
 def _agent_proved(parsed: ParsedEmail, sender: User) -> bool:
     """Does this mail answer one we sent to this agent? Our Message-IDs are
     random, so quoting one is proof the sender read that agent's mail; a From
@@ -407,7 +284,7 @@ def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
     try:
         with transaction.atomic():
             message = _add(parsed, ticket, sender, content.body, content.uploads)
-            _complete(message, inbound, content, check)
+            message_complete(message, inbound, content, check)
     except ApplicationError as error:
         return _finish(
             inbound,

@@ -81,6 +81,22 @@ def test_the_body_cap_follows_the_message_setting(settings):
     assert message.attachments.get().file.open("rb").read().decode() == body.strip()
 
 
+def test_an_html_body_too_long_to_convert_is_kept_whole():
+    from integrations.parsing import MAX_HTML_CHARS
+
+    markup = "<p>" + "Hello <b>there</b>. " * (MAX_HTML_CHARS // 20 + 1_000) + "</p>"
+    headers = base("html@customer.example", "Huge newsletter reply")
+    headers["Content-Type"] = 'text/html; charset="utf-8"'
+    inbound = receive(mail(headers, markup))
+    assert inbound.status == "processed", inbound.error
+    message = inbound.message
+    names = set(message.attachments.values_list("original_name", flat=True))
+    assert names == {"full-message.txt", "full-message.html"}
+    html = message.attachments.get(original_name="full-message.html")
+    assert html.file.open("rb").read().decode() == markup
+    assert "too long to convert whole" in message.intake_note
+
+
 def test_a_body_within_the_cap_is_left_alone():
     body = "Short and sweet.\n" * 100
     inbound = receive(text("logs@customer.example", "Fine", body))
