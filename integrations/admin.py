@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from helpdesk.errors import ApplicationError
 from helpdesk.shortcuts import get_or_404
 
 from .models import InboundEmail, Mailbox
-from .services import inbound_process
+from .services import inbound_process, suspended_accept, suspended_reject
 
 
 class MailboxForm(forms.ModelForm):
@@ -73,22 +76,25 @@ class MailboxAdmin(admin.ModelAdmin):
 @admin.register(InboundEmail)
 class InboundEmailAdmin(admin.ModelAdmin):
     """Every received message. Failed ones are listed here (filter: Failed)
-    with their error; *Retry* processes them again."""
+    with their error; *Retry* processes them again. Suspended ones (a reply
+    whose sender failed authentication) are accepted or rejected here or in
+    the agent workspace's Suspended mail page."""
 
     list_display = (
         "received_at",
         "from_address",
         "subject",
         "status",
+        "sender_verification",
         "outcome",
         "ticket_link",
         "attempts",
     )
-    list_filter = ("status", "source", "mailbox")
+    list_filter = ("status", "sender_verification", "source", "mailbox")
     list_select_related = ("ticket",)
     search_fields = ("from_address", "subject", "email_message_id", "=ticket__number")
     date_hierarchy = "received_at"
-    actions = ["retry"]
+    actions = ["retry", "accept_suspended", "reject_suspended"]
     fields = (
         "received_at",
         "source",
@@ -98,12 +104,16 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "email_message_id",
         "size",
         "status",
+        "sender_verification",
+        "authentication_detail",
         "outcome",
         "error",
         "attempts",
         "ticket",
         "message",
         "processed_at",
+        "reviewed_by",
+        "reviewed_at",
         "raw_link",
     )
     readonly_fields = fields
@@ -162,4 +172,54 @@ class InboundEmailAdmin(admin.ModelAdmin):
             f"Retried: {done['processed']} processed, {done['ignored']} ignored, "
             f"{done['failed']} still failing.",
             messages.SUCCESS if not done["failed"] else messages.WARNING,
+        )
+
+    def _decide(self, request, queryset, decide) -> tuple[int, list[str]]:
+        done, problems = 0, []
+        for inbound in queryset.filter(status=InboundEmail.Status.SUSPENDED):
+            try:
+                result = decide(inbound=inbound, actor=request.user)
+            except ApplicationError as error:
+                problems.append(f"{inbound}: {error.message}")
+                continue
+            if result.status == InboundEmail.Status.FAILED:
+                problems.append(f"{inbound}: {result.outcome}")
+            else:
+                done += 1
+        return done, problems
+
+    @admin.action(description="Accept the selected suspended mail (add it as sent)")
+    def accept_suspended(self, request, queryset):
+        done, problems = self._decide(request, queryset, suspended_accept)
+        self.message_user(
+            request,
+            f"Accepted {done} suspended mail(s)"
+            + (f"; not added: {'; '.join(problems)}" if problems else "."),
+            messages.SUCCESS if not problems else messages.WARNING,
+        )
+
+    @admin.action(description="Reject the selected suspended mail (kept, not added)")
+    def reject_suspended(self, request, queryset):
+        """Asks first, on a page of its own (as Django's delete does)."""
+        waiting = queryset.filter(status=InboundEmail.Status.SUSPENDED)
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/integrations/inboundemail/reject_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Reject suspended mail",
+                    "opts": self.model._meta,
+                    "mails": list(waiting[:200]),
+                    "count": waiting.count(),
+                    "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        done, problems = self._decide(request, queryset, suspended_reject)
+        self.message_user(
+            request,
+            f"Rejected {done} suspended mail(s); they are kept with status Rejected"
+            + (f". Not rejected: {'; '.join(problems)}" if problems else "."),
+            messages.SUCCESS if not problems else messages.WARNING,
         )

@@ -6,3 +6,10 @@ class IntegrationsConfig(AppConfig):
 
     name = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from .checks import check_sender_authentication
+
+        checks.register(check_sender_authentication)

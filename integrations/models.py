@@ -1,10 +1,12 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from helpdesk.models import TimeStampedModel
 from helpdesk.storage import PrivateStorage
+from tickets.models import Message
 
 from .crypto import decrypt, encrypt
 
@@ -74,7 +76,10 @@ class InboundEmail(models.Model):
     """One received message, kept from the moment it arrives.
 
     The raw bytes are stored before anything else happens; processing then
-    records what it did, or the error, so nothing is ever dropped.
+    records what it did, or the error, so nothing is ever dropped. A reply
+    whose sender failed authentication is *suspended*: it waits, with the
+    ticket it claims in ``ticket``, until an agent accepts it (then it is
+    processed) or rejects it (kept as rejected, never deleted).
     """
 
     class Status(models.TextChoices):
@@ -82,6 +87,8 @@ class InboundEmail(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
+        SUSPENDED = "suspended", "Suspended"
+        REJECTED = "rejected", "Rejected"
 
     class Source(models.TextChoices):
         IMAP = "imap", "IMAP"
@@ -100,6 +107,18 @@ class InboundEmail(models.Model):
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     outcome = models.CharField(max_length=500, blank=True)
+    sender_verification = models.CharField(
+        max_length=4,
+        choices=Message.SenderVerification.choices,
+        blank=True,
+        help_text="What the trusted mail servers' Authentication-Results said "
+        "about the From address: pass, fail or none (no trusted result).",
+    )
+    authentication_detail = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why: the results that decided, and which server gave them.",
+    )
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     ticket = models.ForeignKey(
@@ -118,6 +137,15 @@ class InboundEmail(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agent who accepted or rejected the suspended mail.",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

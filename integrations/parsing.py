@@ -17,7 +17,6 @@ MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 TICKET_TOKEN = re.compile(r"\[#(\d{1,9})\]")
 BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-MAX_BODY_CHARS = 200_000
 
 # Lines that start the quoted history in common mail programs.
 QUOTE_HEADERS = [
@@ -56,6 +55,10 @@ class ParsedEmail:
     instance_id: str = ""  # X-Helpdesk-Instance: set on our own mail
     bounced_message_ids: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    # Authentication-Results header values, topmost (added last) first.
+    authentication_results: list[str] = field(default_factory=list)
+    from_count: int = 1  # addresses named by all From headers together
+    full_html: str = ""  # an HTML body too long to convert whole, as sent
 
     @property
     def thread_ids(self) -> list[str]:
@@ -83,6 +86,21 @@ def _header(message: EmailMessage, name: str) -> str:
             "",
         )
     return " ".join(str(value or "").split())
+
+
+def _all_headers(message: EmailMessage, name: str) -> list[str]:
+    """Every header of this name, top first, each as one line of text."""
+    wanted = name.lower()
+    values = []
+    for key, raw in message.raw_items():
+        if key.lower() != wanted:
+            continue
+        try:
+            value = str(message.policy.header_fetch_parse(key, raw))
+        except Exception:  # a header too broken to decode reads as its raw text
+            value = str(raw)
+        values.append(" ".join(value.split()))
+    return values
 
 
 def _text_of(part: EmailMessage) -> str:
@@ -164,7 +182,8 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(markup: str) -> str:
     """Readable text from an HTML body: line breaks kept, links shown, tags,
-    styles and scripts gone. Very large bodies are cut first."""
+    styles and scripts gone. Only the first MAX_HTML_CHARS are converted
+    (about a second a megabyte); parse_email keeps a longer body whole."""
     # nh3 (a real HTML parser, in Rust) first: it runs in linear time on any
     # input, drops scripts and styles with their content, and leaves
     # well-formed markup that the extractor below walks in one pass.
@@ -308,6 +327,35 @@ def _attachments(message: EmailMessage, body_part) -> list[ParsedAttachment]:
     return files
 
 
+BOUNDARY_PARAM = re.compile(
+    rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))""", re.IGNORECASE
+)
+ENCODED_BOUNDARY = re.compile(rb"boundary\*", re.IGNORECASE)  # RFC 2231 form
+DELIMITER_LINE = re.compile(rb"\n--([^\r\n]{1,202})")
+
+
+def mime_parts_at_most(raw: bytes, limit: int) -> int:
+    """An upper bound on how many MIME parts the message has, found in one
+    pass over the bytes without parsing; counting stops past ``limit``.
+
+    Parsing costs about a millisecond a part, so this is what keeps a small
+    message of a hundred thousand empty parts from holding a worker for
+    minutes: the caller refuses to parse past a limit.
+    """
+    lines = raw.count(b"\n--")
+    if lines <= limit or ENCODED_BOUNDARY.search(raw):
+        return lines
+    boundaries = {m.group(1) or m.group(2) for m in BOUNDARY_PARAM.finditer(raw)}
+    count = 0
+    for match in DELIMITER_LINE.finditer(raw):
+        token = match.group(1).rstrip()
+        if token in boundaries or (token.endswith(b"--") and token[:-2] in boundaries):
+            count += 1
+            if count > limit:
+                break
+    return count
+
+
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything processing needs from the raw bytes. Never raises for a
     malformed message: what can be read is read, and defects are listed."""
@@ -319,6 +367,11 @@ def parse_email(raw: bytes) -> ParsedEmail:
     parsed.references = MESSAGE_ID.findall(_header(message, "References"))
     name, address = parseaddr(_header(message, "From"))
     parsed.from_name, parsed.from_address = name, address.strip().lower()
+    from_headers = _all_headers(message, "From")
+    parsed.from_count = len([a for _, a in getaddresses(from_headers) if a]) or len(
+        from_headers
+    )
+    parsed.authentication_results = _all_headers(message, "Authentication-Results")
     parsed.to_addresses = [
         addr.lower()
         for _, addr in getaddresses(
@@ -346,12 +399,11 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if body_part is not None:
         text = _text_of(body_part)
         if body_part.get_content_type() == "text/html":
+            if len(text) > MAX_HTML_CHARS:
+                parsed.full_html = text  # converted only in part: kept whole
             text = html_to_text(text)
-    text = strip_quoted(text)
-    if len(text) > MAX_BODY_CHARS:
-        text = (
-            text[:MAX_BODY_CHARS] + "\n\n[The rest of this very long message was cut.]"
-        )
-    parsed.body = text
+    # Never cut here: a body too long for a message is kept whole as a file
+    # by the intake (integrations.services.inbound).
+    parsed.body = strip_quoted(text)
     parsed.attachments = _attachments(message, body_part)
     return parsed

@@ -38,7 +38,9 @@ class MultipleFileField(forms.FileField):
 def attachments_field() -> MultipleFileField:
     return MultipleFileField(
         label="Attachments",
-        help_text=f"Up to {filesizeformat(settings.ATTACHMENT_MAX_SIZE)} each.",
+        help_text=f"Up to {settings.ATTACHMENT_MAX_COUNT} files, "
+        f"{filesizeformat(settings.ATTACHMENT_MAX_SIZE)} each and "
+        f"{filesizeformat(settings.ATTACHMENT_MAX_TOTAL_SIZE)} in all.",
     )
 
 

@@ -330,6 +330,17 @@ INBOUND_CREATE_CUSTOMERS = env.bool("INBOUND_CREATE_CUSTOMERS", default=True)
 MAILBOX_ENCRYPTION_KEY = env("MAILBOX_ENCRYPTION_KEY", default="")
 # Inbound messages larger than this are kept but not turned into tickets.
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=30 * 1024 * 1024)
+# ...and so are messages of more MIME parts (each costs about a millisecond).
+INBOUND_MAX_PARTS = env.int("INBOUND_MAX_PARTS", default=5_000)
+# Who sent it (issue 10): the authserv-ids of the receiving mail servers whose
+# Authentication-Results headers are believed; all others are ignored.
+INBOUND_TRUSTED_AUTHSERV_IDS = env.list("INBOUND_TRUSTED_AUTHSERV_IDS", default=[])
+# true: a reply without a trusted pass is suspended like one that fails.
+INBOUND_REQUIRE_SENDER_AUTH = env.bool("INBOUND_REQUIRE_SENDER_AUTH", default=False)
+# Files per message, their total bytes, and a customer's stored bytes (0: none).
+ATTACHMENT_MAX_COUNT = env.int("ATTACHMENT_MAX_COUNT", default=20)
+ATTACHMENT_MAX_TOTAL_SIZE = env.int("ATTACHMENT_MAX_TOTAL_SIZE", default=25 * 2**20)
+ATTACHMENT_USER_QUOTA = env.int("ATTACHMENT_USER_QUOTA", default=2**30)
 
 # --- Forms and UI ------------------------------------------------------------
 

@@ -1,6 +1,14 @@
-"""Inbound email: storing, processing and polling."""
+"""Inbound email: storing, processing, polling, and the suspended-mail queue."""
 
 from .imap import mailbox_poll
 from .inbound import inbound_process, inbound_receive, inbound_store
+from .suspended import suspended_accept, suspended_reject
 
-__all__ = ["inbound_process", "inbound_receive", "inbound_store", "mailbox_poll"]
+__all__ = [
+    "inbound_process",
+    "inbound_receive",
+    "inbound_store",
+    "mailbox_poll",
+    "suspended_accept",
+    "suspended_reject",
+]

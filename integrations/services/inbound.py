@@ -6,6 +6,17 @@ a reply is matched to its ticket by In-Reply-To/References against the
 Message-IDs we sent and received, then by the [#1042] token in the subject,
 but only when the sender may see that ticket; anything else opens a new
 ticket. Every outcome, including failures, is recorded on the InboundEmail.
+
+Who sent it is judged from the Authentication-Results of the mail servers we
+trust (``integrations.authentication``); the verdict is kept on the inbound
+record and the message, and agents see "Sender not verified" on messages
+without a pass. A reply that fails, or any mail from an agent's address that
+fails, is suspended instead (the Zendesk pattern): it touches no ticket until
+an agent accepts it (``integrations.services.suspended``). A new request that
+fails is still opened, marked, since nobody else's conversation is at stake.
+
+What an email's message is made of (the body within the cap, the files
+within the limits, the agent note) is ``integrations.services.content``.
 """
 
 import logging
@@ -15,7 +26,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,11 +38,14 @@ from organizations.models import Department
 from tickets import permissions, services
 from tickets.models import Message, Ticket
 
+from ..authentication import SenderCheck, sender_check
 from ..models import InboundEmail, Mailbox
-from ..parsing import ParsedEmail, parse_email
+from ..parsing import ParsedEmail, mime_parts_at_most, parse_email
+from .content import email_content, message_complete
 
 log = logging.getLogger(__name__)
 Status = InboundEmail.Status
+Verdict = Message.SenderVerification
 
 
 def inbound_store(
@@ -85,12 +98,29 @@ def inbound_process(*, inbound: InboundEmail) -> InboundEmail:
                 error=f"The message is {len(raw)} bytes; INBOUND_MAX_BYTES is "
                 f"{settings.INBOUND_MAX_BYTES}.",
             )
+        parts = mime_parts_at_most(raw, settings.INBOUND_MAX_PARTS)
+        if parts > settings.INBOUND_MAX_PARTS:
+            return _finish(
+                inbound,
+                Status.FAILED,
+                "Too many parts to process",
+                error=f"The message has more than {settings.INBOUND_MAX_PARTS} MIME "
+                "parts (INBOUND_MAX_PARTS); it is kept, not turned into a ticket.",
+            )
         parsed = parse_email(raw)
         inbound.email_message_id = parsed.message_id[:998]
         inbound.from_address = parsed.from_address[:998]
         inbound.subject = parsed.subject[:998]
         with transaction.atomic():
             return _route(inbound, parsed)
+    except RecursionError:
+        return _finish(
+            inbound,
+            Status.FAILED,
+            "Too deeply nested to process",
+            error="The message's MIME parts are nested too deeply to read; it is "
+            "kept, not turned into a ticket.",
+        )
     except Exception as error:  # the poller must never crash on one message
         log.exception("Inbound email %s failed", inbound.pk)
         return _finish(
@@ -122,7 +152,8 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         )
     duplicate = (
         InboundEmail.objects.filter(
-            email_message_id=parsed.message_id, status=Status.PROCESSED
+            email_message_id=parsed.message_id,
+            status__in=[Status.PROCESSED, Status.SUSPENDED, Status.REJECTED],
         )
         .exclude(pk=inbound.pk)
         .first()
@@ -133,10 +164,19 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         return _finish(
             inbound,
             Status.IGNORED,
-            f"Ignored: the same message was processed as inbound #{duplicate.pk}",
+            f"Ignored: the same message was {duplicate.get_status_display().lower()}"
+            f" as inbound #{duplicate.pk}",
             ticket=duplicate.ticket,
         )
 
+    check = sender_check(
+        results=parsed.authentication_results,
+        from_address=parsed.from_address,
+        from_count=parsed.from_count,
+        trusted_ids=settings.INBOUND_TRUSTED_AUTHSERV_IDS,
+    )
+    inbound.sender_verification = check.verdict
+    inbound.authentication_detail = check.detail[:500]
     sender = User.objects.filter(
         email=normalize_email_address(parsed.from_address)
     ).first()
@@ -148,8 +188,18 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             error=f"{sender.email} is deactivated; nothing was added.",
         )
     ticket = _ticket_for(parsed, sender) if sender is not None else None
+    if _must_suspend(inbound, check, sender, ticket):
+        return _suspend(inbound, check, ticket)
     if sender is None:
         if not settings.INBOUND_CREATE_CUSTOMERS:
+            if check.verdict == Verdict.FAILED:
+                # Never answer a forged address: its owner did not write.
+                return _finish(
+                    inbound,
+                    Status.IGNORED,
+                    "Refused: unknown sender (not told: the sender failed "
+                    "authentication)",
+                )
             _refuse(parsed)
             return _finish(
                 inbound, Status.IGNORED, "Refused: unknown sender (politely told so)"
@@ -158,31 +208,62 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             email=parsed.from_address, full_name=parsed.from_name
         )
 
-    uploads = [
-        SimpleUploadedFile(item.name, item.data, item.content_type)
-        for item in parsed.attachments
-    ]
-    body = parsed.body.strip() or (
-        "(The message had only attachments.)" if uploads else "(The message was empty.)"
-    )
+    content = email_content(parsed, sender)
     if ticket is not None:
-        return _append(inbound, parsed, ticket, sender, body, uploads)
+        return _append(inbound, parsed, ticket, sender, content, check)
     new = services.ticket_create(
         requester=sender,
         subject=parsed.subject.strip() or "(no subject)",
-        body=body,
+        body=content.body,
         channel=Ticket.Channel.EMAIL,
         department=_department_for(inbound, parsed),
-        attachments=uploads,
+        attachments=content.uploads,
         email_message_id=parsed.message_id,
     )
     first = new.messages.get()
+    message_complete(first, inbound, content, check)
     return _finish(
         inbound,
         Status.PROCESSED,
-        f"Opened {new.reference}" + _refused_files(new.rejected_attachments),
+        f"Opened {new.reference}"
+        + _refused_files(new.rejected_attachments)
+        + content.outcome_note(),
         ticket=new,
         message=first,
+    )
+
+
+def _must_suspend(
+    inbound: InboundEmail, check: SenderCheck, sender: User | None, ticket
+) -> bool:
+    """A reply, or anything from an agent's address, whose sender failed
+    authentication (or, with INBOUND_REQUIRE_SENDER_AUTH, was not verified),
+    unless an agent has accepted this very mail from the queue."""
+    if inbound.reviewed_by_id is not None:
+        return False
+    suspect = check.verdict == Verdict.FAILED or (
+        check.verdict == Verdict.UNCHECKED and settings.INBOUND_REQUIRE_SENDER_AUTH
+    )
+    return suspect and (ticket is not None or (sender is not None and sender.is_agent))
+
+
+def _suspend(inbound: InboundEmail, check: SenderCheck, ticket) -> InboundEmail:
+    claim = (
+        f"a reply to {ticket.reference}"
+        if ticket is not None
+        else "mail from an agent's address"
+    )
+    why = (
+        "failed authentication"
+        if check.verdict == Verdict.FAILED
+        else "could not be verified"
+    )
+    return _finish(
+        inbound,
+        Status.SUSPENDED,
+        f"Suspended: {claim} whose sender {why}; waiting for an agent to accept "
+        "or reject it",
+        ticket=ticket,
     )
 
 
@@ -197,12 +278,13 @@ def _agent_proved(parsed: ParsedEmail, sender: User) -> bool:
     )
 
 
-def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
+def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
     """Add the mail to the ticket. Failures are caught outside a savepoint so
     the reason, not a broken transaction, is what gets recorded."""
     try:
         with transaction.atomic():
-            message = _add(parsed, ticket, sender, body, uploads)
+            message = _add(parsed, ticket, sender, content.body, content.uploads)
+            message_complete(message, inbound, content, check)
     except ApplicationError as error:
         return _finish(
             inbound,
@@ -223,10 +305,12 @@ def _append(inbound, parsed, ticket, sender, body, uploads) -> InboundEmail:
         outcome = f"{ticket.reference} is closed: opened follow-up {landed.reference}"
     else:
         outcome = f"{ticket.reference} was merged: reply added to {landed.reference}"
+    if inbound.reviewed_by_id is not None:
+        outcome += f" (accepted by {inbound.reviewed_by.display_name})"
     return _finish(
         inbound,
         Status.PROCESSED,
-        outcome + _refused_files(message.rejected_attachments),
+        outcome + _refused_files(message.rejected_attachments) + content.outcome_note(),
         ticket=landed,
         message=message,
     )
@@ -261,7 +345,9 @@ def _add(parsed, ticket, sender, body, uploads) -> Message:
 def _refused_files(rejected) -> str:
     if not rejected:
         return ""
-    return "; refused " + ", ".join(f"{item.name} ({item.reason})" for item in rejected)
+    shown = ", ".join(f"{item.name} ({item.reason})" for item in rejected[:5])
+    more = f" and {len(rejected) - 5} more" if len(rejected) > 5 else ""
+    return f"; refused {shown}{more}"
 
 
 ROOT = re.compile(r"^<ticket-(\d+)@")

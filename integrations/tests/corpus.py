@@ -24,19 +24,21 @@ class World:
     agent: str = "agent@helpdesk.example"
     stranger: str = "mallory@evil.example"
     inactive: str = "gone@acme.example"
+    trusted_mx: str = "mx.helpdesk.example"  # INBOUND_TRUSTED_AUTHSERV_IDS
 
 
 @dataclass
 class Case:
     name: str
     build: Callable[[World], bytes]
-    outcome: str  # new | reply | follow_up | ignored | failed
+    outcome: str  # new | reply | follow_up | ignored | failed | suspended
     body_has: tuple[str, ...] = ()
     body_lacks: tuple[str, ...] = ()
     subject: str | None = None
     attachments: int | None = None
     author: str | None = None  # which world address wrote the message
     internal: bool = False
+    verification: str | None = None  # pass | fail | none, on inbound and message
 
 
 def mail(headers: dict, body: str) -> bytes:
@@ -472,6 +474,108 @@ def inactive_sender(w):
     return text(w.inactive, f"Re: [#{w.ticket_number}] Printer", "Hello?")
 
 
+# --- Who really sent it: Authentication-Results (RFC 8601) ------------------
+
+
+def stamped(raw: bytes, *results: str) -> bytes:
+    """The message as a receiving MTA hands it on: each result prepended as
+    an Authentication-Results header, the last one given ending up on top."""
+    headers = b"".join(
+        f"Authentication-Results: {value}\r\n".encode() for value in reversed(results)
+    )
+    return headers + raw
+
+
+def forged_reply_dmarc_fail(w):
+    """Someone else writing as the customer, with the ticket's token: our MTA
+    says DMARC failed."""
+    return stamped(
+        text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Wire the refund to me."),
+        f"{w.trusted_mx}; dmarc=fail (p=none dis=none) header.from=acme.example;"
+        " spf=pass smtp.mailfrom=evil.example; dkim=pass header.d=evil.example",
+    )
+
+
+def forged_reply_untrusted_pass(w):
+    """The forger adds their own header claiming a pass; ours says fail."""
+    raw = text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Wire it to me.")
+    raw = stamped(raw, "mx.evil.example; dmarc=pass header.from=acme.example")
+    return stamped(raw, f"{w.trusted_mx}; dmarc=fail header.from=acme.example")
+
+
+def forged_trusted_id_below_ours(w):
+    """The forger writes a header with our MTA's name; ours, added on top of
+    everything the sender wrote, says fail."""
+    raw = text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Wire it to me.")
+    raw = stamped(raw, f"{w.trusted_mx}; dmarc=pass header.from=acme.example")
+    return stamped(raw, f"{w.trusted_mx}; dmarc=fail header.from=acme.example")
+
+
+def reply_untrusted_pass_only(w):
+    """Only a header from an MTA nobody told us to trust: it proves nothing."""
+    return stamped(
+        text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Any update, please?"),
+        "mx.evil.example; dmarc=pass header.from=acme.example",
+    )
+
+
+def reply_dmarc_pass(w):
+    return stamped(
+        text(w.customer, f"Re: [#{w.ticket_number}] Printer", "It works again."),
+        f"{w.trusted_mx};\r\n dkim=pass header.d=acme.example header.s=s1;\r\n"
+        " spf=pass (domain of alice@acme.example designates 192.0.2.1 as permitted"
+        " sender) smtp.mailfrom=alice@acme.example;\r\n"
+        " dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=acme.example",
+    )
+
+
+def reply_dkim_aligned(w):
+    """No DMARC check at our MTA, but a DKIM signature of a subdomain of the
+    From domain (relaxed alignment)."""
+    return stamped(
+        text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Signed and sealed."),
+        f"{w.trusted_mx}; dkim=pass (2048-bit key) header.d=mail.acme.example"
+        " header.i=@mail.acme.example header.s=s1",
+    )
+
+
+def reply_spf_unaligned(w):
+    """SPF passes, but for another domain: nothing vouches for acme.example."""
+    return stamped(
+        text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Sent via a relay."),
+        f"{w.trusted_mx}; spf=pass smtp.mailfrom=bounces@relay.example;"
+        " dkim=none (no signatures)",
+    )
+
+
+def reply_dmarc_pass_other_domain(w):
+    """Our MTA checked DMARC for a different From than the one we read."""
+    return stamped(
+        text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Trust me."),
+        f"{w.trusted_mx}; dmarc=pass header.from=evil.example",
+    )
+
+
+def reply_two_from_headers(w):
+    """Two From headers: the MTA may have checked the other one."""
+    raw = text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Two of me.")
+    raw = raw.replace(b"\r\nTo: ", b"\r\nFrom: <mallory@evil.example>\r\nTo: ", 1)
+    return stamped(raw, f"{w.trusted_mx}; dmarc=pass header.from=evil.example")
+
+
+def new_request_dmarc_fail(w):
+    return stamped(
+        text("ceo@customer.example", "Urgent: change my bank details", "Do it now."),
+        f"{w.trusted_mx}; dmarc=fail (p=quarantine) header.from=customer.example",
+    )
+
+
+def agent_by_email_dmarc_fail(w):
+    """Even quoting the agent's own notification, a reply from the agent's
+    address that fails authentication is not the agent's word."""
+    return stamped(agent_by_email(w), f"{w.trusted_mx}; dmarc=fail header.from=x")
+
+
 CASES = [
     Case(
         "plain text request",
@@ -519,7 +623,11 @@ CASES = [
     ),
     Case("missing Message-ID", no_message_id, "new", ("without a Message-ID",)),
     Case(
-        "huge body", huge_body, "new", ("Start of the log", "very long message was cut")
+        "huge body",
+        huge_body,
+        "new",
+        ("Start of the log", "the full text is attached as full-message.txt"),
+        attachments=1,
     ),
     Case("broken MIME", broken_mime, "new", ("Hello despite it all",)),
     Case("not an email at all", garbage, "failed"),
@@ -629,4 +737,84 @@ CASES = [
         author="customer",
     ),
     Case("deactivated sender", inactive_sender, "failed"),
+    Case(
+        "forged reply, DMARC fails",
+        forged_reply_dmarc_fail,
+        "suspended",
+        verification="fail",
+    ),
+    Case(
+        "forged reply, untrusted MTA claims a pass",
+        forged_reply_untrusted_pass,
+        "suspended",
+        verification="fail",
+    ),
+    Case(
+        "forged reply, fake header with our MTA's name below ours",
+        forged_trusted_id_below_ours,
+        "suspended",
+        verification="fail",
+    ),
+    Case(
+        "reply, only an untrusted MTA claims a pass",
+        reply_untrusted_pass_only,
+        "reply",
+        ("Any update",),
+        author="customer",
+        verification="none",
+    ),
+    Case(
+        "reply, DMARC passes at our MTA",
+        reply_dmarc_pass,
+        "reply",
+        ("works again",),
+        author="customer",
+        verification="pass",
+    ),
+    Case(
+        "reply, aligned DKIM without DMARC",
+        reply_dkim_aligned,
+        "reply",
+        ("Signed and sealed",),
+        author="customer",
+        verification="pass",
+    ),
+    Case(
+        "reply, SPF passes for another domain only",
+        reply_spf_unaligned,
+        "suspended",
+        verification="fail",
+    ),
+    Case(
+        "reply, DMARC passed for another From domain",
+        reply_dmarc_pass_other_domain,
+        "suspended",
+        verification="fail",
+    ),
+    Case(
+        "reply with two From headers",
+        reply_two_from_headers,
+        "suspended",
+        verification="fail",
+    ),
+    Case(
+        "new request, DMARC fails",
+        new_request_dmarc_fail,
+        "new",
+        ("Do it now.",),
+        verification="fail",
+    ),
+    Case(
+        "agent address, DMARC fails",
+        agent_by_email_dmarc_fail,
+        "suspended",
+        verification="fail",
+    ),
+    Case(
+        "plain request, no authentication results",
+        plain_new,
+        "new",
+        ("prints blank sheets",),
+        verification="none",
+    ),
 ]

@@ -2,7 +2,6 @@
 MTA pipe use: stored first, then processed to its expected outcome."""
 
 import pytest
-from django.conf import settings
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -21,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(agent) -> World:
+def world(agent, settings) -> World:
+    settings.INBOUND_TRUSTED_AUTHSERV_IDS = [World.trusted_mx]
     acme = OrganizationFactory(share_tickets=True)
     alice = UserFactory(email="alice@acme.example", organization=acme)
     UserFactory(email="bob@acme.example", organization=acme)
@@ -51,12 +51,13 @@ def world(agent) -> World:
 def test_the_corpus_is_big_and_varied():
     assert len(CASES) >= 30
     outcomes = {case.outcome for case in CASES}
-    assert outcomes == {"new", "reply", "follow_up", "ignored", "failed"}
+    assert outcomes == {"new", "reply", "follow_up", "ignored", "failed", "suspended"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_corpus_message(case, world):
     tickets_before = set(Ticket.objects.values_list("pk", flat=True))
+    messages_before = Message.objects.count()
     raw = case.build(world)
 
     inbound = inbound_receive(raw=raw, source=InboundEmail.Source.PIPE)
@@ -71,8 +72,19 @@ def test_corpus_message(case, world):
         "follow_up": "processed",
         "ignored": "ignored",
         "failed": "failed",
+        "suspended": "suspended",
     }[case.outcome]
     assert inbound.status == expected_status, (inbound.outcome, inbound.error[:500])
+    if case.verification is not None:
+        assert inbound.sender_verification == case.verification, inbound.outcome
+
+    if case.outcome == "suspended":
+        # Held for an agent: nothing added anywhere, the ticket it claims noted.
+        assert not new_tickets.exists()
+        assert Message.objects.count() == messages_before
+        assert inbound.message is None
+        assert inbound.outcome.startswith("Suspended")
+        return
 
     if case.outcome in ("ignored", "failed"):
         assert not new_tickets.exists()
@@ -106,6 +118,8 @@ def test_corpus_message(case, world):
     if case.author is not None:
         assert message.author.email == getattr(world, case.author)
     assert message.internal == case.internal
+    if case.verification is not None:
+        assert message.sender_verification == case.verification
 
 
 def test_stranger_never_lands_on_someone_elses_ticket(world):
@@ -232,3 +246,57 @@ def test_an_agent_answering_a_closed_ticket_by_email_is_kept_with_the_reason(wor
     assert inbound.status == "failed"
     assert inbound.error == "This ticket is closed and cannot take replies."
     assert inbound.outcome == f"Could not add to #{world.ticket_number}"
+
+
+def test_unverified_replies_are_suspended_when_verification_is_required(
+    world, settings
+):
+    from .corpus import plain_new, reply_dmarc_pass, reply_token_only
+
+    settings.INBOUND_REQUIRE_SENDER_AUTH = True
+    unverified = inbound_receive(
+        raw=reply_token_only(world), source=InboundEmail.Source.PIPE
+    )
+    assert unverified.status == "suspended"
+    assert unverified.sender_verification == "none"
+    verified = inbound_receive(
+        raw=reply_dmarc_pass(world).replace(b"Message-ID: <", b"Message-ID: <v"),
+        source=InboundEmail.Source.PIPE,
+    )
+    assert verified.status == "processed"
+    # A new request is still opened (marked): no one else's conversation.
+    new = inbound_receive(raw=plain_new(world), source=InboundEmail.Source.PIPE)
+    assert new.status == "processed"
+    assert new.message.sender_verification == "none"
+
+
+def test_a_forged_unknown_sender_is_not_sent_a_refusal(
+    world, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .corpus import new_request_dmarc_fail
+
+    settings.INBOUND_CREATE_CUSTOMERS = False
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = inbound_receive(
+            raw=new_request_dmarc_fail(world), source=InboundEmail.Source.PIPE
+        )
+    assert inbound.status == "ignored"
+    assert "not told" in inbound.outcome
+    assert mailoutbox == []
+
+
+def test_a_forged_reply_does_not_reach_the_ticket_or_its_people(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .corpus import forged_reply_dmarc_fail
+
+    ticket = Ticket.objects.get(number=world.ticket_number)
+    before = ticket.messages.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound = inbound_receive(
+            raw=forged_reply_dmarc_fail(world), source=InboundEmail.Source.PIPE
+        )
+    assert inbound.status == "suspended"
+    assert inbound.ticket == ticket
+    assert ticket.messages.count() == before
+    assert not any("Wire the refund" in mail.body for mail in mailoutbox)

@@ -237,6 +237,15 @@ UNSOLVED_STATUSES = frozenset(
 class Message(models.Model):
     """A public reply or an internal note on a ticket."""
 
+    class SenderVerification(models.TextChoices):
+        """What the receiving mail server's Authentication-Results said about
+        the From address of a message that came in by email."""
+
+        NOT_EMAIL = "", "Not received by email"
+        PASSED = "pass", "Sender verified"
+        FAILED = "fail", "Sender failed authentication"
+        UNCHECKED = "none", "Sender not checked"
+
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="messages"
     )
@@ -254,6 +263,21 @@ class Message(models.Model):
         editable=False,
         help_text="The Message-ID of the email this message came in as, if any.",
     )
+    sender_verification = models.CharField(
+        max_length=4,
+        choices=SenderVerification.choices,
+        blank=True,
+        default=SenderVerification.NOT_EMAIL,
+        editable=False,
+        help_text="For email: whether a trusted mail server vouched for the From "
+        "address. Shown to agents only.",
+    )
+    intake_note = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="What the email intake did that agents should know (files set "
+        "aside, a suspended mail accepted). Never shown to customers.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -263,6 +287,14 @@ class Message(models.Model):
     def __str__(self) -> str:
         kind = "note" if self.internal else "reply"
         return f"{kind} on #{self.ticket.number} by {self.author}"
+
+    @property
+    def sender_unverified(self) -> bool:
+        """Came by email without a trusted pass for its From address."""
+        return self.sender_verification in (
+            self.SenderVerification.FAILED,
+            self.SenderVerification.UNCHECKED,
+        )
 
 
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:

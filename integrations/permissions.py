@@ -1,0 +1,18 @@
+"""Who may review suspended mail: small pure functions, no queries of their own
+beyond the ticket permissions they lean on."""
+
+from accounts.models import User
+from tickets import permissions as ticket_permissions
+
+from .models import InboundEmail
+
+
+def can_review_suspended(user: User, inbound: InboundEmail) -> bool:
+    """Agents decide on suspended mail about the tickets they may see. Mail
+    that claims no ticket (from an agent's address) is for agents who see
+    every ticket, admins among them."""
+    if not (user.is_authenticated and user.is_active and user.is_agent):
+        return False
+    if inbound.ticket_id is None:
+        return ticket_permissions.agent_sees_all_tickets(user)
+    return ticket_permissions.can_view_ticket(user, inbound.ticket)

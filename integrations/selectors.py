@@ -1,0 +1,46 @@
+"""Reads for the agent workspace: the suspended-mail queue."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from tickets.permissions import agent_sees_all_tickets
+from tickets.selectors import ticket_list_visible_to
+
+from .models import InboundEmail
+
+Status = InboundEmail.Status
+REVIEW_STATUSES = (Status.SUSPENDED, Status.REJECTED)
+
+
+def suspended_list_for(
+    user: User, *, status: str = Status.SUSPENDED
+) -> QuerySet[InboundEmail]:
+    """Suspended (or rejected) mail about tickets the agent may see, newest
+    first; mail claiming no ticket only for agents who see every ticket.
+    One query for a page of rows (the ticket is joined)."""
+    if not (user.is_authenticated and user.is_active and user.is_agent):
+        return InboundEmail.objects.none()
+    if status not in REVIEW_STATUSES:
+        status = Status.SUSPENDED
+    queryset = InboundEmail.objects.filter(status=status).select_related(
+        "ticket", "reviewed_by"
+    )
+    if agent_sees_all_tickets(user):
+        return queryset
+    visible = ticket_list_visible_to(user).values("pk")
+    return queryset.filter(Q(ticket__in=visible))
+
+
+def suspended_get_for(user: User, inbound_id: str) -> InboundEmail:
+    """One suspended or rejected mail the agent may review, or 404 (also for
+    a malformed id, and for mail about tickets they may not see)."""
+    queryset = InboundEmail.objects.filter(status__in=REVIEW_STATUSES)
+    if not (user.is_authenticated and user.is_active and user.is_agent):
+        raise Http404("No such mail.")
+    if not agent_sees_all_tickets(user):
+        queryset = queryset.filter(ticket__in=ticket_list_visible_to(user).values("pk"))
+    try:
+        return queryset.select_related("ticket", "reviewed_by").get(pk=inbound_id)
+    except (InboundEmail.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such mail.") from None
