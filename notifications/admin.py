@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from tickets.models import Ticket
 
@@ -76,17 +76,24 @@ class EmailTemplateAdmin(admin.ModelAdmin):
                 ),
             )
         except TemplateError as error:
-            return format_html('<p style="color:#b00">Does not render: {}</p>', error)
+            return format_html('<p class="errornote">Does not render: {}</p>', error)
+        # srcdoc takes a document as an attribute value: the HTML must be
+        # escaped for the attribute even though it is safe as HTML, or its
+        # first quote ends the attribute and the rest becomes attributes of
+        # the frame in the admin's own page. The frame is sandboxed without
+        # allow-scripts or allow-same-origin: the email's HTML runs nothing.
         return format_html(
             "<p><strong>Subject:</strong> {}</p>"
-            '<pre style="white-space:pre-wrap;border:1px solid #ddd;padding:8px">'
-            "{}</pre>"
-            '<iframe sandbox srcdoc="{}" style="width:100%;height:260px;'
-            'border:1px solid #ddd"></iframe>',
+            '<pre class="email-preview-text">{}</pre>'
+            '<iframe class="email-preview-html" title="HTML body" sandbox '
+            'srcdoc="{}"></iframe>',
             rendered.subject,
             rendered.body_text,
-            rendered.body_html or "(no HTML body)",
+            escape(str(rendered.body_html or "(no HTML body)")),
         )
+
+    class Media:
+        css = {"all": ["css/admin-preview.css"]}
 
 
 @admin.register(AutomationRule)
