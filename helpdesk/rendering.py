@@ -103,6 +103,7 @@ _ENTITIES = {
     "&lt;": _LT,
     "&gt;": "\ufdd3",
     "&quot;": "\ufdd4",
+    "&#x27;": "\ufdd5",
 }
 
 # A '<' that opens a CommonMark autolink (<https://…>, <name@example.com>)

@@ -89,6 +89,8 @@ def adversarial(length: int) -> dict[str, str]:
         "tags": fill("<b>"),
         "autolinks": fill("<https://a.example/b>"),
         "ampersands": fill("&"),
+        "apostrophes in a link": "[a](" + fill("'")[: length - 5] + ")",
+        "ampersands in a link": "[a](" + fill("&")[: length - 5] + ")",
         "entities": fill("&amp;"),
         "quotes": fill('"'),
         "table rows": "|a|b|\n|-|-|\n" + fill("|x|y|\n"),
