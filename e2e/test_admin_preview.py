@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from notifications.models import EmailTemplate
+from notifications.seed import seed_defaults
 from tickets.tests.factories import MessageFactory, TicketFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.mfa]
@@ -44,6 +45,7 @@ def test_the_template_preview_runs_nothing_from_a_message(new_page, shot):
     device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
     ticket = TicketFactory(subject="Printer on fire")
     MessageFactory(ticket=ticket, body="\n\n".join(HOSTILE))
+    seed_defaults()  # a transactional test may start from an emptied database
     template = EmailTemplate.objects.get(key="ticket_created_staff", language="en")
 
     page = new_page()
