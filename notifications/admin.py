@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from tickets.models import Ticket
 
@@ -95,13 +95,19 @@ class EmailTemplateAdmin(admin.ModelAdmin):
             return format_html(
                 '<p class="email-preview-error">Does not render: {}</p>', error
             )
+        # srcdoc takes a document as an attribute value: the HTML must be
+        # escaped for the attribute even though it is safe as HTML, or its
+        # first quote ends the attribute and the rest becomes attributes of
+        # the frame in the admin's own page. The frame is sandboxed without
+        # allow-scripts or allow-same-origin: the email's HTML runs nothing.
         return format_html(
             "<p><strong>Subject:</strong> {}</p>"
             '<pre class="email-preview-text">{}</pre>'
-            '<iframe sandbox srcdoc="{}" class="email-preview-frame"></iframe>',
+            '<iframe class="email-preview-frame" title="HTML body" sandbox '
+            'srcdoc="{}"></iframe>',
             rendered.subject,
             rendered.body_text,
-            rendered.body_html or "(no HTML body)",
+            escape(str(rendered.body_html or "(no HTML body)")),
         )
 
 

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
-from django.utils.safestring import mark_safe
 
+from tickets.bodies import bodies_refresh
 from tickets.models import Message, Ticket
-from tickets.templatetags.ticket_tags import render_markdown
 
 _OPTIONS = {"libraries": {}, "loaders": [("django.template.loaders.locmem.Loader", {})]}
 HTML_ENGINE = Engine(autoescape=True, **_OPTIONS)
@@ -44,7 +43,11 @@ def email_context(
     recipient_is_agent: bool,
     extra: dict | None = None,
 ) -> dict:
-    """Everything a template may use, as plain values."""
+    """Everything a template may use, as plain values.
+
+    ``message.body_html`` is safe HTML (sanitised when stored); everything
+    else is text that the HTML engine escapes.
+    """
     context = {
         "site": {"name": settings.HELPDESK_NAME, "url": settings.SITE_URL},
         "recipient": {"name": recipient_name, "email": recipient_email},
@@ -65,9 +68,12 @@ def email_context(
             ticket.get_agent_url() if recipient_is_agent else ticket.get_absolute_url()
         )
     if message is not None:
+        # The HTML stored when the message was written, never rendered again
+        # per email (only once, if an older renderer wrote it).
+        bodies_refresh([message])
         context["message"] = {
             "body": message.body,
-            "body_html": mark_safe(render_markdown(message.body)),  # noqa: S308
+            "body_html": message.html,
             "author_name": message.author.display_name,
         }
     context.update(extra or {})
@@ -85,8 +91,14 @@ def check_template(source: str, *, html: bool = False) -> None:
 def render_email(*, subject: str, body_text: str, body_html: str, context: dict):
     """Render the three parts; a broken template raises TemplateError."""
     try:
-        rendered_subject = TEXT_ENGINE.from_string(subject).render(Context(context))
-        text = TEXT_ENGINE.from_string(body_text).render(Context(context))
+        # A Context escapes unless told not to, whatever its engine says:
+        # the subject and the text body are plain text, never HTML.
+        rendered_subject = TEXT_ENGINE.from_string(subject).render(
+            Context(context, autoescape=False)
+        )
+        text = TEXT_ENGINE.from_string(body_text).render(
+            Context(context, autoescape=False)
+        )
         html = (
             HTML_ENGINE.from_string(body_html).render(Context(context))
             if body_html.strip()

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.template.defaultfilters import filesizeformat
 
 from accounts.selectors import active_agents
@@ -7,6 +8,12 @@ from organizations.models import Department, Organization, Team
 
 from .models import CannedResponse, Category, Ticket
 from .selectors import SORTS, VIEWS, TicketFilters
+
+
+def body_length_validator() -> MaxLengthValidator:
+    """MESSAGE_BODY_MAX_CHARS, read when the form is checked."""
+    return MaxLengthValidator(lambda: settings.MESSAGE_BODY_MAX_CHARS)
+
 
 Status = Ticket.Status
 
@@ -67,6 +74,7 @@ class PortalTicketForm(forms.Form):
         help_text="Helps us send your request to the right people.",
     )
     body = forms.CharField(
+        validators=[body_length_validator()],
         label="Description",
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="What happened, what you expected, and anything you tried. "
@@ -77,7 +85,10 @@ class PortalTicketForm(forms.Form):
 
 class PortalReplyForm(forms.Form):
     body = forms.CharField(
-        label="Your reply", required=False, widget=forms.Textarea(attrs={"rows": 5})
+        validators=[body_length_validator()],
+        label="Your reply",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     attachments = attachments_field()
 
@@ -109,7 +120,10 @@ class AgentReplyForm(forms.Form):
         choices=KIND_CHOICES, initial="public", widget=forms.RadioSelect, label="Type"
     )
     body = forms.CharField(
-        label="Message", required=False, widget=forms.Textarea(attrs={"rows": 6})
+        validators=[body_length_validator()],
+        label="Message",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     attachments = attachments_field()
     status = forms.ChoiceField(
@@ -203,7 +217,9 @@ class AgentTicketCreateForm(forms.Form):
     )
     subject = forms.CharField(max_length=255)
     body = forms.CharField(
-        label="Description", widget=forms.Textarea(attrs={"rows": 7})
+        validators=[body_length_validator()],
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 7}),
     )
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(active=True), required=False

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from helpdesk.demo import content
+from tickets.bodies import body_rendered
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.services.sla import sla_fields_for_import
 
@@ -45,6 +46,8 @@ def bulk_tickets_add(
     highest = Ticket.objects.aggregate(highest=Max("number"))["highest"]
     next_number = max((highest or 0) + 1, settings.TICKET_NUMBER_START)
     done = 0
+    # Three bodies for every ticket: each rendered once, stored with each row.
+    bodies = [(body, body_rendered(body)) for body in content.BULK_BODIES[:3]]
     with _explicit_updated_at(Ticket):
         while done < count:
             size = min(BULK_BATCH, count - done)
@@ -97,24 +100,26 @@ def bulk_tickets_add(
                 for ticket, (customer, agent, created, replied, updated) in zip(
                     tickets, conversations, strict=True
                 ):
-                    bodies = content.BULK_BODIES
                     messages += [
                         Message(
                             ticket=ticket,
                             author=customer,
-                            body=bodies[0],
+                            body=bodies[0][0],
+                            **bodies[0][1],
                             created_at=created,
                         ),
                         Message(
                             ticket=ticket,
                             author=agent,
-                            body=bodies[1],
+                            body=bodies[1][0],
+                            **bodies[1][1],
                             created_at=replied,
                         ),
                         Message(
                             ticket=ticket,
                             author=customer,
-                            body=bodies[2],
+                            body=bodies[2][0],
+                            **bodies[2][1],
                             created_at=updated,
                         ),
                     ]

@@ -354,6 +354,9 @@ HELPDESK_NAME = env("HELPDESK_NAME", default="Helpdesk")
 TICKET_NUMBER_START = env.int("TICKET_NUMBER_START", default=1001)
 TICKET_AUTO_CLOSE_DAYS = env.int("TICKET_AUTO_CLOSE_DAYS", default=7)
 AGENTS_SEE_ALL_TICKETS = env.bool("AGENTS_SEE_ALL_TICKETS", default=False)
+# The longest message body, in characters, at every entry point (portal,
+# workspace, API, email; longer email is kept whole as a .txt attachment).
+MESSAGE_BODY_MAX_CHARS = env.int("MESSAGE_BODY_MAX_CHARS", default=100_000)
 # Customers may create their own accounts at /accounts/register/.
 ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
 # Seconds the workspace may reuse its per-view ticket counts (any ticket change

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
+from django.conf import settings
 from ninja import Schema
 from pydantic import Field
 
@@ -184,7 +185,7 @@ class TicketFilterIn(In):
 
 class TicketCreateIn(In):
     subject: str = Field(min_length=1, max_length=255)
-    body: str = Field(min_length=1, max_length=100_000)
+    body: str = Field(min_length=1, max_length=settings.MESSAGE_BODY_MAX_CHARS)
     category_id: str | None = None
     priority: Priority = "normal"
     requester_email: str | None = Field(

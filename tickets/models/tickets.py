@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from helpdesk.models import TimeStampedModel
+from helpdesk.rendering import RENDERER_VERSION, render_plain
 from helpdesk.storage import PrivateStorage
 
 
@@ -253,6 +255,16 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages"
     )
     body = models.TextField()
+    body_html = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The body rendered and sanitised when it was written.",
+    )
+    body_html_version = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="The renderer version that wrote body_html; 0: not rendered.",
+    )
     internal = models.BooleanField(
         default=False, help_text="Internal notes are never shown to customers."
     )
@@ -295,6 +307,22 @@ class Message(models.Model):
             self.SenderVerification.FAILED,
             self.SenderVerification.UNCHECKED,
         )
+
+    @property
+    def html_is_current(self) -> bool:
+        return self.body_html_version == RENDERER_VERSION
+
+    @property
+    def html(self) -> SafeString:
+        """The stored HTML of the body, ready for a page or an email.
+
+        A row rendered by an older renderer (or never) shows its text escaped
+        until ``tickets.services.message_html_refresh`` renders it again;
+        the conversation selector and the email context do that on read.
+        """
+        if self.html_is_current:
+            return SafeString(self.body_html)  # sanitised by helpdesk.rendering
+        return SafeString(render_plain(self.body))
 
 
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:

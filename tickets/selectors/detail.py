@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from tickets.bodies import bodies_refresh
 
 from ..models import (
     Attachment,
@@ -90,13 +91,16 @@ def conversation_for(
 ) -> list[Message]:
     """The messages of a ticket the user may read, oldest first, with authors
     and attachments: customers never get internal notes (as with files), and
-    the portal shows only the public conversation to anyone."""
+    the portal shows only the public conversation to anyone. Messages whose
+    stored HTML an older renderer wrote are rendered again, once, and saved."""
     messages = ticket.messages.select_related("author").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
     )
     if public_only or not user.is_agent:
         messages = messages.filter(internal=False)
-    return list(messages.order_by("created_at", "pk"))
+    conversation = list(messages.order_by("created_at", "pk"))
+    bodies_refresh(conversation)
+    return conversation
 
 
 def attachment_get_for(user: User, number: int, attachment_id: str) -> Attachment:

@@ -13,7 +13,7 @@ from .canned import (
     canned_update,
 )
 from .catalog import category_save
-from .errors import InvalidTicketChange, TicketClosedError
+from .errors import InvalidTicketChange, MessageTooLong, TicketClosedError
 from .filters import saved_filter_delete, saved_filter_save
 from .messages import message_add, message_reply_or_follow_up
 from .presence import presence_leave, presence_touch
@@ -36,6 +36,7 @@ __all__ = [
     "UNCHANGED",
     "BulkResult",
     "InvalidTicketChange",
+    "MessageTooLong",
     "RejectedAttachment",
     "TicketClosedError",
     "attachment_rejection_reason",

@@ -1,4 +1,5 @@
 from helpdesk.errors import ApplicationError, ConflictError
+from tickets.bodies import MessageTooLong
 
 
 class TicketClosedError(ConflictError):
@@ -7,3 +8,6 @@ class TicketClosedError(ConflictError):
 
 class InvalidTicketChange(ApplicationError):
     code = "invalid_change"
+
+
+__all__ = ["InvalidTicketChange", "MessageTooLong", "TicketClosedError"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from helpdesk.errors import PermissionDeniedError
 from tickets import permissions
+from tickets.bodies import body_check_length, body_rendered
 from tickets.models import Message, Ticket, TicketEvent
 
 from .attachments import attachments_store
@@ -38,7 +39,9 @@ def message_add(
     action opens a new ticket; a customer's reply reopens a pending or solved
     one. An agent may also "submit as" another status in the same step. A
     closed ticket takes nothing. Refused files are listed in the returned
-    message's ``rejected_attachments``; the message is kept.
+    message's ``rejected_attachments``; the message is kept. The body is
+    rendered here, once, and stored with the message; a body over
+    ``MESSAGE_BODY_MAX_CHARS`` raises MessageTooLong.
     """
     if ticket.status == Status.CLOSED:
         raise TicketClosedError("This ticket is closed and cannot take replies.")
@@ -53,12 +56,14 @@ def message_add(
         raise PermissionDeniedError("Only agents can set the status with a reply.")
     if not body.strip() and not attachments:
         raise InvalidTicketChange("Write a message or attach a file.", code="empty")
+    body_check_length(body)
 
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
         author=author,
         body=body,
+        **body_rendered(body),
         internal=internal,
         created_at=now,
         email_message_id=email_message_id,
@@ -138,6 +143,7 @@ def message_reply_or_follow_up(
         )
     if not body.strip():
         raise InvalidTicketChange("Write a message to open a follow-up.", code="empty")
+    body_check_length(body)
     assignee = (
         ticket.assignee if ticket.assignee and ticket.assignee.is_active else None
     )

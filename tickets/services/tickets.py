@@ -14,6 +14,7 @@ from accounts.models import User
 from helpdesk.errors import ApplicationError, ConflictError, PermissionDeniedError
 from organizations.models import Department, Team
 from tickets import permissions
+from tickets.bodies import body_check_length, body_rendered
 from tickets.models import Category, Message, Ticket, TicketEvent
 from tickets.selectors import ticket_list_visible_to
 
@@ -88,7 +89,9 @@ def ticket_create(
 
     ``actor`` is whoever opened it: the requester in the portal, or an agent
     working on a customer's behalf. The returned ticket carries the files that
-    were refused in ``rejected_attachments``; the ticket itself is kept.
+    were refused in ``rejected_attachments``; the ticket itself is kept. The
+    body is rendered once and stored; over ``MESSAGE_BODY_MAX_CHARS`` it
+    raises MessageTooLong.
     """
     actor = actor or requester
     subject = subject.strip()
@@ -96,6 +99,7 @@ def ticket_create(
         raise InvalidTicketChange("A ticket needs a subject.", code="subject_required")
     if not body.strip():
         raise InvalidTicketChange("A ticket needs a description.", code="body_required")
+    body_check_length(body)
     if assignee is not None and not (assignee.is_agent and assignee.is_active):
         raise InvalidTicketChange("Only active agents can be assigned tickets.")
     if category is not None and not category.active and not actor.is_agent:
@@ -130,7 +134,11 @@ def ticket_create(
     event_record(ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status)
     ticket.save(update_fields=sla_start(ticket=ticket))
     message = Message.objects.create(
-        ticket=ticket, author=actor, body=body, email_message_id=email_message_id
+        ticket=ticket,
+        author=actor,
+        body=body,
+        email_message_id=email_message_id,
+        **body_rendered(body),
     )
     ticket.rejected_attachments = attachments_store(
         message=message, uploads=attachments
@@ -272,12 +280,9 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     quoted = "\n".join(
         f"> {line}" for line in (first.body if first else "").splitlines()
     )
+    note = f"Merged {source.reference} ({source.subject}) into this ticket.\n\n{quoted}"
     Message.objects.create(
-        ticket=target,
-        author=actor,
-        internal=True,
-        body=f"Merged {source.reference} ({source.subject}) into this ticket.\n\n"
-        f"{quoted}",
+        ticket=target, author=actor, internal=True, body=note, **body_rendered(note)
     )
     event_record(
         ticket=source, actor=actor, kind=Kind.MERGED_INTO, new_value=target.reference

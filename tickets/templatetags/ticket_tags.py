@@ -1,80 +1,16 @@
-"""Rendering helpers for ticket pages: message bodies, badges, the timeline."""
+"""Rendering helpers for ticket pages: badges, the timeline, the list rows.
 
-import markdown as markdown_lib
-import nh3
+Message bodies are not rendered here: pages show ``Message.html``, stored when
+the message was written (``tickets.bodies``, ``helpdesk.rendering``).
+"""
+
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 
 register = template.Library()
-
-ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "code",
-    "del",
-    "em",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "s",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "abbr": {"title"},
-    "td": {"align"},
-    "th": {"align"},
-}
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
-
-
-def render_markdown(text: str) -> str:
-    """Markdown (or plain text) to HTML that is safe to show anyone.
-
-    Markdown lets raw HTML through, so everything is cleaned afterwards by
-    nh3: no scripts or styles, no event attributes, no ``javascript:`` or
-    ``data:`` links, and links open with rel="noopener noreferrer nofollow".
-    """
-    html = markdown_lib.markdown(
-        text or "", extensions=["nl2br", "fenced_code", "tables", "sane_lists"]
-    )
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
-
-
-@register.filter
-def body_html(text: str) -> SafeString:
-    return mark_safe(render_markdown(text))  # noqa: S308 - cleaned by nh3
 
 
 @register.simple_tag
