@@ -17,10 +17,10 @@ from helpdesk.api_tools import (
     page_of,
     require_admin,
     require_agent,
+    row_or_404,
     sent_fields,
     text_id,
 )
-from helpdesk.shortcuts import get_or_404
 from organizations.models import Organization
 
 from . import services
@@ -136,7 +136,7 @@ def user_create(request, payload: UserIn):
 @router.patch("/users/{user_id}", response=answers({200: UserOut}))
 def user_patch(request, user_id: str, payload: UserPatch):
     require_admin(request)
-    user = get_or_404(User.objects.all(), user_id)
+    user = row_or_404(User.objects.all(), user_id)
     changes = sent_fields(payload, keep_null=("organization_id",))
     if "organization_id" in changes:
         changes["organization"] = named_row(
@@ -178,6 +178,6 @@ def key_create(request, payload: KeyIn, response: HttpResponse):
 
 @router.delete("/api-keys/{key_id}", response=answers({204: None}), tags=["api keys"])
 def key_revoke(request, key_id: str):
-    key = get_or_404(ApiKey.objects.filter(user=request.user), key_id)
+    key = row_or_404(ApiKey.objects.filter(user=request.user), key_id)
     services.api_key_revoke(actor=request.user, key=key)
     return Status(204, None)
