@@ -17,6 +17,7 @@ from helpdesk.api_tools import (
     page_of,
     require_admin,
     require_agent,
+    require_second_factor,
     row_or_404,
     sent_fields,
     text_id,
@@ -165,6 +166,7 @@ def key_create(request, payload: KeyIn, response: HttpResponse):
             "with the browser session), not with another key.",
             "session_required",
         )
+    require_second_factor(request)
     key, raw = services.api_key_create(
         user=request.user,
         name=payload.name,

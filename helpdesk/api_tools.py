@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest
 from ninja import Schema
 from pydantic import field_validator
 
+from accounts.services import second_factor_passed
+
 from .api import ApiError
 
 Item = TypeVar("Item")
@@ -194,6 +196,21 @@ def require_agent(request: HttpRequest) -> None:
         raise ApiError(403, "Only agents and admins may use this.", "agents_only")
 
 
+def require_second_factor(request: HttpRequest) -> None:
+    """A 403 unless the caller proved a second factor (a verified session, an
+    API key, or a token issued against a code): see second_factor_passed."""
+    if not second_factor_passed(request.user, getattr(request, "api_key", None)):
+        raise ApiError(
+            403,
+            "This needs a session that passed two-factor authentication: turn it "
+            "on under Profile > Two-factor authentication and sign in with a code.",
+            "second_factor_required",
+        )
+
+
 def require_admin(request: HttpRequest) -> None:
+    """Admins only, and only with a proven second factor, whatever
+    MFA_REQUIRED_ROLES says: a stolen admin password alone changes nothing."""
     if not request.user.is_admin:
         raise ApiError(403, "Only admins may do this.", "admins_only")
+    require_second_factor(request)

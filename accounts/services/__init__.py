@@ -12,6 +12,7 @@ from .mfa import (
     mfa_has_device,
     mfa_required,
     mfa_verify,
+    second_factor_passed,
     session_owes_second_factor,
 )
 from .users import (
@@ -42,6 +43,7 @@ __all__ = [
     "mfa_has_device",
     "mfa_required",
     "mfa_verify",
+    "second_factor_passed",
     "session_owes_second_factor",
     "user_confirm_email",
     "user_create_by_admin",

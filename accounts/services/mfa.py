@@ -15,7 +15,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 from helpdesk.errors import ApplicationError
 
 BACKUP_CODE_COUNT = 10
@@ -42,6 +42,21 @@ def session_owes_second_factor(user: User) -> bool:
     """A signed-in user whose session has not passed the second step though
     it must: they have an authenticator, or their role requires one."""
     return not user.is_verified() and (mfa_has_device(user) or mfa_required(user))
+
+
+def second_factor_passed(user: User, api_key: ApiKey | None = None) -> bool:
+    """The one check for what needs a proven second factor (admin operations,
+    creating API keys), whatever MFA_REQUIRED_ROLES says.
+
+    A browser session passes once django-otp marked it verified. A caller
+    with an API key passes: keys are created only from verified sessions. A
+    sign-in token passes when it was issued against a code.
+    """
+    if not user.is_authenticated:
+        return False
+    if api_key is not None:
+        return api_key.kind == ApiKey.Kind.KEY or api_key.second_factor
+    return user.is_verified()
 
 
 @transaction.atomic
