@@ -4,12 +4,27 @@ Refuses to start without DJANGO_SECRET_KEY and ALLOWED_HOSTS; with them,
 ``manage.py check --deploy`` reports nothing.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *
-from .base import env
+from .base import CACHES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# --- A shared cache (issue 10) -------------------------------------------------
+# API rate limits, failed-authentication counts and lockout helpers count in
+# the cache; a per-process cache would give every worker its own count.
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+if CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
+    raise ImproperlyConfigured(
+        "Production needs a cache shared by every process for its rate limits: "
+        "set REDIS_URL (e.g. redis://redis:6379/0)."
+    )
 
 # --- HTTPS and cookies -------------------------------------------------------
 
