@@ -238,3 +238,26 @@ class ApiKey(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+class MFAEnrolmentCode(models.Model):
+    """A one-time code emailed before someone enrols their first
+    authenticator, so a stolen password alone cannot bind a phone to the
+    account. Only a keyed hash of the code is stored; it works once, for a
+    few minutes, and only for a few tries."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="mfa_enrolment_codes"
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "MFA enrolment code"
+
+    def __str__(self) -> str:
+        return f"Enrolment code for {self.user} ({self.created_at:%Y-%m-%d %H:%M})"

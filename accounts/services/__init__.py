@@ -15,6 +15,11 @@ from .mfa import (
     second_factor_passed,
     session_owes_second_factor,
 )
+from .mfa_enrolment import (
+    EnrolmentCodeError,
+    mfa_enrolment_code_check,
+    mfa_enrolment_code_send,
+)
 from .users import (
     EmailTaken,
     customer_create,
@@ -29,6 +34,7 @@ from .users import (
 __all__ = [
     "BACKUP_CODE_COUNT",
     "EmailTaken",
+    "EnrolmentCodeError",
     "MFAError",
     "api_key_create",
     "api_key_revoke",
@@ -40,6 +46,8 @@ __all__ = [
     "mfa_confirm",
     "mfa_device_pending",
     "mfa_disable",
+    "mfa_enrolment_code_check",
+    "mfa_enrolment_code_send",
     "mfa_has_device",
     "mfa_required",
     "mfa_verify",
