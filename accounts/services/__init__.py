@@ -1,6 +1,12 @@
 """Writes to accounts, split by subject: users, MFA, API keys."""
 
-from .api_keys import api_key_create, api_key_revoke, can_have_api_keys
+from .api_keys import (
+    api_key_create,
+    api_key_revoke,
+    api_token_create,
+    can_have_api_keys,
+    token_sign_in_allowed,
+)
 from .mfa import (
     BACKUP_CODE_COUNT,
     MFAError,
@@ -38,6 +44,7 @@ __all__ = [
     "MFAError",
     "api_key_create",
     "api_key_revoke",
+    "api_token_create",
     "can_have_api_keys",
     "customer_create",
     "customer_get_or_create",
@@ -53,6 +60,7 @@ __all__ = [
     "mfa_verify",
     "second_factor_passed",
     "session_owes_second_factor",
+    "token_sign_in_allowed",
     "user_confirm_email",
     "user_create_by_admin",
     "user_logout_other_sessions",
