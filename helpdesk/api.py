@@ -161,8 +161,10 @@ api = NinjaAPI(
     title="Helpdesk API",
     version="1",
     description="Tickets, messages, people and reports. Authenticate with an API "
-    "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) or the browser "
-    "session. Read scope allows GET, write scope everything else.",
+    "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`), a sign-in token "
+    "from `POST /auth/token` (as a bearer token), or the browser session. Read "
+    "scope allows GET, write scope everything else. Admin operations and "
+    "creating keys need a proven second factor.",
     auth=[BearerKey(), HeaderKey(), VerifiedSession()],
     urls_namespace="api-v1",
     docs_url="/docs",
