@@ -76,6 +76,21 @@ def mfa_enrolment_code_send(*, user: User) -> None:
         transaction.on_commit(lambda: send_mfa_enrolment_code.delay(str(user.pk), code))
 
 
+def _count_try(row: MFAEnrolmentCode) -> bool:
+    """Count one try of ``row`` as read, before its code is compared: a
+    compare-and-set on the count, so of tries that read the same count only
+    one goes on. False when the code is used, expired or out of tries."""
+    return bool(
+        MFAEnrolmentCode.objects.filter(
+            pk=row.pk,
+            attempts=row.attempts,
+            attempts__lt=MAX_ATTEMPTS,
+            used_at=None,
+            expires_at__gt=timezone.now(),
+        ).update(attempts=F("attempts") + 1)
+    )
+
+
 def mfa_enrolment_code_check(*, user: User, code: str) -> None:
     """Accept the user's latest emailed code, once.
 
@@ -97,9 +112,7 @@ def mfa_enrolment_code_check(*, user: User, code: str) -> None:
     row = live.order_by("-created_at").first()
     if row is None:
         raise expired
-    if not live.filter(pk=row.pk, attempts=row.attempts).update(
-        attempts=F("attempts") + 1
-    ):
+    if not _count_try(row):
         raise expired  # another try took this turn, or the last one
     cleaned = "".join(code.split())
     if not hmac.compare_digest(row.code_hash, _hash(user, cleaned)):

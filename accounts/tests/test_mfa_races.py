@@ -1,10 +1,12 @@
 """Codes that must work once also work once when two requests race."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -171,3 +173,53 @@ def test_parallel_wrong_backup_codes_each_count(monkeypatch):
     assert device.throttling_failure_count >= 1
     assert outcomes.count("wrong_code") == device.throttling_failure_count
     assert outcomes.count("throttled") == 16 - device.throttling_failure_count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_enrolment_codes_each_count(monkeypatch):
+    """16 guesses of an emailed enrolment code at once: no more than the
+    allowed tries are checked, however they arrive."""
+    from accounts.models import MFAEnrolmentCode
+    from accounts.services import mfa_enrolment
+    from accounts.services.mfa_enrolment import (
+        MAX_ATTEMPTS,
+        EnrolmentCodeError,
+        mfa_enrolment_code_check,
+    )
+
+    user = UserFactory(agent=True)
+    MFAEnrolmentCode.objects.create(
+        user=user,
+        code_hash=mfa_enrolment._hash(user, "123456"),
+        expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    barrier = threading.Barrier(16, timeout=20)
+    original = mfa_enrolment._count_try
+
+    def slowed(row):
+        barrier.wait()  # every guess has read the row before any counts
+        return original(row)
+
+    monkeypatch.setattr(mfa_enrolment, "_count_try", slowed)
+    outcomes: list[str] = []
+
+    def attempt(guess: int):
+        try:
+            mfa_enrolment_code_check(user=user, code=f"{guess:06d}")
+            outcomes.append("passed")
+        except EnrolmentCodeError as error:
+            outcomes.append(error.code)
+        except threading.BrokenBarrierError:
+            outcomes.append("not checked")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    row = MFAEnrolmentCode.objects.get()
+    assert "passed" not in outcomes
+    assert outcomes.count("wrong_code") <= MAX_ATTEMPTS
+    assert row.attempts == outcomes.count("wrong_code") + outcomes.count("not checked")
