@@ -107,8 +107,13 @@ def api_token_create(
     API_TOKEN_TTL_MINUTES, with the same scopes and revocation as a key.
     ``second_factor`` records that a code was checked when it was issued
     (admin operations need it). Returns the row and the full token, which is
-    never stored."""
-    expires_at = timezone.now() + timedelta(minutes=settings.API_TOKEN_TTL_MINUTES)
+    never stored. The user's expired tokens are deleted on the way, so the
+    rows do not pile up sign-in after sign-in."""
+    now = timezone.now()
+    ApiKey.objects.filter(
+        user=user, kind=ApiKey.Kind.TOKEN, expires_at__lt=now
+    ).delete()
+    expires_at = now + timedelta(minutes=settings.API_TOKEN_TTL_MINUTES)
     return _key_create(
         user=user,
         name=f"Sign-in token {timezone.now():%Y-%m-%d %H:%M}",

@@ -2,6 +2,7 @@
 enrolled accounts) a code for a short-lived bearer token; DELETE revokes it."""
 
 import base64
+import time
 from datetime import timedelta
 
 import pyotp
@@ -224,6 +225,16 @@ def test_an_expired_token_stops_working():
     ).json()["token"]
     ApiKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert use(token).status_code == 401
+    # The next sign-in clears the expired token away.
+    fresh = ask(
+        {
+            "email": agent.email,
+            "password": TEST_PASSWORD,
+            "code": totp.at(time.time() + 30),
+        }
+    )
+    assert fresh.status_code == 200
+    assert ApiKey.objects.filter(user=agent).count() == 1
 
 
 def test_tokens_cannot_create_api_keys_and_are_not_listed_as_keys(api_as):
