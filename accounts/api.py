@@ -153,6 +153,9 @@ def token_create(request, payload: TokenIn, response: HttpResponse):
     )
     # Asked first and in so many words: the lockout of the web sign-in
     # (django-axes, same records) refuses before the password is checked.
+    # Axes' backend alone would not: it hands accounts.security.axes_username
+    # the address under "email", which reads "username" or else the POSTed
+    # form field, and a JSON body has no form fields.
     if not AxesProxyHandler.is_allowed(request, {"username": payload.email}):
         raise locked
     user = authenticate(request, username=payload.email, password=payload.password)
