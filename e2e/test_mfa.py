@@ -71,3 +71,25 @@ def test_agent_enrols_and_signs_in_with_a_code(new_page, shot, settings):
     expect(page.get_by_role("heading", name="Good to see you, Nia")).to_be_visible()
     shot(page, "signed-in-with-code")
     assert page.errors == []
+
+
+def test_api_keys_need_a_second_factor(new_page, shot, settings):
+    """Where nobody is made to enrol, an agent signed in with a password
+    sees their keys but is sent to set up two-factor authentication to make
+    one."""
+    settings.MFA_REQUIRED_ROLES = []
+    agent = UserFactory(agent=True, full_name="Kai Agent")
+    page = new_page()
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(agent.email)
+    page.locator("#id_password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/accounts/api-keys/")
+    expect(page.get_by_role("heading", name="API keys", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Create key")).to_have_count(0)
+    link = page.get_by_role("link", name="Set up two-factor authentication")
+    expect(link).to_be_visible()
+    shot(page, "api-keys-need-a-second-factor")
+    link.click()
+    expect(page.get_by_role("button", name="Email me a code")).to_be_visible()
+    assert page.errors == []
