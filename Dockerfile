@@ -18,6 +18,7 @@ RUN useradd --system --create-home --uid 1000 helpdesk \
 COPY . /app
 RUN pip install -e . \
     && DJANGO_SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+       REDIS_URL=redis://build-only:6379/0 \
        python manage.py collectstatic --noinput
 
 USER helpdesk
