@@ -3,11 +3,15 @@
 from datetime import datetime
 from typing import Literal
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime, Field
 
-from helpdesk.api import ApiError
+from helpdesk.api import ApiError, count_failure, refuse_if_failing
 from helpdesk.api_tools import (
     In,
     Page,
@@ -17,10 +21,11 @@ from helpdesk.api_tools import (
     page_of,
     require_admin,
     require_agent,
+    require_second_factor,
+    row_or_404,
     sent_fields,
     text_id,
 )
-from helpdesk.shortcuts import get_or_404
 from organizations.models import Organization
 
 from . import services
@@ -94,6 +99,152 @@ class KeyIn(In):
     )
 
 
+class TokenIn(In):
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL)
+    password: str = Field(min_length=1, max_length=4096)
+    code: str = Field(
+        "",
+        max_length=32,
+        description="A code from the authenticator app or a backup code; "
+        "required when the account has two-factor authentication.",
+    )
+    scopes: list[Scope] = Field(default_factory=lambda: ["read", "write"], min_length=1)
+
+
+class TokenOut(Schema):
+    token: str = Field(
+        description="Send it as `Authorization: Bearer <token>`. Shown this once."
+    )
+    token_type: Literal["Bearer"]
+    expires_at: datetime
+    scopes: list[Scope]
+    second_factor: bool = Field(
+        description="A code was checked: admin operations need this."
+    )
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response=answers({200: TokenOut}),
+    tags=["auth"],
+    summary="Sign in: get a short-lived token",
+)
+def token_create(request, payload: TokenIn, response: HttpResponse):
+    """Trade email, password and, for accounts with two-factor
+    authentication, a current code (app or backup) for a bearer token that
+    lasts API_TOKEN_TTL_MINUTES, with the scopes asked for.
+
+    The password check is the web sign-in's: wrong ones count towards the
+    same lockout (429 `locked_out` once locked, for the account from that
+    address), and wrong passwords or codes count towards the per-address
+    limit (429 `too_many_failures`). 401 `invalid_credentials`,
+    `code_required` or `wrong_code`; 403 when the account may not use the
+    API, has not confirmed its address, or must first enrol an authenticator
+    (`mfa_enrolment_required`, done on the web).
+    """
+    refuse_if_failing(request)
+    locked = ApiError(
+        429,
+        "Too many failed sign-ins: locked for "
+        f"{round(settings.AXES_COOLOFF_TIME * 60)} minutes.",
+        "locked_out",
+        {"retry_after": round(settings.AXES_COOLOFF_TIME * 3600)},
+    )
+    # Asked first and in so many words: the lockout of the web sign-in
+    # (django-axes, same records) refuses before the password is checked.
+    # Axes' backend alone would not: it hands accounts.security.axes_username
+    # the address under "email", which reads "username" or else the POSTed
+    # form field, and a JSON body has no form fields.
+    if not AxesProxyHandler.is_allowed(request, {"username": payload.email}):
+        raise locked
+    user = authenticate(request, username=payload.email, password=payload.password)
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            # This failure locked the account: say so here, in JSON, rather
+            # than let axes' middleware answer with the sign-in page.
+            request.axes_locked_out = False
+            raise locked
+        if getattr(request, "account_awaiting_confirmation", None) is not None:
+            # The password was right (AccountBackend says so without a second
+            # hash), as on the web sign-in form: say why, in JSON.
+            raise ApiError(
+                403,
+                "This account cannot sign in yet: confirm your email address first.",
+                "sign_in_refused",
+            )
+        count_failure(request)
+        raise ApiError(
+            401,
+            "That email address and password do not match an account.",
+            "invalid_credentials",
+        )
+    if not services.token_sign_in_allowed(user):
+        raise ApiError(
+            403,
+            "This account cannot sign in yet: confirm your email address first.",
+            "sign_in_refused",
+        )
+    if not services.can_have_api_keys(user):
+        raise ApiError(403, "Your account cannot use the API.", "forbidden")
+    second_factor = services.mfa_has_device(user)
+    if second_factor:
+        if not payload.code.strip():
+            raise ApiError(
+                401,
+                "Send a code from your authenticator app (or a backup code).",
+                "code_required",
+                {"code": ["Required for this account."]},
+            )
+        try:
+            services.mfa_verify(user=user, code=payload.code)
+        except services.MFAError as error:
+            if error.code == "throttled":
+                raise ApiError(429, error.message, "throttled") from None
+            count_failure(request)
+            raise ApiError(401, error.message, "wrong_code") from None
+    elif services.mfa_required(user):
+        raise ApiError(
+            403,
+            "Your role must use two-factor authentication: set it up on the web "
+            "first (Profile > Two-factor authentication).",
+            "mfa_enrolment_required",
+        )
+    token, raw = services.api_token_create(
+        user=user, scopes=list(payload.scopes), second_factor=second_factor
+    )
+    # Resets the lockout count and records the sign-in, as the web does.
+    user_logged_in.send(sender=type(user), request=request, user=user)
+    response["Cache-Control"] = "no-store"
+    return {
+        "token": raw,
+        "token_type": "Bearer",
+        "expires_at": token.expires_at,
+        "scopes": token.scope_list,
+        "second_factor": token.second_factor,
+    }
+
+
+@router.delete(
+    "/auth/token",
+    response=answers({204: None}),
+    tags=["auth"],
+    summary="Sign out: revoke this token",
+)
+def token_revoke(request):
+    """Revoke the token this call is made with; it stops working at once. An
+    API key or a session is refused (400): revoke keys by id."""
+    key = request.api_key
+    if key is None or key.kind != ApiKey.Kind.TOKEN:
+        raise ApiError(
+            400,
+            "Call this with the sign-in token to revoke (Authorization: Bearer).",
+            "not_a_token",
+        )
+    services.api_key_revoke(actor=request.user, key=key)
+    return Status(204, None)
+
+
 @router.get("/me", response=answers({200: UserOut}), summary="The caller")
 def me(request):
     return request.user
@@ -136,7 +287,7 @@ def user_create(request, payload: UserIn):
 @router.patch("/users/{user_id}", response=answers({200: UserOut}))
 def user_patch(request, user_id: str, payload: UserPatch):
     require_admin(request)
-    user = get_or_404(User.objects.all(), user_id)
+    user = row_or_404(User.objects.all(), user_id)
     changes = sent_fields(payload, keep_null=("organization_id",))
     if "organization_id" in changes:
         changes["organization"] = named_row(
@@ -150,7 +301,7 @@ def key_list(request):
     """The caller's keys (never their secrets)."""
     if not services.can_have_api_keys(request.user):
         raise ApiError(403, "Your account cannot have API keys.", "forbidden")
-    return list(ApiKey.objects.filter(user=request.user))
+    return list(ApiKey.objects.filter(user=request.user, kind=ApiKey.Kind.KEY))
 
 
 @router.post("/api-keys", response=answers({201: KeyCreated}), tags=["api keys"])
@@ -165,6 +316,7 @@ def key_create(request, payload: KeyIn, response: HttpResponse):
             "with the browser session), not with another key.",
             "session_required",
         )
+    require_second_factor(request)
     key, raw = services.api_key_create(
         user=request.user,
         name=payload.name,
@@ -178,6 +330,6 @@ def key_create(request, payload: KeyIn, response: HttpResponse):
 
 @router.delete("/api-keys/{key_id}", response=answers({204: None}), tags=["api keys"])
 def key_revoke(request, key_id: str):
-    key = get_or_404(ApiKey.objects.filter(user=request.user), key_id)
+    key = row_or_404(ApiKey.objects.filter(user=request.user), key_id)
     services.api_key_revoke(actor=request.user, key=key)
     return Status(204, None)

@@ -198,11 +198,19 @@ class ApiKey(TimeStampedModel):
     Only a SHA-256 hash of the secret is stored; the full key is shown once,
     when it is created. Keys look like ``hdk_<8-char prefix><secret>``; the
     prefix finds the row, the secret is compared in constant time.
+
+    A sign-in token (``POST /api/v1/auth/token``) is the same row with
+    ``kind=token``: short-lived, the same scopes and revocation, and
+    ``second_factor`` says whether a code was checked when it was issued.
     """
 
     class Scope(models.TextChoices):
         READ = "read", "Read"
         WRITE = "write", "Write"
+
+    class Kind(models.TextChoices):
+        KEY = "key", "API key"
+        TOKEN = "token", "Sign-in token"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
@@ -212,6 +220,14 @@ class ApiKey(TimeStampedModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    kind = models.CharField(
+        max_length=8, choices=Kind.choices, default=Kind.KEY, editable=False
+    )
+    second_factor = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="A sign-in token issued against a two-factor code.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -234,3 +250,26 @@ class ApiKey(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+class MFAEnrolmentCode(models.Model):
+    """A one-time code emailed before someone enrols their first
+    authenticator, so a stolen password alone cannot bind a phone to the
+    account. Only a keyed hash of the code is stored; it works once, for a
+    few minutes, and only for a few tries."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="mfa_enrolment_codes"
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "MFA enrolment code"
+
+    def __str__(self) -> str:
+        return f"Enrolment code for {self.user} ({self.created_at:%Y-%m-%d %H:%M})"

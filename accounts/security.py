@@ -12,8 +12,15 @@ from .models import normalize_email_address
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str:
     """Count failures per address however it is capitalised, so changing the
-    case of the email does not reset the counter."""
-    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    case of the email does not reset the counter. Axes' own backend hands the
+    address over under the user model's USERNAME_FIELD ("email"), the sign-in
+    form and the lockout signals under "username"."""
+    credentials = credentials or {}
+    raw = (
+        credentials.get("username")
+        or credentials.get("email")
+        or request.POST.get("username", "")
+    )
     return normalize_email_address(raw)
 
 

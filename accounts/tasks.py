@@ -68,3 +68,33 @@ def send_registration_notice(user_id: int) -> bool:
         recipient_list=[user.email],
     )
     return True
+
+
+@shared_task(
+    name="accounts.tasks.send_mfa_enrolment_code",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_mfa_enrolment_code(user_id: str, code: str) -> bool:
+    """Email the one-time code that opens the enrolment of a first
+    authenticator (accounts.services.mfa_enrolment)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    send_mail(
+        subject=f"Your code to set up two-factor authentication at "
+        f"{settings.HELPDESK_NAME}",
+        message=render_to_string(
+            "accounts/email/mfa_enrolment_code.txt",
+            {
+                "user": user,
+                "code": code,
+                "link": site_link(reverse("accounts:mfa")),
+                "site_name": settings.HELPDESK_NAME,
+            },
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True

@@ -48,7 +48,7 @@ def _second_factor(request, settings):
     """Agents sign in with a password only here, unless the test is about
     two-factor authentication (marked ``mfa``): the other browser tests are
     about tickets, and the live server shares these settings."""
-    if "mfa" not in request.keywords:
+    if request.node.get_closest_marker("mfa") is None:
         settings.MFA_REQUIRED_ROLES = []
 
 

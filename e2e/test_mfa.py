@@ -2,10 +2,12 @@
 with a code. The test reads the secret off the page, as a person would type
 it into an app, and computes codes with pyotp."""
 
+import re
 import time
 
 import pyotp
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.tests.factories import TEST_PASSWORD, UserFactory
@@ -27,6 +29,15 @@ def test_agent_enrols_and_signs_in_with_a_code(new_page, shot, settings):
     expect(
         page.get_by_text("Your role must use two-factor authentication")
     ).to_be_visible()
+    # First a code sent to the account's address: the password alone does
+    # not bind a phone to the account.
+    expect(page.locator("svg")).to_have_count(0)
+    shot(page, "enrolment-email-step")
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_text("We sent a code to")).to_be_visible()
+    emailed = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    page.locator("#id_code").fill(emailed)
+    page.get_by_role("button", name="Continue").click()
     qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
     expect(qr.locator("svg")).to_be_visible()
     shot(page, "enrolment-with-qr-code")
@@ -59,4 +70,26 @@ def test_agent_enrols_and_signs_in_with_a_code(new_page, shot, settings):
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Good to see you, Nia")).to_be_visible()
     shot(page, "signed-in-with-code")
+    assert page.errors == []
+
+
+def test_api_keys_need_a_second_factor(new_page, shot, settings):
+    """Where nobody is made to enrol, an agent signed in with a password
+    sees their keys but is sent to set up two-factor authentication to make
+    one."""
+    settings.MFA_REQUIRED_ROLES = []
+    agent = UserFactory(agent=True, full_name="Kai Agent")
+    page = new_page()
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(agent.email)
+    page.locator("#id_password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/accounts/api-keys/")
+    expect(page.get_by_role("heading", name="API keys", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Create key")).to_have_count(0)
+    link = page.get_by_role("link", name="Set up two-factor authentication")
+    expect(link).to_be_visible()
+    shot(page, "api-keys-need-a-second-factor")
+    link.click()
+    expect(page.get_by_role("button", name="Email me a code")).to_be_visible()
     assert page.errors == []

@@ -20,6 +20,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from accounts.authentication import authenticate_api_key
 from accounts.models import ApiKey, User
+from accounts.security import client_ip
 from accounts.services import session_owes_second_factor
 from helpdesk.errors import ApplicationError
 
@@ -48,41 +49,85 @@ def _admit(request: HttpRequest, user: User, key: ApiKey | None) -> User:
                 f"This API key lacks the {scope} scope needed for {request.method}.",
                 "scope_missing",
             )
-    _rate_limit(request, f"key:{key.pk}" if key else f"user:{user.pk}")
+    _rate_limit(request, f"user:{user.pk}")
     request.user = user
     request.api_key = key
     return user
 
 
-def _rate_limit(request: HttpRequest, who: str) -> None:
-    """A fixed one-minute window per key (or per signed-in user), counted in
-    Django's cache, so in Redis when one is configured."""
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    window = int(time.time() // 60)
-    key = f"api-rate:{who}:{window}"
+def _window() -> tuple[int, int]:
+    """The current one-minute window and the seconds until the next one."""
+    now = int(time.time())
+    return now // 60, 60 - now % 60
+
+
+def _count(key: str) -> int:
+    """Add one to a counter in Django's cache (Redis in production, where
+    every process shares it) and return the new value."""
     if cache.add(key, 1, timeout=70):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=70)
-            count = 1
-    if count > limit:
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=70)
+        return 1
+
+
+def _rate_limit(request: HttpRequest, who: str) -> None:
+    """A fixed one-minute window per person: all their keys, tokens and their
+    session share one allowance, so more keys buy no more requests."""
+    limit = settings.API_RATE_LIMIT_PER_MINUTE
+    window, retry_after = _window()
+    if _count(f"api-rate:{who}:{window}") > limit:
         raise ApiError(
             429,
             f"Rate limit of {limit} requests a minute reached; retry shortly.",
             "rate_limited",
-            {"retry_after": 60 - int(time.time()) % 60},
+            {"retry_after": retry_after},
         )
 
 
+def _failures_key(request: HttpRequest) -> str:
+    return f"api-auth-failures:{client_ip(request)}:{_window()[0]}"
+
+
+def refuse_if_failing(request: HttpRequest) -> None:
+    """429 for any credentials from a client address that has sent too many
+    wrong ones this minute (keys, tokens, passwords), right ones included:
+    otherwise a guesser could go on telling 401 from 200."""
+    limit = settings.API_AUTH_FAILURES_PER_MINUTE
+    if (cache.get(_failures_key(request)) or 0) >= limit:
+        raise ApiError(
+            429,
+            "Too many failed sign-in attempts from this address; retry shortly.",
+            "too_many_failures",
+            {"retry_after": _window()[1]},
+        )
+
+
+def count_failure(request: HttpRequest) -> None:
+    """One more wrong credential from this client address."""
+    _count(_failures_key(request))
+
+
+def _by_key(request: HttpRequest, raw: str | None) -> User | None:
+    """The caller of a key or token, counted against the address on failure.
+    No credential sent is no failure: the next way in is tried."""
+    if not raw:
+        return None
+    refuse_if_failing(request)
+    found = authenticate_api_key(raw)
+    if found is None:
+        count_failure(request)
+        return None
+    return _admit(request, *found)
+
+
 class BearerKey(HttpBearer):
-    """Authorization: Bearer hdk_..."""
+    """Authorization: Bearer hdk_... (an API key or a sign-in token)"""
 
     def authenticate(self, request, token):
-        found = authenticate_api_key(token)
-        return _admit(request, *found) if found else None
+        return _by_key(request, token)
 
 
 class HeaderKey(APIKeyHeader):
@@ -91,8 +136,7 @@ class HeaderKey(APIKeyHeader):
     param_name = "X-API-Key"
 
     def authenticate(self, request, key):
-        found = authenticate_api_key(key or "")
-        return _admit(request, *found) if found else None
+        return _by_key(request, key)
 
 
 class VerifiedSession(SessionAuth):
@@ -117,8 +161,10 @@ api = NinjaAPI(
     title="Helpdesk API",
     version="1",
     description="Tickets, messages, people and reports. Authenticate with an API "
-    "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) or the browser "
-    "session. Read scope allows GET, write scope everything else.",
+    "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`), a sign-in token "
+    "from `POST /auth/token` (as a bearer token), or the browser session. Read "
+    "scope allows GET, write scope everything else. Admin operations and "
+    "creating keys need a proven second factor.",
     auth=[BearerKey(), HeaderKey(), VerifiedSession()],
     urls_namespace="api-v1",
     docs_url="/docs",

@@ -4,12 +4,15 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Paginator
+from django.db import connections, router
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Schema
 from pydantic import field_validator
 
+from accounts.services import second_factor_passed
+
 from .api import ApiError
-from .shortcuts import get_or_404
 
 Item = TypeVar("Item")
 MAX_PER_PAGE = 100
@@ -66,13 +69,73 @@ def text_id(pk) -> str | None:
     return None if pk is None else str(pk)
 
 
+# --- Ids from callers ---------------------------------------------------------
+# Every id a caller sends (path, query string, body) goes through ``id_value``
+# before it reaches a query: a malformed id, or an integer outside the
+# column's range on this database, is no row at all. Without this check an
+# out-of-range integer makes SQLite's driver raise OverflowError and some
+# PostgreSQL comparisons raise "out of range": a 500 instead of a 404.
+
+
+def id_value(model: type[Model], raw: object, *, field: str | None = None):
+    """The value ``model``'s primary key (or ``field``) holds for ``raw``, or
+    None when no row can have it: malformed, or out of the column's range.
+
+    Ids are opaque strings at the boundary; the model's own field converts
+    them, so a non-integer key (a MongoDB object id) is checked its own way.
+    """
+    column = model._meta.pk if field is None else model._meta.get_field(field)
+    while column.is_relation:
+        column = column.target_field
+    if raw is None or isinstance(raw, bool) or (isinstance(raw, str) and not raw):
+        return None
+    try:
+        value = column.to_python(raw)
+    except (DjangoValidationError, TypeError, ValueError, OverflowError):
+        return None
+    if isinstance(value, int):
+        ops = connections[router.db_for_read(model)].ops
+        try:
+            low, high = ops.integer_field_range(column.get_internal_type())
+        except KeyError:
+            low, high = None, None
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None
+    return value
+
+
+def row_or_404(queryset: QuerySet, raw: object) -> Model:
+    """The row of ``queryset`` a path names by id, or 404 (also for an id no
+    row can have)."""
+    value = id_value(queryset.model, raw)
+    if value is None:
+        raise Http404("Not found.")
+    try:
+        return queryset.get(pk=value)
+    except queryset.model.DoesNotExist:
+        raise Http404("Not found.") from None
+
+
+def query_id(model: type[Model], raw: str | None, label: str):
+    """An id from the query string, checked, or None when none was sent; an
+    id no row can have is a 400 naming the parameter."""
+    if raw in (None, ""):
+        return None
+    value = id_value(model, raw)
+    if value is None:
+        raise ApiError(
+            400, f"{raw!r} is not an id.", "invalid", {label: ["Not an id."]}
+        )
+    return value
+
+
 def named_row(model, pk: str | None, label: str):
     """The row a request body names by id, or None for null. An unknown or
     malformed id is the caller's mistake in that field: a 400 naming it."""
     if pk is None:
         return None
     try:
-        return get_or_404(model.objects.all(), pk)
+        return row_or_404(model.objects.all(), pk)
     except Http404:
         raise ApiError(
             400, f"There is no {label} {pk}.", "invalid", {f"{label}_id": ["Unknown."]}
@@ -84,10 +147,9 @@ def named_rows(model, pks: list[str], label: str) -> list:
     unknown = ApiError(
         400, f"Some {label} ids are unknown.", "invalid", {f"{label}_ids": ["Unknown."]}
     )
-    try:
-        wanted = {model._meta.pk.to_python(pk) for pk in pks}
-    except DjangoValidationError:
-        raise unknown from None
+    wanted = {id_value(model, pk) for pk in pks}
+    if None in wanted:
+        raise unknown
     rows = list(model.objects.filter(pk__in=wanted))
     if len(rows) != len(wanted):
         raise unknown
@@ -134,6 +196,21 @@ def require_agent(request: HttpRequest) -> None:
         raise ApiError(403, "Only agents and admins may use this.", "agents_only")
 
 
+def require_second_factor(request: HttpRequest) -> None:
+    """A 403 unless the caller proved a second factor (a verified session, an
+    API key, or a token issued against a code): see second_factor_passed."""
+    if not second_factor_passed(request.user, getattr(request, "api_key", None)):
+        raise ApiError(
+            403,
+            "This needs a session that passed two-factor authentication: turn it "
+            "on under Profile > Two-factor authentication and sign in with a code.",
+            "second_factor_required",
+        )
+
+
 def require_admin(request: HttpRequest) -> None:
+    """Admins only, and only with a proven second factor, whatever
+    MFA_REQUIRED_ROLES says: a stolen admin password alone changes nothing."""
     if not request.user.is_admin:
         raise ApiError(403, "Only admins may do this.", "admins_only")
+    require_second_factor(request)

@@ -12,10 +12,10 @@ from helpdesk.api_tools import (
     named_rows,
     require_admin,
     require_agent,
+    row_or_404,
     sent_fields,
     text_id,
 )
-from helpdesk.shortcuts import get_or_404
 
 from . import services
 from .models import Department, Organization, Team
@@ -126,7 +126,7 @@ def organization_create(request, payload: OrganizationIn):
 )
 def organization_patch(request, organization_id: str, payload: OrganizationPatch):
     require_admin(request)
-    organization = get_or_404(Organization.objects.all(), organization_id)
+    organization = row_or_404(Organization.objects.all(), organization_id)
     data = sent_fields(payload)
     domains = data.pop("domains", None)
     return services.organization_save(
@@ -164,7 +164,7 @@ def department_create(request, payload: DepartmentIn):
 )
 def department_patch(request, department_id: str, payload: DepartmentPatch):
     require_admin(request)
-    department = get_or_404(Department.objects.all(), department_id)
+    department = row_or_404(Department.objects.all(), department_id)
     data = sent_fields(payload)
     agent_ids = data.pop("agent_ids", None)
     return services.department_save(
@@ -199,7 +199,7 @@ def team_create(request, payload: TeamIn):
 @router.patch("/teams/{team_id}", response=answers({200: TeamOut}), tags=["teams"])
 def team_patch(request, team_id: str, payload: TeamPatch):
     require_admin(request)
-    team = get_or_404(Team.objects.all(), team_id)
+    team = row_or_404(Team.objects.all(), team_id)
     data = sent_fields(payload)
     member_ids = data.pop("member_ids", None)
     return services.team_save(

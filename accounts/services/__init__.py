@@ -1,6 +1,12 @@
 """Writes to accounts, split by subject: users, MFA, API keys."""
 
-from .api_keys import api_key_create, api_key_revoke, can_have_api_keys
+from .api_keys import (
+    api_key_create,
+    api_key_revoke,
+    api_token_create,
+    can_have_api_keys,
+    token_sign_in_allowed,
+)
 from .mfa import (
     BACKUP_CODE_COUNT,
     MFAError,
@@ -12,7 +18,13 @@ from .mfa import (
     mfa_has_device,
     mfa_required,
     mfa_verify,
+    second_factor_passed,
     session_owes_second_factor,
+)
+from .mfa_enrolment import (
+    EnrolmentCodeError,
+    mfa_enrolment_code_check,
+    mfa_enrolment_code_send,
 )
 from .users import (
     EmailTaken,
@@ -30,9 +42,11 @@ from .users import (
 __all__ = [
     "BACKUP_CODE_COUNT",
     "EmailTaken",
+    "EnrolmentCodeError",
     "MFAError",
     "api_key_create",
     "api_key_revoke",
+    "api_token_create",
     "can_have_api_keys",
     "confirmation_resend",
     "customer_create",
@@ -43,10 +57,14 @@ __all__ = [
     "mfa_confirm",
     "mfa_device_pending",
     "mfa_disable",
+    "mfa_enrolment_code_check",
+    "mfa_enrolment_code_send",
     "mfa_has_device",
     "mfa_required",
     "mfa_verify",
+    "second_factor_passed",
     "session_owes_second_factor",
+    "token_sign_in_allowed",
     "user_confirm_email",
     "user_create_by_admin",
     "user_logout_other_sessions",

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,15 +27,15 @@ def can_have_api_keys(user: User) -> bool:
     return user.is_agent or settings.API_KEYS_FOR_CUSTOMERS
 
 
-@transaction.atomic
-def api_key_create(
+def _key_create(
     *,
     user: User,
     name: str,
     scopes: list[str],
-    expires_at: datetime | None = None,
+    expires_at: datetime | None,
+    kind: str,
+    second_factor: bool = False,
 ) -> tuple[ApiKey, str]:
-    """Create a key; return it with the full secret, which is never stored."""
     if not can_have_api_keys(user):
         raise PermissionDeniedError("Your account cannot have API keys.")
     scopes = [scope for scope in ApiKey.Scope.values if scope in set(scopes)]
@@ -57,11 +57,67 @@ def api_key_create(
                     secret_hash=hash_secret(secret),
                     scopes=",".join(scopes),
                     expires_at=expires_at,
+                    kind=kind,
+                    second_factor=second_factor,
                 )
         except IntegrityError:
             continue
         return key, f"{KEY_PREFIX}{prefix}{secret}"
     raise ApplicationError("Could not create a key; please try again.")
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; return it with the full secret, which is never stored.
+    Callers make sure the session passed a second factor
+    (``second_factor_passed``)."""
+    return _key_create(
+        user=user,
+        name=name,
+        scopes=scopes,
+        expires_at=expires_at,
+        kind=ApiKey.Kind.KEY,
+    )
+
+
+def token_sign_in_allowed(user: User) -> bool:
+    """May this account be issued a sign-in token at all: the web sign-in's
+    rule (``accounts.backends.AccountBackend``), checked again here because
+    the token is a credential of its own. Active, and not a self-registered
+    account whose address is unconfirmed (a token would show it what is
+    addressed to an address it has not proved)."""
+    return user.is_active and not user.awaiting_confirmation
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, scopes: list[str], second_factor: bool
+) -> tuple[ApiKey, str]:
+    """A sign-in token: an API key row of kind "token" that expires after
+    API_TOKEN_TTL_MINUTES, with the same scopes and revocation as a key.
+    ``second_factor`` records that a code was checked when it was issued
+    (admin operations need it). Returns the row and the full token, which is
+    never stored. The user's expired tokens are deleted on the way, so the
+    rows do not pile up sign-in after sign-in."""
+    now = timezone.now()
+    ApiKey.objects.filter(
+        user=user, kind=ApiKey.Kind.TOKEN, expires_at__lt=now
+    ).delete()
+    expires_at = now + timedelta(minutes=settings.API_TOKEN_TTL_MINUTES)
+    return _key_create(
+        user=user,
+        name=f"Sign-in token {timezone.now():%Y-%m-%d %H:%M}",
+        scopes=scopes,
+        expires_at=expires_at,
+        kind=ApiKey.Kind.TOKEN,
+        second_factor=second_factor,
+    )
 
 
 @transaction.atomic

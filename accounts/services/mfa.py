@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.models import Device, VerifyNotAllowed
@@ -14,7 +15,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 from helpdesk.errors import ApplicationError
 
 BACKUP_CODE_COUNT = 10
@@ -41,6 +42,21 @@ def session_owes_second_factor(user: User) -> bool:
     """A signed-in user whose session has not passed the second step though
     it must: they have an authenticator, or their role requires one."""
     return not user.is_verified() and (mfa_has_device(user) or mfa_required(user))
+
+
+def second_factor_passed(user: User, api_key: ApiKey | None = None) -> bool:
+    """The one check for what needs a proven second factor (admin operations,
+    creating API keys), whatever MFA_REQUIRED_ROLES says.
+
+    A browser session passes once django-otp marked it verified. A caller
+    with an API key passes: keys are created only from verified sessions. A
+    sign-in token passes when it was issued against a code.
+    """
+    if not user.is_authenticated:
+        return False
+    if api_key is not None:
+        return api_key.kind == ApiKey.Kind.KEY or api_key.second_factor
+    return user.is_verified()
 
 
 @transaction.atomic
@@ -80,10 +96,10 @@ def mfa_confirm(*, user: User, code: str) -> list[str]:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         raise MFAError("Start the set-up again: there is no authenticator to confirm.")
-    refused = _refused_message(device)
+    refused = _refused_message(device) or _claim_attempt(device)
     if refused:
         raise MFAError(refused, code="throttled")
-    if not device.verify_token(_clean(code)):
+    if not _verify_app_code(device, _clean(code)):
         raise MFAError(
             "That code is not right. Check the time on your phone and retry."
         )
@@ -115,41 +131,77 @@ def mfa_backup_codes_regenerate(*, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
+def _claim_attempt(device: Device) -> str | None:
+    """Count this attempt as a failure before its code is checked, in one
+    conditional update on the throttling columns as they were read; None when
+    the attempt is ours to check, else why it is refused.
+
+    django-otp reads the count, checks the code, then saves count + 1, so
+    parallel wrong codes all pass the throttle and count as one. Here only one
+    of the attempts that read the same count wins the update; the others are
+    refused unchecked, as the throttle would have refused them had they come
+    one after another. A right code resets the count afterwards. Portable: a
+    compare-and-set through the ORM, no row locks.
+    """
+    claimed = (
+        type(device)
+        .objects.filter(
+            pk=device.pk,
+            throttling_failure_count=device.throttling_failure_count,
+            throttling_failure_timestamp=device.throttling_failure_timestamp,
+        )
+        .update(
+            throttling_failure_count=F("throttling_failure_count") + 1,
+            throttling_failure_timestamp=timezone.now(),
+        )
+    )
+    if claimed:
+        return None
+    device.refresh_from_db(
+        fields=["throttling_failure_count", "throttling_failure_timestamp"]
+    )
+    return _refused_message(device) or "Another code is being checked; retry."
+
+
 def _verify_app_code(device: TOTPDevice, code: str) -> bool:
     """Check an app code and consume its time step in one conditional update,
     so two requests racing with the same code cannot both pass (django-otp's
-    own check reads, then saves). Portable: no row locks."""
+    own check reads, then saves). The attempt was counted beforehand by
+    ``_claim_attempt``; a right code clears that count."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     if code.isdigit() and totp.verify(int(code), device.tolerance, device.last_t + 1):
         step = totp.t()
-        if TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(
-            last_t=step,
-            drift=totp.drift,
-            throttling_failure_count=0,
-            throttling_failure_timestamp=None,
-            last_used_at=timezone.now(),
-        ):
-            return True
-    device.throttle_increment(commit=True)
+        return bool(
+            TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(
+                last_t=step,
+                drift=totp.drift,
+                throttling_failure_count=0,
+                throttling_failure_timestamp=None,
+                last_used_at=timezone.now(),
+            )
+        )
     return False
 
 
 def _verify_backup_code(device: StaticDevice, code: str) -> bool:
     """A backup code works once: deleting it is the check, and only one of
-    two racing requests can delete the row."""
+    two racing requests can delete the row. The attempt was counted
+    beforehand by ``_claim_attempt``; a right code clears that count."""
     deleted, _ = StaticToken.objects.filter(device=device, token=code).delete()
     if deleted:
-        device.throttle_reset(commit=True)
+        StaticDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
         return True
-    device.throttle_increment(commit=True)
     return False
 
 
 def mfa_verify(*, user: User, code: str) -> Device:
     """The device that accepts this code: the app's six digits or an unused
     backup code. A used code cannot be replayed, also not by two requests at
-    once, and repeated wrong codes are throttled."""
+    once, and every wrong code counts towards the throttle, also when many
+    arrive at once."""
     code = _clean(code)
     if len(code) == 6:
         devices: list[Device] = list(
@@ -162,7 +214,7 @@ def mfa_verify(*, user: User, code: str) -> Device:
     if not devices:
         raise MFAError("This account has no second factor.", code="no_device")
     for device in devices:
-        refused = _refused_message(device)
+        refused = _refused_message(device) or _claim_attempt(device)
         if refused:
             raise MFAError(refused, code="throttled")
         if verify(device, code):

@@ -47,6 +47,16 @@ def password_step(client, user, next_url=""):
     )
 
 
+def prove_email(client, capture) -> None:
+    """The step before enrolment: the code emailed to the account."""
+    from django.core import mail
+
+    with capture(execute=True):
+        client.post(MFA, {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    assert client.post(MFA, {"action": "email_code", "code": code}).status_code == 302
+
+
 def fresh_code(totp: pyotp.TOTP) -> str:
     """A code for the next time step, which enrolment has not used yet."""
     return totp.at(time.time() + 30)
@@ -55,8 +65,11 @@ def fresh_code(totp: pyotp.TOTP) -> str:
 # --- enrolment --------------------------------------------------------------
 
 
-def test_enrolment_shows_a_server_drawn_qr_code_and_the_secret(client, customer):
+def test_enrolment_shows_a_server_drawn_qr_code_and_the_secret(
+    client, customer, django_capture_on_commit_callbacks
+):
     client.force_login(customer)
+    prove_email(client, django_capture_on_commit_callbacks)
     page = client.get(MFA).content.decode()
     assert "<svg" in page and "<path" in page
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1)
@@ -70,8 +83,11 @@ def test_enrolment_shows_a_server_drawn_qr_code_and_the_secret(client, customer)
     assert TOTPDevice.objects.filter(user=customer).count() == 1
 
 
-def test_enrolment_needs_a_correct_code(client, customer):
+def test_enrolment_needs_a_correct_code(
+    client, customer, django_capture_on_commit_callbacks
+):
     client.force_login(customer)
+    prove_email(client, django_capture_on_commit_callbacks)
     client.get(MFA)
     device = TOTPDevice.objects.get(user=customer)
 

@@ -27,11 +27,22 @@ def _require_keys_allowed(request: HttpRequest) -> None:
 @login_required
 def api_keys(request: HttpRequest) -> HttpResponse:
     """The user's keys and the form for a new one. A new key's secret is in
-    this one response only: it is not stored, and the page is not cached."""
+    this one response only: it is not stored, and the page is not cached.
+
+    Creating a key needs a session that passed two-factor authentication,
+    whatever MFA_REQUIRED_ROLES says (a key outlives the session and needs no
+    code); without one the page lists the keys and says how to get there."""
     _require_keys_allowed(request)
+    can_create = services.second_factor_passed(request.user)
     form = ApiKeyForm(request.POST if request.method == "POST" else None)
     new_key = None
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and not can_create:
+        form.add_error(
+            None, "Turn on two-factor authentication before you create API keys."
+        )
+        status = 403
+    elif request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
         try:
             _key, new_key = services.api_key_create(
@@ -51,10 +62,11 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         "accounts/api_keys.html",
         {
             "form": form,
-            "keys": ApiKey.objects.filter(user=request.user),
+            "keys": ApiKey.objects.filter(user=request.user, kind=ApiKey.Kind.KEY),
             "new_key": new_key,
+            "can_create": can_create,
         },
-        status=201 if new_key else 200,
+        status=201 if new_key else status,
     )
     response["Cache-Control"] = "no-store"
     return response

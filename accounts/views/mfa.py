@@ -25,6 +25,9 @@ from helpdesk.errors import ApplicationError
 
 PENDING = "mfa_pending"
 PENDING_SECONDS = 300
+# Set when the emailed enrolment code checked out: the QR code may be shown.
+EMAIL_PROVED = "mfa_enrol_email_proved"
+EMAIL_PROVED_SECONDS = 15 * 60
 
 
 def begin_second_step(request: HttpRequest, user: User, next_url: str):
@@ -113,10 +116,71 @@ def _backup_codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse:
     return response
 
 
+def _masked(email: str) -> str:
+    """``ada@example.com`` -> ``a**@example.com``: enough to recognise it."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}{'*' * max(2, len(local) - 1)}@{domain}"
+
+
+def _email_proved(request: HttpRequest, user: User) -> bool:
+    proof = request.session.get(EMAIL_PROVED) or {}
+    return (
+        proof.get("user") == str(user.pk)
+        and time.time() - proof.get("at", 0) < EMAIL_PROVED_SECONDS
+    )
+
+
+def _email_step(request: HttpRequest, user: User) -> HttpResponse:
+    """Before the first authenticator: prove the account's email address with
+    an emailed code. Nothing about the authenticator (secret, QR code) exists
+    or is shown until then, and an app code posted here is refused."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = MFAConfirmForm(request.POST if action == "email_code" else None)
+    form.fields["code"].label = "Code from the email"
+    form.fields["code"].help_text = "Six digits, sent to you just now."
+    send_error, status = None, 200
+    if action == "send":
+        try:
+            services.mfa_enrolment_code_send(user=user)
+        except ApplicationError as error:
+            send_error = error.message
+        else:
+            messages.success(
+                request, f"We sent a code to {_masked(user.email)}. It works once."
+            )
+            return redirect("accounts:mfa")
+    elif action == "email_code" and form.is_valid():
+        try:
+            services.mfa_enrolment_code_check(user=user, code=form.cleaned_data["code"])
+        except ApplicationError as error:
+            form.add_error("code", error.message)
+        else:
+            request.session[EMAIL_PROVED] = {"user": str(user.pk), "at": time.time()}
+            messages.success(request, "Address confirmed. Now set up your app.")
+            return redirect("accounts:mfa")
+    elif request.method == "POST" and action != "email_code":
+        send_error = "Confirm your email address first."
+        status = 403
+    return render(
+        request,
+        "accounts/mfa_enrol_email.html",
+        {
+            "form": form,
+            "send_error": send_error,
+            "email": _masked(user.email),
+            "required": services.mfa_required(user),
+        },
+        status=status,
+    )
+
+
 @never_cache
 @login_required
 def mfa_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app, or manage the one already enrolled."""
+    """Enrol an authenticator app, or manage the one already enrolled.
+
+    Enrolling needs the emailed code first (``_email_step``), for every role:
+    the same rule for customers who opt in as for staff who must."""
     user = request.user
     if services.mfa_has_device(user):
         return render(
@@ -128,6 +192,8 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
                 "required": services.mfa_required(user),
             },
         )
+    if not _email_proved(request, user):
+        return _email_step(request, user)
     device = services.mfa_device_pending(user=user)
     form = MFAConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -137,6 +203,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error.message)
         else:
             otp_login(request, user.confirmed_device)
+            request.session.pop(EMAIL_PROVED, None)
             messages.success(request, "Two-factor authentication is on.")
             return _backup_codes_page(request, codes)
     return render(

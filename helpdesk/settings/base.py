@@ -171,10 +171,15 @@ OTP_TOTP_ISSUER = env("HELPDESK_NAME", default="Helpdesk")
 # Wrong codes make the next try wait 1, 2, 4, 8... seconds.
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
-# Requests a minute one API key (or one signed-in user) may make.
+# Requests a minute one person may make (all their keys and session together).
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 # Customers may create API keys too (agents and admins always may).
 API_KEYS_FOR_CUSTOMERS = env.bool("API_KEYS_FOR_CUSTOMERS", default=False)
+# Issue 10 (API): wrong keys, tokens or passwords one client address may send
+# a minute before the API answers it 429; how long a token from
+# POST /api/v1/auth/token lasts.
+API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=20)
+API_TOKEN_TTL_MINUTES = env.int("API_TOKEN_TTL_MINUTES", default=60)
 
 # django-axes: lock an account from an address after repeated failures.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

@@ -7,7 +7,7 @@ secret key; with them, ``manage.py check --deploy`` reports nothing.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import env
+from .base import CACHES, env
 from .secret_key import HOW_TO_MAKE_ONE, secret_key_problem
 
 DEBUG = False
@@ -20,6 +20,19 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if _secret_key_problem := secret_key_problem(SECRET_KEY):
     raise ImproperlyConfigured(
         f"DJANGO_SECRET_KEY {_secret_key_problem}; {HOW_TO_MAKE_ONE}"
+    )
+
+# --- A shared cache (issue 10) -------------------------------------------------
+# API rate limits, failed-authentication counts and lockout helpers count in
+# the cache; a per-process cache would give every worker its own count.
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+if CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
+    raise ImproperlyConfigured(
+        "Production needs a cache shared by every process for its rate limits: "
+        "set REDIS_URL (e.g. redis://redis:6379/0)."
     )
 
 # --- HTTPS and cookies -------------------------------------------------------

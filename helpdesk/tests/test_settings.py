@@ -20,8 +20,11 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "ALLOWED_HOSTS",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' fixture
+            "REDIS_URL",
         }
     }
+    # Production needs a shared cache; a test that wants none says REDIS_URL="".
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     clean.update(
         DJANGO_SETTINGS_MODULE="helpdesk.settings.production",
         DJANGO_ENV_FILE=os.devnull,

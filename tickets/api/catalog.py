@@ -10,10 +10,10 @@ from helpdesk.api_tools import (
     named_row,
     require_admin,
     require_agent,
+    row_or_404,
     sent_fields,
     text_id,
 )
-from helpdesk.shortcuts import get_or_404
 from organizations.models import Department
 
 from .. import selectors, services
@@ -102,7 +102,7 @@ def category_create(request, payload: CategoryIn):
 )
 def category_patch(request, category_id: str, payload: CategoryPatch):
     require_admin(request)
-    category = get_or_404(Category.objects.all(), category_id)
+    category = row_or_404(Category.objects.all(), category_id)
     sent = sent_fields(payload, keep_null=("default_department_id",))
     if "default_department_id" in sent:
         sent["default_department"] = named_row(
@@ -144,7 +144,7 @@ def _canned(request, canned_id: str) -> CannedResponse:
     """One of the responses the agent has (their own and the shared ones);
     whether they may change it is the service's rule."""
     require_agent(request)
-    return get_or_404(selectors.canned_for(request.user), canned_id)
+    return row_or_404(selectors.canned_for(request.user), canned_id)
 
 
 @router.put(

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
 from accounts.models import User
@@ -13,8 +13,10 @@ from helpdesk.api import ApiError
 from helpdesk.api_tools import (
     Page,
     answers,
+    id_value,
     named_row,
     page_of,
+    query_id,
     require_agent,
     sent_fields,
 )
@@ -38,7 +40,10 @@ router = Router(tags=["tickets"])
 
 
 def visible_ticket(request: HttpRequest, number: int) -> Ticket:
-    """The ticket with this number, or 404 when the caller may not see it."""
+    """The ticket with this number, or 404 when the caller may not see it
+    (also for a number no ticket can have)."""
+    if id_value(Ticket, number, field="number") is None:
+        raise Http404("Not found.")
     return selectors.ticket_get_for(request.user, number)
 
 
@@ -63,18 +68,6 @@ def _requester_email(value: str | None) -> str | None:
     return value
 
 
-def _pk(model, value: str | None, label: str):
-    """A primary key from the query string, checked, or a 400."""
-    if value in (None, ""):
-        return None
-    try:
-        return model._meta.pk.to_python(value)
-    except DjangoValidationError:
-        raise ApiError(
-            400, f"{value!r} is not an id.", "invalid", {label: ["Not an id."]}
-        ) from None
-
-
 @router.get(
     "/tickets", response=answers({200: Page[TicketOut]}), summary="List tickets"
 )
@@ -83,13 +76,14 @@ def ticket_list(request, filters: Query[TicketFilterIn]):
     workspace; a customer's own (and their organization's, when it shares)."""
     user = request.user
     ids = {
-        "category": _pk(Category, filters.category, "category"),
-        "department": _pk(Department, filters.department, "department"),
-        "team": _pk(Team, filters.team, "team"),
-        "organization": _pk(Organization, filters.organization, "organization"),
+        "category": query_id(Category, filters.category, "category"),
+        "department": query_id(Department, filters.department, "department"),
+        "team": query_id(Team, filters.team, "team"),
+        "organization": query_id(Organization, filters.organization, "organization"),
     }
-    if filters.assignee not in ("", "me", "none"):
-        _pk(User, filters.assignee, "assignee")
+    assignee = filters.assignee
+    if assignee not in ("", "me", "none"):
+        assignee = str(query_id(User, assignee, "assignee"))
     if user.is_agent:
         queryset = selectors.agent_ticket_list(
             user,
@@ -100,7 +94,7 @@ def ticket_list(request, filters: Query[TicketFilterIn]):
                 category_id=ids["category"],
                 department_id=ids["department"],
                 team_id=ids["team"],
-                assignee=filters.assignee,
+                assignee=assignee,
                 organization_id=ids["organization"],
                 requester=filters.requester,
                 created_from=filters.created_from,
