@@ -69,6 +69,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "user",
+        "kind",
         "prefix",
         "scopes",
         "created_at",
@@ -76,7 +77,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "expires_at",
         "revoked_at",
     )
-    list_filter = ("revoked_at", "scopes")
+    list_filter = ("kind", "revoked_at", "scopes")
     list_select_related = ("user",)
     search_fields = ("name", "prefix", "user__email")
     fields = (

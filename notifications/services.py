@@ -140,6 +140,8 @@ def recipients_for(
     acknowledgement = (
         rule.recipient == Recipient.REQUESTER and notice.event == Event.TICKET_CREATED
     )
+    if acknowledgement and sender_refused(notice.message):
+        return []
     return [
         (person.email, person)
         for person in people
@@ -147,6 +149,19 @@ def recipients_for(
         and (acknowledgement or notice.actor is None or person.pk != notice.actor.pk)
         and may_mail_about(person, ticket)
     ]
+
+
+def sender_refused(message: Message | None) -> bool:
+    """The request came by email and the receiving mail server said its From
+    address was forged (``Message.SenderVerification.FAILED``, from a trusted
+    Authentication-Results header, RFC 8601). Its acknowledgement would carry
+    the sender's subject and text from our servers to an address that never
+    wrote (backscatter), so none is sent; agents' later replies still are,
+    since a person wrote and read them."""
+    return (
+        message is not None
+        and message.sender_verification == Message.SenderVerification.FAILED
+    )
 
 
 def may_mail_about(person: User, ticket: Ticket) -> bool:

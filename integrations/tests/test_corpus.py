@@ -300,3 +300,32 @@ def test_a_forged_reply_does_not_reach_the_ticket_or_its_people(
     assert inbound.ticket == ticket
     assert ticket.messages.count() == before
     assert not any("Wire the refund" in mail.body for mail in mailoutbox)
+
+
+def test_a_forged_new_request_is_not_acknowledged_to_its_claimed_sender(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The acknowledgement would carry the forger's subject and text from our
+    servers to an address that never wrote; a verified sender still gets it."""
+    from .corpus import new_request_dmarc_fail, plain_new, stamped
+
+    with django_capture_on_commit_callbacks(execute=True):
+        forged = inbound_receive(
+            raw=new_request_dmarc_fail(world), source=InboundEmail.Source.PIPE
+        )
+    assert forged.status == "processed"
+    assert forged.ticket is not None
+    assert not EmailLog.objects.filter(
+        ticket=forged.ticket, recipient="ceo@customer.example"
+    ).exists()
+    assert not any("bank details" in mail.subject for mail in mailoutbox)
+
+    verified = stamped(
+        plain_new(world), f"{world.trusted_mx}; dmarc=pass header.from=customer.example"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        genuine = inbound_receive(raw=verified, source=InboundEmail.Source.PIPE)
+    assert genuine.message.sender_verification == "pass"
+    assert EmailLog.objects.filter(
+        ticket=genuine.ticket, template_key="ticket_created"
+    ).exists()
