@@ -7,8 +7,6 @@ large, 429 rate limited. Routers live in their apps (``<app>/api.py``, or a pack
 call the same services, selectors and permission functions as the portal.
 """
 
-import time
-
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
@@ -23,6 +21,7 @@ from accounts.models import ApiKey, User
 from accounts.security import client_ip
 from accounts.services import session_owes_second_factor
 from helpdesk.errors import ApplicationError
+from helpdesk.ratelimit import count_hit, window_now
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -57,20 +56,7 @@ def _admit(request: HttpRequest, user: User, key: ApiKey | None) -> User:
 
 def _window() -> tuple[int, int]:
     """The current one-minute window and the seconds until the next one."""
-    now = int(time.time())
-    return now // 60, 60 - now % 60
-
-
-def _count(key: str) -> int:
-    """Add one to a counter in Django's cache (Redis in production, where
-    every process shares it) and return the new value."""
-    if cache.add(key, 1, timeout=70):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=70)
-        return 1
+    return window_now(60)
 
 
 def _rate_limit(request: HttpRequest, who: str) -> None:
@@ -78,7 +64,7 @@ def _rate_limit(request: HttpRequest, who: str) -> None:
     session share one allowance, so more keys buy no more requests."""
     limit = settings.API_RATE_LIMIT_PER_MINUTE
     window, retry_after = _window()
-    if _count(f"api-rate:{who}:{window}") > limit:
+    if count_hit(f"api-rate:{who}:{window}", 60) > limit:
         raise ApiError(
             429,
             f"Rate limit of {limit} requests a minute reached; retry shortly.",
@@ -107,7 +93,7 @@ def refuse_if_failing(request: HttpRequest) -> None:
 
 def count_failure(request: HttpRequest) -> None:
     """One more wrong credential from this client address."""
-    _count(_failures_key(request))
+    count_hit(_failures_key(request), 60)
 
 
 def _by_key(request: HttpRequest, raw: str | None) -> User | None:

@@ -23,8 +23,16 @@ class RateLimited(ApplicationError):
     status_code = 429
 
 
-def _count(key: str, window_seconds: int) -> int:
-    """Add one to the counter and return it; the first hit starts the window."""
+def window_now(window_seconds: int) -> tuple[int, int]:
+    """The current fixed window's index and the seconds until the next one."""
+    now = int(time.time())
+    return now // window_seconds, window_seconds - now % window_seconds
+
+
+def count_hit(key: str, window_seconds: int) -> int:
+    """Add one to the counter under ``key`` and return it; the first hit
+    starts it, and it lives a little longer than its window. Keys should
+    carry the window's index (``window_now``)."""
     if cache.add(key, 1, timeout=window_seconds + 10):
         return 1
     try:
@@ -51,17 +59,14 @@ def rate_limit_hit(
 
     Raises ``RateLimited`` (status 429, ``extra={"retry_after": seconds}``).
     """
-    now = int(time.time())
-    window = now // window_seconds
+    window, retry_after = window_now(window_seconds)
     over = False
     for kind, (value, limit) in subjects.items():
         if not value or limit <= 0:
             continue
         digest = hashlib.sha256(value.encode()).hexdigest()[:32]
         key = f"rate:{scope}:{kind}:{digest}:{window}"
-        if _count(key, window_seconds) > limit:
+        if count_hit(key, window_seconds) > limit:
             over = True
     if over:
-        raise RateLimited(
-            message, extra={"retry_after": window_seconds - now % window_seconds}
-        )
+        raise RateLimited(message, extra={"retry_after": retry_after})
