@@ -73,10 +73,13 @@ def registration_rate_limit(request: HttpRequest, email: str) -> None:
     )
 
 
-def ticket_rate_limit(request: HttpRequest, *, address: str, per_ip: bool) -> None:
+def ticket_rate_limit(
+    request: HttpRequest | None, *, address: str, per_ip: bool
+) -> None:
     """Count a new ticket against its requester's address and, unless
-    ``per_ip`` is False (agents opening tickets for many customers), the
-    client IP; raises ``RateLimited`` when either is over."""
+    ``per_ip`` is False (agents opening tickets for many customers, email,
+    which has no client IP), the client IP; raises ``RateLimited`` when
+    either is over. Every channel counts against the same per-address limit."""
     subjects = {
         "address": (
             normalize_email_address(address),

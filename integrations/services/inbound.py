@@ -30,8 +30,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User, normalize_email_address
+from accounts.security import ticket_rate_limit
 from accounts.services import customer_get_or_create
 from helpdesk.errors import ApplicationError
+from helpdesk.ratelimit import RateLimited
 from notifications.models import EmailLog
 from notifications.services import email_queue, thread_root_id
 from organizations.models import Department
@@ -190,6 +192,19 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
     ticket = _ticket_for(parsed, sender) if sender is not None else None
     if _must_suspend(inbound, check, sender, ticket):
         return _suspend(inbound, check, ticket)
+    if ticket is None and inbound.reviewed_by_id is None:
+        try:
+            ticket_rate_limit(None, address=parsed.from_address, per_ip=False)
+        except RateLimited:
+            # A flood of new requests from one address (RATE_LIMIT_TICKETS_
+            # PER_ADDRESS an hour, shared with the portal and the API) waits
+            # for an agent instead of opening tickets and acknowledgements.
+            return _finish(
+                inbound,
+                Status.SUSPENDED,
+                "Suspended: too many new requests from this address within an "
+                "hour; waiting for an agent to accept or reject it",
+            )
     if sender is None:
         if not settings.INBOUND_CREATE_CUSTOMERS:
             if check.verdict == Verdict.FAILED:

@@ -12,7 +12,7 @@ from integrations.models import InboundEmail
 from integrations.services import inbound_receive, suspended_accept
 from organizations.tests.factories import DepartmentFactory
 from tickets import services
-from tickets.models import Message
+from tickets.models import Message, Ticket
 from tickets.tests.factories import MessageFactory
 
 from .corpus import stamped, text
@@ -272,3 +272,34 @@ def test_no_badge_for_verified_or_web_messages(login, agent, ticket, alice):
     assert "Sender not verified" not in page_text(
         login(agent).get(ticket.get_agent_url())
     )
+
+
+def test_a_flood_of_new_requests_from_one_address_waits_for_an_agent(
+    settings, login, admin_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """New requests by email count against the same per-address limit as the
+    portal and the API; past it they are suspended, not opened, and an agent
+    who accepts one opens it."""
+    settings.RATE_LIMIT_TICKETS_PER_ADDRESS = 2
+    received = []
+    for number in range(3):
+        raw = (
+            "From: flood@customer.example\r\nTo: help@helpdesk.example\r\n"
+            f"Subject: Request {number}\r\n"
+            f"Message-ID: <flood-{number}@customer.example>\r\n\r\nPlease help.\r\n"
+        ).encode()
+        with django_capture_on_commit_callbacks(execute=True):
+            received.append(inbound_receive(raw=raw, source=InboundEmail.Source.PIPE))
+    assert [inbound.status for inbound in received] == [
+        "processed",
+        "processed",
+        "suspended",
+    ]
+    assert "too many new requests" in received[2].outcome
+    assert Ticket.objects.filter(requester__email="flood@customer.example").count() == 2
+    assert not any(mail.subject.endswith("Request 2") for mail in mailoutbox)
+
+    login(admin_user).post(detail_url(received[2], "accept"))
+    received[2].refresh_from_db()
+    assert received[2].status == "processed", received[2].error
+    assert received[2].ticket.subject == "Request 2"
