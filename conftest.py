@@ -32,6 +32,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _steady_rate_limit_clock(monkeypatch):
+    """Rate limits count in fixed windows (a minute, an hour); a test whose
+    requests straddled a window's end would see its counts split in two and
+    fail by the clock. Each test runs at one instant, mid-window."""
+    from helpdesk import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
+
+
+@pytest.fixture(autouse=True)
 def _not_inside_a_task():
     """Celery marks "inside a task" in a process-wide flag that an eager task
     sets and restores; eager tasks overlapping in threads (the concurrency
