@@ -15,6 +15,21 @@ def site_link(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def _mail(user: User, *, subject: str, template: str, context: dict) -> bool:
+    """Send one plain-text account email to ``user.email``; the template also
+    gets ``user`` and ``site_name``. SMTP errors propagate, so the calling
+    task retries them."""
+    send_mail(
+        subject=subject,
+        message=render_to_string(
+            template, {"user": user, "site_name": settings.HELPDESK_NAME, **context}
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
+
+
 @shared_task(
     name="accounts.tasks.send_confirmation_email",
     autoretry_for=(smtplib.SMTPException, OSError),
@@ -29,16 +44,12 @@ def send_confirmation_email(user_id: int) -> bool:
     if user is None:
         return False
     link = site_link(reverse("accounts:confirm_email", args=[email_token_make(user)]))
-    send_mail(
+    return _mail(
+        user,
         subject=f"Confirm your email address for {settings.HELPDESK_NAME}",
-        message=render_to_string(
-            "accounts/email/confirm_email.txt",
-            {"user": user, "link": link, "site_name": settings.HELPDESK_NAME},
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+        template="accounts/email/confirm_email.txt",
+        context={"link": link},
     )
-    return True
 
 
 @shared_task(
@@ -53,21 +64,15 @@ def send_registration_notice(user_id: int) -> bool:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
-    send_mail(
+    return _mail(
+        user,
         subject=f"Someone tried to create an account at {settings.HELPDESK_NAME}",
-        message=render_to_string(
-            "accounts/email/registration_attempt.txt",
-            {
-                "user": user,
-                "site_name": settings.HELPDESK_NAME,
-                "login_link": site_link(reverse("accounts:login")),
-                "reset_link": site_link(reverse("accounts:password_reset")),
-            },
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+        template="accounts/email/registration_attempt.txt",
+        context={
+            "login_link": site_link(reverse("accounts:login")),
+            "reset_link": site_link(reverse("accounts:password_reset")),
+        },
     )
-    return True
 
 
 @shared_task(
@@ -82,19 +87,10 @@ def send_mfa_enrolment_code(user_id: str, code: str) -> bool:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
-    send_mail(
-        subject=f"Your code to set up two-factor authentication at "
+    return _mail(
+        user,
+        subject="Your code to set up two-factor authentication at "
         f"{settings.HELPDESK_NAME}",
-        message=render_to_string(
-            "accounts/email/mfa_enrolment_code.txt",
-            {
-                "user": user,
-                "code": code,
-                "link": site_link(reverse("accounts:mfa")),
-                "site_name": settings.HELPDESK_NAME,
-            },
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+        template="accounts/email/mfa_enrolment_code.txt",
+        context={"code": code, "link": site_link(reverse("accounts:mfa"))},
     )
-    return True
