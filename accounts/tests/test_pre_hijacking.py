@@ -539,3 +539,34 @@ def test_the_confirmation_email_carries_no_text_the_registrant_chose(
     assert len(mail.outbox) == 2
     for message in mail.outbox:
         assert "555" not in message.subject + message.body
+
+
+def test_sign_ups_made_before_the_change_must_confirm_too(client):
+    """The migration that introduces the sign-in gate marks accounts that
+    signed themselves up earlier (a customer's own password, address never
+    confirmed); accounts made for people, and confirmed ones, are left be."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0005_i10_accounts")
+    earlier = UserFactory(email="victim@bank.example", email_verified=False)
+    made_for_them = UserFactory(email="emailed@bank.example", email_verified=False)
+    made_for_them.set_unusable_password()
+    made_for_them.save()
+    confirmed = UserFactory(email="real@bank.example", email_verified=True)
+    agent = UserFactory(agent=True, email_verified=False)
+
+    migration.mark_earlier_sign_ups(apps, None)
+
+    for user in (earlier, made_for_them, confirmed, agent):
+        user.refresh_from_db()
+    assert earlier.awaiting_confirmation
+    assert not made_for_them.self_registered
+    assert not confirmed.awaiting_confirmation
+    assert not agent.self_registered
+    response = client.post(
+        LOGIN, {"username": "victim@bank.example", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "Confirm your email address first" in response.content.decode()
