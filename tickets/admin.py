@@ -9,6 +9,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.shortcuts import get_or_404
 
 from . import services
+from .bodies import message_body_replace
 from .business_time import load_public_holidays
 from .models import (
     Attachment,
@@ -171,6 +172,16 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """An edited body (a redaction) is stored with its HTML rendered anew;
+        the stored HTML would otherwise keep showing the old text."""
+        if "body" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        try:
+            message_body_replace(message=obj, body=form.cleaned_data["body"])
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
 
 
 @admin.register(Attachment)

@@ -54,3 +54,17 @@ def bodies_refresh(messages: Iterable[Message]) -> int:
             stale, ["body_html", "body_html_version"], batch_size=100
         )
     return len(stale)
+
+
+def message_body_replace(*, message: Message, body: str) -> Message:
+    """Replace a written message's text (an admin redacting it) and store its
+    HTML anew, so pages and emails show the new text, never the old HTML.
+
+    Raises MessageTooLong over ``MESSAGE_BODY_MAX_CHARS``.
+    """
+    body_check_length(body)
+    message.body = body
+    for field, value in body_rendered(body).items():
+        setattr(message, field, value)
+    message.save(update_fields=["body", "body_html", "body_html_version"])
+    return message

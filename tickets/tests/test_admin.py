@@ -8,6 +8,7 @@ from organizations.tests.factories import (
     OrganizationDomainFactory,
     TeamFactory,
 )
+from tickets import services
 from tickets.models import Ticket, TicketEvent
 
 from .factories import AttachmentFactory, CategoryFactory, TicketEventFactory
@@ -149,3 +150,29 @@ def test_ticket_edit_in_admin_goes_through_the_service(login, admin_user, agent)
 def test_tickets_cannot_be_added_in_the_admin(login, admin_user):
     response = login(admin_user).get(reverse("admin:tickets_ticket_add"))
     assert response.status_code == 403
+
+
+def test_a_body_redacted_in_the_admin_is_what_every_page_shows(
+    login, admin_user, agent
+):
+    from .factories import TicketFactory
+
+    ticket = TicketFactory(department=agent.departments.get())
+    message = services.message_add(
+        ticket=ticket, author=ticket.requester, body="My card is 4111 1111 1111 1111"
+    )
+    url = reverse("admin:tickets_message_change", args=[message.pk])
+    client = login(admin_user)
+    response = client.post(
+        url,
+        {
+            "body": "**[card number removed]**",
+            "attachments-TOTAL_FORMS": 0,
+            "attachments-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    page = login(agent).get(ticket.get_agent_url()).content.decode()
+    assert "4111" not in page
+    assert "<strong>[card number removed]</strong>" in page
