@@ -41,6 +41,12 @@ def authenticate_api_key(raw: str) -> tuple[User, ApiKey] | None:
         # Revoked, expired, an inactive user, or one whose role or the
         # API_KEYS_FOR_CUSTOMERS setting no longer allows keys.
         return None
+    if key.kind == ApiKey.Kind.TOKEN and not hmac.compare_digest(
+        key.session_hash, key.user.get_session_auth_hash()
+    ):
+        # A sign-in token lives like a session: a new password, a confirmed
+        # address or "sign out other sessions" ends it.
+        return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

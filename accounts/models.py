@@ -228,6 +228,13 @@ class ApiKey(TimeStampedModel):
         editable=False,
         help_text="A sign-in token issued against a two-factor code.",
     )
+    session_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="A sign-in token's copy of its user's session hash: a new "
+        "password, a confirmed address or signing out other sessions ends it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -38,9 +38,19 @@ class ApiError(Exception):
 # --- Ways in ----------------------------------------------------------------
 
 
+def _revoking_itself(request: HttpRequest, key: ApiKey) -> bool:
+    """A read-only sign-in token may still end itself (DELETE /auth/token):
+    giving up access needs no write scope."""
+    return (
+        key.kind == ApiKey.Kind.TOKEN
+        and request.method == "DELETE"
+        and request.path.rstrip("/").endswith("/auth/token")
+    )
+
+
 def _admit(request: HttpRequest, user: User, key: ApiKey | None) -> User:
     """Common checks once a caller is known: scope, then the rate limit."""
-    if key is not None:
+    if key is not None and not _revoking_itself(request, key):
         scope = "read" if request.method in SAFE_METHODS else "write"
         if not key.has_scope(scope):
             raise ApiError(

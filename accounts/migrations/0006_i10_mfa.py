@@ -23,6 +23,11 @@ class Migration(migrations.Migration):
             name='second_factor',
             field=models.BooleanField(default=False, editable=False, help_text='A sign-in token issued against a two-factor code.'),
         ),
+        migrations.AddField(
+            model_name='apikey',
+            name='session_hash',
+            field=models.CharField(blank=True, editable=False, help_text="A sign-in token's copy of its user's session hash: a new password, a confirmed address or signing out other sessions ends it.", max_length=64),
+        ),
         migrations.CreateModel(
             name='MFAEnrolmentCode',
             fields=[

@@ -35,6 +35,7 @@ def _key_create(
     expires_at: datetime | None,
     kind: str,
     second_factor: bool = False,
+    session_hash: str = "",
 ) -> tuple[ApiKey, str]:
     if not can_have_api_keys(user):
         raise PermissionDeniedError("Your account cannot have API keys.")
@@ -59,6 +60,7 @@ def _key_create(
                     expires_at=expires_at,
                     kind=kind,
                     second_factor=second_factor,
+                    session_hash=session_hash,
                 )
         except IntegrityError:
             continue
@@ -104,7 +106,9 @@ def api_token_create(
     ``second_factor`` records that a code was checked when it was issued
     (admin operations need it). Returns the row and the full token, which is
     never stored. The user's expired tokens are deleted on the way, so the
-    rows do not pile up sign-in after sign-in."""
+    rows do not pile up sign-in after sign-in. Like a session, the token
+    ends when its user's session hash changes (a new password, a confirmed
+    address, "sign out other sessions")."""
     now = timezone.now()
     ApiKey.objects.filter(
         user=user, kind=ApiKey.Kind.TOKEN, expires_at__lt=now
@@ -117,6 +121,7 @@ def api_token_create(
         expires_at=expires_at,
         kind=ApiKey.Kind.TOKEN,
         second_factor=second_factor,
+        session_hash=user.get_session_auth_hash(),
     )
 
 

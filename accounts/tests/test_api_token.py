@@ -8,6 +8,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -266,3 +267,40 @@ def test_wrong_passwords_are_limited_per_address(settings):
         ask({"email": "u9@example.com", "password": "x"}, ip="192.0.2.99").status_code
         == 401
     )
+
+
+def test_a_read_only_token_can_still_end_itself(no_required_roles):
+    agent = UserFactory(agent=True)
+    token = ask(
+        {"email": agent.email, "password": TEST_PASSWORD, "scopes": ["read"]}
+    ).json()["token"]
+    assert use(token, TOKEN, "delete").status_code == 204
+    assert use(token).status_code == 401
+
+
+@pytest.mark.parametrize("how", ["password_change", "other_sessions", "reset"])
+def test_a_token_ends_like_a_session(no_required_roles, how):
+    """A new password, a password reset or "sign out other sessions" ends
+    every sign-in token, as it ends every other session."""
+    from accounts.services import user_confirm_email
+
+    agent = UserFactory(agent=True)
+    token = ask({"email": agent.email, "password": TEST_PASSWORD}).json()["token"]
+    assert use(token).status_code == 200
+    web = Client()
+    web.force_login(agent)
+    if how == "password_change":
+        response = web.post(
+            reverse("accounts:password_change"),
+            {
+                "old_password": TEST_PASSWORD,
+                "new_password1": "a-brand-new-passphrase-42",
+                "new_password2": "a-brand-new-passphrase-42",
+            },
+        )
+        assert response.status_code == 302
+    elif how == "other_sessions":
+        assert web.post(reverse("accounts:logout_other_sessions")).status_code == 302
+    else:
+        user_confirm_email(user=agent)
+    assert use(token).status_code == 401
