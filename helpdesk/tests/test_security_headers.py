@@ -442,6 +442,39 @@ def test_production_refuses_a_weak_secret_key(key, reason):
     assert key not in result.stderr, "never prints the key"
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "dev-only-insecure-key-change-me" * 2,
+        "dev-only-insecure-key-change-me-please-really-change-it",
+        "changeme" * 7,
+        "abcde" * 10,
+        "test-only-secret-key-not-for-production-" + secrets.token_urlsafe(20),
+        "DJANGO-INSECURE-" + secrets.token_urlsafe(50),
+        "x7#Kq9" * 9,
+        "my-placeholder-" + secrets.token_urlsafe(40),
+    ],
+)
+def test_long_keys_that_are_still_weak_are_refused(key):
+    from helpdesk.settings.secret_key import secret_key_problem
+
+    assert secret_key_problem(key) is not None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        secrets.token_urlsafe(50),
+        secrets.token_hex(32),
+        "correct horse battery staple purple monkey dishwasher lamp",
+    ],
+)
+def test_random_keys_are_accepted(key):
+    from helpdesk.settings.secret_key import secret_key_problem
+
+    assert secret_key_problem(key) is None
+
+
 def keys_written_in_the_repo() -> set[str]:
     """Every secret key literally written in the project's files."""
     patterns = [
