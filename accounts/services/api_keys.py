@@ -78,13 +78,15 @@ def api_key_create(
 ) -> tuple[ApiKey, str]:
     """Create a key; return it with the full secret, which is never stored.
     Callers make sure the session passed a second factor
-    (``second_factor_passed``)."""
+    (``second_factor_passed``), so the key records that it did; keys made
+    before that rule existed do not, and cannot do admin operations."""
     return _key_create(
         user=user,
         name=name,
         scopes=scopes,
         expires_at=expires_at,
         kind=ApiKey.Kind.KEY,
+        second_factor=True,
     )
 
 

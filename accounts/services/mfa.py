@@ -48,14 +48,15 @@ def second_factor_passed(user: User, api_key: ApiKey | None = None) -> bool:
     """The one check for what needs a proven second factor (admin operations,
     creating API keys), whatever MFA_REQUIRED_ROLES says.
 
-    A browser session passes once django-otp marked it verified. A caller
-    with an API key passes: keys are created only from verified sessions. A
-    sign-in token passes when it was issued against a code.
+    A browser session passes once django-otp marked it verified. A key or a
+    sign-in token passes when it was made behind a second factor (keys are
+    created only from verified sessions; tokens against a code); keys made
+    before that rule existed (``second_factor`` False) do not.
     """
     if not user.is_authenticated:
         return False
     if api_key is not None:
-        return api_key.kind == ApiKey.Kind.KEY or api_key.second_factor
+        return api_key.second_factor
     return user.is_verified()
 
 

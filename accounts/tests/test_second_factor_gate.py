@@ -70,6 +70,19 @@ def test_admin_operations_work_with_a_key(api_as, admin_user, no_required_roles)
     assert response.status_code == 201
 
 
+def test_keys_made_before_the_rule_cannot_do_admin_operations(
+    api_as, admin_user, no_required_roles
+):
+    """Keys made before keys needed a verified session (the migration leaves
+    them ``second_factor`` False) may have come from a password alone."""
+    api = api_as(admin_user)
+    ApiKey.objects.filter(pk=api.key.pk).update(second_factor=False)
+    response = api.post("/organizations", {"name": "Acme", "slug": "acme"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "second_factor_required"
+    assert api.get("/me").status_code == 200  # everything else still works
+
+
 def test_api_key_creation_refuses_a_password_only_session(
     client, admin_user, customer, no_required_roles
 ):
