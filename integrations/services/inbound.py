@@ -172,7 +172,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         )
 
     check = sender_check(
-        results=parsed.authentication_results,
+        result_runs=parsed.authentication_results_runs,
         from_address=parsed.from_address,
         from_count=parsed.from_count,
         trusted_ids=settings.INBOUND_TRUSTED_AUTHSERV_IDS,
