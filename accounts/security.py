@@ -74,12 +74,18 @@ def registration_rate_limit(request: HttpRequest, email: str) -> None:
 
 
 def ticket_rate_limit(
-    request: HttpRequest | None, *, address: str, per_ip: bool
+    request: HttpRequest | None,
+    *,
+    address: str,
+    per_ip: bool,
+    scope: str = "ticket",
 ) -> None:
     """Count a new ticket against its requester's address and, unless
     ``per_ip`` is False (agents opening tickets for many customers, email,
     which has no client IP), the client IP; raises ``RateLimited`` when
-    either is over. Every channel counts against the same per-address limit."""
+    either is over. ``scope`` names the counter: the portal and the API share
+    "ticket"; email, whose sender address anyone can claim, counts apart
+    ("email-ticket") so it never spends the address owner's allowance."""
     subjects = {
         "address": (
             normalize_email_address(address),
@@ -89,7 +95,7 @@ def ticket_rate_limit(
     if per_ip:
         subjects["ip"] = (client_ip(request), settings.RATE_LIMIT_TICKETS_PER_IP)
     rate_limit_hit(
-        scope="ticket",
+        scope=scope,
         subjects=subjects,
         message="Too many new requests in a short time. Please wait a while and "
         "try again; your text is kept below.",

@@ -4,12 +4,23 @@ A From header is whatever the sender typed. The receiving mail server checks
 SPF, DKIM and DMARC and writes what it found into an Authentication-Results
 header (RFC 8601). Anyone can write such a header into the mail they send, so
 only headers whose authserv-id (their first word) is listed in
-``INBOUND_TRUSTED_AUTHSERV_IDS`` are read, and of those only the topmost one
-that reports a method: the receiving server adds its header on top of
-everything the sender wrote (Postfix milters and rspamd do; Exim needs
-``add_header = :at_start:``). RFC 8601, section 5, also asks that server to
-remove incoming headers carrying its own id; the rule here holds even where it
-does not, as long as it reports the method itself.
+``INBOUND_TRUSTED_AUTHSERV_IDS`` are read, and of those only the receiving
+server's own block: the topmost trusted header and the Authentication-Results
+headers directly adjacent to it (no header of another name in between).
+
+Why the block: the receiving server's milters (OpenDKIM, OpenDMARC, an SPF
+policy daemon, rspamd) prepend their headers one after another on top of the
+message, above the receiving MTA's own Received header; everything the sender
+wrote, including headers carrying our server's name, lies below that Received
+header. RFC 8601, section 5, asks the receiving server to remove incoming
+headers that claim its authserv-id, but not every server does, so a trusted
+header outside the block is ignored (the detail says how many), and a method
+the block does not report counts as not checked: a trusted fail, none or
+temperror is never overridden by a header further down. Within the block, the
+topmost header reporting a method supplies it. This needs the receiving
+server to write its results above its Received header, as Postfix with
+milters and rspamd do (Exim needs ``add_header = :at_start:``); a mailbox
+server's Received header added above the block (Dovecot LMTP) does no harm.
 
 The verdict is ``pass`` (DMARC passed, or without a DMARC result a DKIM
 signature or SPF check passed for the From address's organizational domain,
@@ -106,18 +117,25 @@ def _describe(result) -> str:
     return f"{result.method}={result.result}" + (f" {shown}" if shown else "")
 
 
+def _server(value: str) -> str:
+    match = AUTHSERV_ID.match(value)
+    return match.group(1).rstrip(".").lower() if match else ""
+
+
 def sender_check(
     *,
-    results: Sequence[str],
+    result_runs: Sequence[Sequence[str]],
     from_address: str,
     from_count: int = 1,
     trusted_ids: Iterable[str],
 ) -> SenderCheck:
     """Judge the From address from the message's Authentication-Results.
 
-    ``results`` are the header values in the order they appear, the topmost
-    (added last, by the server nearest to us) first; ``from_count`` is how
-    many addresses the From header(s) name. Reads no database, sends nothing.
+    ``result_runs`` are the header values in the order they appear, the
+    topmost (added last, by the server nearest to us) first, grouped in runs
+    of headers that no other header separates (``ParsedEmail.
+    authentication_results_runs``); ``from_count`` is how many addresses the
+    From header(s) name. Reads no database, sends nothing.
     """
     trusted = {
         server.strip().rstrip(".").lower() for server in trusted_ids if server.strip()
@@ -128,15 +146,25 @@ def sender_check(
             "No receiving mail server is trusted (INBOUND_TRUSTED_AUTHSERV_IDS).",
         )
     found: dict[str, tuple[str, list]] = {}  # method -> (server, its results)
-    trusted_headers = 0
-    for value in results:
-        match = AUTHSERV_ID.match(value)
-        server = match.group(1).rstrip(".").lower() if match else ""
-        if server not in trusted:
-            continue
-        trusted_headers += 1
-        if trusted_headers > MAX_TRUSTED_HEADERS:
-            break
+    # (server, value) of the receiving server's block: the first run that holds
+    # a trusted header, its trusted headers; those of later runs are ignored.
+    block: list[tuple[str, str]] = []
+    ignored = 0
+    for run in result_runs:
+        servers = [(_server(value), value) for value in run]
+        of_trusted = [(server, v) for server, v in servers if server in trusted]
+        if block:
+            ignored += len(of_trusted)
+        else:
+            block = of_trusted
+    if not block:
+        return SenderCheck(
+            Verdict.UNCHECKED,
+            "No Authentication-Results from a trusted mail server ("
+            + ", ".join(sorted(trusted))
+            + ").",
+        )
+    for server, value in block[:MAX_TRUSTED_HEADERS]:
         header = _parse(value)
         if header is None:
             return SenderCheck(
@@ -147,13 +175,20 @@ def sender_check(
             of_method = [r for r in header.results if r.method.lower() == method]
             if of_method and method not in found:
                 found[method] = (server, of_method)
-    if not trusted_headers:
-        return SenderCheck(
-            Verdict.UNCHECKED,
-            "No Authentication-Results from a trusted mail server ("
-            + ", ".join(sorted(trusted))
-            + ").",
+    verdict = _verdict(found, from_address=from_address, from_count=from_count)
+    if ignored:
+        note = (
+            f" (ignored: {ignored} trusted Authentication-Results header(s) "
+            "below the receiving server's results)"
         )
+        verdict = SenderCheck(verdict.verdict, verdict.detail[: 500 - len(note)] + note)
+    return verdict
+
+
+def _verdict(
+    found: dict[str, tuple[str, list]], *, from_address: str, from_count: int
+) -> SenderCheck:
+    """The verdict from the receiving server's results, by method."""
     if from_count != 1:
         return SenderCheck(
             Verdict.FAILED,

@@ -57,6 +57,9 @@ class ParsedEmail:
     defects: list[str] = field(default_factory=list)
     # Authentication-Results header values, topmost (added last) first.
     authentication_results: list[str] = field(default_factory=list)
+    # The same, in runs that other headers (such as Received) separate: the
+    # receiving server's own results are one run (see authentication.py).
+    authentication_results_runs: list[list[str]] = field(default_factory=list)
     from_count: int = 1  # addresses named by all From headers together
     full_html: str = ""  # an HTML body too long to convert whole, as sent
 
@@ -88,19 +91,30 @@ def _header(message: EmailMessage, name: str) -> str:
     return " ".join(str(value or "").split())
 
 
-def _all_headers(message: EmailMessage, name: str) -> list[str]:
-    """Every header of this name, top first, each as one line of text."""
+def _header_runs(message: EmailMessage, name: str) -> list[list[str]]:
+    """Every header of this name, top first, each as one line of text, in
+    runs of headers that no header of another name separates."""
     wanted = name.lower()
-    values = []
+    runs: list[list[str]] = []
+    adjacent = False
     for key, raw in message.raw_items():
         if key.lower() != wanted:
+            adjacent = False
             continue
         try:
             value = str(message.policy.header_fetch_parse(key, raw))
         except Exception:  # a header too broken to decode reads as its raw text
             value = str(raw)
-        values.append(" ".join(value.split()))
-    return values
+        if not adjacent:
+            runs.append([])
+        runs[-1].append(" ".join(value.split()))
+        adjacent = True
+    return runs
+
+
+def _all_headers(message: EmailMessage, name: str) -> list[str]:
+    """Every header of this name, top first, each as one line of text."""
+    return [value for run in _header_runs(message, name) for value in run]
 
 
 def _text_of(part: EmailMessage) -> str:
@@ -371,7 +385,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
     parsed.from_count = len([a for _, a in getaddresses(from_headers) if a]) or len(
         from_headers
     )
-    parsed.authentication_results = _all_headers(message, "Authentication-Results")
+    parsed.authentication_results_runs = _header_runs(message, "Authentication-Results")
+    parsed.authentication_results = [
+        value for run in parsed.authentication_results_runs for value in run
+    ]
     parsed.to_addresses = [
         addr.lower()
         for _, addr in getaddresses(

@@ -172,7 +172,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         )
 
     check = sender_check(
-        results=parsed.authentication_results,
+        result_runs=parsed.authentication_results_runs,
         from_address=parsed.from_address,
         from_count=parsed.from_count,
         trusted_ids=settings.INBOUND_TRUSTED_AUTHSERV_IDS,
@@ -194,11 +194,18 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         return _suspend(inbound, check, ticket)
     if ticket is None and inbound.reviewed_by_id is None:
         try:
-            ticket_rate_limit(None, address=parsed.from_address, per_ip=False)
+            ticket_rate_limit(
+                None,
+                address=parsed.from_address,
+                per_ip=False,
+                scope="email-ticket",
+            )
         except RateLimited:
             # A flood of new requests from one address (RATE_LIMIT_TICKETS_
-            # PER_ADDRESS an hour, shared with the portal and the API) waits
-            # for an agent instead of opening tickets and acknowledgements.
+            # PER_ADDRESS an hour) waits for an agent instead of opening
+            # tickets and acknowledgements. Email counts apart from the portal
+            # and the API: anyone can claim an address, so mail in its name
+            # must never spend its owner's allowance there.
             return _finish(
                 inbound,
                 Status.SUSPENDED,

@@ -570,6 +570,74 @@ def new_request_dmarc_fail(w):
     )
 
 
+def received(raw: bytes, by: str) -> bytes:
+    """The message with a Received header prepended, as a mail server that
+    handles it writes one on top of everything it was given."""
+    return (
+        f"Received: from relay.example (relay.example [192.0.2.7])\r\n"
+        f" by {by} with ESMTPS id 4Zx1; Tue, 24 Nov 2026 10:15:02 +0100\r\n"
+    ).encode() + raw
+
+
+def forged_below(w, ours: tuple[str, ...], forged: str, body: str) -> bytes:
+    """A reply as the customer carrying its own header with our MTA's name,
+    then our MTA's Received header, then our MTA's (milters') results on top:
+    the forged header supplies a method our MTA did not report."""
+    raw = text(w.customer, f"Re: [#{w.ticket_number}] Printer", body)
+    raw = received(stamped(raw, forged), w.trusted_mx)
+    return stamped(raw, *ours)
+
+
+def forged_dkim_below_dmarc_none(w):
+    return forged_below(
+        w,
+        (f"{w.trusted_mx}; dmarc=none header.from=acme.example",),
+        f"{w.trusted_mx}; dkim=pass header.d=acme.example header.s=s1",
+        "Please change my delivery address.",
+    )
+
+
+def forged_dkim_below_dmarc_temperror(w):
+    return forged_below(
+        w,
+        (f"{w.trusted_mx}; dmarc=temperror header.from=acme.example",),
+        f"{w.trusted_mx}; dkim=pass header.d=acme.example",
+        "Please change my phone number.",
+    )
+
+
+def forged_dmarc_below_spf_fail(w):
+    return forged_below(
+        w,
+        (f"{w.trusted_mx}; spf=fail smtp.mailfrom=acme.example; dkim=none",),
+        f"{w.trusted_mx}; dmarc=pass header.from=acme.example",
+        "Please send the invoice to my new address.",
+    )
+
+
+def forged_dmarc_below_dkim_fail(w):
+    return forged_below(
+        w,
+        (f"{w.trusted_mx}; dkim=fail header.d=acme.example",),
+        f"{w.trusted_mx}; dmarc=pass header.from=acme.example",
+        "Please reset my account.",
+    )
+
+
+def reply_milters_below_lmtp(w):
+    """Three milters' headers on top of our MTA's Received, and the mailbox
+    server's (Dovecot LMTP) Received above them all: a real pass."""
+    raw = text(w.customer, f"Re: [#{w.ticket_number}] Printer", "Works now.")
+    raw = received(raw, w.trusted_mx)
+    raw = stamped(
+        raw,
+        f"{w.trusted_mx}; dmarc=pass header.from=acme.example",
+        f"{w.trusted_mx}; dkim=pass header.d=acme.example",
+        f"{w.trusted_mx}; spf=pass smtp.mailfrom=alice@acme.example",
+    )
+    return received(raw, "imap.helpdesk.example (Dovecot) with LMTP")
+
+
 def agent_by_email_dmarc_fail(w):
     """Even quoting the agent's own notification, a reply from the agent's
     address that fails authentication is not the agent's word."""
@@ -754,6 +822,28 @@ CASES = [
         forged_trusted_id_below_ours,
         "suspended",
         verification="fail",
+    ),
+    *(
+        Case(
+            f"forged reply, our MTA's name on a lower header: {name}",
+            build,
+            "suspended",
+            verification="fail",
+        )
+        for name, build in (
+            ("DKIM pass below DMARC none", forged_dkim_below_dmarc_none),
+            ("DKIM pass below DMARC temperror", forged_dkim_below_dmarc_temperror),
+            ("DMARC pass below SPF fail", forged_dmarc_below_spf_fail),
+            ("DMARC pass below DKIM fail", forged_dmarc_below_dkim_fail),
+        )
+    ),
+    Case(
+        "reply, three milters' results below the mailbox server's Received",
+        reply_milters_below_lmtp,
+        "reply",
+        ("Works now.",),
+        author="customer",
+        verification="pass",
     ),
     Case(
         "reply, only an untrusted MTA claims a pass",

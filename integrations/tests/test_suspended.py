@@ -277,9 +277,9 @@ def test_no_badge_for_verified_or_web_messages(login, agent, ticket, alice):
 def test_a_flood_of_new_requests_from_one_address_waits_for_an_agent(
     settings, login, admin_user, mailoutbox, django_capture_on_commit_callbacks
 ):
-    """New requests by email count against the same per-address limit as the
-    portal and the API; past it they are suspended, not opened, and an agent
-    who accepts one opens it."""
+    """New requests by email count against a per-address limit (their own
+    count, apart from the portal's and the API's); past it they are
+    suspended, not opened, and an agent who accepts one opens it."""
     settings.RATE_LIMIT_TICKETS_PER_ADDRESS = 2
     received = []
     for number in range(3):
@@ -303,3 +303,37 @@ def test_a_flood_of_new_requests_from_one_address_waits_for_an_agent(
     received[2].refresh_from_db()
     assert received[2].status == "processed", received[2].error
     assert received[2].ticket.subject == "Request 2"
+
+
+def test_mail_claiming_an_address_never_spends_its_owners_portal_allowance(
+    settings, customer, login, api_as, agent
+):
+    """Anyone can write any From address, so new requests by email count in
+    their own per-address counter: a flood of them in a customer's name leaves
+    the customer's portal and API allowance (and agents' for them) untouched."""
+    settings.RATE_LIMIT_TICKETS_PER_ADDRESS = 2
+    received = [
+        inbound_receive(
+            raw=text(customer.email, f"Request {number}", "Please help."),
+            source=InboundEmail.Source.PIPE,
+        )
+        for number in range(3)
+    ]
+    assert [inbound.status for inbound in received][-1] == "suspended"
+    assert "too many new requests" in received[-1].outcome
+
+    portal = login(customer).post(
+        reverse("tickets:portal_new"), {"subject": "Mine", "body": "Really mine."}
+    )
+    assert portal.status_code == 302
+    assert Ticket.objects.filter(subject="Mine", requester=customer).exists()
+    api = api_as(agent).post(
+        "/tickets",
+        {"subject": "For her", "body": "B", "requester_email": customer.email},
+    )
+    assert api.status_code == 201, api.content
+    # The portal and the API still count together, as before.
+    refused = login(customer).post(
+        reverse("tickets:portal_new"), {"subject": "Third", "body": "B"}
+    )
+    assert refused.status_code == 429
