@@ -30,20 +30,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User, normalize_email_address
-from accounts.security import ticket_rate_limit
 from accounts.services import customer_get_or_create
 from helpdesk.errors import ApplicationError
-from helpdesk.ratelimit import RateLimited
 from notifications.models import EmailLog
 from notifications.services import email_queue, thread_root_id
 from organizations.models import Department
 from tickets import permissions, services
 from tickets.models import Message, Ticket
 
-from ..authentication import SenderCheck, sender_check
+from ..authentication import sender_check
 from ..models import InboundEmail, Mailbox
 from ..parsing import ParsedEmail, mime_parts_at_most, parse_email
 from .content import email_content, message_complete
+from .holds import hold_reason
 
 log = logging.getLogger(__name__)
 Status = InboundEmail.Status
@@ -190,28 +189,11 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             error=f"{sender.email} is deactivated; nothing was added.",
         )
     ticket = _ticket_for(parsed, sender) if sender is not None else None
-    if _must_suspend(inbound, check, sender, ticket):
-        return _suspend(inbound, check, ticket)
-    if ticket is None and inbound.reviewed_by_id is None:
-        try:
-            ticket_rate_limit(
-                None,
-                address=parsed.from_address,
-                per_ip=False,
-                scope="email-ticket",
-            )
-        except RateLimited:
-            # A flood of new requests from one address (RATE_LIMIT_TICKETS_
-            # PER_ADDRESS an hour) waits for an agent instead of opening
-            # tickets and acknowledgements. Email counts apart from the portal
-            # and the API: anyone can claim an address, so mail in its name
-            # must never spend its owner's allowance there.
-            return _finish(
-                inbound,
-                Status.SUSPENDED,
-                "Suspended: too many new requests from this address within an "
-                "hour; waiting for an agent to accept or reject it",
-            )
+    held = hold_reason(
+        inbound=inbound, parsed=parsed, check=check, sender=sender, ticket=ticket
+    )
+    if held is not None:
+        return _finish(inbound, Status.SUSPENDED, held, ticket=ticket)
     if sender is None:
         if not settings.INBOUND_CREATE_CUSTOMERS:
             if check.verdict == Verdict.FAILED:
@@ -252,40 +234,6 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         + content.outcome_note(),
         ticket=new,
         message=first,
-    )
-
-
-def _must_suspend(
-    inbound: InboundEmail, check: SenderCheck, sender: User | None, ticket
-) -> bool:
-    """A reply, or anything from an agent's address, whose sender failed
-    authentication (or, with INBOUND_REQUIRE_SENDER_AUTH, was not verified),
-    unless an agent has accepted this very mail from the queue."""
-    if inbound.reviewed_by_id is not None:
-        return False
-    suspect = check.verdict == Verdict.FAILED or (
-        check.verdict == Verdict.UNCHECKED and settings.INBOUND_REQUIRE_SENDER_AUTH
-    )
-    return suspect and (ticket is not None or (sender is not None and sender.is_agent))
-
-
-def _suspend(inbound: InboundEmail, check: SenderCheck, ticket) -> InboundEmail:
-    claim = (
-        f"a reply to {ticket.reference}"
-        if ticket is not None
-        else "mail from an agent's address"
-    )
-    why = (
-        "failed authentication"
-        if check.verdict == Verdict.FAILED
-        else "could not be verified"
-    )
-    return _finish(
-        inbound,
-        Status.SUSPENDED,
-        f"Suspended: {claim} whose sender {why}; waiting for an agent to accept "
-        "or reject it",
-        ticket=ticket,
     )
 
 
