@@ -303,3 +303,33 @@ def test_a_flood_of_new_requests_from_one_address_waits_for_an_agent(
     received[2].refresh_from_db()
     assert received[2].status == "processed", received[2].error
     assert received[2].ticket.subject == "Request 2"
+
+
+# --- Cost of the detail page ----------------------------------------------------
+
+
+def test_the_detail_page_of_a_megabyte_of_nested_html_answers_in_seconds(
+    login, agent, ticket
+):
+    """Before: the page parsed the kept mail on every view, and a 320 KB
+    text/html mail of nested lists took 28 s per view."""
+    import time
+
+    raw = forged(ticket, body="Wire it. " + "<ul><li>" * 125_000)
+    raw = raw.replace(b"text/plain", b"text/html", 1)
+    inbound = inbound_receive(raw=raw, source=InboundEmail.Source.PIPE)
+    assert inbound.status == InboundEmail.Status.SUSPENDED, inbound.outcome
+    client = login(agent)
+    started = time.perf_counter()
+    response = client.get(detail_url(inbound))
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert "Wire it." in page_text(response)
+    assert elapsed < 3, f"{elapsed:.1f} s"
+
+
+def test_the_detail_page_reads_the_kept_mail_once(login, agent, suspended):
+    client = login(agent)
+    assert "Please wire the refund" in page_text(client.get(detail_url(suspended)))
+    suspended.raw.delete(save=False)  # a second view does not read it again
+    assert "Please wire the refund" in page_text(client.get(detail_url(suspended)))
