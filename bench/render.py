@@ -12,9 +12,12 @@ entities, tables...) and every size, prints the best of ``--runs`` timings of
 - ``stored``: what a message of that length really gets
   (``render_markdown``: plain text above MARKDOWN_MAX_CHARS),
 
-each as milliseconds and as microseconds per KB of input. Linear time shows
-as a flat µs/KB column as the size grows tenfold; quadratic time would grow
-it tenfold. Runs in this process with the test settings; needs no database.
+each as milliseconds and as microseconds per KB of input, and how many times
+the input's length the stored HTML is (``x``). Linear time shows as a flat
+µs/KB column as the size grows tenfold; quadratic time would grow it tenfold.
+The amplifier families (wide tables over short lines, reference links...)
+come from the same test file. Runs in this process with the test settings;
+needs no database.
 """
 
 import argparse
@@ -59,7 +62,7 @@ def main() -> int:
         render_commonmark,
         render_markdown,
     )
-    from tickets.tests.test_render_bounds import adversarial
+    from tickets.tests.test_render_bounds import adversarial, amplifiers
 
     logging.disable(logging.WARNING)
 
@@ -73,19 +76,22 @@ def main() -> int:
         "plain text above"
     )
     header = f"{'family':<22}{'size':>10}{'markdown ms':>13}{'µs/KB':>9}"
-    header += f"{'stored ms':>11}{'µs/KB':>9}"
+    header += f"{'stored ms':>11}{'µs/KB':>9}{'x':>7}"
     print(header)
     worst = dict.fromkeys(sizes, 0.0)
-    for family in adversarial(10):
+    families = dict.fromkeys(adversarial(10), adversarial)
+    families |= dict.fromkeys(amplifiers(10), amplifiers)
+    for family, bodies in families.items():
         for size in sizes:
-            body = adversarial(size)[family]
+            body = bodies(size)[family]
             kb = len(body) / 1000
             markdown = best_ms(markdown_path, body, args.runs)
             stored = best_ms(render_markdown, body, args.runs)
+            growth = len(render_markdown(body)) / len(body)
             worst[size] = max(worst[size], stored)
             print(
                 f"{family:<22}{size:>10,}{markdown:>13.2f}{markdown * 1000 / kb:>9.0f}"
-                f"{stored:>11.2f}{stored * 1000 / kb:>9.0f}",
+                f"{stored:>11.2f}{stored * 1000 / kb:>9.0f}{growth:>7.1f}",
                 flush=True,
             )
     print()

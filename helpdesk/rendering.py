@@ -21,7 +21,16 @@ linear time, whatever the input:
    in the number of character references in one text node (``&amp;`` runs: 1 s
    for 200,000), so the few entities cmark writes travel through nh3 as
    reserved characters and are written back afterwards.
-4. Any failure at all (RecursionError, MemoryError, a library error) gives the
+4. The HTML is bounded by the input: at most ``MAX_AMPLIFICATION`` times its
+   length plus ``AMPLIFICATION_SLACK``, or the text is shown escaped instead
+   (which is at most six times as long: ``"`` becomes ``&quot;``). Without
+   this, a table header of 50 columns pads every following line to 50 cells
+   (3 KB of text became 700 KB of HTML, stored and emailed to every agent),
+   and one long link reference definition is copied into every ``[x]`` (up to
+   cmark-gfm's own cap of 100 KB). Tables are counted before parsing, in one
+   pass: past ``MAX_TABLE_CELLS`` the text is parsed without the table
+   extension, so the time stays within budget too.
+5. Any failure at all (RecursionError, MemoryError, a library error) gives the
    text escaped, with its line breaks.
 
 ``RENDERER_VERSION`` is stored with every rendered body: raise it whenever the
@@ -39,7 +48,7 @@ from django.utils.html import escape, linebreaks
 
 logger = logging.getLogger(__name__)
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 # Deeper than anyone quotes or indents; shallow enough for the sanitiser.
 MAX_NESTING = 40
@@ -47,6 +56,14 @@ MAX_NESTING = 40
 # costs a few milliseconds at the message cap. Markdown up to here costs at
 # most about 100 ms for the worst inputs measured (bench/render.py).
 MARKDOWN_MAX_CHARS = 32_000
+
+# The HTML may be this many times the text, plus the slack; longer, the text is
+# shown escaped. Ordinary Markdown stays under ten (an empty link "[](x)" is
+# the densest); short messages get the slack.
+MAX_AMPLIFICATION = 16
+AMPLIFICATION_SLACK = 1_000
+# Cells that GitHub tables may create: 250 rows of 20 columns, about 20 ms.
+MAX_TABLE_CELLS = 5_000
 
 ALLOWED_TAGS = {
     "a",
@@ -92,6 +109,7 @@ LINK_REL = "noopener noreferrer nofollow"
 
 _OPTIONS = Options.CMARK_OPT_HARDBREAKS
 _EXTENSIONS = ["table", "strikethrough"]
+_EXTENSIONS_WITHOUT_TABLES = ["strikethrough"]
 
 # Noncharacters, "permanently reserved for internal use": people's text never
 # needs them, so they are replaced in the input and free to carry markup-free
@@ -120,11 +138,20 @@ _NOT_AUTOLINK_LT = re.compile(
 # markers, with the indentation between them. Nesting depth never exceeds
 # this prefix's width (each level costs at least one column).
 _CONTAINER_PREFIX = re.compile(
-    r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))"
+    r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t\v\f])))"
     rf"{{1,{MAX_NESTING + 1}}}",
     re.MULTILINE,
 )
 _TAG = re.compile(r"<(/?)[a-z][^>]*?(/?)>")
+# A table's delimiter row ("|---|:-:|"), after any container prefix: its cells
+# set the table's width, and every following line up to a blank one becomes a
+# row of that many cells, however short the line.
+_SPACES = r"[ \t\v\f]*+"  # possessive, as everything here: no backtracking
+_CELL = rf"{_SPACES}:?-++:?{_SPACES}"
+_DELIMITER_ROW = re.compile(
+    rf"^(?:{_SPACES}(?:>|[-+*](?=[ \t\v\f])|\d{{1,9}}[.)](?=[ \t\v\f])))*+"
+    rf"{_SPACES}\|?{_CELL}(?:\|{_CELL})*+\|?{_SPACES}$"
+)
 
 
 class NestingTooDeep(ValueError):
@@ -143,13 +170,19 @@ def render_markdown(text: str) -> str:
     if len(text) > MARKDOWN_MAX_CHARS:
         return render_plain(text)
     try:
-        return render_commonmark(text)
+        html = render_commonmark(text)
     except NestingTooDeep:  # expected for some input: no traceback in the logs
         logger.info("Markdown nested too deep; shown as plain text")
         return render_plain(text)
     except Exception:  # any failure shows the text itself, never an error page
         logger.warning("Markdown rendering fell back to plain text", exc_info=True)
         return render_plain(text)
+    if len(html) > MAX_AMPLIFICATION * len(text) + AMPLIFICATION_SLACK:
+        logger.info(
+            "Markdown would grow %d-fold; shown as plain text", len(html) // len(text)
+        )
+        return render_plain(text)
+    return html
 
 
 def render_plain(text: str) -> str:
@@ -165,8 +198,13 @@ def render_commonmark(text: str) -> str:
     text = text.translate(_RESERVED)
     _check_container_prefixes(text)
     source = _NOT_AUTOLINK_LT.sub(_LT, text)
+    extensions = (
+        _EXTENSIONS
+        if table_cells(text) <= MAX_TABLE_CELLS
+        else _EXTENSIONS_WITHOUT_TABLES
+    )
     html = cmarkgfm.markdown_to_html_with_extensions(
-        source, options=_OPTIONS, extensions=_EXTENSIONS
+        source, options=_OPTIONS, extensions=extensions
     )
     # A '<' stand-in inside a link destination comes out percent-encoded.
     html = html.replace("%EF%B7%92", "%3C")
@@ -184,6 +222,27 @@ def render_commonmark(text: str) -> str:
     for entity, standin in _ENTITIES.items():
         cleaned = cleaned.replace(standin, entity)
     return cleaned
+
+
+def table_cells(text: str) -> int:
+    """At least the number of cells the GitHub tables in ``text`` would have:
+    each delimiter row's width times the lines after it, to the next blank
+    line. One pass over the lines, split where cmark splits them; the
+    pattern never backtracks."""
+    cells = 0
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if "-" not in line or not _DELIMITER_ROW.match(line):
+            continue
+        width = line.count("|") + 1
+        start = index
+        while index < len(lines) and lines[index].strip(" \t>"):
+            index += 1
+        cells += width * (index - start + 2)
+    return cells
 
 
 def _check_container_prefixes(text: str) -> None:

@@ -337,3 +337,33 @@ def test_mail_claiming_an_address_never_spends_its_owners_portal_allowance(
         reverse("tickets:portal_new"), {"subject": "Third", "body": "B"}
     )
     assert refused.status_code == 429
+
+
+# --- Cost of the detail page ----------------------------------------------------
+
+
+def test_the_detail_page_of_a_megabyte_of_nested_html_answers_in_seconds(
+    login, agent, ticket
+):
+    """Before: the page parsed the kept mail on every view, and a 320 KB
+    text/html mail of nested lists took 28 s per view."""
+    import time
+
+    raw = forged(ticket, body="Wire it. " + "<ul><li>" * 125_000)
+    raw = raw.replace(b"text/plain", b"text/html", 1)
+    inbound = inbound_receive(raw=raw, source=InboundEmail.Source.PIPE)
+    assert inbound.status == InboundEmail.Status.SUSPENDED, inbound.outcome
+    client = login(agent)
+    started = time.perf_counter()
+    response = client.get(detail_url(inbound))
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert "Wire it." in page_text(response)
+    assert elapsed < 3, f"{elapsed:.1f} s"
+
+
+def test_the_detail_page_reads_the_kept_mail_once(login, agent, suspended):
+    client = login(agent)
+    assert "Please wire the refund" in page_text(client.get(detail_url(suspended)))
+    suspended.raw.delete(save=False)  # a second view does not read it again
+    assert "Please wire the refund" in page_text(client.get(detail_url(suspended)))

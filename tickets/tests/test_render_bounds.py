@@ -241,3 +241,67 @@ def test_render_messages_upgrades_every_stale_row():
         RENDERER_VERSION
     }
     assert all("<strong>bold</strong>" in m.body_html for m in Message.objects.all())
+
+
+# --- Output bounded by the input ----------------------------------------------
+
+# What a few characters may become at most: an empty link "[](x)" is ten
+# times its length, a run of '"' six; the slack covers a short message.
+AMPLIFICATION = 16
+SLACK = 1_000
+
+
+def amplifiers(length: int) -> dict[str, str]:
+    """Bodies of ``length`` characters whose HTML could be far longer than
+    they are: shared with bench/render.py."""
+
+    def fill(unit: str, size: int = length) -> str:
+        return (unit * (size // len(unit) + 1))[:size]
+
+    header = "|" + "a|" * 50 + "\n|" + "-|" * 50 + "\n"
+    url = "https://a.example/" + "x" * 2_000
+    definition = f"[x]: {url}\n"
+    titled = f'[x]: https://a.example/ "{"t" * 2_000}"\n'
+    return {
+        "wide table, short lines": header + fill("a\n", length - len(header)),
+        "wide table, pipes": header + fill("|\n", length - len(header)),
+        "wide table in a quote": "> "
+        + header.replace("\n", "\n> ")
+        + fill("> a\n", length - 2 * len(header)),
+        "reference links": definition + fill("[x]", length - len(definition)),
+        "reference titles": titled + fill("[x]", length - len(titled)),
+        "full references": definition + fill("[x][x]", length - len(definition)),
+        "autolinks": fill("<ab:c>"),
+        "empty links": fill("[](x)"),
+        "quotes": fill('"'),
+        "empty list items": fill("-\n"),
+        "long list markers": fill("123456789. a\n"),
+        "entities": fill("&amp;"),
+        # Not an amplifier: a line the table count must not backtrack over.
+        "spaces before a dash": fill(" ", length - 2) + "-x",
+    }
+
+
+@pytest.mark.parametrize("length", [3_000, 30_000, 100_000])
+@pytest.mark.parametrize("family", list(amplifiers(10)))
+def test_stored_html_is_bounded_by_the_input(family, length):
+    """Today: a 50-column table header over short lines pads every line to 50
+    cells: 3 KB became 700 KB of HTML in 250 ms, 30 KB 5.5 MB in 1.3 s."""
+    from helpdesk.rendering import render_markdown
+
+    body = amplifiers(length)[family]
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        html = render_markdown(body)
+        runs.append((time.perf_counter() - started) * 1000)
+    assert len(html) <= AMPLIFICATION * len(body) + SLACK, len(html) / len(body)
+    assert min(runs) < 200, f"{min(runs):.0f} ms"
+
+
+def test_a_real_table_is_still_a_table():
+    from helpdesk.rendering import render_markdown
+
+    rows = "".join(f"| {n} | printer {n} | ok |\n" for n in range(300))
+    html = render_markdown("| # | device | state |\n|---|---|---|\n" + rows)
+    assert html.count("<tr>") == 301
