@@ -31,7 +31,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from integrations.parsing import html_to_text
+    from integrations.html_text import html_to_text
     from integrations.tests.test_html_bounds import HOSTILE, hostile
 
     print(f"best of {args.runs}")

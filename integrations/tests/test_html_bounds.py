@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from integrations.html_text import html_to_text
 from integrations.models import InboundEmail
-from integrations.parsing import html_to_text
 from integrations.services import inbound_receive
 from tickets.models import Message
 

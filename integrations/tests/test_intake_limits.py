@@ -82,7 +82,7 @@ def test_the_body_cap_follows_the_message_setting(settings):
 
 
 def test_an_html_body_too_long_to_convert_is_kept_whole():
-    from integrations.parsing import MAX_HTML_CHARS
+    from integrations.html_text import MAX_HTML_CHARS
 
     markup = "<p>" + "Hello <b>there</b>. " * (MAX_HTML_CHARS // 20 + 1_000) + "</p>"
     headers = base("html@customer.example", "Huge newsletter reply")
