@@ -39,6 +39,12 @@ class Case:
     author: str | None = None  # which world address wrote the message
     internal: bool = False
     verification: str | None = None  # pass | fail | none, on inbound and message
+    # Exact names of the stored attachments, in any order.
+    attachment_names: tuple[str, ...] | None = None
+    # Text that must appear in the ticket's internal system notes (set-aside files).
+    notes_have: tuple[str, ...] = ()
+    # Any further check: called as check(message, inbound) after the others.
+    check: Callable | None = None
 
 
 def mail(headers: dict, body: str) -> bytes:

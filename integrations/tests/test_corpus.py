@@ -1,6 +1,9 @@
 """Every message of the corpus through the same pipeline the poller and the
 MTA pipe use: stored first, then processed to its expected outcome."""
 
+import importlib
+import pathlib
+
 import pytest
 
 from accounts.models import User
@@ -14,7 +17,16 @@ from tickets import services
 from tickets.models import Message, Ticket
 from tickets.tests.factories import TicketFactory
 
-from .corpus import CASES, World
+from .corpus import CASES as BASE_CASES
+from .corpus import World
+
+# Each topic keeps its cases in its own ``corpus_<topic>.py`` module with a
+# ``CASES`` list; they all run through the same test below.
+CASES = list(BASE_CASES)
+for _module in sorted(
+    pathlib.Path(__file__).parent.glob("corpus_*.py"), key=lambda path: path.name
+):
+    CASES += importlib.import_module(f"{__package__}.{_module.stem}").CASES
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +132,17 @@ def test_corpus_message(case, world):
     assert message.internal == case.internal
     if case.verification is not None:
         assert message.sender_verification == case.verification
+    if case.attachment_names is not None:
+        names = sorted(a.original_name for a in message.attachments.all())
+        assert names == sorted(case.attachment_names)
+    if case.notes_have:
+        notes = " ".join(
+            message.ticket.messages.filter(internal=True).values_list("body", flat=True)
+        )
+        for needle in case.notes_have:
+            assert needle in notes, (needle, notes[:500])
+    if case.check is not None:
+        case.check(message, inbound)
 
 
 def test_stranger_never_lands_on_someone_elses_ticket(world):
