@@ -10,7 +10,6 @@ from helpdesk.shortcuts import get_or_404
 
 from . import services
 from .bodies import message_body_replace
-from .business_time import load_public_holidays
 from .models import (
     Attachment,
     BusinessCalendar,
@@ -24,7 +23,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
-from .services.sla_policies import holidays_add
+from .services.sla_policies import holidays_add, public_holidays_named
 
 
 @admin.register(Category)
@@ -301,8 +300,10 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                dates = load_public_holidays(
-                    data["country"].upper(), data["years"], data["subdivision"] or None
+                dates = public_holidays_named(
+                    country=data["country"],
+                    years=data["years"],
+                    subdivision=data["subdivision"],
                 )
             except ValueError as error:
                 form.add_error("country", str(error))

@@ -3,7 +3,7 @@
 An SLA says "first response within 4 business hours", so the engine has to add
 and measure *open* time, not calendar time. This module is that arithmetic and
 nothing else: standard library only (``holidays`` is imported lazily by
-``load_public_holidays``), no Django, no database, no settings, so it can be
+``tickets.public_holidays``), no Django, no database, no settings, so it can be
 tested exhaustively and reused by services, tasks and reports alike.
 
 The rules, decided once here so every caller agrees:
@@ -245,24 +245,12 @@ def next_open(calendar: Calendar, moment: datetime) -> datetime:
 def load_public_holidays(
     country: str, years: Iterable[int], subdivision: str | None = None
 ) -> frozenset[date]:
-    """Public holidays of a country (and optionally a state or province) for
-    ``years``, from the ``holidays`` package, ready for ``Calendar.holidays``.
+    """The dates of a country's public holidays, ready for
+    ``Calendar.holidays``; see ``tickets.public_holidays`` for their names.
+    Raises ValueError for an unknown country or subdivision."""
+    from .public_holidays import public_holidays
 
-    Imported lazily so this module stays importable without the package and
-    its data is only loaded by whoever builds calendars.
-    """
-    import holidays
-
-    try:
-        country_holidays = holidays.country_holidays(
-            country, subdiv=subdivision, years=list(years)
-        )
-    except NotImplementedError as error:
-        raise ValueError(
-            f"unknown holiday country or subdivision: {country!r}, "
-            f"{subdivision!r} ({error})"
-        ) from error
-    return frozenset(country_holidays)
+    return frozenset(public_holidays(country, years, subdivision))
 
 
 def _as_utc(value: datetime, name: str) -> datetime:

@@ -2,8 +2,10 @@
 clocks run on, cached in this process (see ``tickets.services.sla``)."""
 
 import time
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from tickets import business_time as bt
@@ -14,6 +16,7 @@ from tickets.models import (
     SLATarget,
     Ticket,
 )
+from tickets.public_holidays import public_holidays
 
 _calendars: dict[tuple[int, datetime], bt.Calendar] = {}
 
@@ -96,15 +99,39 @@ def target_for(policy: SLAPolicy | None, priority: str) -> SLATarget | None:
     return next((t for t in policy.targets.all() if t.priority == priority), None)
 
 
+def public_holidays_named(
+    *, country: str, years: Iterable[int], subdivision: str | None = None
+) -> dict[date, str]:
+    """A country's public holidays, date -> name, named in the site's
+    LANGUAGE_CODE where the ``holidays`` package has it, else in the
+    country's own language. Raises ValueError for an unknown country."""
+    return public_holidays(
+        country.upper(), years, subdivision or None, settings.LANGUAGE_CODE
+    )
+
+
 @transaction.atomic
-def holidays_add(*, calendar: BusinessCalendar, dates) -> int:
-    """Add closed dates to a calendar; return how many were new. Saving the
-    calendar moves its updated_at, so cached copies are rebuilt."""
-    existing = set(calendar.holidays.values_list("date", flat=True))
+def holidays_add(
+    *, calendar: BusinessCalendar, dates: Mapping[date, str] | Iterable[date]
+) -> int:
+    """Add closed dates to a calendar, named when ``dates`` maps each date to
+    its name (``tickets.public_holidays``); return how many dates were new.
+
+    A date already there keeps its row and its name; one that has no name yet
+    (loaded before names were kept) gets the new one. Saving the calendar
+    moves its updated_at, so cached copies are rebuilt.
+    """
+    names = dict(dates) if isinstance(dates, Mapping) else dict.fromkeys(dates, "")
+    name_length = BusinessHoliday._meta.get_field("name").max_length
+    existing = {row.date: row for row in calendar.holidays.all()}
     new = [
-        BusinessHoliday(calendar=calendar, date=day)
-        for day in sorted(set(dates) - existing)
+        BusinessHoliday(calendar=calendar, date=day, name=names[day][:name_length])
+        for day in sorted(names.keys() - existing.keys())
     ]
+    unnamed = [row for day, row in existing.items() if not row.name and names.get(day)]
+    for row in unnamed:
+        row.name = names[row.date][:name_length]
     BusinessHoliday.objects.bulk_create(new)
+    BusinessHoliday.objects.bulk_update(unnamed, ["name"])
     calendar.save(update_fields=["updated_at"])
     return len(new)
