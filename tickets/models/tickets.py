@@ -379,6 +379,8 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", "SLA target at risk"
         SLA_BREACHED = "sla_breached", "SLA target breached"
         SLA_ESCALATED = "sla_escalated", "Escalated after an SLA breach"
+        SLA_PAUSED = "sla_paused", "Resolution clock paused (solved)"
+        SLA_RESUMED = "sla_resumed", "Resolution clock resumed (reopened)"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

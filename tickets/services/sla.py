@@ -6,8 +6,8 @@ announces breaches and escalates in ``sla_sweep``; this module decides what to
 measure from when. Every due time is computed from where its clock started
 (creation, or the customer's reply), so recomputing after a priority or
 policy change is exact. The resolution clock stands still while a ticket
-waits in a status of SLA_PAUSE_STATUSES, and its due time moves by the
-business minutes of the pause.
+waits in a status of SLA_PAUSE_STATUSES, or is solved within its target, and
+its due time moves by the business minutes of the pause.
 """
 
 from dataclasses import dataclass
@@ -189,9 +189,11 @@ def _apply(ticket: Ticket, now: datetime, *, actor, announce: bool) -> list[str]
 def sla_fields_for_import(*, ticket: Ticket, policy: SLAPolicy) -> None:
     """Set a new, unsaved ticket's SLA fields as if it had been opened under
     ``policy`` at its created_at, without events: for bulk imports and load
-    tests. ``policy`` should have its targets and calendar prefetched."""
+    tests. ``policy`` should have its targets and calendar prefetched. A
+    ticket solved in time has its resolution clock stopped at solved_at."""
     ticket.sla_policy = policy
     _apply(ticket, ticket.created_at, actor=None, announce=False)
+    sla_pause_if_solved_in_time(ticket=ticket)
 
 
 def sla_recompute(*, ticket: Ticket, actor: User | None) -> list[str]:
@@ -200,10 +202,12 @@ def sla_recompute(*, ticket: Ticket, actor: User | None) -> list[str]:
     return _apply(ticket, timezone.now(), actor=actor, announce=True)
 
 
-def _settle(ticket: Ticket, target: str, due_at: datetime | None, at: datetime, actor):
-    """A target was met (or missed) now: record it once."""
+def _settle(
+    ticket: Ticket, target: str, due_at: datetime | None, at: datetime, actor
+) -> bool:
+    """A target was met (or missed) now: record it once; return whether met."""
     if due_at is None:
-        return
+        return False
     if at <= due_at:
         event_record(
             ticket=ticket,
@@ -211,7 +215,7 @@ def _settle(ticket: Ticket, target: str, due_at: datetime | None, at: datetime, 
             kind=Kind.SLA_MET,
             new_value=TARGET_LABELS[target],
         )
-        return
+        return True
     _, created = SLANotice.objects.get_or_create(
         ticket=ticket, target=target, stage=Stage.BREACH, due_at=due_at
     )
@@ -223,6 +227,7 @@ def _settle(ticket: Ticket, target: str, due_at: datetime | None, at: datetime, 
             old_value=due_at.isoformat(),
             new_value=TARGET_LABELS[target],
         )
+    return False
 
 
 def sla_on_public_reply(
@@ -256,25 +261,93 @@ def sla_on_public_reply(
 
 
 def sla_on_status(*, ticket: Ticket, old: str, new: str, at: datetime) -> list[str]:
-    """Pause and resume the resolution clock; settle it when solved."""
+    """Pause and resume the resolution clock; settle it when solved.
+
+    A waiting status (SLA_PAUSE_STATUSES) stops the resolution clock, and so
+    does solving within the target: time spent solved does not count, and
+    reopening (the customer's reply, or an agent moving the ticket back to
+    open) resumes the clock with the business time that was left at the solve.
+    Both record a timeline event saying how much time is left. A target missed
+    at the solve stays missed: its due time does not move, so the breach
+    already recorded stands and the sweep has nothing new to announce.
+    """
     if ticket.sla_policy_id is None:
         return []
     pausing = set(settings.SLA_PAUSE_STATUSES)
+    reopening = old == Ticket.Status.SOLVED and new in UNSOLVED_STATUSES
     fields = []
     if new in pausing and old not in pausing and ticket.sla_paused_since is None:
         ticket.sla_paused_since = at
         fields.append("sla_paused_since")
-    elif old in pausing and new not in pausing and ticket.sla_paused_since is not None:
-        calendar = calendar_for(ticket.sla_policy.calendar)
-        paused = bt.business_minutes_between(calendar, ticket.sla_paused_since, at)
-        ticket.sla_paused_minutes += paused
-        if ticket.resolution_due_at is not None:
-            ticket.resolution_due_at = _add(calendar, ticket.resolution_due_at, paused)
-        ticket.sla_paused_since = None
+    elif (
+        (old in pausing or reopening)
+        and new not in pausing
+        and ticket.sla_paused_since is not None
+    ):
+        left = _resume(ticket, at)
         fields += ["sla_paused_since", "sla_paused_minutes", "resolution_due_at"]
-    if new == Ticket.Status.SOLVED:
-        _settle(ticket, Target.RESOLUTION, ticket.resolution_due_at, at, None)
+        if reopening and left is not None:
+            event_record(
+                ticket=ticket,
+                actor=None,
+                kind=Kind.SLA_RESUMED,
+                new_value=f"{duration_words(left)} left",
+            )
+    if new == Ticket.Status.SOLVED and _settle(
+        ticket, Target.RESOLUTION, ticket.resolution_due_at, at, None
+    ):
+        ticket.sla_paused_since = at
+        fields.append("sla_paused_since")
+        left = bt.business_minutes_between(
+            calendar_for(ticket.sla_policy.calendar), at, ticket.resolution_due_at
+        )
+        event_record(
+            ticket=ticket,
+            actor=None,
+            kind=Kind.SLA_PAUSED,
+            new_value=f"{duration_words(left)} left",
+        )
     return [*fields, *refresh(ticket)]
+
+
+def _resume(ticket: Ticket, at: datetime) -> float | None:
+    """End the pause that began at sla_paused_since: its business minutes
+    count as paused and move the resolution due time. Returns the business
+    minutes the resolution target had left when the pause began (None without
+    a resolution target); the moved due time leaves exactly that from ``at``."""
+    calendar = calendar_for(ticket.sla_policy.calendar)
+    since = ticket.sla_paused_since
+    paused = bt.business_minutes_between(calendar, since, at)
+    ticket.sla_paused_minutes += paused
+    left = None
+    if ticket.resolution_due_at is not None:
+        left = bt.business_minutes_between(calendar, since, ticket.resolution_due_at)
+        ticket.resolution_due_at = _add(calendar, ticket.resolution_due_at, paused)
+    ticket.sla_paused_since = None
+    return left
+
+
+def sla_pause_if_solved_in_time(*, ticket: Ticket) -> list[str]:
+    """For a solved ticket whose history was written after the fact (imports,
+    demo data): stop the resolution clock at solved_at when the target was met
+    then, as solving it through ``sla_on_status`` would have; no events."""
+    if (
+        ticket.status == Ticket.Status.SOLVED
+        and ticket.solved_at is not None
+        and ticket.resolution_due_at is not None
+        and ticket.solved_at <= ticket.resolution_due_at
+    ):
+        ticket.sla_paused_since = ticket.solved_at
+        return ["sla_paused_since", *refresh(ticket)]
+    return []
+
+
+def duration_words(minutes: float) -> str:
+    """Business minutes as "2 h 5 min", "3 h", "40 min" (whole minutes)."""
+    hours, mins = divmod(max(0, round(minutes)), 60)
+    if hours and mins:
+        return f"{hours} h {mins} min"
+    return f"{hours} h" if hours else f"{mins} min"
 
 
 # --- Badges -----------------------------------------------------------------

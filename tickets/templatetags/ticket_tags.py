@@ -49,6 +49,8 @@ EVENT_SENTENCES = {
     KIND.SLA_WARNING: "warned that the {new} target is due soon",
     KIND.SLA_BREACHED: "recorded that the {new} target was missed",
     KIND.SLA_ESCALATED: "escalated the ticket after an SLA breach ({new})",
+    KIND.SLA_PAUSED: "paused the resolution clock (solved): {new}",
+    KIND.SLA_RESUMED: "resumed the resolution clock (reopened): {new}",
 }
 
 
