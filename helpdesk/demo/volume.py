@@ -92,7 +92,7 @@ def bulk_tickets_add(
                 )
             policy = people["policy"]
             for ticket in tickets:
-                if ticket.status not in (Status.SOLVED, Status.CLOSED):
+                if ticket.status != Status.CLOSED:
                     sla_fields_for_import(ticket=ticket, policy=policy)
             with transaction.atomic():
                 Ticket.objects.bulk_create(tickets)

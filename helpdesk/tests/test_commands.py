@@ -6,7 +6,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from organizations.models import Department, Organization, Team
-from tickets.models import CannedResponse, Category, Message, Ticket, TicketEvent
+from tickets.models import (
+    BusinessHoliday,
+    CannedResponse,
+    Category,
+    Message,
+    Ticket,
+    TicketEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +111,14 @@ def test_demo_data_has_the_promised_shape_and_is_idempotent():
     assert not Ticket.objects.filter(sla_policy__isnull=True).exists()
     open_tickets = Ticket.objects.filter(status__in=["new", "open"])
     assert all(t.resolution_due_at for t in open_tickets)
+    # Its calendar's public holidays have names ("New Year's Day").
+    holidays = BusinessHoliday.objects.filter(calendar__name="Office hours (Berlin)")
+    assert holidays.exists() and not holidays.filter(name="").exists()
+    # Tickets solved in time have their resolution clock stopped, so
+    # reopening one resumes it rather than breaching it.
+    for ticket in Ticket.objects.filter(status="solved"):
+        in_time = ticket.solved_at <= ticket.resolution_due_at
+        assert (ticket.sla_paused_since == ticket.solved_at) is in_time, ticket
     assert "admin@helpdesk.example" in output
     assert "customer@acme.example" in output
     assert "helpdesk-demo" in output

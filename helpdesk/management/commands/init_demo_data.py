@@ -15,7 +15,6 @@ from helpdesk.demo.volume import bulk_tickets_add
 from helpdesk.maintenance import database_optimize
 from organizations.models import Department, Organization, OrganizationDomain, Team
 from tickets import services
-from tickets.business_time import load_public_holidays
 from tickets.models import (
     BusinessCalendar,
     BusinessHours,
@@ -28,8 +27,8 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.services.sla import refresh as sla_refresh
-from tickets.services.sla import sla_recompute
-from tickets.services.sla_policies import holidays_add
+from tickets.services.sla import sla_pause_if_solved_in_time, sla_recompute
+from tickets.services.sla_policies import holidays_add, public_holidays_named
 from tickets.signals import events_unannounced
 
 Status = Ticket.Status
@@ -191,7 +190,9 @@ class Command(BaseCommand):
             year = timezone.now().year
             holidays_add(
                 calendar=calendar,
-                dates=load_public_holidays("DE", [year - 1, year, year + 1]),
+                dates=public_holidays_named(
+                    country="DE", years=[year - 1, year, year + 1]
+                ),
             )
         policy, created = SLAPolicy.objects.get_or_create(
             name="Standard",
@@ -357,6 +358,12 @@ class Command(BaseCommand):
         if ticket.status in settings.SLA_PAUSE_STATUSES:
             ticket.sla_paused_since = ticket.updated_at
             fields += ["sla_paused_since", *sla_refresh(ticket)]
+        else:
+            ticket.sla_paused_since = None
+            fields += [
+                "sla_paused_since",
+                *sla_pause_if_solved_in_time(ticket=ticket),
+            ]
         Ticket.objects.filter(pk=ticket.pk).update(
             **{field: getattr(ticket, field) for field in dict.fromkeys(fields)}
         )
