@@ -356,3 +356,32 @@ def test_imported_solved_tickets_have_their_clock_stopped(policy):
         sla.sla_fields_for_import(ticket=ticket, policy=policy)
     assert in_time.sla_paused_since == berlin(2026, 11, 30, 10, 0)
     assert late.sla_paused_since is None
+
+
+def test_the_migration_stops_the_clock_of_tickets_already_solved_in_time(policy):
+    import importlib
+    from pathlib import Path
+
+    from django.apps import apps
+
+    import tickets.migrations
+
+    folder = Path(tickets.migrations.__file__).parent
+    name = next(folder.glob("*_i11_sla.py")).stem  # renumbered at merge
+    migration = importlib.import_module(f"tickets.migrations.{name}")
+    in_time = started(berlin(2026, 11, 30, 9, 0))
+    late = started(berlin(2026, 11, 30, 9, 0))
+    for ticket, solved_at in [
+        (in_time, berlin(2026, 11, 30, 10, 0)),
+        (late, berlin(2026, 12, 4, 10, 0)),
+    ]:
+        Ticket.objects.filter(pk=ticket.pk).update(status="solved", solved_at=solved_at)
+
+    migration.stop_the_clock_of_tickets_solved_in_time(apps, None)
+
+    in_time.refresh_from_db()
+    late.refresh_from_db()
+    assert in_time.sla_paused_since == berlin(2026, 11, 30, 10, 0)
+    assert late.sla_paused_since is None
+    move(in_time, Status.OPEN, berlin(2026, 11, 30, 12, 0))
+    assert in_time.resolution_due_at == berlin(2026, 12, 1, 10, 0)
