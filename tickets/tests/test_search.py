@@ -1,15 +1,20 @@
 """Search ignores case in every script, and accents when the setting says so,
 the same on every database: the workspace, the portal and the API."""
 
+import importlib
+from pathlib import Path
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from helpdesk.search_text import search_fold
-from tickets import services
+from tickets import migrations, services
 from tickets.bodies import message_body_replace
 from tickets.models import Message, Ticket
+from tickets.search import search_text_reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +241,56 @@ def test_a_merge_note_is_searchable_by_agents_only(login, agent, customer, queue
     # The source is closed by the merge; the target holds the quoting note.
     assert workspace_numbers(login(agent), "zahlung") == {target.number}
     assert portal_numbers(login(customer), "zahlung") == {source.number}
+
+
+# --- Cost and upkeep -----------------------------------------------------------
+
+
+def test_a_searched_list_costs_the_same_queries_with_more_matches(
+    login, agent, customer, queue, django_assert_max_num_queries
+):
+    client = login(agent)
+
+    def queries() -> int:
+        client.get(LIST, {"q": "ÜBERWEISUNG"})
+        with django_assert_max_num_queries(40) as context:
+            response = client.get(LIST, {"q": "ÜBERWEISUNG", "per_page": 100})
+        assert response.status_code == 200
+        return len(context.captured_queries)
+
+    for _ in range(3):
+        open_ticket(UserFactory(), queue, body="Überweisung fehlt")
+    few = queries()
+    for _ in range(12):
+        open_ticket(UserFactory(), queue, subject="überweisung")
+    assert queries() == few
+
+
+def test_the_migration_folds_rows_written_before_it(login, agent, customer, queue):
+    """The data migration back-fills rows that have no search text yet."""
+    path = next(Path(migrations.__file__).parent.glob("*_i11_search.py"))
+    migration = importlib.import_module(f"tickets.migrations.{path.stem}")
+    ticket = open_ticket(customer, queue, subject="ÄRGER", body="Ошибка")
+    Ticket.objects.filter(pk=ticket.pk).update(search_text="")
+    Message.objects.filter(ticket=ticket).update(search_text="")
+
+    migration.fold_existing(django_apps, None)
+
+    assert workspace_numbers(login(agent), "ärger") == {ticket.number}
+    assert workspace_numbers(login(agent), "ОШИБКА") == {ticket.number}
+
+
+def test_reindex_never_restores_text_redacted_while_it_runs(customer, queue, settings):
+    settings.SEARCH_IGNORE_ACCENTS = False
+    ticket = open_ticket(customer, queue, body="Kontonummer: GEHÄUSE 1234")
+    message = ticket.messages.get()
+    settings.SEARCH_IGNORE_ACCENTS = True
+
+    def fold_while_an_admin_redacts(body: str) -> str:
+        # The command has read the old body; an admin redacts it meanwhile.
+        message_body_replace(message=Message.objects.get(pk=message.pk), body="[x]")
+        return search_fold(body)
+
+    search_text_reindex(Message, source="body", fold=fold_while_an_admin_redacts)
+
+    assert Message.objects.get(pk=message.pk).search_text == "[x]"
