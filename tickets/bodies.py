@@ -68,10 +68,10 @@ def bodies_refresh(messages: Iterable[Message]) -> int:
 
 def message_body_replace(*, message: Message, body: str) -> Message:
     """Replace a written message's text (an admin redacting it) and store its
-        HTML and search text anew, so pages, emails and search see the new text,
+    HTML and search text anew, so pages, emails and search see the new text,
     never the old.
 
-        Raises MessageTooLong over ``MESSAGE_BODY_MAX_CHARS``.
+    Raises MessageTooLong over ``MESSAGE_BODY_MAX_CHARS``.
     """
     body_check_length(body)
     message.body = body
