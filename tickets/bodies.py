@@ -6,6 +6,9 @@ before bodies were stored rendered) is rendered again the first time it is
 read through ``bodies_refresh``, and saved; ``manage.py render_messages``
 does the same for every stale row at once, after a deploy that raises
 ``RENDERER_VERSION``.
+
+Each body is also stored folded for search (``Message.search_text``, see
+``tickets.search``), by the same calls that store its HTML.
 """
 
 from collections.abc import Iterable
@@ -16,6 +19,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.rendering import RENDERER_VERSION, render_markdown
 
 from .models import Message
+from .search import message_search_text
 
 
 class MessageTooLong(ApplicationError):
@@ -35,8 +39,14 @@ def body_check_length(body: str) -> None:
 
 
 def body_rendered(body: str) -> dict:
-    """The ``body_html`` and ``body_html_version`` fields for ``body``."""
-    return {"body_html": render_markdown(body), "body_html_version": RENDERER_VERSION}
+    """The fields derived from ``body`` and stored with it: ``body_html``,
+    ``body_html_version`` and ``search_text``. Every write of a body takes
+    them all, so no path leaves a message unsearchable."""
+    return {
+        "body_html": render_markdown(body),
+        "body_html_version": RENDERER_VERSION,
+        "search_text": message_search_text(body),
+    }
 
 
 def bodies_refresh(messages: Iterable[Message]) -> int:
@@ -51,14 +61,15 @@ def bodies_refresh(messages: Iterable[Message]) -> int:
             setattr(message, field, value)
     if stale:
         Message.objects.bulk_update(
-            stale, ["body_html", "body_html_version"], batch_size=100
+            stale, ["body_html", "body_html_version", "search_text"], batch_size=100
         )
     return len(stale)
 
 
 def message_body_replace(*, message: Message, body: str) -> Message:
     """Replace a written message's text (an admin redacting it) and store its
-    HTML anew, so pages and emails show the new text, never the old HTML.
+    HTML and search text anew, so pages, emails and search see the new text,
+    never the old.
 
     Raises MessageTooLong over ``MESSAGE_BODY_MAX_CHARS``.
     """
@@ -66,5 +77,7 @@ def message_body_replace(*, message: Message, body: str) -> Message:
     message.body = body
     for field, value in body_rendered(body).items():
         setattr(message, field, value)
-    message.save(update_fields=["body", "body_html", "body_html_version"])
+    message.save(
+        update_fields=["body", "body_html", "body_html_version", "search_text"]
+    )
     return message

@@ -14,6 +14,7 @@ from django.utils import timezone
 from helpdesk.demo import content
 from tickets.bodies import body_rendered
 from tickets.models import Message, Ticket, TicketEvent
+from tickets.search import ticket_search_text
 from tickets.services.sla import sla_fields_for_import
 
 Status = Ticket.Status
@@ -60,10 +61,12 @@ def bulk_tickets_add(
                 replied = created + timedelta(minutes=rng.uniform(5, 600))
                 updated = replied + timedelta(minutes=rng.uniform(5, 600))
                 agent = rng.choice(agents) if status != Status.NEW else None
+                subject = rng.choice(content.BULK_SUBJECTS)
                 tickets.append(
                     Ticket(
                         number=next_number + done + offset,
-                        subject=rng.choice(content.BULK_SUBJECTS),
+                        subject=subject,
+                        search_text=ticket_search_text(subject),
                         requester=customer,
                         organization=customer.organization,
                         department_id=category.default_department_id,

@@ -362,6 +362,9 @@ AGENTS_SEE_ALL_TICKETS = env.bool("AGENTS_SEE_ALL_TICKETS", default=False)
 # The longest message body, in characters, at every entry point (portal,
 # workspace, API, email; longer email is kept whole as a .txt attachment).
 MESSAGE_BODY_MAX_CHARS = env.int("MESSAGE_BODY_MAX_CHARS", default=100_000)
+# Search finds "cafe" in "Café" (see helpdesk.search_text); after changing it,
+# run manage.py search_reindex.
+SEARCH_IGNORE_ACCENTS = env.bool("SEARCH_IGNORE_ACCENTS", default=True)
 # Customers may create their own accounts at /accounts/register/.
 ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
 # Seconds the workspace may reuse its per-view ticket counts (any ticket change

@@ -86,6 +86,9 @@ class Ticket(TimeStampedModel):
 
     number = models.PositiveIntegerField(unique=True, editable=False)
     subject = models.CharField(max_length=255)
+    search_text = models.TextField(
+        blank=True, editable=False, help_text="The subject folded for search."
+    )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested"
     )
@@ -264,6 +267,9 @@ class Message(models.Model):
         default=0,
         editable=False,
         help_text="The renderer version that wrote body_html; 0: not rendered.",
+    )
+    search_text = models.TextField(
+        blank=True, editable=False, help_text="The body folded for search."
     )
     internal = models.BooleanField(
         default=False, help_text="Internal notes are never shown to customers."

@@ -11,6 +11,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.search_text import search_fold
 
 from ..models import UNSOLVED_STATUSES, Message, Ticket
 from ..permissions import agent_department_ids, agent_team_ids
@@ -19,6 +20,7 @@ from .visibility import ticket_list_visible_to
 Status = Ticket.Status
 DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
 NUMBER = re.compile(r"^#?(\d{1,9})$")
+QUERY_MAX_CHARS = 1000  # longer search text is cut, not refused
 
 
 # --- Searching and sorting --------------------------------------------------
@@ -47,23 +49,35 @@ SORTS = {
 
 
 def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
-    """Number, subject, requester email and message text. Customers' searches
-    never look inside internal notes."""
+    """Number, subject, requester email and message text, ignoring case in
+    every script (and accents, with ``SEARCH_IGNORE_ACCENTS``): the query is
+    folded like the stored ``search_text`` columns and found with a plain
+    ``contains``, so SQLite and PostgreSQL agree (``helpdesk.search_text``).
+    Customers' searches never look inside internal notes.
+
+    Email addresses are stored lower-cased rather than folded: they are
+    matched on the query folded without dropping accents.
+    """
     text = text.strip()
     if not text:
         return queryset
-    messages = Message.objects.filter(body__icontains=text)
+    folded = search_fold(text, limit=QUERY_MAX_CHARS)
+    messages = Message.objects.filter(search_text__contains=folded)
     if not include_internal:
         messages = messages.filter(internal=False)
     condition = (
-        Q(subject__icontains=text)
-        | Q(requester__email__icontains=text)
+        Q(search_text__contains=folded)
+        | Q(requester__email__contains=_email_fold(text))
         | Q(pk__in=messages.values("ticket_id"))
     )
     number = NUMBER.match(text)
     if number:
         condition |= Q(number=int(number.group(1)))
     return queryset.filter(condition)
+
+
+def _email_fold(text: str) -> str:
+    return search_fold(text, ignore_accents=False, limit=QUERY_MAX_CHARS)
 
 
 def _sorted(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
@@ -201,7 +215,7 @@ def agent_ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
             queryset = queryset.none()  # not an id on this database
     if filters.requester.strip():
         queryset = queryset.filter(
-            requester__email__icontains=filters.requester.strip()
+            requester__email__contains=_email_fold(filters.requester.strip())
         )
     if filters.created_from and filters.created_from > EARLIEST_DAY:
         queryset = queryset.filter(created_at__gte=_day_start(filters.created_from))

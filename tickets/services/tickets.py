@@ -16,6 +16,7 @@ from organizations.models import Department, Team
 from tickets import permissions
 from tickets.bodies import body_check_length, body_rendered
 from tickets.models import Category, Message, Ticket, TicketEvent
+from tickets.search import ticket_search_text
 from tickets.selectors import ticket_list_visible_to
 
 from .attachments import attachments_store
@@ -119,6 +120,7 @@ def ticket_create(
 
     ticket = Ticket(
         subject=subject[:255],
+        search_text=ticket_search_text(subject[:255]),
         requester=requester,
         organization=requester.organization,
         department=department or (team.department if team else None),
@@ -226,6 +228,9 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **changes: object) -> T
         )
     if len(update_fields) == 1:
         return ticket
+    if "subject" in update_fields:
+        ticket.search_text = ticket_search_text(ticket.subject)
+        update_fields.append("search_text")
     if actor is not None:
         update_fields += open_if_new(ticket=ticket, actor=actor)
     if SLA_INPUTS & set(update_fields) and ticket.status != Status.CLOSED:

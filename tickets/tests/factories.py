@@ -5,6 +5,7 @@ import factory
 from django.core.files.base import ContentFile
 
 from accounts.tests.factories import UserFactory
+from helpdesk.search_text import search_fold
 from organizations.tests.factories import DepartmentFactory
 from tickets.models import Attachment, Category, Message, Ticket, TicketEvent
 
@@ -30,6 +31,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
 
     number = factory.Sequence(lambda n: 500_000 + n)
     subject = factory.Faker("sentence", nb_words=5)
+    search_text = factory.LazyAttribute(lambda ticket: search_fold(ticket.subject))
     requester = factory.SubFactory(UserFactory)
     organization = factory.SelfAttribute("requester.organization")
     department = factory.SubFactory(DepartmentFactory)
@@ -56,6 +58,7 @@ class MessageFactory(factory.django.DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     author = factory.SelfAttribute("ticket.requester")
     body = factory.Faker("paragraph")
+    search_text = factory.LazyAttribute(lambda message: search_fold(message.body))
 
     class Params:
         note = factory.Trait(
