@@ -35,7 +35,7 @@ from helpdesk.errors import ApplicationError
 from notifications.models import EmailLog
 from notifications.services import email_queue, thread_root_id
 from organizations.models import Department
-from tickets import permissions, services
+from tickets import permissions, selectors, services
 from tickets.models import Message, Ticket
 
 from ..authentication import sender_check
@@ -264,17 +264,7 @@ def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
             ticket=ticket,
         )
     landed = message.ticket
-    if message.internal:
-        outcome = (
-            f"From an agent's address without proof it is theirs: kept on "
-            f"{ticket.reference} as an internal note, not sent to the customer"
-        )
-    elif landed.pk == ticket.pk:
-        outcome = f"Reply added to {ticket.reference}"
-    elif landed.follow_up_of_id == ticket.pk:
-        outcome = f"{ticket.reference} is closed: opened follow-up {landed.reference}"
-    else:
-        outcome = f"{ticket.reference} was merged: reply added to {landed.reference}"
+    outcome = _landing(ticket, message)
     if inbound.reviewed_by_id is not None:
         outcome += f" (accepted by {inbound.reviewed_by.display_name})"
     return _finish(
@@ -283,6 +273,28 @@ def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
         outcome + _refused_files(message.rejected_attachments) + content.outcome_note(),
         ticket=landed,
         message=message,
+    )
+
+
+def _landing(ticket: Ticket, message: Message) -> str:
+    """Where the mail to ``ticket`` ended up, for the inbound record. A merged
+    ticket's mail lands at the end of its merge chain
+    (``tickets.services.messages``)."""
+    landed = message.ticket
+    if message.internal:
+        return (
+            f"From an agent's address without proof it is theirs: kept on "
+            f"{landed.reference} as an internal note, not sent to the customer"
+        )
+    if landed.pk == ticket.pk:
+        return f"Reply added to {ticket.reference}"
+    if not getattr(message, "opened_follow_up", False):
+        return f"{ticket.reference} was merged: reply added to {landed.reference}"
+    if landed.follow_up_of_id == ticket.pk:
+        return f"{ticket.reference} is closed: opened follow-up {landed.reference}"
+    return (
+        f"{ticket.reference} was merged into {landed.follow_up_of.reference}, "
+        f"which is closed: opened follow-up {landed.reference}"
     )
 
 
@@ -324,7 +336,13 @@ ROOT = re.compile(r"^<ticket-(\d+)@")
 
 
 def _ticket_for(parsed: ParsedEmail, sender: User) -> Ticket | None:
-    """The ticket this mail answers, if the sender may see it."""
+    """The ticket this mail answers, if the sender may see it.
+
+    A merged ticket the sender may not see still leads to the live ticket at
+    the end of its merge chain when they may see that one (someone copied on
+    the merged ticket's mail who belongs on the live one); a stranger reaches
+    neither. The merged ticket itself is returned when visible, so the reply
+    is recorded as coming through it."""
     candidates: list[int] = []
     ids = parsed.thread_ids
     if ids:
@@ -352,6 +370,9 @@ def _ticket_for(parsed: ParsedEmail, sender: User) -> Ticket | None:
         ticket = Ticket.objects.select_related("organization").get(pk=ticket_id)
         if permissions.can_view_ticket(sender, ticket):
             return ticket
+        live = selectors.ticket_merge_live_for(user=sender, ticket=ticket)
+        if live is not None:
+            return live
     return None
 
 
