@@ -20,7 +20,6 @@ within the limits, the agent note) is ``integrations.services.content``.
 """
 
 import logging
-import re
 import traceback
 from datetime import timedelta
 
@@ -35,7 +34,7 @@ from helpdesk.errors import ApplicationError
 from notifications.models import EmailLog
 from notifications.services import email_queue, thread_root_id
 from organizations.models import Department
-from tickets import permissions, selectors, services
+from tickets import permissions, services
 from tickets.models import Message, Ticket
 
 from ..authentication import sender_check
@@ -43,6 +42,7 @@ from ..models import InboundEmail, Mailbox
 from ..parsing import ParsedEmail, mime_parts_at_most, parse_email
 from .content import email_content, message_complete
 from .holds import hold_reason
+from .matching import ticket_answered
 
 log = logging.getLogger(__name__)
 Status = InboundEmail.Status
@@ -188,7 +188,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             "Sender's account is deactivated",
             error=f"{sender.email} is deactivated; nothing was added.",
         )
-    ticket = _ticket_for(parsed, sender) if sender is not None else None
+    ticket = ticket_answered(parsed, sender) if sender is not None else None
     held = hold_reason(
         inbound=inbound, parsed=parsed, check=check, sender=sender, ticket=ticket
     )
@@ -330,50 +330,6 @@ def _refused_files(rejected) -> str:
     shown = ", ".join(f"{item.name} ({item.reason})" for item in rejected[:5])
     more = f" and {len(rejected) - 5} more" if len(rejected) > 5 else ""
     return f"; refused {shown}{more}"
-
-
-ROOT = re.compile(r"^<ticket-(\d+)@")
-
-
-def _ticket_for(parsed: ParsedEmail, sender: User) -> Ticket | None:
-    """The ticket this mail answers, if the sender may see it.
-
-    A merged ticket the sender may not see still leads to the live ticket at
-    the end of its merge chain when they may see that one (someone copied on
-    the merged ticket's mail who belongs on the live one); a stranger reaches
-    neither. The merged ticket itself is returned when visible, so the reply
-    is recorded as coming through it."""
-    candidates: list[int] = []
-    ids = parsed.thread_ids
-    if ids:
-        candidates += list(
-            EmailLog.objects.filter(
-                message_id__in=ids, ticket__isnull=False
-            ).values_list("ticket_id", flat=True)
-        )
-        candidates += list(
-            Message.objects.filter(email_message_id__in=ids).values_list(
-                "ticket_id", flat=True
-            )
-        )
-        numbers = [int(m.group(1)) for m in map(ROOT.match, ids) if m]
-        candidates += list(
-            Ticket.objects.filter(number__in=numbers).values_list("pk", flat=True)
-        )
-    if parsed.ticket_token is not None:
-        candidates += list(
-            Ticket.objects.filter(number=parsed.ticket_token).values_list(
-                "pk", flat=True
-            )
-        )
-    for ticket_id in dict.fromkeys(candidates):
-        ticket = Ticket.objects.select_related("organization").get(pk=ticket_id)
-        if permissions.can_view_ticket(sender, ticket):
-            return ticket
-        live = selectors.ticket_merge_live_for(user=sender, ticket=ticket)
-        if live is not None:
-            return live
-    return None
 
 
 def _department_for(inbound: InboundEmail, parsed: ParsedEmail) -> Department | None:
