@@ -20,7 +20,6 @@ within the limits, the agent note) is ``integrations.services.content``.
 """
 
 import logging
-import re
 import traceback
 from datetime import timedelta
 
@@ -43,6 +42,7 @@ from ..models import InboundEmail, Mailbox
 from ..parsing import ParsedEmail, mime_parts_at_most, parse_email
 from .content import email_content, message_complete
 from .holds import hold_reason
+from .matching import ticket_answered
 
 log = logging.getLogger(__name__)
 Status = InboundEmail.Status
@@ -188,7 +188,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             "Sender's account is deactivated",
             error=f"{sender.email} is deactivated; nothing was added.",
         )
-    ticket = _ticket_for(parsed, sender) if sender is not None else None
+    ticket = ticket_answered(parsed, sender) if sender is not None else None
     held = hold_reason(
         inbound=inbound, parsed=parsed, check=check, sender=sender, ticket=ticket
     )
@@ -264,17 +264,7 @@ def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
             ticket=ticket,
         )
     landed = message.ticket
-    if message.internal:
-        outcome = (
-            f"From an agent's address without proof it is theirs: kept on "
-            f"{ticket.reference} as an internal note, not sent to the customer"
-        )
-    elif landed.pk == ticket.pk:
-        outcome = f"Reply added to {ticket.reference}"
-    elif landed.follow_up_of_id == ticket.pk:
-        outcome = f"{ticket.reference} is closed: opened follow-up {landed.reference}"
-    else:
-        outcome = f"{ticket.reference} was merged: reply added to {landed.reference}"
+    outcome = _landing(ticket, message)
     if inbound.reviewed_by_id is not None:
         outcome += f" (accepted by {inbound.reviewed_by.display_name})"
     return _finish(
@@ -283,6 +273,28 @@ def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
         outcome + _refused_files(message.rejected_attachments) + content.outcome_note(),
         ticket=landed,
         message=message,
+    )
+
+
+def _landing(ticket: Ticket, message: Message) -> str:
+    """Where the mail to ``ticket`` ended up, for the inbound record. A merged
+    ticket's mail lands at the end of its merge chain
+    (``tickets.services.messages``)."""
+    landed = message.ticket
+    if message.internal:
+        return (
+            f"From an agent's address without proof it is theirs: kept on "
+            f"{landed.reference} as an internal note, not sent to the customer"
+        )
+    if landed.pk == ticket.pk:
+        return f"Reply added to {ticket.reference}"
+    if not getattr(message, "opened_follow_up", False):
+        return f"{ticket.reference} was merged: reply added to {landed.reference}"
+    if landed.follow_up_of_id == ticket.pk:
+        return f"{ticket.reference} is closed: opened follow-up {landed.reference}"
+    return (
+        f"{ticket.reference} was merged into {landed.follow_up_of.reference}, "
+        f"which is closed: opened follow-up {landed.reference}"
     )
 
 
@@ -318,41 +330,6 @@ def _refused_files(rejected) -> str:
     shown = ", ".join(f"{item.name} ({item.reason})" for item in rejected[:5])
     more = f" and {len(rejected) - 5} more" if len(rejected) > 5 else ""
     return f"; refused {shown}{more}"
-
-
-ROOT = re.compile(r"^<ticket-(\d+)@")
-
-
-def _ticket_for(parsed: ParsedEmail, sender: User) -> Ticket | None:
-    """The ticket this mail answers, if the sender may see it."""
-    candidates: list[int] = []
-    ids = parsed.thread_ids
-    if ids:
-        candidates += list(
-            EmailLog.objects.filter(
-                message_id__in=ids, ticket__isnull=False
-            ).values_list("ticket_id", flat=True)
-        )
-        candidates += list(
-            Message.objects.filter(email_message_id__in=ids).values_list(
-                "ticket_id", flat=True
-            )
-        )
-        numbers = [int(m.group(1)) for m in map(ROOT.match, ids) if m]
-        candidates += list(
-            Ticket.objects.filter(number__in=numbers).values_list("pk", flat=True)
-        )
-    if parsed.ticket_token is not None:
-        candidates += list(
-            Ticket.objects.filter(number=parsed.ticket_token).values_list(
-                "pk", flat=True
-            )
-        )
-    for ticket_id in dict.fromkeys(candidates):
-        ticket = Ticket.objects.select_related("organization").get(pk=ticket_id)
-        if permissions.can_view_ticket(sender, ticket):
-            return ticket
-    return None
 
 
 def _department_for(inbound: InboundEmail, parsed: ParsedEmail) -> Department | None:

@@ -131,7 +131,10 @@ class AttachmentOut(Schema):
 
 class MessageOut(Schema):
     id: str
-    ticket: int = Field(description="A reply to a closed ticket lands on a follow-up.")
+    ticket: int = Field(
+        description="Where the message landed: a reply to a closed ticket lands on a "
+        "follow-up, one to a merged ticket on the live ticket its merges lead to."
+    )
     author: PersonRef
     body: str
     internal: bool

@@ -23,11 +23,19 @@ from .lists import (
     agent_ticket_list,
     portal_ticket_list,
 )
+from .merges import (
+    MERGE_CHAIN_MAX_HOPS,
+    MergeChainBroken,
+    ticket_merge_live_for,
+    ticket_merge_target_live,
+)
 from .visibility import ticket_get_for, ticket_get_for_agent, ticket_list_visible_to
 
 __all__ = [
+    "MERGE_CHAIN_MAX_HOPS",
     "SORTS",
     "VIEWS",
+    "MergeChainBroken",
     "TicketFilters",
     "agent_dashboard",
     "agent_ticket_detail",
@@ -45,4 +53,6 @@ __all__ = [
     "ticket_get_for",
     "ticket_get_for_agent",
     "ticket_list_visible_to",
+    "ticket_merge_live_for",
+    "ticket_merge_target_live",
 ]

@@ -13,7 +13,13 @@ from .canned import (
     canned_update,
 )
 from .catalog import category_save
-from .errors import InvalidTicketChange, MessageTooLong, TicketClosedError
+from .errors import (
+    InvalidTicketChange,
+    MergeChainBroken,
+    MergedIntoUnseenTicket,
+    MessageTooLong,
+    TicketClosedError,
+)
 from .filters import saved_filter_delete, saved_filter_save
 from .messages import message_add, message_reply_or_follow_up
 from .presence import presence_leave, presence_touch
@@ -36,6 +42,8 @@ __all__ = [
     "UNCHANGED",
     "BulkResult",
     "InvalidTicketChange",
+    "MergeChainBroken",
+    "MergedIntoUnseenTicket",
     "MessageTooLong",
     "RejectedAttachment",
     "TicketClosedError",

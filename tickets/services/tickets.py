@@ -17,7 +17,7 @@ from tickets import permissions
 from tickets.bodies import body_check_length, body_rendered
 from tickets.models import Category, Message, Ticket, TicketEvent
 from tickets.search import ticket_search_text
-from tickets.selectors import ticket_list_visible_to
+from tickets.selectors import ticket_list_visible_to, ticket_merge_target_live
 
 from .attachments import attachments_store
 from .errors import InvalidTicketChange, TicketClosedError
@@ -268,8 +268,14 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     target; the target gets an internal note quoting the source's request.
 
     Messages stay on the ticket they were written on, so nobody loses sight of
-    what they wrote; a customer's later reply to the source goes to the target
-    when they may see it.
+    what they wrote; later replies to the source, by anyone, follow the merge
+    chain to its live end when their author may see it
+    (``tickets.services.messages``).
+
+    Refuses a merge whose target's own chain leads back to the source, so a
+    chain never loops; only data changed outside this service, or two
+    opposite merges racing, could make one (the chain's follower stops and
+    says so, ``MergeChainBroken``).
     """
     if source.pk == target.pk:
         raise InvalidTicketChange("A ticket cannot be merged into itself.")
@@ -280,6 +286,13 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
         )
     if not permissions.can_work_ticket(actor, target):
         raise PermissionDeniedError(f"You cannot work on {target.reference}.")
+    if source.merged_into_id is not None:
+        raise InvalidTicketChange(f"{source.reference} is already merged.")
+    if ticket_merge_target_live(ticket=target).pk == source.pk:
+        raise InvalidTicketChange(
+            f"{target.reference} was merged into {source.reference}; merging "
+            "back would make the merges loop."
+        )
 
     first = source.messages.filter(internal=False).order_by("created_at", "pk").first()
     quoted = "\n".join(

@@ -53,6 +53,12 @@ EVENT_SENTENCES = {
     KIND.SLA_RESUMED: "resumed the resolution clock (reopened): {new}",
 }
 
+VIA_MERGED_SENTENCES = {
+    KIND.REPLY: "replied via merged ticket {old}",
+    KIND.NOTE: "added an internal note via merged ticket {old}",
+    KIND.FOLLOW_UP: "opened follow-up {new} with a reply via merged ticket {old}",
+}
+
 
 @register.filter
 def event_sentence(event: TicketEvent) -> str:
@@ -60,6 +66,10 @@ def event_sentence(event: TicketEvent) -> str:
     old, new = event.old_value, event.new_value
     if event.kind == KIND.STATUS:
         old, new = STATUS_LABELS.get(old, old), STATUS_LABELS.get(new, new)
+    if event.kind in VIA_MERGED_SENTENCES and old:
+        # The reply was written to the merged ticket ``old`` and followed
+        # its merge chain here (tickets.services.messages).
+        return VIA_MERGED_SENTENCES[event.kind].format(old=old, new=new)
     if event.kind in EVENT_SENTENCES:
         return EVENT_SENTENCES[event.kind].format(old=old, new=new)
     field = event.get_kind_display().replace(" changed", "").lower()

@@ -42,6 +42,7 @@ def _detail_context(request: HttpRequest, number: int, **overrides) -> dict:
         ),
         statuses=_status_choices(request.user, ticket),
         read_only=ticket.is_closed,
+        merge_live=selectors.ticket_merge_live_for(user=request.user, ticket=ticket),
         presence_poll_seconds=settings.PRESENCE_POLL_SECONDS,
         sla_policy=policy_cached(ticket.sla_policy_id)
         if ticket.sla_policy_id
@@ -83,7 +84,10 @@ def _back(ticket: Ticket, anchor: str = "") -> HttpResponse:
 @require_POST
 @agent_required
 def agent_reply(request: HttpRequest, number: int) -> HttpResponse:
-    """A public reply or an internal note, optionally submitted as a status."""
+    """A public reply or an internal note, optionally submitted as a status.
+    On a merged ticket (a page left open while someone merged it) it goes to
+    the live ticket at the end of the merge chain, and the agent is taken
+    there with a word about it."""
     ticket = selectors.ticket_get_for_agent(request.user, number)
     form = AgentReplyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -100,10 +104,18 @@ def agent_reply(request: HttpRequest, number: int) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
+            landed = message.ticket
             kind = "Internal note added" if message.internal else "Reply sent"
-            messages.success(request, f"{kind} on {ticket.reference}.")
+            if landed.pk == ticket.pk:
+                messages.success(request, f"{kind} on {ticket.reference}.")
+            else:
+                messages.success(
+                    request,
+                    f"{ticket.reference} was merged into {landed.reference}; "
+                    f"{kind.lower()} there.",
+                )
             flash_rejected(request, message.rejected_attachments)
-            return _back(ticket, f"message-{message.pk}")
+            return _back(landed, f"message-{message.pk}")
     context = _detail_context(request, number, reply_form=form)
     return render(request, "tickets/agent/detail.html", context, status=400)
 

@@ -111,6 +111,9 @@ def _render_detail(request, ticket, conversation, reply_form, status=200):
             "ticket": ticket,
             "conversation": conversation,
             "reply_form": reply_form,
+            "merge_live": selectors.ticket_merge_live_for(
+                user=request.user, ticket=ticket
+            ),
             "can_solve": permissions.can_change_status(
                 request.user, ticket, Ticket.Status.SOLVED
             ),
@@ -142,6 +145,12 @@ def portal_reply(request: HttpRequest, number: int) -> HttpResponse:
             landed = message.ticket
             if landed.pk == ticket.pk:
                 messages.success(request, "Your reply was sent.")
+            elif not message.opened_follow_up:
+                messages.success(
+                    request,
+                    f"{ticket.reference} was merged into {landed.reference}; "
+                    "your reply was added there.",
+                )
             elif landed.follow_up_of_id == ticket.pk:
                 messages.success(
                     request,
@@ -151,8 +160,9 @@ def portal_reply(request: HttpRequest, number: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{ticket.reference} was merged into {landed.reference}; "
-                    "your reply was added there.",
+                    f"{ticket.reference} was merged into "
+                    f"{landed.follow_up_of.reference}, which is closed, so your "
+                    f"reply opened a new request, {landed.reference}.",
                 )
             flash_rejected(request, message.rejected_attachments)
             return redirect(f"{landed.get_absolute_url()}#message-{message.pk}")
