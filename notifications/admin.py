@@ -2,7 +2,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.forms import ModelForm
+from django.forms import ChoiceField, ModelForm
 from django.utils.decorators import method_decorator
 from django.utils.html import escape, format_html
 
@@ -10,6 +10,7 @@ from tickets.models import Ticket
 
 from .models import AutomationRule, EmailLog, EmailTemplate, NotificationOptOut
 from .rendering import TemplateError, check_template, email_context, render_email
+from .selectors import rules_orphaned_by, template_key_choices
 from .tasks import send_email
 
 
@@ -42,6 +43,22 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     class Media:
         # The preview's look; a style attribute would be refused by the CSP.
         css = {"all": ["css/admin.css"]}
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting the last template of a key that rules send is refused,
+        as a protected relation is: the page lists the rules to change."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        for rule in rules_orphaned_by(objs):
+            protected.append(
+                format_html(
+                    "Automation rule: {} (sends the template {!r})",
+                    rule.name,
+                    rule.template_key,
+                )
+            )
+        return deleted, counts, perms_needed, protected
 
     @method_decorator(csp_update({"style-src": [UNSAFE_INLINE]}))
     def changeform_view(self, *args, **kwargs):
@@ -111,8 +128,20 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         )
 
 
+class AutomationRuleForm(ModelForm):
+    """The template is picked from the templates there are; the model's
+    validator refuses any other key for every caller, this form included."""
+
+    template_key = ChoiceField(label="Email template", choices=template_key_choices)
+
+    class Meta:
+        model = AutomationRule
+        fields = "__all__"
+
+
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(admin.ModelAdmin):
+    form = AutomationRuleForm
     list_display = (
         "name",
         "event",
@@ -120,14 +149,16 @@ class AutomationRuleAdmin(admin.ModelAdmin):
         "template_key",
         "delay_minutes",
         "active",
+        "disabled_reason",
         "order",
     )
+    readonly_fields = ("disabled_reason",)
     list_editable = ("active", "order")
     list_filter = ("active", "event", "recipient")
     search_fields = ("name", "template_key", "fixed_address")
     autocomplete_fields = ("category", "department", "organization")
     fieldsets = (
-        (None, {"fields": ("name", "active", "order")}),
+        (None, {"fields": ("name", "active", "disabled_reason", "order")}),
         (
             "When",
             {
