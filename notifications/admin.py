@@ -80,9 +80,14 @@ class EmailTemplateAdmin(admin.ModelAdmin):
                 "description": "Context: ticket.number, ticket.reference, "
                 "ticket.subject, ticket.status, ticket.priority, "
                 "ticket.requester_name, ticket.department, "
-                "ticket.assignee_name, message.body, message.body_html, "
-                "message.author_name, recipient.name, recipient.email, "
-                "links.ticket, links.portal, site.name, site.url.",
+                "ticket.assignee_name, ticket.organization, message.body, "
+                "message.body_html, message.author_name, message.signature "
+                "(the author's name, empty when the reply is signed already), "
+                "recipient.name, recipient.email, links.ticket, links.portal, "
+                "site.name, site.url; sla.target on SLA emails. The subject "
+                "and the text body are plain text (nothing is escaped, line "
+                "breaks in the subject become spaces); the HTML body escapes "
+                "every value except message.body_html, which is sanitised.",
             },
         ),
         ("Preview", {"fields": ("preview",)}),
@@ -136,7 +141,21 @@ class AutomationRuleForm(ModelForm):
 
     class Meta:
         model = AutomationRule
-        fields = "__all__"
+        fields = [
+            "name",
+            "active",
+            "order",
+            "event",
+            "priority",
+            "status",
+            "category",
+            "department",
+            "organization",
+            "template_key",
+            "recipient",
+            "fixed_address",
+            "delay_minutes",
+        ]
 
 
 @admin.register(AutomationRule)

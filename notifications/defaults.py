@@ -4,8 +4,11 @@ Loaded by a data migration; admins edit them afterwards in the admin.
 """
 
 # Every email to a customer ends the same way: a sign-off, then a footer
-# with the link and why they get it. Agents' emails end with the link.
+# with the link and why they get it. Agents' emails end with the link. In
+# the text bodies a paragraph is one line (a backslash joins the source
+# lines): mail programs wrap it to the reader's window.
 SIGN_OFF_TEXT = """
+
 Kind regards,
 The {{ site.name }} team"""
 
@@ -26,12 +29,12 @@ TEMPLATES = [
         "subject": "[{{ ticket.reference }}] {{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
-Thank you for contacting us. We have received your request "{{ ticket.subject }}"
-and will get back to you as soon as we can. Your reference number is
-{{ ticket.reference }}.
+Thank you for contacting us. We have received your request \
+"{{ ticket.subject }}" and will get back to you as soon as we can. Your \
+reference number is {{ ticket.reference }}.
 
-To add anything, reply to this email or visit {{ links.ticket }}.
-"""
+To add anything, reply to this email or visit your request online:
+{{ links.ticket }}"""
         + SIGN_OFF_TEXT
         + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
@@ -39,7 +42,7 @@ To add anything, reply to this email or visit {{ links.ticket }}.
 <strong>{{ ticket.subject }}</strong> and will get back to you as soon as we
 can. Your reference number is {{ ticket.reference }}.</p>
 <p>To add anything, reply to this email or
-<a href="{{ links.ticket }}">view your request</a>.</p>"""
+<a href="{{ links.ticket }}">visit your request online</a>.</p>"""
         + SIGN_OFF_HTML,
     },
     {
@@ -47,14 +50,14 @@ can. Your reference number is {{ ticket.reference }}.</p>
         "description": "To the agents who own a new ticket.",
         "subject": "[{{ ticket.reference }}] New: {{ ticket.subject }}",
         "body_text": """{{ ticket.requester_name }} opened {{ ticket.reference }} \
-({{ ticket.priority }} priority, {{ ticket.department|default:"no department" }}):
+({{ ticket.priority|lower }} priority, \
+{{ ticket.department|default:"no department" }}):
 
 {{ message.body }}
 
-Open the ticket: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p><strong>{{ ticket.requester_name }}</strong> opened
-{{ ticket.reference }} ({{ ticket.priority }} priority,
+{{ ticket.reference }} ({{ ticket.priority|lower }} priority,
 {{ ticket.department|default:"no department" }}):</p>
 <blockquote>{{ message.body_html }}</blockquote>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
@@ -64,13 +67,12 @@ Open the ticket: {{ links.ticket }}
         "description": "To the requester: an agent's public reply. The agent's "
         "name is added unless the reply already ends with it.",
         "subject": "[{{ ticket.reference }}] Re: {{ ticket.subject }}",
-        "body_text": """{{ message.body }}
-{% if message.signature %}
-{{ message.signature }}
-{% endif %}"""
+        "body_text": """{{ message.body }}{% if message.signature %}
+
+{{ message.signature }}{% endif %}"""
         + FOOTER_TEXT,
-        "body_html": """{{ message.body_html }}
-{% if message.signature %}<p>{{ message.signature }}</p>{% endif %}
+        "body_html": """{{ message.body_html }}{% if message.signature %}
+<p>{{ message.signature }}</p>{% endif %}
 <p>Reply to this email, or
 <a href="{{ links.ticket }}">view {{ ticket.reference }} online</a>.</p>""",
     },
@@ -82,8 +84,7 @@ Open the ticket: {{ links.ticket }}
 
 {{ message.body }}
 
-Open the ticket: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p><strong>{{ message.author_name }}</strong> replied on
 {{ ticket.reference }}:</p>
 <blockquote>{{ message.body_html }}</blockquote>
@@ -93,14 +94,16 @@ Open the ticket: {{ links.ticket }}
         "key": "ticket_assigned",
         "description": "To an agent, when a ticket is assigned to them.",
         "subject": "[{{ ticket.reference }}] Assigned to you: {{ ticket.subject }}",
-        "body_text": """{{ ticket.reference }} "{{ ticket.subject }}" is now assigned to you.
-Requester: {{ ticket.requester_name }}. Priority: {{ ticket.priority }}.
+        "body_text": """{{ ticket.reference }} "{{ ticket.subject }}" is now \
+assigned to you.
+Requester: {{ ticket.requester_name }}
+Priority: {{ ticket.priority }}
 
-Open the ticket: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p>{{ ticket.reference }} <strong>{{ ticket.subject }}</strong>
 is now assigned to you.<br>
-Requester: {{ ticket.requester_name }}. Priority: {{ ticket.priority }}.</p>
+Requester: {{ ticket.requester_name }}<br>
+Priority: {{ ticket.priority }}</p>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
@@ -109,10 +112,9 @@ Requester: {{ ticket.requester_name }}. Priority: {{ ticket.priority }}.</p>
         "subject": "[{{ ticket.reference }}] Solved: {{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
-We have marked your request {{ ticket.reference }} "{{ ticket.subject }}" as
-solved. If anything is still not right, reply to this email and we will
-reopen it.
-"""
+We have marked your request {{ ticket.reference }} "{{ ticket.subject }}" \
+as solved. If anything is still not right, reply to this email and we will \
+reopen it."""
         + SIGN_OFF_TEXT
         + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
@@ -127,9 +129,8 @@ right, reply to this email and we will reopen it.</p>"""
         "subject": "[{{ ticket.reference }}] Closed: {{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
-Your request {{ ticket.reference }} "{{ ticket.subject }}" is now closed. If
-you reply to this email, we will open a new request linked to this one.
-"""
+Your request {{ ticket.reference }} "{{ ticket.subject }}" is now closed. \
+If you reply to this email, we will open a new request linked to this one."""
         + SIGN_OFF_TEXT
         + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
@@ -141,29 +142,30 @@ this one.</p>"""
     {
         "key": "sla_warning",
         "description": "To the agents who own a ticket whose SLA target is near.",
-        "subject": "[{{ ticket.reference }}] At risk: {{ sla.target }} due soon",
+        "subject": "[{{ ticket.reference }}] At risk: {{ sla.target|capfirst }} "
+        "due soon",
         "body_text": """The {{ sla.target }} target of {{ ticket.reference }} \
-"{{ ticket.subject }}" is due soon ({{ ticket.priority }} priority).
+"{{ ticket.subject }}" is due soon ({{ ticket.priority|lower }} priority).
 
-Open the ticket: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p>The <strong>{{ sla.target }}</strong> target of
 {{ ticket.reference }} <em>{{ ticket.subject }}</em> is due soon
-({{ ticket.priority }} priority).</p>
+({{ ticket.priority|lower }} priority).</p>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
         "key": "sla_breach",
         "description": "To the agents who own a ticket whose SLA target was missed.",
-        "subject": "[{{ ticket.reference }}] Breached: {{ sla.target }} overdue",
+        "subject": "[{{ ticket.reference }}] Breached: {{ sla.target|capfirst }} "
+        "overdue",
         "body_text": """The {{ sla.target }} target of {{ ticket.reference }} \
-"{{ ticket.subject }}" was missed. The ticket is now {{ ticket.priority }} priority.
+"{{ ticket.subject }}" was missed. The ticket is now \
+{{ ticket.priority|lower }} priority.
 
-Open the ticket: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p>The <strong>{{ sla.target }}</strong> target of
 {{ ticket.reference }} <em>{{ ticket.subject }}</em> was missed. The ticket is
-now {{ ticket.priority }} priority.</p>
+now {{ ticket.priority|lower }} priority.</p>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
@@ -172,11 +174,10 @@ now {{ ticket.priority }} priority.</p>
         "subject": "Re: {{ original_subject }}",
         "body_text": """Hello,
 
-Thank you for writing to {{ site.name }} about "{{ original_subject }}". We can
-only accept requests from registered customers, so your message has not been
-received as a request. Please sign in, or ask us for an account, at
-{{ links.portal }}.
-"""
+Thank you for writing to {{ site.name }} about "{{ original_subject }}". We \
+can only accept requests from registered customers, so your message has not \
+been received as a request. Please sign in, or ask us for an account, here:
+{{ links.portal }}"""
         + SIGN_OFF_TEXT,
         "body_html": """<p>Hello,</p>
 <p>Thank you for writing to {{ site.name }} about

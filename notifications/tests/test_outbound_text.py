@@ -2,13 +2,14 @@
 through a real SMTP server; subjects that cannot break headers; one signature."""
 
 import html
+import itertools
 
 import pytest
 
 from accounts.tests.factories import UserFactory
 from notifications.defaults import TEMPLATES
 from notifications.models import EmailLog, EmailTemplate
-from notifications.rendering import render_email
+from notifications.rendering import render_email, signature_for
 from notifications.sending import email_send
 from notifications.services import email_queue
 from organizations.tests.factories import DepartmentFactory, OrganizationFactory
@@ -18,7 +19,7 @@ from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
-AWKWARD = "Tom's \"invoice\" & <receipt>"
+AWKWARD = 'Tom\'s "invoice" & <receipt>'
 ESCAPED = html.escape(AWKWARD)  # Tom&#x27;s &quot;invoice&quot; &amp; &lt;receipt&gt;
 SEEDED_KEYS = [template["key"] for template in TEMPLATES]
 
@@ -112,7 +113,10 @@ def test_an_admin_made_template_gets_the_same_split():
 )
 def test_a_subject_never_carries_a_line_break(value):
     rendered = render_email(
-        subject="Re: {{ v }}\r\n{{ v }}", body_text="", body_html="", context={"v": value}
+        subject="Re: {{ v }}\r\n{{ v }}",
+        body_text="",
+        body_html="",
+        context={"v": value},
     )
     assert not any(ch in rendered.subject for ch in "\r\n\u2028\x85")
     assert rendered.subject.startswith("Re: a")
@@ -179,7 +183,7 @@ def test_seeded_wording_reads_like_a_product_email(key):
     template = EmailTemplate.objects.get(key=key, language="en")
     for source in (template.body_text, template.body_html):
         words = source.replace("\n", " ").split()
-        doubled = [a for a, b in zip(words, words[1:], strict=False) if a == b]
+        doubled = [a for a, b in itertools.pairwise(words) if a == b]
         assert doubled == [], doubled
         for line in source.splitlines():
             if line.startswith(("Hello", "<p>Hello")) and line.rstrip().endswith(","):
@@ -188,3 +192,18 @@ def test_seeded_wording_reads_like_a_product_email(key):
                 text = after[0].removeprefix("<p>") if after else ""
                 assert not text[:1].islower(), text
     assert "style=" not in template.body_html
+
+
+@pytest.mark.parametrize(
+    ("body", "signature"),
+    [
+        ("Done.\n\nThanks,\nAlex Doe\n", ""),
+        ("Done.\n\nThanks, alex doe.", ""),
+        ("Done.\n-- Alex Doe", ""),
+        ("Done, Alex Doe will call you.\nBye", "Alex Doe"),
+        ("It is fixed", "Alex Doe"),
+    ],
+)
+def test_a_reply_counts_as_signed_when_it_ends_with_the_name(body, signature):
+    assert signature_for(body=body, author_name="Alex Doe") == signature
+    assert signature_for(body="Thanks, Fred", author_name="Ed") == "Ed"

@@ -205,10 +205,10 @@ def _content_hash(template) -> str:
 
 
 def test_the_migration_knows_the_old_defaults_exactly():
-    assert load_migration().OLD_DEFAULTS == {
-        template["key"]: _content_hash(template)
-        for template in old_defaults.TEMPLATES
+    old = {
+        template["key"]: _content_hash(template) for template in old_defaults.TEMPLATES
     }
+    assert old == load_migration().OLD_DEFAULTS
 
 
 def test_unedited_defaults_take_the_new_wording_and_edited_ones_stay():
