@@ -23,9 +23,10 @@ OLD_DEFAULTS = {
 
 
 def content_hash(subject, body_text, body_html):
-    return hashlib.sha256(
-        "\0".join([subject, body_text, body_html]).encode()
-    ).hexdigest()
+    """Line endings do not count: saving a template unchanged from a browser
+    turns its newlines into CRLF."""
+    text = "\0".join([subject, body_text, body_html]).replace("\r\n", "\n")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def reword_unedited_defaults(apps, schema_editor):

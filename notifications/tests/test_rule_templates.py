@@ -214,12 +214,16 @@ def test_the_migration_knows_the_old_defaults_exactly():
 def test_unedited_defaults_take_the_new_wording_and_edited_ones_stay():
     old = {template["key"]: template for template in old_defaults.TEMPLATES}
     new = {template["key"]: template for template in TEMPLATES}
-    for key in ("ticket_solved", "ticket_closed"):
+    for key in ("ticket_solved", "ticket_closed", "ticket_created"):
         EmailTemplate.objects.filter(key=key, language="en").update(
             subject=old[key]["subject"],
             body_text=old[key]["body_text"],
             body_html=old[key]["body_html"],
         )
+    # Saved unchanged from the admin: the browser sent CRLF line endings.
+    EmailTemplate.objects.filter(key="ticket_created").update(
+        body_text=old["ticket_created"]["body_text"].replace("\n", "\r\n")
+    )
     edited = old["ticket_closed"]["body_text"].replace("your request", "your case")
     EmailTemplate.objects.filter(key="ticket_closed").update(body_text=edited)
 
@@ -230,3 +234,5 @@ def test_unedited_defaults_take_the_new_wording_and_edited_ones_stay():
     assert solved.body_html == new["ticket_solved"]["body_html"]
     closed = EmailTemplate.objects.get(key="ticket_closed", language="en")
     assert closed.body_text == edited
+    created = EmailTemplate.objects.get(key="ticket_created", language="en")
+    assert created.body_text == new["ticket_created"]["body_text"]
