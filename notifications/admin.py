@@ -133,11 +133,17 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         )
 
 
+def _template_choices() -> list[tuple[str, str]]:
+    # An empty first choice: a rule whose template went is not silently
+    # given the first one in the list when it is saved again.
+    return [("", "---------"), *template_key_choices()]
+
+
 class AutomationRuleForm(ModelForm):
     """The template is picked from the templates there are; the model's
     validator refuses any other key for every caller, this form included."""
 
-    template_key = ChoiceField(label="Email template", choices=template_key_choices)
+    template_key = ChoiceField(label="Email template", choices=_template_choices)
 
     class Meta:
         model = AutomationRule

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from accounts.tests.factories import UserFactory
+from helpdesk.demo.content import CANNED_RESPONSES
 from notifications.defaults import TEMPLATES
 from notifications.models import EmailLog, EmailTemplate
 from notifications.rendering import render_email, signature_for
@@ -207,3 +208,11 @@ def test_seeded_wording_reads_like_a_product_email(key):
 def test_a_reply_counts_as_signed_when_it_ends_with_the_name(body, signature):
     assert signature_for(body=body, author_name="Alex Doe") == signature
     assert signature_for(body="Thanks, Fred", author_name="Ed") == "Ed"
+
+
+@pytest.mark.parametrize(("title", "body"), CANNED_RESPONSES)
+def test_demo_canned_responses_read_right_and_sign_once(title, body):
+    greeting, first_sentence = body.split("\n\n")[:2]
+    assert greeting.startswith("Hi ") and first_sentence[0].isupper()
+    text = body.replace("{agent_name}", "Alex Doe")
+    assert signature_for(body=text, author_name="Alex Doe") == ""

@@ -84,6 +84,7 @@ def test_the_admin_offers_the_templates_as_a_list(admin_client):
         reverse("admin:notifications_automationrule_add")
     ).content.decode()
     select = page.split('<select name="template_key"')[1].split("</select>")[0]
+    assert '<option value="" selected>---------</option>' in select
     assert select.count('<option value="ticket_solved"') == 1  # one per key
     for template in TEMPLATES:
         assert f'<option value="{template["key"]}"' in select
