@@ -2,7 +2,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.forms import ModelForm
+from django.forms import ChoiceField, ModelForm
 from django.utils.decorators import method_decorator
 from django.utils.html import escape, format_html
 
@@ -10,6 +10,7 @@ from tickets.models import Ticket
 
 from .models import AutomationRule, EmailLog, EmailTemplate, NotificationOptOut
 from .rendering import TemplateError, check_template, email_context, render_email
+from .selectors import rules_orphaned_by, template_key_choices
 from .tasks import send_email
 
 
@@ -43,6 +44,22 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         # The preview's look; a style attribute would be refused by the CSP.
         css = {"all": ["css/admin.css"]}
 
+    def get_deleted_objects(self, objs, request):
+        """Deleting the last template of a key that rules send is refused,
+        as a protected relation is: the page lists the rules to change."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        for rule in rules_orphaned_by(objs):
+            protected.append(
+                format_html(
+                    "Automation rule: {} (sends the template {!r})",
+                    rule.name,
+                    rule.template_key,
+                )
+            )
+        return deleted, counts, perms_needed, protected
+
     @method_decorator(csp_update({"style-src": [UNSAFE_INLINE]}))
     def changeform_view(self, *args, **kwargs):
         """The preview's sandboxed srcdoc frame inherits this page's CSP, and
@@ -63,9 +80,14 @@ class EmailTemplateAdmin(admin.ModelAdmin):
                 "description": "Context: ticket.number, ticket.reference, "
                 "ticket.subject, ticket.status, ticket.priority, "
                 "ticket.requester_name, ticket.department, "
-                "ticket.assignee_name, message.body, message.body_html, "
-                "message.author_name, recipient.name, recipient.email, "
-                "links.ticket, links.portal, site.name, site.url.",
+                "ticket.assignee_name, ticket.organization, message.body, "
+                "message.body_html, message.author_name, message.signature "
+                "(the author's name, empty when the reply is signed already), "
+                "recipient.name, recipient.email, links.ticket, links.portal, "
+                "site.name, site.url; sla.target on SLA emails. The subject "
+                "and the text body are plain text (nothing is escaped, line "
+                "breaks in the subject become spaces); the HTML body escapes "
+                "every value except message.body_html, which is sanitised.",
             },
         ),
         ("Preview", {"fields": ("preview",)}),
@@ -111,8 +133,40 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         )
 
 
+def _template_choices() -> list[tuple[str, str]]:
+    # An empty first choice: a rule whose template went is not silently
+    # given the first one in the list when it is saved again.
+    return [("", "---------"), *template_key_choices()]
+
+
+class AutomationRuleForm(ModelForm):
+    """The template is picked from the templates there are; the model's
+    validator refuses any other key for every caller, this form included."""
+
+    template_key = ChoiceField(label="Email template", choices=_template_choices)
+
+    class Meta:
+        model = AutomationRule
+        fields = [
+            "name",
+            "active",
+            "order",
+            "event",
+            "priority",
+            "status",
+            "category",
+            "department",
+            "organization",
+            "template_key",
+            "recipient",
+            "fixed_address",
+            "delay_minutes",
+        ]
+
+
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(admin.ModelAdmin):
+    form = AutomationRuleForm
     list_display = (
         "name",
         "event",
@@ -120,14 +174,16 @@ class AutomationRuleAdmin(admin.ModelAdmin):
         "template_key",
         "delay_minutes",
         "active",
+        "disabled_reason",
         "order",
     )
+    readonly_fields = ("disabled_reason",)
     list_editable = ("active", "order")
     list_filter = ("active", "event", "recipient")
     search_fields = ("name", "template_key", "fixed_address")
     autocomplete_fields = ("category", "department", "organization")
     fieldsets = (
-        (None, {"fields": ("name", "active", "order")}),
+        (None, {"fields": ("name", "active", "disabled_reason", "order")}),
         (
             "When",
             {

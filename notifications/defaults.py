@@ -3,10 +3,24 @@
 Loaded by a data migration; admins edit them afterwards in the admin.
 """
 
-PORTAL_FOOTER_TEXT = """
+# Every email to a customer ends the same way: a sign-off, then a footer
+# with the link and why they get it. Agents' emails end with the link. In
+# the text bodies a paragraph is one line (a backslash joins the source
+# lines): mail programs wrap it to the reader's window.
+SIGN_OFF_TEXT = """
+
+Kind regards,
+The {{ site.name }} team"""
+
+SIGN_OFF_HTML = """
+<p>Kind regards,<br>
+The {{ site.name }} team</p>"""
+
+FOOTER_TEXT = """
+
 --
 {{ links.ticket }}
-You get this email about {{ ticket.reference }} from {{ site.name }}."""
+You are receiving this email about {{ ticket.reference }} from {{ site.name }}."""
 
 TEMPLATES = [
     {
@@ -15,48 +29,52 @@ TEMPLATES = [
         "subject": "[{{ ticket.reference }}] {{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
-we have received your request "{{ ticket.subject }}" and will get back to you
-soon. Its number is {{ ticket.reference }}.
+Thank you for contacting us. We have received your request \
+"{{ ticket.subject }}" and will get back to you as soon as we can. Your \
+reference number is {{ ticket.reference }}.
 
-To add something, reply to this email or open {{ links.ticket }}
-"""
-        + PORTAL_FOOTER_TEXT,
+To add anything, reply to this email or visit your request online:
+{{ links.ticket }}"""
+        + SIGN_OFF_TEXT
+        + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
-<p>we have received your request <strong>{{ ticket.subject }}</strong> and will get
-back to you soon. Its number is {{ ticket.reference }}.</p>
-<p>To add something, reply to this email or
-<a href="{{ links.ticket }}">open your request</a>.</p>""",
+<p>Thank you for contacting us. We have received your request
+<strong>{{ ticket.subject }}</strong> and will get back to you as soon as we
+can. Your reference number is {{ ticket.reference }}.</p>
+<p>To add anything, reply to this email or
+<a href="{{ links.ticket }}">visit your request online</a>.</p>"""
+        + SIGN_OFF_HTML,
     },
     {
         "key": "ticket_created_staff",
         "description": "To the agents who own a new ticket.",
         "subject": "[{{ ticket.reference }}] New: {{ ticket.subject }}",
-        "body_text": """{{ ticket.requester_name }} opened {{ ticket.reference }}
-({{ ticket.priority }} priority, {{ ticket.department|default:"no department" }}).
+        "body_text": """{{ ticket.requester_name }} opened {{ ticket.reference }} \
+({{ ticket.priority|lower }} priority, \
+{{ ticket.department|default:"no department" }}):
 
 {{ message.body }}
 
-Open it: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p><strong>{{ ticket.requester_name }}</strong> opened
-{{ ticket.reference }} ({{ ticket.priority }} priority,
-{{ ticket.department|default:"no department" }}).</p>
+{{ ticket.reference }} ({{ ticket.priority|lower }} priority,
+{{ ticket.department|default:"no department" }}):</p>
 <blockquote>{{ message.body_html }}</blockquote>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
         "key": "agent_reply",
-        "description": "To the requester: an agent's public reply.",
+        "description": "To the requester: an agent's public reply. The agent's "
+        "name is added unless the reply already ends with it.",
         "subject": "[{{ ticket.reference }}] Re: {{ ticket.subject }}",
-        "body_text": """{{ message.body }}
+        "body_text": """{{ message.body }}{% if message.signature %}
 
-{{ message.author_name }}
-"""
-        + PORTAL_FOOTER_TEXT,
-        "body_html": """{{ message.body_html }}
-<p>{{ message.author_name }}</p>
-<p style="color:#6c757d;font-size:12px">Reply to this email, or
-<a href="{{ links.ticket }}">open {{ ticket.reference }}</a>.</p>""",
+{{ message.signature }}{% endif %}"""
+        + FOOTER_TEXT,
+        "body_html": """{{ message.body_html }}{% if message.signature %}
+<p>{{ message.signature }}</p>{% endif %}
+<p>Reply to this email, or
+<a href="{{ links.ticket }}">view {{ ticket.reference }} online</a>.</p>""",
     },
     {
         "key": "customer_reply",
@@ -66,8 +84,7 @@ Open it: {{ links.ticket }}
 
 {{ message.body }}
 
-Open it: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p><strong>{{ message.author_name }}</strong> replied on
 {{ ticket.reference }}:</p>
 <blockquote>{{ message.body_html }}</blockquote>
@@ -77,14 +94,16 @@ Open it: {{ links.ticket }}
         "key": "ticket_assigned",
         "description": "To an agent, when a ticket is assigned to them.",
         "subject": "[{{ ticket.reference }}] Assigned to you: {{ ticket.subject }}",
-        "body_text": """{{ ticket.reference }} "{{ ticket.subject }}" is now yours.
-Requester: {{ ticket.requester_name }}. Priority: {{ ticket.priority }}.
+        "body_text": """{{ ticket.reference }} "{{ ticket.subject }}" is now \
+assigned to you.
+Requester: {{ ticket.requester_name }}
+Priority: {{ ticket.priority }}
 
-Open it: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p>{{ ticket.reference }} <strong>{{ ticket.subject }}</strong>
-is now yours. Requester: {{ ticket.requester_name }}. Priority:
-{{ ticket.priority }}.</p>
+is now assigned to you.<br>
+Requester: {{ ticket.requester_name }}<br>
+Priority: {{ ticket.priority }}</p>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
@@ -93,13 +112,16 @@ is now yours. Requester: {{ ticket.requester_name }}. Priority:
         "subject": "[{{ ticket.reference }}] Solved: {{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
-we have marked your request {{ ticket.reference }} as solved. If something is
-still wrong, just reply to this email and it opens again.
-"""
-        + PORTAL_FOOTER_TEXT,
+We have marked your request {{ ticket.reference }} "{{ ticket.subject }}" \
+as solved. If anything is still not right, reply to this email and we will \
+reopen it."""
+        + SIGN_OFF_TEXT
+        + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
-<p>we have marked your request {{ ticket.reference }} as solved. If something is
-still wrong, just reply to this email and it opens again.</p>""",
+<p>We have marked your request {{ ticket.reference }}
+<strong>{{ ticket.subject }}</strong> as solved. If anything is still not
+right, reply to this email and we will reopen it.</p>"""
+        + SIGN_OFF_HTML,
     },
     {
         "key": "ticket_closed",
@@ -107,40 +129,43 @@ still wrong, just reply to this email and it opens again.</p>""",
         "subject": "[{{ ticket.reference }}] Closed: {{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
-your request {{ ticket.reference }} is now closed. Replying to this email opens
-a new request that links to it.
-"""
-        + PORTAL_FOOTER_TEXT,
+Your request {{ ticket.reference }} "{{ ticket.subject }}" is now closed. \
+If you reply to this email, we will open a new request linked to this one."""
+        + SIGN_OFF_TEXT
+        + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
-<p>your request {{ ticket.reference }} is now closed. Replying to this email
-opens a new request that links to it.</p>""",
+<p>Your request {{ ticket.reference }} <strong>{{ ticket.subject }}</strong> is
+now closed. If you reply to this email, we will open a new request linked to
+this one.</p>"""
+        + SIGN_OFF_HTML,
     },
     {
         "key": "sla_warning",
         "description": "To the agents who own a ticket whose SLA target is near.",
-        "subject": "[{{ ticket.reference }}] At risk: {{ sla.target }} due soon",
-        "body_text": """The {{ sla.target }} target of {{ ticket.reference }}
-"{{ ticket.subject }}" is due soon ({{ ticket.priority }} priority).
+        "subject": "[{{ ticket.reference }}] At risk: {{ sla.target|capfirst }} "
+        "due soon",
+        "body_text": """The {{ sla.target }} target of {{ ticket.reference }} \
+"{{ ticket.subject }}" is due soon ({{ ticket.priority|lower }} priority).
 
-Open it: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p>The <strong>{{ sla.target }}</strong> target of
 {{ ticket.reference }} <em>{{ ticket.subject }}</em> is due soon
-({{ ticket.priority }} priority).</p>
+({{ ticket.priority|lower }} priority).</p>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
         "key": "sla_breach",
         "description": "To the agents who own a ticket whose SLA target was missed.",
-        "subject": "[{{ ticket.reference }}] Breached: {{ sla.target }} overdue",
-        "body_text": """The {{ sla.target }} target of {{ ticket.reference }}
-"{{ ticket.subject }}" was missed. It is now {{ ticket.priority }} priority.
+        "subject": "[{{ ticket.reference }}] Breached: {{ sla.target|capfirst }} "
+        "overdue",
+        "body_text": """The {{ sla.target }} target of {{ ticket.reference }} \
+"{{ ticket.subject }}" was missed. The ticket is now \
+{{ ticket.priority|lower }} priority.
 
-Open it: {{ links.ticket }}
-""",
+Open the ticket: {{ links.ticket }}""",
         "body_html": """<p>The <strong>{{ sla.target }}</strong> target of
-{{ ticket.reference }} <em>{{ ticket.subject }}</em> was missed. It is now
-{{ ticket.priority }} priority.</p>
+{{ ticket.reference }} <em>{{ ticket.subject }}</em> was missed. The ticket is
+now {{ ticket.priority|lower }} priority.</p>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
@@ -149,11 +174,17 @@ Open it: {{ links.ticket }}
         "subject": "Re: {{ original_subject }}",
         "body_text": """Hello,
 
-thank you for writing to {{ site.name }}. We can only accept requests from
-registered customers, so your message has not opened a ticket. Please sign in
-or ask for an account at {{ links.portal }}.
-""",
-        "body_html": "",
+Thank you for writing to {{ site.name }} about "{{ original_subject }}". We \
+can only accept requests from registered customers, so your message has not \
+been received as a request. Please sign in, or ask us for an account, here:
+{{ links.portal }}"""
+        + SIGN_OFF_TEXT,
+        "body_html": """<p>Hello,</p>
+<p>Thank you for writing to {{ site.name }} about
+<strong>{{ original_subject }}</strong>. We can only accept requests from
+registered customers, so your message has not been received as a request.
+Please <a href="{{ links.portal }}">sign in, or ask us for an account</a>.</p>"""
+        + SIGN_OFF_HTML,
     },
 ]
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -51,6 +52,35 @@ class EmailTemplate(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.key} ({self.language})"
 
+    def clean(self) -> None:
+        # Renaming the last template of a key would break the rules that
+        # name it, as deleting it would (which the admin refuses).
+        from .selectors import rules_orphaned_by
+
+        saved = EmailTemplate.objects.filter(pk=self.pk).first() if self.pk else None
+        if saved is not None and saved.key != self.key:
+            orphaned = rules_orphaned_by([saved])
+            if orphaned:
+                names = ", ".join(repr(rule.name) for rule in orphaned)
+                raise ValidationError(
+                    {
+                        "key": f"The automation rule(s) {names} send this "
+                        "template by its key; change them first."
+                    }
+                )
+
+
+def validate_template_key(value: str) -> None:
+    """Refuse a template key no email template has (in any language), so a
+    rule cannot be saved that would fail only when it fires. Runs in
+    ``full_clean()``: the admin form, the API and any other caller."""
+    if not EmailTemplate.objects.filter(key=value).exists():
+        raise ValidationError(
+            "There is no email template %(key)s; pick one from the list.",
+            code="unknown_template",
+            params={"key": repr(value)},
+        )
+
 
 class AutomationRule(TimeStampedModel):
     """When EVENT happens to a ticket that matches the conditions, send TEMPLATE
@@ -84,17 +114,31 @@ class AutomationRule(TimeStampedModel):
         "organizations.Organization", on_delete=models.CASCADE, null=True, blank=True
     )
     template_key = models.SlugField(
-        max_length=64, help_text="The email template to send (by key)."
+        "email template",
+        max_length=64,
+        validators=[validate_template_key],
+        help_text="The email template to send (by key).",
     )
     recipient = models.CharField(max_length=16, choices=Recipient.choices)
     fixed_address = models.EmailField(blank=True)
     delay_minutes = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Why the helpdesk turned this rule off, if it did.",
+    )
 
     class Meta:
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Turned back on by someone: the reason it was turned off is history.
+        if self.active:
+            self.disabled_reason = ""
 
 
 class EmailLog(models.Model):

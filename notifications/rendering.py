@@ -6,6 +6,7 @@ extends), no context processors, and a context of plain values, never model
 objects, so ``{{ ticket.requester.password }}`` is simply empty.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -63,6 +64,7 @@ def email_context(
             "requester_name": ticket.requester.display_name,
             "department": ticket.department.name if ticket.department else "",
             "assignee_name": ticket.assignee.display_name if ticket.assignee else "",
+            "organization": ticket.organization.name if ticket.organization else "",
         }
         context["links"]["ticket"] = absolute(
             ticket.get_agent_url() if recipient_is_agent else ticket.get_absolute_url()
@@ -75,9 +77,30 @@ def email_context(
             "body": message.body,
             "body_html": message.html,
             "author_name": message.author.display_name,
+            "signature": signature_for(
+                body=message.body, author_name=message.author.display_name
+            ),
         }
     context.update(extra or {})
     return context
+
+
+def signature_for(*, body: str, author_name: str) -> str:
+    """The name to sign a reply with, or "" when the reply is signed already.
+
+    Agents sign replies themselves, by hand or with a canned response's
+    ``{agent_name}``; the email then adds no second signature. A reply counts
+    as signed when its last non-blank line ends with the author's name (any
+    case, trailing punctuation ignored) as a whole word: "Alex Doe", "Thanks,
+    Alex Doe", "-- Alex Doe." do; "Thanks, Fred" does not sign for "Ed".
+    """
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    last = lines[-1].rstrip(" .!").casefold() if lines else ""
+    name = author_name.strip().casefold()
+    signed = bool(name) and (
+        last == name or re.search(rf"\W{re.escape(name)}$", last) is not None
+    )
+    return "" if signed else author_name
 
 
 def check_template(source: str, *, html: bool = False) -> None:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.errors import ConflictError
 from tickets import permissions
 from tickets.models import Message, Ticket, TicketEvent
 
@@ -23,6 +24,7 @@ from .models import (
     NotificationOptOut,
 )
 from .rendering import TemplateError, email_context, render_email
+from .selectors import rules_orphaned_by
 
 REPLY_MARKER = "##- Please type your reply above this line -##"
 Kind = TicketEvent.Kind
@@ -300,6 +302,7 @@ def notifications_dispatch(*, event_id: int) -> list[EmailLog]:
             "ticket__assignee",
             "ticket__team",
             "ticket__department",
+            "ticket__organization",
         )
         .filter(pk=event_id)
         .first()
@@ -311,6 +314,8 @@ def notifications_dispatch(*, event_id: int) -> list[EmailLog]:
         return []
     queued = []
     for rule in rules_for(notice):
+        if not EmailTemplate.objects.filter(key=rule.template_key).exists():
+            rule_disable_for_missing_template(rule=rule)
         for address, user in recipients_for(rule, notice):
             if opted_out(user, notice.event):
                 continue
@@ -333,6 +338,36 @@ def notifications_dispatch(*, event_id: int) -> list[EmailLog]:
             if entry is not None:
                 queued.append(entry)
     return queued
+
+
+def rule_disable_for_missing_template(*, rule: AutomationRule) -> None:
+    """Turn off a rule whose template is gone (deleted outside the admin,
+    which refuses it), with the reason shown in the rule list. The email
+    this firing would have sent is still logged as failed, with the same
+    reason, by ``email_queue``."""
+    rule.active = False
+    rule.disabled_reason = (
+        f"Turned off on {timezone.now():%Y-%m-%d %H:%M} UTC: there is no email "
+        f"template {rule.template_key!r} any more. Pick another and turn it on."
+    )
+    rule.save(update_fields=["active", "disabled_reason", "updated_at"])
+
+
+def email_template_delete(*, template: EmailTemplate) -> None:
+    """Delete a template, unless a rule would be left naming a key that no
+    template has (ConflictError naming the rules): the rule must be changed
+    or deleted first. Deleting one language of a key that others still have
+    is always allowed."""
+    with transaction.atomic():
+        orphaned = rules_orphaned_by([template])
+        if orphaned:
+            names = ", ".join(repr(rule.name) for rule in orphaned)
+            raise ConflictError(
+                f"The email template {template.key!r} is used by the automation "
+                f"rule(s) {names}; change them first.",
+                code="template_in_use",
+            )
+        template.delete()
 
 
 # --- Preferences ------------------------------------------------------------------

@@ -200,18 +200,20 @@ BULK_BODIES = [
 CANNED_RESPONSES = [
     (
         "Thanks, looking into it",
-        "Hi {requester_name},\n\nthanks for reaching out. I am looking into "
-        "{ticket_number} now and will get back to you shortly.\n\n{agent_name}",
+        "Hi {requester_name},\n\nThank you for reaching out. I am looking into "
+        "{ticket_number} now and will get back to you shortly.\n\nKind regards,\n"
+        "{agent_name}",
     ),
     (
         "Need more details",
-        "Hi {requester_name},\n\ncould you tell us the steps that lead to the "
-        "problem, and send a screenshot if you can?\n\nThanks,\n{agent_name}",
+        "Hi {requester_name},\n\nCould you tell us the steps that lead to the "
+        "problem, and send a screenshot if you can?\n\nKind regards,\n{agent_name}",
     ),
     (
         "Solved, please confirm",
-        "Hi {requester_name},\n\nwe believe {ticket_number} is fixed. If anything "
-        "is still wrong, just reply and the ticket reopens.\n\n{agent_name}",
+        "Hi {requester_name},\n\nWe believe {ticket_number} is fixed. If anything "
+        "is still not right, reply to this email and the ticket reopens.\n\n"
+        "Kind regards,\n{agent_name}",
     ),
 ]
 
