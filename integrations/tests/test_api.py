@@ -159,3 +159,18 @@ def test_the_service_refuses_anyone_but_an_admin(agent, failed):
         inbound_retry(actor=agent, inbound=failed)
     failed.refresh_from_db()
     assert failed.attempts == 1
+
+
+def test_a_page_of_the_log_costs_the_same_however_many_rows(
+    api_as, admin_user, processed, django_assert_max_num_queries
+):
+    api = api_as(admin_user)
+    with django_assert_max_num_queries(30) as few:
+        assert api.get("/inbound-emails").json()["count"] == 1
+    for number in range(5):
+        inbound_receive(
+            raw=text(f"person{number}@acme.example", "Printer", "It jams."),
+            source=InboundEmail.Source.PIPE,
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert api.get("/inbound-emails").json()["count"] == 6

@@ -373,3 +373,16 @@ def test_ids_no_row_can_have_are_not_found(api_as, admin_user):
         response = api.get(path)
         assert response.status_code == 404, path
         assert set(response.json()) == {"detail", "code", "errors"}
+
+
+def test_a_page_of_the_log_costs_the_same_however_many_rows(
+    api_as, admin_user, django_assert_max_num_queries
+):
+    api = api_as(admin_user)
+    logged(ticket=TicketFactory())
+    with django_assert_max_num_queries(30) as few:
+        assert api.get("/emails").json()["count"] == 1
+    for _ in range(6):
+        logged(ticket=TicketFactory())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert api.get("/emails").json()["count"] == 7
