@@ -156,7 +156,9 @@ class VerifiedSession(SessionAuth):
 api = NinjaAPI(
     title="Helpdesk API",
     version="1",
-    description="Tickets, messages, people and reports. Authenticate with an API "
+    description="Tickets, messages, people, reports, and (for admins) email "
+    "templates, automation rules and the outbound and inbound email logs. "
+    "Authenticate with an API "
     "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`), a sign-in token "
     "from `POST /auth/token` (as a bearer token), or the browser session. Read "
     "scope allows GET, write scope everything else. Admin operations and "
@@ -271,6 +273,8 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 
 def register_routers() -> None:
     from accounts.api import router as accounts_router
+    from integrations.api import router as integrations_router
+    from notifications.api import router as notifications_router
     from organizations.api import router as organizations_router
     from reports.api import router as reports_router
     from tickets.api import router as tickets_router
@@ -279,6 +283,8 @@ def register_routers() -> None:
     api.add_router("", organizations_router)
     api.add_router("", tickets_router)
     api.add_router("", reports_router)
+    api.add_router("", notifications_router)
+    api.add_router("", integrations_router)
 
 
 register_routers()

@@ -1,5 +1,5 @@
-"""Who may review suspended mail: small pure functions, no queries of their own
-beyond the ticket permissions they lean on."""
+"""Who may review suspended mail and read the inbound log: small pure
+functions, no queries of their own beyond the ticket permissions they lean on."""
 
 from accounts.models import User
 from tickets import permissions as ticket_permissions
@@ -16,3 +16,10 @@ def can_review_suspended(user: User, inbound: InboundEmail) -> bool:
     if inbound.ticket_id is None:
         return ticket_permissions.agent_sees_all_tickets(user)
     return ticket_permissions.can_view_ticket(user, inbound.ticket)
+
+
+def can_manage_inbound(user: User) -> bool:
+    """Admins only: the inbound log holds every received mail, whoever it was
+    about, with processing errors; retrying one may open tickets. The same
+    line the Django admin draws (``User.is_staff`` is an active admin)."""
+    return bool(user.is_authenticated and user.is_active and user.is_admin)

@@ -1,4 +1,4 @@
-"""Reads for the agent workspace: the suspended-mail queue."""
+"""Reads: the suspended-mail queue (agents) and the inbound log (admins)."""
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -44,3 +44,15 @@ def suspended_get_for(user: User, inbound_id: str) -> InboundEmail:
         return queryset.select_related("ticket", "reviewed_by").get(pk=inbound_id)
     except (InboundEmail.DoesNotExist, ValueError, TypeError):
         raise Http404("No such mail.") from None
+
+
+def inbound_log_list(*, status: str | None = None) -> QuerySet[InboundEmail]:
+    """Every received message (the admins' inbound log), newest first,
+    optionally of one status. One query for a page of rows (the mailbox and
+    ticket are joined)."""
+    queryset = InboundEmail.objects.select_related("mailbox", "ticket").order_by(
+        "-received_at", "-pk"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset

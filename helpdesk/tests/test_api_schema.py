@@ -23,6 +23,9 @@ from schemathesis.specs.openapi.checks import ignored_auth
 
 from accounts.tests.factories import UserFactory
 from helpdesk.wsgi import application
+from integrations.models import InboundEmail
+from integrations.services import inbound_receive
+from notifications.models import AutomationRule, EmailLog, EmailTemplate
 from organizations.tests.factories import (
     DepartmentFactory,
     OrganizationFactory,
@@ -80,6 +83,17 @@ def seed_world(api_as, user) -> dict:
         owner=user if user.is_agent else agent, title="Hello", body="Hi"
     )
     spare_key = api_as(user).key
+    failed_email = EmailLog.objects.create(
+        recipient="sam@example.com",
+        template_key="agent_reply",
+        subject="Hello",
+        body_text="Hello",
+        message_id="<fuzz@example.com>",
+        status=EmailLog.Status.FAILED,
+    )
+    failed_inbound = inbound_receive(
+        raw=b"Subject: no sender\r\n\r\nHello", source=InboundEmail.Source.PIPE
+    )
     return {
         "headers": {"Authorization": f"Bearer {api_as(user).raw}"},
         "ids": {
@@ -94,6 +108,10 @@ def seed_world(api_as, user) -> dict:
             "user_id": str(UserFactory().pk),
             "canned_id": str(canned.pk),
             "key_id": str(spare_key.pk),
+            "template_id": str(EmailTemplate.objects.order_by("pk").first().pk),
+            "rule_id": str(AutomationRule.objects.order_by("pk").first().pk),
+            "email_id": str(failed_email.pk),
+            "inbound_id": str(failed_inbound.pk),
         },
     }
 

@@ -1,0 +1,164 @@
+"""Automation rules: when an event happens to a matching ticket, send a
+template to someone (admins)."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Router, Status
+from pydantic import Field
+
+from helpdesk.api_tools import (
+    In,
+    RowOut,
+    answers,
+    named_row,
+    row_or_404,
+    sent_fields,
+    text_id,
+)
+from organizations.models import Department, Organization
+from tickets.models import Category, Ticket
+
+from .. import editing
+from ..models import AutomationRule, Event
+from .common import require_email_manager
+
+router = Router(tags=["automation rules"])
+EventName = Literal[tuple(Event.values)]
+RecipientName = Literal[tuple(AutomationRule.Recipient.values)]
+PriorityOrAny = Literal[("", *Ticket.Priority.values)]
+StatusOrAny = Literal[("", *Ticket.Status.values)]
+SLUG = r"^[-a-zA-Z0-9_]+$"
+RELATIONS = {
+    "category_id": (Category, "category"),
+    "department_id": (Department, "department"),
+    "organization_id": (Organization, "organization"),
+}
+
+
+class RuleOut(RowOut):
+    name: str
+    active: bool
+    order: int
+    event: str
+    priority: str
+    status: str
+    category_id: str | None
+    department_id: str | None
+    organization_id: str | None
+    template_key: str
+    recipient: str
+    fixed_address: str
+    delay_minutes: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_category_id(obj) -> str | None:
+        return text_id(obj.category_id)
+
+    @staticmethod
+    def resolve_department_id(obj) -> str | None:
+        return text_id(obj.department_id)
+
+    @staticmethod
+    def resolve_organization_id(obj) -> str | None:
+        return text_id(obj.organization_id)
+
+
+class RuleIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    active: bool = True
+    order: int = Field(100, ge=0, le=1_000_000, description="Lower runs first.")
+    event: EventName
+    priority: PriorityOrAny = Field("", description="Empty: any priority.")
+    status: StatusOrAny = Field("", description="Empty: any status.")
+    category_id: str | None = None
+    department_id: str | None = None
+    organization_id: str | None = None
+    template_key: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=SLUG,
+        description="The key of the email template to send.",
+    )
+    recipient: RecipientName
+    fixed_address: str = Field(
+        "",
+        max_length=254,
+        description='Required when recipient is "fixed".',
+        json_schema_extra={"format": "email"},
+    )
+    delay_minutes: int = Field(0, ge=0, le=525_600)
+
+
+class RulePatch(In):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    active: bool | None = None
+    order: int | None = Field(None, ge=0, le=1_000_000)
+    event: EventName | None = None
+    priority: PriorityOrAny | None = None
+    status: StatusOrAny | None = None
+    category_id: str | None = Field(None, description="null clears it")
+    department_id: str | None = Field(None, description="null clears it")
+    organization_id: str | None = Field(None, description="null clears it")
+    template_key: str | None = Field(None, min_length=1, max_length=64, pattern=SLUG)
+    recipient: RecipientName | None = None
+    fixed_address: str | None = Field(None, max_length=254)
+    delay_minutes: int | None = Field(None, ge=0, le=525_600)
+
+
+def _with_rows(fields: dict) -> dict:
+    """Body ids to rows: an unknown id is a 400 naming the field."""
+    for name, (model, label) in RELATIONS.items():
+        if name in fields:
+            fields[label] = named_row(model, fields.pop(name), label)
+    return fields
+
+
+@router.get("/automation-rules", response=answers({200: list[RuleOut]}))
+def rule_list(request):
+    """Every rule, in the order they run. Admins only (403 otherwise)."""
+    require_email_manager(request)
+    return list(AutomationRule.objects.order_by("order", "pk"))
+
+
+@router.post("/automation-rules", response=answers({201: RuleOut}))
+def rule_create(request, payload: RuleIn):
+    """Create a rule. 400 ``invalid`` names each wrong field (an unknown
+    category, department or organization id; a fixed recipient without an
+    address; whatever the model's own validation refuses)."""
+    require_email_manager(request)
+    rule = editing.automation_rule_save(
+        actor=request.user,
+        rule=AutomationRule(),
+        **_with_rows(payload.model_dump()),
+    )
+    return Status(201, rule)
+
+
+@router.get("/automation-rules/{rule_id}", response=answers({200: RuleOut}))
+def rule_get(request, rule_id: str):
+    require_email_manager(request)
+    return row_or_404(AutomationRule.objects.all(), rule_id)
+
+
+@router.patch("/automation-rules/{rule_id}", response=answers({200: RuleOut}))
+def rule_patch(request, rule_id: str, payload: RulePatch):
+    """Change the fields sent; null leaves a field as it is, except the
+    category, department and organization, where it clears the condition."""
+    require_email_manager(request)
+    rule = row_or_404(AutomationRule.objects.all(), rule_id)
+    fields = sent_fields(payload, keep_null=tuple(RELATIONS))
+    return editing.automation_rule_save(
+        actor=request.user, rule=rule, **_with_rows(fields)
+    )
+
+
+@router.delete("/automation-rules/{rule_id}", response=answers({204: None}))
+def rule_delete(request, rule_id: str):
+    """Delete a rule; the emails it queued stay in the log."""
+    require_email_manager(request)
+    rule = row_or_404(AutomationRule.objects.all(), rule_id)
+    editing.automation_rule_delete(actor=request.user, rule=rule)
+    return Status(204, None)
