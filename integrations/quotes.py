@@ -218,17 +218,17 @@ def _quote_start(lines: _Lines) -> int:
     for index, raw in enumerate(lines.raw):
         if REPLY_MARKER in raw[: len(REPLY_MARKER) + LINE_HEAD]:
             return index
+        if _UNDERSCORES.match(raw.strip()) and any(
+            _header_block(lines, following)
+            for following in range(index + 1, min(index + 3, len(lines)))
+        ):
+            return index
         line = lines.clean(index)
         if not line:
             continue
         if raw.rstrip() == "--":  # "-- ", the signature separator
             return index
         if _ORIGINAL_MESSAGE.match(line):
-            return index
-        if _UNDERSCORES.match(line) and any(
-            _header_block(lines, following)
-            for following in range(index + 1, min(index + 3, len(lines)))
-        ):
             return index
         if _header_block(lines, index) and not after_forward:
             return index
