@@ -16,6 +16,7 @@ TICKET_TOKEN = re.compile(r"\[#(\d{1,9})\]")
 BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 
+
 @dataclass
 class ParsedAttachment:
     name: str

@@ -24,8 +24,8 @@ What ends the new part, the first found wins:
 - an "Original Message" separator line, or Outlook's line of underscores
   followed by a header block;
 - a signature separator "-- " (RFC 3676, section 4.3);
-- a trailing block of ">"-quoted lines (quoted text followed by new text is
-  an inline answer and is kept).
+- a trailing block of ">"-quoted lines; a leading one too when no quoted
+  line follows the new text (quoted lines between answers are kept).
 
 A forward inside a reply ("---------- Forwarded message ---------", Apple
 Mail's "Begin forwarded message:", Thunderbird's "-------- Forwarded Message
@@ -264,10 +264,25 @@ def _after_quote(raw: list[str], start: int) -> str:
     return "\n".join(raw[index:])
 
 
+def _without_leading_quote(lines: list[str]) -> list[str]:
+    """Bottom-posting without an attribution: the lines without a first run
+    of ">"-quoted (and blank) lines, unless more quoted lines follow (then
+    the answers sit between the quotes, and all is kept)."""
+    start = 0
+    while start < len(lines) and (
+        not lines[start].strip() or lines[start].lstrip()[:1] == ">"
+    ):
+        start += 1
+    rest = lines[start:]
+    if not rest or any(line.lstrip()[:1] == ">" for line in rest):
+        return lines
+    return rest
+
+
 def _new_part(text: str) -> tuple[str, list[str], int]:
     lines = _Lines(text)
     start = _quote_start(lines)
-    kept = _without_trailing_quote(lines.raw[:start])
+    kept = _without_leading_quote(_without_trailing_quote(lines.raw[:start]))
     return "\n".join(kept).strip(), lines.raw, start
 
 
