@@ -5,7 +5,8 @@ Used on replies to existing tickets only (``integrations.services.inbound``):
 a first message keeps everything, forwards included. Line by line, in one
 forward pass: every pattern is anchored and bounded (no nested or unbounded
 repetition runs across lines), so the cost grows with the length of the text
-and never faster, whatever its shape. mail-parser-reply 1.36 was measured and
+and never faster, whatever its shape; the search stops after SCAN_LINES
+lines. mail-parser-reply 1.36 was measured and
 set aside for that reason: its patterns (``On\\s(?:.+?\\s?.+?)\\s?wrote:``,
 ``(.|\\s)*``) took 200 s on one 20 KB line and 13 s on 50,000 "On x wrote:"
 lines. Its language tables (``mailparser_reply/constants.py``, MIT) are the
@@ -38,6 +39,10 @@ import re
 
 from notifications.services import REPLY_MARKER
 
+# Lines searched for the start of the quoted history: a reply whose own
+# part is longer is kept whole (nothing is lost), and no text, however built,
+# costs more than this many lines' worth of checks.
+SCAN_LINES = 10_000
 # Characters of a line that are looked at: enough for any attribution or
 # header label; the rest of a long line cannot change the verdict.
 LINE_HEAD = 300
@@ -215,7 +220,9 @@ def _header_block(lines: _Lines, index: int) -> bool:
 def _quote_start(lines: _Lines) -> int:
     """The index of the first line of the quoted history, or len(lines)."""
     after_forward = False  # the last non-blank line started a forward
-    for index, raw in enumerate(lines.raw):
+    for index, raw in enumerate(lines.raw[:SCAN_LINES]):
+        if not raw or raw.isspace():
+            continue
         if REPLY_MARKER in raw[: len(REPLY_MARKER) + LINE_HEAD]:
             return index
         if _UNDERSCORES.match(raw.strip()) and any(
