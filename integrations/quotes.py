@@ -185,7 +185,11 @@ def _attribution_start(lines: _Lines, index: int) -> int | None:
             continue
         first = lines.clean(start)
         if back and not _ATTRIBUTION_START.match(first):
-            continue
+            # Some start with the name ("X <x@y> 于2026年…写道："): a paragraph
+            # of its own that names an address.
+            paragraph = start == 0 or not lines.clean(start - 1)
+            if not (paragraph and "@" in first):
+                continue
         joined = " ".join(lines.clean(i) for i in range(start, index + 1))
         if verb_at_end:
             evidence = any(ch.isdigit() or ch == "@" for ch in joined)

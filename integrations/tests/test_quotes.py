@@ -87,6 +87,7 @@ CUT = {
         f"{NEW}\n\ntir. 24. nov. 2026 kl. 09.00 skrev Support <s@x>:\n> {OLD}",
         f"{NEW}\n\n2026年11月24日(火) 9:00 Support <s@x>:\n> {OLD}",
         f"{NEW}\n\nSupport <s@x> 于2026年11月24日周二 09:00写道：\n> {OLD}",
+        f"{NEW}\n\nSupport <s@x> 于2026年11月24日周二\n09:00写道：\n> {OLD}",
         f"{NEW}\n\n2026년 11월 24일 (화) 오전 9:00, Support <s@x>님이 작성:\n> {OLD}",
         f"{NEW}\n\nSupport wrote:\n> {OLD}",
         # Separators, our marker, trailing quotes, signatures.
@@ -119,6 +120,7 @@ def test_crlf_and_surrounding_blanks():
         "On Monday I wrote:\nit still jams.\nFrom: me\nTo: you",
         "From: the 3rd floor\nTo: the 4th floor\nthe printer was moved.",
         "Here is the error:\nPaper jam in tray 2:",
+        "Hi,\n\nThanks for your help\nSupport wrote:\nit works.",
         "- step one\n-- step two\n--- step three",
     ],
 )
