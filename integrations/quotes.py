@@ -6,11 +6,11 @@ a first message keeps everything, forwards included. Line by line, in one
 forward pass: every pattern is anchored and bounded (no nested or unbounded
 repetition runs across lines), so the cost grows with the length of the text
 and never faster, whatever its shape; the search stops after SCAN_LINES
-lines. mail-parser-reply 1.36 was measured and
-set aside for that reason: its patterns (``On\\s(?:.+?\\s?.+?)\\s?wrote:``,
-``(.|\\s)*``) took 200 s on one 20 KB line and 13 s on 50,000 "On x wrote:"
-lines. Its language tables (``mailparser_reply/constants.py``, MIT) are the
-main source of the wording below.
+lines. mail-parser-reply 1.36 was measured and set aside for that reason:
+its patterns (``On\\s(?:.+?\\s?.+?)\\s?wrote:``, ``(.|\\s)*``) took 200 s
+on one 20 KB line and 13 s on 50,000 "On x wrote:" lines. Its language
+tables (``mailparser_reply/constants.py``, MIT) are the main source of the
+wording below.
 
 What ends the new part, the first found wins:
 
