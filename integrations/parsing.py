@@ -1,5 +1,6 @@
-"""Reading an email: who sent it, what it says without the quoted history,
-its files, and whether a machine wrote it. Standard library only."""
+"""Reading an email: who sent it, what it says, its files, and whether a
+machine wrote it. Standard library only. The body is kept whole: only a reply
+to an existing ticket loses its quoted history (``integrations.quotes``)."""
 
 import re
 from dataclasses import dataclass, field
@@ -8,27 +9,12 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
-from notifications.services import REPLY_MARKER
-
 from .html_text import MAX_HTML_CHARS, html_to_text
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 TICKET_TOKEN = re.compile(r"\[#(\d{1,9})\]")
 BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-
-# Lines that start the quoted history in common mail programs.
-QUOTE_HEADERS = [
-    re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*Am\b.{0,300}\bschrieb\b.{0,200}:\s*$"),
-    re.compile(r"^\s*Le\b.{0,300}\ba écrit\s*:\s*$"),
-    re.compile(r"^\s*El\b.{0,300}\bescribió\s*:\s*$"),
-    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^\s*-{2,}\s*Ursprüngliche Nachricht\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^\s*_{10,}\s*$"),
-]
-OUTLOOK_FROM = re.compile(r"^\s*(From|Von|De):\s.+$")
-OUTLOOK_SENT = re.compile(r"^\s*(Sent|Gesendet|Envoyé|Date):\s.+$")
 
 
 @dataclass
@@ -129,35 +115,6 @@ def _text_of(part: EmailMessage) -> str:
             return payload.decode(charset, errors="replace")
         except LookupError:
             return payload.decode("latin-1", errors="replace")
-
-
-def strip_quoted(text: str) -> str:
-    """The new part of a reply: what comes before our marker or the first
-    line that starts the quoted history. When cutting would leave nothing,
-    the whole text is kept."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    cut = len(lines)
-    for index, line in enumerate(lines):
-        if REPLY_MARKER in line:
-            cut = index
-            break
-        if any(pattern.match(line) for pattern in QUOTE_HEADERS):
-            cut = index
-            break
-        if OUTLOOK_FROM.match(line) and any(
-            OUTLOOK_SENT.match(following) for following in lines[index + 1 : index + 4]
-        ):
-            cut = index
-            break
-    kept = lines[:cut]
-    # A marker line often comes after "On ... wrote:" wrapped over two lines.
-    while kept and (not kept[-1].strip() or kept[-1].lstrip().startswith(">")):
-        kept.pop()
-    if kept and cut < len(lines) and re.search(r"\bwrote:?\s*$|^On\b", kept[-1]):
-        kept.pop()
-    result = "\n".join(kept).strip()
-    return result or text.strip()
 
 
 def _automatic(message: EmailMessage, from_address: str) -> str:
@@ -333,6 +290,6 @@ def parse_email(raw: bytes) -> ParsedEmail:
             text = html_to_text(text)
     # Never cut here: a body too long for a message is kept whole as a file
     # by the intake (integrations.services.inbound).
-    parsed.body = strip_quoted(text)
+    parsed.body = text.replace("\r\n", "\n").replace("\r", "\n")
     parsed.attachments = _attachments(message, body_part)
     return parsed

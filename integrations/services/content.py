@@ -24,6 +24,7 @@ from tickets.services.attachments import (
 from ..authentication import SenderCheck
 from ..models import InboundEmail
 from ..parsing import ParsedEmail
+from ..quotes import strip_quoted
 
 Verdict = Message.SenderVerification
 
@@ -61,16 +62,22 @@ class EmailContent:
         return "".join(f"; {note}" for note in notes)
 
 
-def email_content(parsed: ParsedEmail, sender: User) -> EmailContent:
+def email_content(
+    parsed: ParsedEmail, sender: User, *, reply: bool = False
+) -> EmailContent:
     """The body and the files an email gives its message, within the limits:
     files through the shared attachment service's selection, a body too long
-    for a message cut to its start with the whole kept for a file."""
+    for a message cut to its start with the whole kept for a file.
+
+    ``reply``: the mail answers an existing ticket (a follow-up of a closed
+    one too), whose history is already on that ticket: only its new part is
+    kept (``integrations.quotes``). A first message keeps everything."""
     files = [
         SimpleUploadedFile(item.name, item.data, item.content_type)
         for item in parsed.attachments
     ]
     selection = attachments_select(author=sender, uploads=files)
-    body = parsed.body.strip()
+    body = strip_quoted(parsed.body) if reply else parsed.body.strip()
     full_text = ""
     room = _body_max_chars() - BODY_RESERVE_CHARS
     if len(body) > room:

@@ -212,7 +212,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             email=parsed.from_address, full_name=parsed.from_name
         )
 
-    content = email_content(parsed, sender)
+    content = email_content(parsed, sender, reply=ticket is not None)
     if ticket is not None:
         return _append(inbound, parsed, ticket, sender, content, check)
     new = services.ticket_create(
