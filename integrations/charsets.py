@@ -1,0 +1,425 @@
+"""Turning the bytes of inbound mail into text when the charset label is
+wrong, missing or bogus: bodies, headers (RFC 2047 encoded words and raw
+8-bit) and attachment names (RFC 2231).
+
+A label names the standard set while the sender's program wrote the
+vendor's superset (GB2312 written as GBK, ISO-8859-1 as Windows-1252,
+Shift_JIS as Windows-932, EUC-KR as CP949, Big5 as CP950/HKSCS,
+ISO-2022-JP with NEC's row 13). Labels are therefore read as the WHATWG
+Encoding Standard reads them (https://encoding.spec.whatwg.org/#names-and-labels:
+iso-8859-1 and ascii mean windows-1252, gb2312 means GBK, shift_jis
+includes the CP932 extensions, euc-kr is windows-949, big5 is
+Big5-HKSCS), with Python's gb18030 for the GBK family since it is a
+superset of GBK.
+
+Order of trust, per text: the label's codecs, strictly; ISO-2022 escape
+sequences; valid UTF-8; the label again, keeping it when only a few bytes
+are bad; UTF-8 with stray bytes read as Windows-1252; a guess by
+charset-normalizer from a bounded prefix; Windows-1252 (which decodes any
+byte). Every step is linear in the input; detection sees at most
+``DETECTION_PREFIX_BYTES``.
+"""
+
+import base64
+import binascii
+import codecs
+import re
+from email.message import Message
+
+from charset_normalizer import from_bytes
+
+DETECTION_PREFIX_BYTES = 64 * 1024
+HTML_PRESCAN_BYTES = 1024
+# Among equally likely guesses, the charsets inbound mail uses most.
+TIE_BREAK = ("utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1251")
+
+WINDOWS_1252 = "x-whatwg-1252"  # cp1252 whose 5 holes decode as C1 controls
+CP50220 = "x-cp50220"  # ISO-2022-JP with Microsoft's (NEC, IBM) extensions
+UTF8 = ("utf-8",)
+ISO2022JP = ("iso2022_jp", "iso2022_jp_2", "iso2022_jp_ext", CP50220)
+
+# WHATWG labels (and the spellings mail programs use for them) -> the codecs
+# to try, strictly, in order: the standard set first where Python maps it
+# differently from the superset (Shift_JIS's wave dash), then the superset.
+_FAMILIES: dict[tuple[str, ...], tuple[str, ...]] = {
+    (
+        "ascii", "us-ascii", "us", "ansi_x3.4-1968", "iso646-us", "cp367",
+        "iso-8859-1", "iso8859-1", "iso_8859-1", "iso_8859-1:1987", "iso88591",
+        "latin1", "latin-1", "l1", "cp819", "ibm819", "iso-ir-100",
+        "csisolatin1", "cp1252", "windows-1252", "x-cp1252",
+    ): (WINDOWS_1252,),
+    (
+        "gb2312", "gb_2312", "gb_2312-80", "gbk", "cp936", "ms936",
+        "windows-936", "x-gbk", "euc-cn", "x-euc-cn", "csgb2312", "chinese",
+        "iso-ir-58", "csiso58gb231280", "gb18030",
+    ): ("gb18030",),
+    (
+        "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis",
+        "windows-31j", "ms932", "cp932", "x-ms-cp932",
+    ): ("shift_jis", "cp932", "shift_jis_2004"),
+    ("euc-jp", "x-euc-jp", "eucjp", "cseucpkdfmtjapanese"): (
+        "euc_jp",
+        "euc_jis_2004",
+    ),
+    (
+        "iso-2022-jp", "csiso2022jp", "iso-2022-jp-ms", "cp50220", "cp50221",
+        "cp50222", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-3",
+    ): ISO2022JP,
+    (
+        "euc-kr", "euckr", "cseuckr", "ks_c_5601-1987", "ks_c_5601-1989",
+        "ksc5601", "ksc_5601", "ks_c_5601", "korean", "csksc56011987",
+        "iso-ir-149", "cp949", "windows-949", "x-windows-949", "uhc",
+    ): ("euc_kr", "cp949"),
+    (
+        "big5", "big5-hkscs", "big5hkscs", "cn-big5", "csbig5", "x-x-big5",
+        "cp950", "x-windows-950",
+    ): ("big5", "cp950", "big5hkscs"),
+    ("tis-620", "iso-8859-11", "iso8859-11", "windows-874", "dos-874", "cp874"): (
+        "cp874",
+    ),
+    (
+        "iso-8859-9", "iso8859-9", "iso_8859-9", "iso_8859-9:1989", "latin5",
+        "l5", "iso-ir-148", "csisolatin5", "windows-1254", "cp1254",
+    ): ("cp1254",),
+    ("utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "x-unicode20utf8"): UTF8,
+}  # fmt: skip
+LABELS = {label: chain for family, chain in _FAMILIES.items() for label in family}
+# Labels that promise nothing: decoded as if there were none.
+UNKNOWN = {
+    "unknown-8bit", "x-unknown", "unknown", "x-user-defined", "8bit", "binary",
+    "default", "none", "charset", "us-ascii?", "x-binaryenc", "_autodetect_all",
+}  # fmt: skip
+# Python codecs that are not charsets (or not safe to let a sender choose).
+NOT_CHARSETS = {
+    "idna", "punycode", "unicode_escape", "raw_unicode_escape", "undefined",
+    "mbcs", "oem", "palmos",
+}  # fmt: skip
+# Codecs whose ASCII bytes do not simply mean ASCII.
+NOT_ASCII_SAFE = ("utf_16", "utf_32", "utf_7", "hz", "iso2022")
+
+ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\$\([@BDOPQ]|\([BIJ]|\$\)[ACG])")
+ISO2022_KR_ESCAPE = re.compile(rb"\x1b\$\)C")
+HTML_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""",
+    re.IGNORECASE,
+)
+
+# Windows-1252 as WHATWG decodes it: its five unassigned bytes as the C1
+# controls of the same value, so that any byte string decodes.
+WINDOWS_1252_TABLE = "".join(
+    bytes([code]).decode("cp1252", "ignore") or chr(code) for code in range(256)
+)
+
+
+def codecs_for(label: str | None) -> tuple[str, ...]:
+    """The codecs to try for a charset label, in order; empty for a missing,
+    bogus or unknown label. Quotes, spaces and case do not matter."""
+    if not label:
+        return ()
+    name = label.strip().strip("\"'").strip().lower().partition("*")[0]
+    if not name or name in UNKNOWN:
+        return ()
+    if name in LABELS:
+        return LABELS[name]
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return ()
+    if not getattr(info, "_is_text_encoding", True) or info.name in NOT_CHARSETS:
+        return ()
+    found = LABELS.get(info.name.replace("_", "-"))
+    return found or (info.name,)
+
+
+def _decode(data: bytes, codec: str, errors: str = "strict") -> str:
+    if codec == WINDOWS_1252:
+        return codecs.charmap_decode(data, errors, WINDOWS_1252_TABLE)[0]
+    if codec == CP50220:
+        return _decode_cp50220(data, errors)
+    return data.decode(codec, errors)
+
+
+def _decode_cp50220(data: bytes, errors: str) -> str:
+    """ISO-2022-JP as Windows writes it (CP50220/50221, "ISO-2022-JP-MS"):
+    each JIS X 0208 pair is moved to its Shift_JIS code and read as CP932,
+    which holds NEC row 13 (①, ㈱, Ⅰ) and the IBM extensions; ESC ( I and
+    SO/SI select half-width katakana. Raises UnicodeDecodeError on other
+    escapes (JIS X 0212 is read by iso2022_jp_2 before this)."""
+    out = bytearray()
+    mode = "ascii"
+    index, size = 0, len(data)
+    while index < size:
+        byte = data[index]
+        if byte == 0x1B:
+            sequence = data[index : index + 3]
+            mode = {
+                b"\x1b(B": "ascii",
+                b"\x1b(J": "ascii",
+                b"\x1b(I": "kana",
+                b"\x1b$@": "jis",
+                b"\x1b$B": "jis",
+            }.get(sequence, "")
+            if not mode:
+                raise UnicodeDecodeError("cp50220", data, index, index + 1, "escape")
+            index += 3
+            continue
+        if byte in (0x0E, 0x0F):  # SO / SI
+            mode = "kana" if byte == 0x0E else "ascii"
+        elif byte < 0x21 or mode == "ascii":
+            out.append(byte)
+        elif mode == "kana":
+            out.append(byte | 0x80)
+        elif index + 1 < size and 0x21 <= data[index + 1] <= 0x7E and byte <= 0x7E:
+            first, second = byte, data[index + 1]
+            lead = ((first - 0x21) >> 1) + 0x81
+            lead += 0x40 if lead > 0x9F else 0
+            if first % 2:
+                trail = second + 0x1F + (1 if second >= 0x60 else 0)
+            else:
+                trail = second + 0x7E
+            out += bytes((lead, trail))
+            index += 1
+        else:
+            raise UnicodeDecodeError("cp50220", data, index, index + 1, "bad pair")
+        index += 1
+    return bytes(out).decode("cp932", errors)
+
+
+def _is_ascii(data: bytes) -> bool:
+    return data.isascii() and b"\x1b" not in data
+
+
+def _bad_count(data: bytes, codec: str) -> int:
+    """How many undecodable sequences the codec meets, or -1 if it cannot
+    be used at all."""
+    try:
+        text = _decode(data, codec, "replace")
+    except (LookupError, UnicodeError):
+        return -1
+    return text.count("\ufffd")
+
+
+def _few(bad: int, data: bytes) -> bool:
+    """A label that is right but for a few bad bytes: at most one bad
+    sequence per fifty non-ASCII bytes."""
+    if bad < 0:
+        return False
+    non_ascii = len(data.translate(None, bytes(range(128))))
+    return bad * 50 <= non_ascii
+
+
+STRAY_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """The text if the bytes are UTF-8 but for stray bytes, these read as
+    Windows-1252 (a Latin-1 signature or quote pasted into UTF-8 text): at
+    least twenty well-formed multi-byte characters per stray byte, which
+    GBK or Shift_JIS text forms by chance far less often. Linear: no
+    Python-level error handler runs per byte."""
+    text = data.decode("utf-8", "replace")
+    stray = text.count("\ufffd")
+    well_formed = len(text) - len(text.encode("ascii", "ignore")) - stray
+    if not stray or well_formed < 20 * stray:
+        return None
+    return STRAY_BYTE.sub(
+        lambda match: WINDOWS_1252_TABLE[ord(match.group()) - 0xDC00],
+        data.decode("utf-8", "surrogateescape"),
+    )
+
+
+def _detect(data: bytes) -> str | None:
+    """charset-normalizer's guess from at most DETECTION_PREFIX_BYTES, cut
+    at a line end so a multi-byte character is not split. Where its best
+    candidates tie (short texts give it no language to go on), the charset
+    mail most often uses wins."""
+    sample = data[:DETECTION_PREFIX_BYTES]
+    if len(data) > DETECTION_PREFIX_BYTES:
+        cut = sample.rfind(b"\n")
+        sample = sample[: cut + 1] if cut > 0 else sample
+    matches = list(from_bytes(sample))
+    if not matches:
+        return None
+    best = matches[0]
+    tied = [
+        match
+        for match in matches
+        if match.chaos <= best.chaos and match.coherence >= best.coherence
+    ]
+    for preferred in TIE_BREAK:
+        if any(preferred in match.could_be_from_charset for match in tied):
+            return preferred
+    return best.encoding
+
+
+def _iso2022(data: bytes) -> str | None:
+    """The text of 7-bit data written with ISO-2022 escapes, if it reads."""
+    if not ISO2022_ESCAPE.search(data):
+        return None
+    chain = ("iso2022_kr",) if ISO2022_KR_ESCAPE.search(data) else ISO2022JP
+    for codec in chain:
+        try:
+            return _decode(data, codec)
+        except UnicodeError:
+            continue
+    return None
+
+
+def decode_text(data: bytes, *, label: str | None = None) -> str:
+    """The text of ``data`` (a body, a header run, a file name) labelled
+    ``label`` (may be None, lying or bogus). Never raises; the result holds
+    U+FFFD only where a charset that fits nearly everything fails on a few
+    bytes."""
+    if not data:
+        return ""
+    chain = codecs_for(label)
+    if _is_ascii(data) and not any(c.startswith(NOT_ASCII_SAFE) for c in chain):
+        return data.decode("ascii")
+    if (
+        b"\x1b" in data
+        and not any(c.startswith(NOT_ASCII_SAFE) for c in chain)
+        and (text := _iso2022(data)) is not None
+    ):
+        return text
+    if chain == (WINDOWS_1252,) and not data.isascii():
+        # Mail programs label UTF-8 text "us-ascii" or "iso-8859-1"; Western
+        # text in Windows-1252 is practically never well-formed UTF-8.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    for codec in chain:
+        try:
+            return _decode(data, codec)
+        except (UnicodeError, LookupError):
+            continue
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if chain and chain != UTF8 and _few(_bad_count(data, chain[-1]), data):
+        return _decode(data, chain[-1], "replace")
+    if (text := _mostly_utf8(data)) is not None:
+        return text
+    guess = _detect(data)
+    for codec in codecs_for(guess):
+        if _few(_bad_count(data, codec), data):
+            return _decode(data, codec, "replace")
+    return _decode(data, WINDOWS_1252)
+
+
+def part_charset(part: Message) -> str | None:
+    """The charset a MIME part declares, or for HTML without one, what its
+    <meta charset> says in the first kilobyte (WHATWG's prescan, simplified)."""
+    try:
+        label = part.get_content_charset()
+        if label is None and part.get_content_type() == "text/html":
+            head = (part.get_payload(decode=True) or b"")[:HTML_PRESCAN_BYTES]
+            match = HTML_META_CHARSET.search(head)
+            label = match.group(1).decode("ascii") if match else None
+    except Exception:  # the email package raises many kinds on bad headers
+        return None
+    return label
+
+
+ENCODED_WORD = re.compile(
+    rb"=\?([^?\s*]{1,60})(?:\*[^?\s]{0,30})?\?([bBqQ])\?([^?\s]*)\?="
+)
+
+
+def _word_bytes(encoding: bytes, payload: bytes) -> bytes | None:
+    try:
+        if encoding in b"bB":
+            return base64.b64decode(payload + b"=" * (-len(payload) % 4))
+        return binascii.a2b_qp(payload, header=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _header_pieces(raw: bytes) -> list[tuple[str, bool]]:
+    """The header as (text, from an encoded word) pieces. Adjacent encoded
+    words lose the whitespace between them (RFC 2047 section 6.2), and their
+    bytes are joined before decoding when they share a charset, since some
+    programs split one character across two words."""
+    words: list[tuple[bytes, str | None]] = []  # (bytes, label or None: raw)
+    position = 0
+    for match in ENCODED_WORD.finditer(raw):
+        decoded = _word_bytes(match.group(2), match.group(3))
+        if decoded is None:
+            continue
+        between = raw[position : match.start()]
+        label = match.group(1).decode("ascii", "replace").lower()
+        if words and words[-1][1] is not None and not between.strip():
+            if words[-1][1] == label:
+                words[-1] = (words[-1][0] + decoded, label)
+            else:
+                words.append((decoded, label))
+        else:
+            if between:
+                words.append((between, None))
+            words.append((decoded, label))
+        position = match.end()
+    if position < len(raw):
+        words.append((raw[position:], None))
+    return [
+        (decode_text(data, label=label or None), label is not None)
+        for data, label in words
+    ]
+
+
+def _raw_bytes(raw: str) -> bytes:
+    """A header value as the parser kept it (8-bit bytes as surrogates)."""
+    return raw.encode("utf-8", "surrogateescape")
+
+
+def decode_header_text(raw: str | bytes) -> str:
+    """A header's text with encoded words decoded and raw 8-bit bytes read
+    by ``decode_text``; line folds are kept as they are."""
+    data = raw if isinstance(raw, bytes) else _raw_bytes(raw)
+    return "".join(text for text, _ in _header_pieces(data))
+
+
+def header_source(raw: str) -> str:
+    """The header's source with every encoded word re-written as UTF-8 and
+    raw 8-bit bytes decoded, ready for the email package's own parser,
+    which then keeps the structure (quoted display names, comments) the
+    encoded words carried. An ASCII header without encoded words is
+    returned unchanged."""
+    if raw.isascii() and "=?" not in raw:
+        return raw
+    pieces = []
+    for text, encoded in _header_pieces(_raw_bytes(raw)):
+        if encoded:
+            text = base64.b64encode(text.encode("utf-8")).decode("ascii")
+            text = f"=?utf-8?b?{text}?="
+        pieces.append(text)
+    return "".join(pieces)
+
+
+def part_filename(part: Message) -> str | None:
+    """The file name a MIME part gives (Content-Disposition filename, else
+    Content-Type name), its RFC 2231 ``filename*`` form preferred (RFC 6266
+    section 4.3), decoded with the label read as above; None without one."""
+    for header, param in (
+        ("content-disposition", "filename"),
+        ("content-type", "name"),
+    ):
+        raw = next((v for k, v in part.raw_items() if k.lower() == header), None)
+        if raw is None:
+            continue
+        holder = Message()  # compat32: parameters as sent, RFC 2231 joined
+        holder["X"] = _raw_bytes(raw).decode("latin-1")
+        values = [v for k, v in holder.get_params([], header="x") if k.lower() == param]
+        values.sort(key=lambda value: not isinstance(value, tuple))
+        for value in values:
+            if isinstance(value, tuple):
+                charset, _, text = value
+                data = text.encode("latin-1", "replace")
+                name = decode_text(data, label=charset or None)
+            else:
+                name = decode_header_text(value.encode("latin-1", "replace"))
+            if name.strip():
+                return name.strip()
+    return None
