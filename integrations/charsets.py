@@ -99,6 +99,15 @@ NOT_ASCII_SAFE = ("utf_16", "utf_32", "utf_7", "hz", "iso2022")
 
 ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\$\([@BDOPQ]|\([BIJ]|\$\)[ACG])")
 ISO2022_KR_ESCAPE = re.compile(rb"\x1b\$\)C")
+JAPANESE_CODECS = ("cp932", "shift_jis", "euc_jp", "euc_jis_2004", "shift_jis_2004")
+KANA = re.compile("[\u3041-\u30ff\uff66-\uff9f]")
+# Windows-1252's letters, and the punctuation Western text uses.
+WESTERN_LETTERS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0152\u0153\u0160\u0161"
+WESTERN_LETTERS += "\u0178\u017d\u017e"
+WESTERN_PUNCTUATION = "\u00a0\u00a7\u00a9\u00ab\u00ae\u00b0\u00b7\u00bb\u2013\u2014"
+WESTERN_PUNCTUATION += "\u2018\u2019\u201a\u201c\u201d\u201e\u2022\u2026\u20ac\u2122"
+NOT_WESTERN = re.compile(f"[^\\x00-\\x7f{WESTERN_LETTERS}{WESTERN_PUNCTUATION}]")
+WESTERN_RUN = re.compile(f"[{WESTERN_LETTERS}]{{3}}")
 HTML_META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""",
     re.IGNORECASE,
@@ -220,7 +229,7 @@ def _mostly_utf8(data: bytes) -> str | None:
     text = data.decode("utf-8", "replace")
     stray = text.count("\ufffd")
     well_formed = len(text) - len(text.encode("ascii", "ignore")) - stray
-    if not stray or well_formed < 20 * stray:
+    if not stray or well_formed < 3 * stray:
         return None
     return STRAY_BYTE.sub(
         lambda match: WINDOWS_1252_TABLE[ord(match.group()) - 0xDC00],
@@ -240,6 +249,11 @@ def _detect(data: bytes) -> str | None:
     matches = list(from_bytes(sample))
     if not matches:
         return None
+    for match in matches:  # short Japanese is often taken for Korean
+        if match.encoding in JAPANESE_CODECS:
+            text = str(match)
+            if len(KANA.findall(text)) * 5 >= len(text.strip()):
+                return match.encoding
     best = matches[0]
     tied = [
         match
@@ -250,6 +264,16 @@ def _detect(data: bytes) -> str | None:
         if any(preferred in match.could_be_from_charset for match in tied):
             return preferred
     return best.encoding
+
+
+def _plausibly_western(data: bytes) -> bool:
+    """Whether the bytes read as Windows-1252 look like Western text: every
+    non-ASCII character a Latin letter or common punctuation, and no more
+    than two such letters in a row (GBK, Shift_JIS or CP1251 text read this
+    way gives symbols and long runs of accented capitals). Detection cannot
+    tell a short subject or file name apart; this can."""
+    text = _decode(data[:DETECTION_PREFIX_BYTES], WINDOWS_1252)
+    return not NOT_WESTERN.search(text) and not WESTERN_RUN.search(text)
 
 
 def _iso2022(data: bytes) -> str | None:
@@ -303,6 +327,8 @@ def decode_text(data: bytes, *, label: str | None = None) -> str:
         return _decode(data, chain[-1], "replace")
     if (text := _mostly_utf8(data)) is not None:
         return text
+    if _plausibly_western(data):
+        return _decode(data, WINDOWS_1252)
     guess = _detect(data)
     for codec in codecs_for(guess):
         if _few(_bad_count(data, codec), data):
@@ -387,7 +413,7 @@ def header_source(raw: str) -> str:
     which then keeps the structure (quoted display names, comments) the
     encoded words carried. An ASCII header without encoded words is
     returned unchanged."""
-    if raw.isascii() and "=?" not in raw:
+    if raw.isascii() and "=?" not in raw and "\x1b" not in raw:
         return raw
     pieces = []
     for text, encoded in _header_pieces(_raw_bytes(raw)):
