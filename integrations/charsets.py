@@ -134,7 +134,8 @@ def codecs_for(label: str | None) -> tuple[str, ...]:
         info = codecs.lookup(name)
     except LookupError:
         return ()
-    if not getattr(info, "_is_text_encoding", True) or info.name in NOT_CHARSETS:
+    text_codec = getattr(info, "_is_text_encoding", True)
+    if not text_codec or info.name.replace("-", "_") in NOT_CHARSETS:
         return ()
     found = LABELS.get(info.name.replace("_", "-"))
     return found or (info.name,)
@@ -218,22 +219,30 @@ def _few(bad: int, data: bytes) -> bool:
 
 
 STRAY_BYTE = re.compile("[\udc80-\udcff]")
+STRAY_RUN = re.compile("[\udc80-\udcff]{3}")
 
 
 def _mostly_utf8(data: bytes) -> str | None:
     """The text if the bytes are UTF-8 but for stray bytes, these read as
-    Windows-1252 (a Latin-1 signature or quote pasted into UTF-8 text): at
-    least twenty well-formed multi-byte characters per stray byte, which
-    GBK or Shift_JIS text forms by chance far less often. Linear: no
-    Python-level error handler runs per byte."""
+    Windows-1252 (a Latin-1 signature or quote pasted into UTF-8 text).
+    GBK, Shift_JIS, CP949 or Big5 text forms fewer well-formed UTF-8
+    characters than stray bytes; so at least as many well-formed ones are
+    required, and unless there are three times as many, the stray bytes
+    must read as Western letters or punctuation, never three in a row.
+    Linear: no Python-level error handler runs per byte."""
     text = data.decode("utf-8", "replace")
     stray = text.count("\ufffd")
     well_formed = len(text) - len(text.encode("ascii", "ignore")) - stray
-    if not stray or well_formed < 3 * stray:
+    if not stray or well_formed < stray:
         return None
+    escaped = data.decode("utf-8", "surrogateescape")
+    if well_formed < 3 * stray:
+        strays = "".join(STRAY_BYTE.findall(escaped))
+        as_1252 = strays.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+        if NOT_WESTERN.search(as_1252) or STRAY_RUN.search(escaped):
+            return None
     return STRAY_BYTE.sub(
-        lambda match: WINDOWS_1252_TABLE[ord(match.group()) - 0xDC00],
-        data.decode("utf-8", "surrogateescape"),
+        lambda match: WINDOWS_1252_TABLE[ord(match.group()) - 0xDC00], escaped
     )
 
 
