@@ -1,102 +1,18 @@
-"""Turning the bytes of inbound mail into text when the charset label is
-wrong, missing or bogus: bodies, headers (RFC 2047 encoded words and raw
-8-bit) and attachment names (RFC 2231).
+"""Decoding a body (or any run of bytes) whose label lies, is missing or
+is bogus; see the package docstring for the order of trust."""
 
-A label names the standard set while the sender's program wrote the
-vendor's superset (GB2312 written as GBK, ISO-8859-1 as Windows-1252,
-Shift_JIS as Windows-932, EUC-KR as CP949, Big5 as CP950/HKSCS,
-ISO-2022-JP with NEC's row 13). Labels are therefore read as the WHATWG
-Encoding Standard reads them (https://encoding.spec.whatwg.org/#names-and-labels:
-iso-8859-1 and ascii mean windows-1252, gb2312 means GBK, shift_jis
-includes the CP932 extensions, euc-kr is windows-949, big5 is
-Big5-HKSCS), with Python's gb18030 for the GBK family since it is a
-superset of GBK.
-
-Order of trust, per text: the label's codecs, strictly; ISO-2022 escape
-sequences; valid UTF-8; the label again, keeping it when only a few bytes
-are bad; UTF-8 with stray bytes read as Windows-1252; a guess by
-charset-normalizer from a bounded prefix; Windows-1252 (which decodes any
-byte). Every step is linear in the input; detection sees at most
-``DETECTION_PREFIX_BYTES``.
-"""
-
-import base64
-import binascii
 import codecs
 import re
 from email.message import Message
 
 from charset_normalizer import from_bytes
 
+from .labels import CP50220, ISO2022JP, NOT_ASCII_SAFE, UTF8, WINDOWS_1252, codecs_for
+
 DETECTION_PREFIX_BYTES = 64 * 1024
 HTML_PRESCAN_BYTES = 1024
 # Among equally likely guesses, the charsets inbound mail uses most.
 TIE_BREAK = ("utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1251")
-
-WINDOWS_1252 = "x-whatwg-1252"  # cp1252 whose 5 holes decode as C1 controls
-CP50220 = "x-cp50220"  # ISO-2022-JP with Microsoft's (NEC, IBM) extensions
-UTF8 = ("utf-8",)
-ISO2022JP = ("iso2022_jp", "iso2022_jp_2", "iso2022_jp_ext", CP50220)
-
-# WHATWG labels (and the spellings mail programs use for them) -> the codecs
-# to try, strictly, in order: the standard set first where Python maps it
-# differently from the superset (Shift_JIS's wave dash), then the superset.
-_FAMILIES: dict[tuple[str, ...], tuple[str, ...]] = {
-    (
-        "ascii", "us-ascii", "us", "ansi_x3.4-1968", "iso646-us", "cp367",
-        "iso-8859-1", "iso8859-1", "iso_8859-1", "iso_8859-1:1987", "iso88591",
-        "latin1", "latin-1", "l1", "cp819", "ibm819", "iso-ir-100",
-        "csisolatin1", "cp1252", "windows-1252", "x-cp1252",
-    ): (WINDOWS_1252,),
-    (
-        "gb2312", "gb_2312", "gb_2312-80", "gbk", "cp936", "ms936",
-        "windows-936", "x-gbk", "euc-cn", "x-euc-cn", "csgb2312", "chinese",
-        "iso-ir-58", "csiso58gb231280", "gb18030",
-    ): ("gb18030",),
-    (
-        "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis",
-        "windows-31j", "ms932", "cp932", "x-ms-cp932",
-    ): ("shift_jis", "cp932", "shift_jis_2004"),
-    ("euc-jp", "x-euc-jp", "eucjp", "cseucpkdfmtjapanese"): (
-        "euc_jp",
-        "euc_jis_2004",
-    ),
-    (
-        "iso-2022-jp", "csiso2022jp", "iso-2022-jp-ms", "cp50220", "cp50221",
-        "cp50222", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-3",
-    ): ISO2022JP,
-    (
-        "euc-kr", "euckr", "cseuckr", "ks_c_5601-1987", "ks_c_5601-1989",
-        "ksc5601", "ksc_5601", "ks_c_5601", "korean", "csksc56011987",
-        "iso-ir-149", "cp949", "windows-949", "x-windows-949", "uhc",
-    ): ("euc_kr", "cp949"),
-    (
-        "big5", "big5-hkscs", "big5hkscs", "cn-big5", "csbig5", "x-x-big5",
-        "cp950", "x-windows-950",
-    ): ("big5", "cp950", "big5hkscs"),
-    ("tis-620", "iso-8859-11", "iso8859-11", "windows-874", "dos-874", "cp874"): (
-        "cp874",
-    ),
-    (
-        "iso-8859-9", "iso8859-9", "iso_8859-9", "iso_8859-9:1989", "latin5",
-        "l5", "iso-ir-148", "csisolatin5", "windows-1254", "cp1254",
-    ): ("cp1254",),
-    ("utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "x-unicode20utf8"): UTF8,
-}  # fmt: skip
-LABELS = {label: chain for family, chain in _FAMILIES.items() for label in family}
-# Labels that promise nothing: decoded as if there were none.
-UNKNOWN = {
-    "unknown-8bit", "x-unknown", "unknown", "x-user-defined", "8bit", "binary",
-    "default", "none", "charset", "us-ascii?", "x-binaryenc", "_autodetect_all",
-}  # fmt: skip
-# Python codecs that are not charsets (or not safe to let a sender choose).
-NOT_CHARSETS = {
-    "idna", "punycode", "unicode_escape", "raw_unicode_escape", "undefined",
-    "mbcs", "oem", "palmos",
-}  # fmt: skip
-# Codecs whose ASCII bytes do not simply mean ASCII.
-NOT_ASCII_SAFE = ("utf_16", "utf_32", "utf_7", "hz", "iso2022")
-
 ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\$\([@BDOPQ]|\([BIJ]|\$\)[ACG])")
 ISO2022_KR_ESCAPE = re.compile(rb"\x1b\$\)C")
 JAPANESE_CODECS = ("cp932", "shift_jis", "euc_jp", "euc_jis_2004", "shift_jis_2004")
@@ -118,27 +34,6 @@ HTML_META_CHARSET = re.compile(
 WINDOWS_1252_TABLE = "".join(
     bytes([code]).decode("cp1252", "ignore") or chr(code) for code in range(256)
 )
-
-
-def codecs_for(label: str | None) -> tuple[str, ...]:
-    """The codecs to try for a charset label, in order; empty for a missing,
-    bogus or unknown label. Quotes, spaces and case do not matter."""
-    if not label:
-        return ()
-    name = label.strip().strip("\"'").strip().lower().partition("*")[0]
-    if not name or name in UNKNOWN:
-        return ()
-    if name in LABELS:
-        return LABELS[name]
-    try:
-        info = codecs.lookup(name)
-    except LookupError:
-        return ()
-    text_codec = getattr(info, "_is_text_encoding", True)
-    if not text_codec or info.name.replace("-", "_") in NOT_CHARSETS:
-        return ()
-    found = LABELS.get(info.name.replace("_", "-"))
-    return found or (info.name,)
 
 
 def _decode(data: bytes, codec: str, errors: str = "strict") -> str:
@@ -357,104 +252,3 @@ def part_charset(part: Message) -> str | None:
     except Exception:  # the email package raises many kinds on bad headers
         return None
     return label
-
-
-ENCODED_WORD = re.compile(
-    rb"=\?([^?\s*]{1,60})(?:\*[^?\s]{0,30})?\?([bBqQ])\?([^?\s]*)\?="
-)
-
-
-def _word_bytes(encoding: bytes, payload: bytes) -> bytes | None:
-    try:
-        if encoding in b"bB":
-            return base64.b64decode(payload + b"=" * (-len(payload) % 4))
-        return binascii.a2b_qp(payload, header=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _header_pieces(raw: bytes) -> list[tuple[str, bool]]:
-    """The header as (text, from an encoded word) pieces. Adjacent encoded
-    words lose the whitespace between them (RFC 2047 section 6.2), and their
-    bytes are joined before decoding when they share a charset, since some
-    programs split one character across two words."""
-    words: list[tuple[bytes, str | None]] = []  # (bytes, label or None: raw)
-    position = 0
-    for match in ENCODED_WORD.finditer(raw):
-        decoded = _word_bytes(match.group(2), match.group(3))
-        if decoded is None:
-            continue
-        between = raw[position : match.start()]
-        label = match.group(1).decode("ascii", "replace").lower()
-        if words and words[-1][1] is not None and not between.strip():
-            if words[-1][1] == label:
-                words[-1] = (words[-1][0] + decoded, label)
-            else:
-                words.append((decoded, label))
-        else:
-            if between:
-                words.append((between, None))
-            words.append((decoded, label))
-        position = match.end()
-    if position < len(raw):
-        words.append((raw[position:], None))
-    return [
-        (decode_text(data, label=label or None), label is not None)
-        for data, label in words
-    ]
-
-
-def _raw_bytes(raw: str) -> bytes:
-    """A header value as the parser kept it (8-bit bytes as surrogates)."""
-    return raw.encode("utf-8", "surrogateescape")
-
-
-def decode_header_text(raw: str | bytes) -> str:
-    """A header's text with encoded words decoded and raw 8-bit bytes read
-    by ``decode_text``; line folds are kept as they are."""
-    data = raw if isinstance(raw, bytes) else _raw_bytes(raw)
-    return "".join(text for text, _ in _header_pieces(data))
-
-
-def header_source(raw: str) -> str:
-    """The header's source with every encoded word re-written as UTF-8 and
-    raw 8-bit bytes decoded, ready for the email package's own parser,
-    which then keeps the structure (quoted display names, comments) the
-    encoded words carried. An ASCII header without encoded words is
-    returned unchanged."""
-    if raw.isascii() and "=?" not in raw and "\x1b" not in raw:
-        return raw
-    pieces = []
-    for text, encoded in _header_pieces(_raw_bytes(raw)):
-        if encoded:
-            text = base64.b64encode(text.encode("utf-8")).decode("ascii")
-            text = f"=?utf-8?b?{text}?="
-        pieces.append(text)
-    return "".join(pieces)
-
-
-def part_filename(part: Message) -> str | None:
-    """The file name a MIME part gives (Content-Disposition filename, else
-    Content-Type name), its RFC 2231 ``filename*`` form preferred (RFC 6266
-    section 4.3), decoded with the label read as above; None without one."""
-    for header, param in (
-        ("content-disposition", "filename"),
-        ("content-type", "name"),
-    ):
-        raw = next((v for k, v in part.raw_items() if k.lower() == header), None)
-        if raw is None:
-            continue
-        holder = Message()  # compat32: parameters as sent, RFC 2231 joined
-        holder["X"] = _raw_bytes(raw).decode("latin-1")
-        values = [v for k, v in holder.get_params([], header="x") if k.lower() == param]
-        values.sort(key=lambda value: not isinstance(value, tuple))
-        for value in values:
-            if isinstance(value, tuple):
-                charset, _, text = value
-                data = text.encode("latin-1", "replace")
-                name = decode_text(data, label=charset or None)
-            else:
-                name = decode_header_text(value.encode("latin-1", "replace"))
-            if name.strip():
-                return name.strip()
-    return None
