@@ -9,6 +9,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
+from .charsets import (
+    decode_header_text,
+    decode_text,
+    header_source,
+    part_charset,
+    part_filename,
+)
 from .html_text import MAX_HTML_CHARS, html_to_text
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -65,14 +72,15 @@ class ParsedEmail:
 
 
 def _header(message: EmailMessage, name: str) -> str:
-    """A header as text; a header too broken to decode reads as its raw bytes."""
+    """A header as text; a header too broken to parse reads as its raw text.
+    Charsets are read by integrations.charsets (lying or missing labels)."""
+    raw = next(
+        (raw for key, raw in message.raw_items() if key.lower() == name.lower()), ""
+    )
     try:
-        value = message.get(name)
+        value = message.policy.header_fetch_parse(name, header_source(raw))
     except Exception:  # the email package raises many kinds on bad headers
-        value = next(
-            (raw for key, raw in message.raw_items() if key.lower() == name.lower()),
-            "",
-        )
+        value = decode_header_text(raw)
     return " ".join(str(value or "").split())
 
 
@@ -87,9 +95,9 @@ def _header_runs(message: EmailMessage, name: str) -> list[list[str]]:
             adjacent = False
             continue
         try:
-            value = str(message.policy.header_fetch_parse(key, raw))
+            value = str(message.policy.header_fetch_parse(key, header_source(raw)))
         except Exception:  # a header too broken to decode reads as its raw text
-            value = str(raw)
+            value = decode_header_text(raw)
         if not adjacent:
             runs.append([])
         runs[-1].append(" ".join(value.split()))
@@ -103,18 +111,10 @@ def _all_headers(message: EmailMessage, name: str) -> list[str]:
 
 
 def _text_of(part: EmailMessage) -> str:
-    try:
-        content = part.get_content()
-        if isinstance(content, bytes):
-            return content.decode("utf-8", errors="replace")
-        return content
-    except (LookupError, UnicodeError, AssertionError, KeyError):
-        payload = part.get_payload(decode=True) or b""
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            return payload.decode(charset, errors="replace")
-        except LookupError:
-            return payload.decode("latin-1", errors="replace")
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    return decode_text(payload, label=part_charset(part))
 
 
 def _automatic(message: EmailMessage, from_address: str) -> str:
@@ -172,7 +172,7 @@ def _attachments(message: EmailMessage, body_part) -> list[ParsedAttachment]:
         if part is body_part or part is message:
             continue
         disposition = (part.get_content_disposition() or "").lower()
-        filename = part.get_filename()
+        filename = part_filename(part)
         content_type = part.get_content_type()
         if (
             content_type in ("text/plain", "text/html")

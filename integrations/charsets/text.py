@@ -1,0 +1,254 @@
+"""Decoding a body (or any run of bytes) whose label lies, is missing or
+is bogus; see the package docstring for the order of trust."""
+
+import codecs
+import re
+from email.message import Message
+
+from charset_normalizer import from_bytes
+
+from .labels import CP50220, ISO2022JP, NOT_ASCII_SAFE, UTF8, WINDOWS_1252, codecs_for
+
+DETECTION_PREFIX_BYTES = 64 * 1024
+HTML_PRESCAN_BYTES = 1024
+# Among equally likely guesses, the charsets inbound mail uses most.
+TIE_BREAK = ("utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1251")
+ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\$\([@BDOPQ]|\([BIJ]|\$\)[ACG])")
+ISO2022_KR_ESCAPE = re.compile(rb"\x1b\$\)C")
+JAPANESE_CODECS = ("cp932", "shift_jis", "euc_jp", "euc_jis_2004", "shift_jis_2004")
+KANA = re.compile("[\u3041-\u30ff\uff66-\uff9f]")
+# Windows-1252's letters, and the punctuation Western text uses.
+WESTERN_LETTERS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0152\u0153\u0160\u0161"
+WESTERN_LETTERS += "\u0178\u017d\u017e"
+WESTERN_PUNCTUATION = "\u00a0\u00a7\u00a9\u00ab\u00ae\u00b0\u00b7\u00bb\u2013\u2014"
+WESTERN_PUNCTUATION += "\u2018\u2019\u201a\u201c\u201d\u201e\u2022\u2026\u20ac\u2122"
+NOT_WESTERN = re.compile(f"[^\\x00-\\x7f{WESTERN_LETTERS}{WESTERN_PUNCTUATION}]")
+WESTERN_RUN = re.compile(f"[{WESTERN_LETTERS}]{{3}}")
+HTML_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""",
+    re.IGNORECASE,
+)
+
+# Windows-1252 as WHATWG decodes it: its five unassigned bytes as the C1
+# controls of the same value, so that any byte string decodes.
+WINDOWS_1252_TABLE = "".join(
+    bytes([code]).decode("cp1252", "ignore") or chr(code) for code in range(256)
+)
+
+
+def _decode(data: bytes, codec: str, errors: str = "strict") -> str:
+    if codec == WINDOWS_1252:
+        return codecs.charmap_decode(data, errors, WINDOWS_1252_TABLE)[0]
+    if codec == CP50220:
+        return _decode_cp50220(data, errors)
+    return data.decode(codec, errors)
+
+
+def _decode_cp50220(data: bytes, errors: str) -> str:
+    """ISO-2022-JP as Windows writes it (CP50220/50221, "ISO-2022-JP-MS"):
+    each JIS X 0208 pair is moved to its Shift_JIS code and read as CP932,
+    which holds NEC row 13 (①, ㈱, Ⅰ) and the IBM extensions; ESC ( I and
+    SO/SI select half-width katakana. Raises UnicodeDecodeError on other
+    escapes (JIS X 0212 is read by iso2022_jp_2 before this)."""
+    out = bytearray()
+    mode = "ascii"
+    index, size = 0, len(data)
+    while index < size:
+        byte = data[index]
+        if byte == 0x1B:
+            sequence = data[index : index + 3]
+            mode = {
+                b"\x1b(B": "ascii",
+                b"\x1b(J": "ascii",
+                b"\x1b(I": "kana",
+                b"\x1b$@": "jis",
+                b"\x1b$B": "jis",
+            }.get(sequence, "")
+            if not mode:
+                raise UnicodeDecodeError("cp50220", data, index, index + 1, "escape")
+            index += 3
+            continue
+        if byte in (0x0E, 0x0F):  # SO / SI
+            mode = "kana" if byte == 0x0E else "ascii"
+        elif byte < 0x21 or mode == "ascii":
+            out.append(byte)
+        elif mode == "kana":
+            out.append(byte | 0x80)
+        elif index + 1 < size and 0x21 <= data[index + 1] <= 0x7E and byte <= 0x7E:
+            first, second = byte, data[index + 1]
+            lead = ((first - 0x21) >> 1) + 0x81
+            lead += 0x40 if lead > 0x9F else 0
+            if first % 2:
+                trail = second + 0x1F + (1 if second >= 0x60 else 0)
+            else:
+                trail = second + 0x7E
+            out += bytes((lead, trail))
+            index += 1
+        else:
+            raise UnicodeDecodeError("cp50220", data, index, index + 1, "bad pair")
+        index += 1
+    return bytes(out).decode("cp932", errors)
+
+
+def _is_ascii(data: bytes) -> bool:
+    return data.isascii() and b"\x1b" not in data
+
+
+def _bad_count(data: bytes, codec: str) -> int:
+    """How many undecodable sequences the codec meets, or -1 if it cannot
+    be used at all."""
+    try:
+        text = _decode(data, codec, "replace")
+    except (LookupError, UnicodeError):
+        return -1
+    return text.count("\ufffd")
+
+
+def _few(bad: int, data: bytes) -> bool:
+    """A label that is right but for a few bad bytes: at most one bad
+    sequence per fifty non-ASCII bytes."""
+    if bad < 0:
+        return False
+    non_ascii = len(data.translate(None, bytes(range(128))))
+    return bad * 50 <= non_ascii
+
+
+STRAY_BYTE = re.compile("[\udc80-\udcff]")
+STRAY_RUN = re.compile("[\udc80-\udcff]{3}")
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """The text if the bytes are UTF-8 but for stray bytes, these read as
+    Windows-1252 (a Latin-1 signature or quote pasted into UTF-8 text).
+    GBK, Shift_JIS, CP949 or Big5 text forms fewer well-formed UTF-8
+    characters than stray bytes; so at least as many well-formed ones are
+    required, and unless there are three times as many, the stray bytes
+    must read as Western letters or punctuation, never three in a row.
+    Linear: no Python-level error handler runs per byte."""
+    text = data.decode("utf-8", "replace")
+    stray = text.count("\ufffd")
+    well_formed = len(text) - len(text.encode("ascii", "ignore")) - stray
+    if not stray or well_formed < stray:
+        return None
+    escaped = data.decode("utf-8", "surrogateescape")
+    if well_formed < 3 * stray:
+        strays = "".join(STRAY_BYTE.findall(escaped))
+        as_1252 = strays.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+        if NOT_WESTERN.search(as_1252) or STRAY_RUN.search(escaped):
+            return None
+    return STRAY_BYTE.sub(
+        lambda match: WINDOWS_1252_TABLE[ord(match.group()) - 0xDC00], escaped
+    )
+
+
+def _detect(data: bytes) -> str | None:
+    """charset-normalizer's guess from at most DETECTION_PREFIX_BYTES, cut
+    at a line end so a multi-byte character is not split. Where its best
+    candidates tie (short texts give it no language to go on), the charset
+    mail most often uses wins."""
+    sample = data[:DETECTION_PREFIX_BYTES]
+    if len(data) > DETECTION_PREFIX_BYTES:
+        cut = sample.rfind(b"\n")
+        sample = sample[: cut + 1] if cut > 0 else sample
+    matches = list(from_bytes(sample))
+    if not matches:
+        return None
+    for match in matches:  # short Japanese is often taken for Korean
+        if match.encoding in JAPANESE_CODECS:
+            text = str(match)
+            if len(KANA.findall(text)) * 5 >= len(text.strip()):
+                return match.encoding
+    best = matches[0]
+    tied = [
+        match
+        for match in matches
+        if match.chaos <= best.chaos and match.coherence >= best.coherence
+    ]
+    for preferred in TIE_BREAK:
+        if any(preferred in match.could_be_from_charset for match in tied):
+            return preferred
+    return best.encoding
+
+
+def _plausibly_western(data: bytes) -> bool:
+    """Whether the bytes read as Windows-1252 look like Western text: every
+    non-ASCII character a Latin letter or common punctuation, and no more
+    than two such letters in a row (GBK, Shift_JIS or CP1251 text read this
+    way gives symbols and long runs of accented capitals). Detection cannot
+    tell a short subject or file name apart; this can."""
+    text = _decode(data[:DETECTION_PREFIX_BYTES], WINDOWS_1252)
+    return not NOT_WESTERN.search(text) and not WESTERN_RUN.search(text)
+
+
+def _iso2022(data: bytes) -> str | None:
+    """The text of 7-bit data written with ISO-2022 escapes, if it reads."""
+    if not ISO2022_ESCAPE.search(data):
+        return None
+    chain = ("iso2022_kr",) if ISO2022_KR_ESCAPE.search(data) else ISO2022JP
+    for codec in chain:
+        try:
+            return _decode(data, codec)
+        except UnicodeError:
+            continue
+    return None
+
+
+def decode_text(data: bytes, *, label: str | None = None) -> str:
+    """The text of ``data`` (a body, a header run, a file name) labelled
+    ``label`` (may be None, lying or bogus). Never raises; the result holds
+    U+FFFD only where a charset that fits nearly everything fails on a few
+    bytes."""
+    if not data:
+        return ""
+    chain = codecs_for(label)
+    if _is_ascii(data) and not any(c.startswith(NOT_ASCII_SAFE) for c in chain):
+        return data.decode("ascii")
+    if (
+        b"\x1b" in data
+        and not any(c.startswith(NOT_ASCII_SAFE) for c in chain)
+        and (text := _iso2022(data)) is not None
+    ):
+        return text
+    if chain == (WINDOWS_1252,) and not data.isascii():
+        # Mail programs label UTF-8 text "us-ascii" or "iso-8859-1"; Western
+        # text in Windows-1252 is practically never well-formed UTF-8.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    for codec in chain:
+        try:
+            return _decode(data, codec)
+        except (UnicodeError, LookupError):
+            continue
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if chain and chain != UTF8 and _few(_bad_count(data, chain[-1]), data):
+        return _decode(data, chain[-1], "replace")
+    if (text := _mostly_utf8(data)) is not None:
+        return text
+    if _plausibly_western(data):
+        return _decode(data, WINDOWS_1252)
+    guess = _detect(data)
+    for codec in codecs_for(guess):
+        if _few(_bad_count(data, codec), data):
+            return _decode(data, codec, "replace")
+    return _decode(data, WINDOWS_1252)
+
+
+def part_charset(part: Message) -> str | None:
+    """The charset a MIME part declares, or for HTML without one, what its
+    <meta charset> says in the first kilobyte (WHATWG's prescan, simplified)."""
+    try:
+        label = part.get_content_charset()
+        if label is None and part.get_content_type() == "text/html":
+            head = (part.get_payload(decode=True) or b"")[:HTML_PRESCAN_BYTES]
+            match = HTML_META_CHARSET.search(head)
+            label = match.group(1).decode("ascii") if match else None
+    except Exception:  # the email package raises many kinds on bad headers
+        return None
+    return label
