@@ -16,3 +16,15 @@ def can_review_suspended(user: User, inbound: InboundEmail) -> bool:
     if inbound.ticket_id is None:
         return ticket_permissions.agent_sees_all_tickets(user)
     return ticket_permissions.can_view_ticket(user, inbound.ticket)
+
+
+def can_download_original(user: User, inbound: InboundEmail) -> bool:
+    """The raw email a message came from, with every file it carried (also
+    those set aside), is for agents who work that message's ticket; never
+    for customers, whom it may not concern (it can hold files the intake
+    refused as unsafe)."""
+    if not (user.is_authenticated and user.is_active and user.is_agent):
+        return False
+    return inbound.message_id is not None and ticket_permissions.can_work_ticket(
+        user, inbound.message.ticket
+    )

@@ -8,6 +8,7 @@ from tickets.permissions import agent_sees_all_tickets
 from tickets.selectors import ticket_list_visible_to
 
 from .models import InboundEmail
+from .permissions import can_download_original
 
 Status = InboundEmail.Status
 REVIEW_STATUSES = (Status.SUSPENDED, Status.REJECTED)
@@ -44,3 +45,21 @@ def suspended_get_for(user: User, inbound_id: str) -> InboundEmail:
         return queryset.select_related("ticket", "reviewed_by").get(pk=inbound_id)
     except (InboundEmail.DoesNotExist, ValueError, TypeError):
         raise Http404("No such mail.") from None
+
+
+def inbound_original_get_for(user: User, message_id: str) -> InboundEmail:
+    """The received email that created this message, for an agent who works
+    its ticket; 404 for anyone else, for a message that did not come by
+    email and for a malformed id (so its existence is not confirmed)."""
+    try:
+        inbound = (
+            InboundEmail.objects.select_related("message__ticket")
+            .filter(message_id=message_id)
+            .order_by("pk")
+            .first()
+        )
+    except (ValueError, TypeError):
+        inbound = None
+    if inbound is None or not can_download_original(user, inbound):
+        raise Http404("No such mail.")
+    return inbound
