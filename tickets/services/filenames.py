@@ -140,14 +140,14 @@ def attachment_name_type_problem(name: str) -> str | None:
 
 
 def _fits(text: str, chars: int, encoded_bytes: int) -> str:
-    """The longest start of ``text`` within both limits, not ending inside
-    a character or before a combining mark that belongs to it."""
-    text = text[:chars]
-    while len(text.encode("utf-8")) > encoded_bytes:
-        text = text[:-1]
-    while text and unicodedata.combining(text[-1]):
-        text = text[:-1]
-    return text
+    """The longest start of ``text`` within both limits that does not part a
+    character from the combining marks that follow it (``e`` + U+0301)."""
+    end = min(len(text), chars)
+    while end and len(text[:end].encode("utf-8")) > encoded_bytes:
+        end -= 1
+    while 0 < end < len(text) and unicodedata.combining(text[end]):
+        end -= 1
+    return text[:end]
 
 
 def attachment_name_shorten(
