@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
+from .attachment_parts import attachments_unpack, is_file_part, unnamed_part_name
 from .charsets import (
     decode_header_text,
     decode_text,
@@ -54,6 +55,10 @@ class ParsedEmail:
     authentication_results_runs: list[list[str]] = field(default_factory=list)
     from_count: int = 1  # addresses named by all From headers together
     full_html: str = ""  # an HTML body too long to convert whole, as sent
+    # Files the intake could not offer at all (an unreadable winmail.dat),
+    # and notes about files it read (a calendar invite it could not read).
+    files_set_aside: list[tuple[str, str]] = field(default_factory=list)
+    file_notes: list[str] = field(default_factory=list)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -169,7 +174,7 @@ def _leaves(message: EmailMessage):
 def _attachments(message: EmailMessage, body_part) -> list[ParsedAttachment]:
     files = []
     for index, part in enumerate(_leaves(message)):
-        if part is body_part or part is message:
+        if part is body_part:
             continue
         disposition = (part.get_content_disposition() or "").lower()
         filename = part_filename(part)
@@ -189,19 +194,11 @@ def _attachments(message: EmailMessage, body_part) -> list[ParsedAttachment]:
             data = part.get_payload(decode=True)
         if data is None:
             continue
-        if not filename:
-            extension = {
-                "image/png": "png",
-                "image/jpeg": "jpg",
-                "image/gif": "gif",
-                "message/rfc822": "eml",
-                "application/pdf": "pdf",
-            }.get(content_type, "bin")
-            kind = "inline" if part.get("Content-ID") else "part"
-            filename = f"{kind}-{index}.{extension}"
         files.append(
             ParsedAttachment(
-                name=filename.replace("/", "_").replace("\\", "_")[:255],
+                # Whole: the type is judged on the whole name, which is then
+                # shortened by tickets.services.filenames, never here.
+                name=filename or unnamed_part_name(part, index),
                 content_type=content_type,
                 data=data,
                 inline=disposition == "inline" or bool(part.get("Content-ID")),
@@ -279,7 +276,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         body_part = message.get_body(preferencelist=("plain", "html"))
     except Exception:  # a broken MIME tree: fall back to the top part
         body_part = None
-    if body_part is None and not message.is_multipart():
+    if body_part is None and not message.is_multipart() and not is_file_part(message):
         body_part = message
     text = ""
     if body_part is not None:
@@ -292,4 +289,5 @@ def parse_email(raw: bytes) -> ParsedEmail:
     # by the intake (integrations.services.inbound).
     parsed.body = text.replace("\r\n", "\n").replace("\r", "\n")
     parsed.attachments = _attachments(message, body_part)
+    attachments_unpack(parsed)
     return parsed

@@ -23,3 +23,15 @@ def can_manage_inbound(user: User) -> bool:
     about, with processing errors; retrying one may open tickets. The same
     line the Django admin draws (``User.is_staff`` is an active admin)."""
     return bool(user.is_authenticated and user.is_active and user.is_admin)
+
+
+def can_download_original(user: User, inbound: InboundEmail) -> bool:
+    """The raw email a message came from, with every file it carried (also
+    those set aside), is for agents who work that message's ticket; never
+    for customers, whom it may not concern (it can hold files the intake
+    refused as unsafe)."""
+    if not (user.is_authenticated and user.is_active and user.is_agent):
+        return False
+    return inbound.message_id is not None and ticket_permissions.can_work_ticket(
+        user, inbound.message.ticket
+    )

@@ -8,6 +8,7 @@ from tickets.permissions import agent_sees_all_tickets
 from tickets.selectors import ticket_list_visible_to
 
 from .models import InboundEmail
+from .permissions import can_download_original
 
 Status = InboundEmail.Status
 REVIEW_STATUSES = (Status.SUSPENDED, Status.REJECTED)
@@ -56,3 +57,21 @@ def inbound_log_list(*, status: str | None = None) -> QuerySet[InboundEmail]:
     if status:
         queryset = queryset.filter(status=status)
     return queryset
+
+
+def inbound_original_get_for(user: User, message_id: str) -> InboundEmail:
+    """The received email that created this message, for an agent who works
+    its ticket; 404 for anyone else, for a message that did not come by
+    email and for a malformed id (so its existence is not confirmed)."""
+    try:
+        inbound = (
+            InboundEmail.objects.select_related("message__ticket")
+            .filter(message_id=message_id)
+            .order_by("pk")
+            .first()
+        )
+    except (ValueError, TypeError):
+        inbound = None
+    if inbound is None or not can_download_original(user, inbound):
+        raise Http404("No such mail.")
+    return inbound

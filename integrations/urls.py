@@ -5,6 +5,11 @@ from . import views
 app_name = "integrations"
 
 urlpatterns = [
+    path(
+        "agent/messages/<str:message_id>/original/",
+        views.message_original,
+        name="message_original",
+    ),
     path("agent/suspended-mail/", views.suspended_list, name="suspended_list"),
     path(
         "agent/suspended-mail/<str:inbound_id>/",

@@ -2,10 +2,10 @@
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import agent_required
 from helpdesk.errors import ApplicationError
@@ -111,3 +111,26 @@ def suspended_reject(request: HttpRequest, inbound_id: str) -> HttpResponse:
             "Rejected and was not added to any ticket.",
         )
     return redirect(reverse("integrations:suspended_list"))
+
+
+@require_GET
+@agent_required
+def message_original(request: HttpRequest, message_id: str) -> FileResponse:
+    """The raw email a message came from, as received, to save and open in
+    a mail program: it keeps every file, also those the intake set aside.
+    A download, never shown in the browser."""
+    inbound = selectors.inbound_original_get_for(request.user, message_id)
+    try:
+        handle = inbound.raw.open("rb")
+    except FileNotFoundError:
+        raise Http404("The original email is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"message-{inbound.message_id}.eml",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

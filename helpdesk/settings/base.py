@@ -380,7 +380,7 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
     default=[
         "txt", "log", "csv", "pdf", "png", "jpg", "jpeg", "gif", "webp",
         "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "zip",
-        "eml", "json", "xml", "html", "htm", "svg",
+        "eml", "json", "xml", "html", "htm", "svg", "ics",
     ],
 )  # fmt: skip
 

@@ -8,6 +8,7 @@ than a message may be is kept whole as a .txt file, with its start as the
 message; it is never cut.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,9 +18,11 @@ from django.utils import timezone
 from accounts.models import User
 from tickets.models import Message
 from tickets.services.attachments import (
+    RejectedAttachment,
     attachment_store_full_text,
     attachments_select,
 )
+from tickets.services.filenames import attachment_name_normalize
 
 from ..authentication import SenderCheck
 from ..models import InboundEmail
@@ -32,6 +35,8 @@ Verdict = Message.SenderVerification
 BODY_RESERVE_CHARS = 1_000
 FULL_TEXT_NAME = "full-message.txt"
 FULL_HTML_NAME = "full-message.html"
+# Set-aside files named one by one in the agents' note; the rest are counted.
+MAX_FILES_LISTED = 50
 
 
 def _body_max_chars() -> int:
@@ -52,6 +57,9 @@ class EmailContent:
     set_aside_reason: str = ""
     full_text: str = ""
     full_html: str = ""
+    # Each file set aside, by name and reason, and notes about files read.
+    set_aside_files: tuple[RejectedAttachment, ...] = ()
+    file_notes: tuple[str, ...] = ()
 
     def outcome_note(self) -> str:
         notes = []
@@ -73,7 +81,11 @@ def email_content(
     one too), whose history is already on that ticket: only its new part is
     kept (``integrations.quotes``). A first message keeps everything."""
     files = [
-        SimpleUploadedFile(item.name, item.data, item.content_type)
+        SimpleUploadedFile(
+            attachment_name_normalize(item.name, item.content_type),
+            item.data,
+            item.content_type,
+        )
         for item in parsed.attachments
     ]
     selection = attachments_select(author=sender, uploads=files)
@@ -96,6 +108,12 @@ def email_content(
         set_aside_reason=selection.reason,
         full_text=full_text,
         full_html=parsed.full_html,
+        set_aside_files=tuple(
+            RejectedAttachment(name=name, reason=reason)
+            for name, reason in parsed.files_set_aside
+        )
+        + selection.set_aside_files,
+        file_notes=tuple(parsed.file_notes),
     )
 
 
@@ -113,11 +131,36 @@ def _preview(body: str, room: int) -> str:
     return start.rstrip() + note
 
 
+def files_not_attached_note(
+    files: Sequence[RejectedAttachment], inbound: InboundEmail
+) -> str:
+    """Agents' list of the files an email sent that its message does not
+    carry, each with its reason, at most ``MAX_FILES_LISTED`` by name."""
+    if not files:
+        return ""
+    lines = [
+        f"Files not attached ({len(files)}); the original email, with every "
+        f"file, is kept as inbound email #{inbound.pk} and can be downloaded "
+        "from this message:"
+    ]
+    lines += [f"- {item.name}: {item.reason}" for item in files[:MAX_FILES_LISTED]]
+    if len(files) > MAX_FILES_LISTED:
+        lines.append(f"- and {len(files) - MAX_FILES_LISTED} more")
+    return "\n".join(lines)
+
+
 def message_complete(
-    message: Message, inbound: InboundEmail, content: EmailContent, check: SenderCheck
+    message: Message,
+    inbound: InboundEmail,
+    content: EmailContent,
+    check: SenderCheck,
+    *,
+    refused: Sequence[RejectedAttachment] = (),
 ) -> None:
     """Keep the whole body as files when it was too long, and record on the
-    message who vouched for its sender and what agents should know."""
+    message who vouched for its sender and what agents should know: every
+    file set aside or ``refused`` by the attachment service, by name and
+    reason (shown to agents only, on the message, as ``intake_note``)."""
     if content.full_text:
         attachment_store_full_text(
             message=message, text=content.full_text, name=FULL_TEXT_NAME
@@ -141,6 +184,10 @@ def message_complete(
             f"email were set aside: {content.set_aside_reason}. The original "
             f"email, with every file, is kept as inbound email #{inbound.pk}."
         )
+    notes.extend(content.file_notes)
+    listed = files_not_attached_note([*content.set_aside_files, *refused], inbound)
+    if listed:
+        notes.append(listed)
     if content.full_html:
         notes.append(
             "The HTML body was too long to convert whole; the original is "

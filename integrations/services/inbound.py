@@ -225,7 +225,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         email_message_id=parsed.message_id,
     )
     first = new.messages.get()
-    message_complete(first, inbound, content, check)
+    message_complete(first, inbound, content, check, refused=new.rejected_attachments)
     return _finish(
         inbound,
         Status.PROCESSED,
@@ -254,7 +254,9 @@ def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
     try:
         with transaction.atomic():
             message = _add(parsed, ticket, sender, content.body, content.uploads)
-            message_complete(message, inbound, content, check)
+            message_complete(
+                message, inbound, content, check, refused=message.rejected_attachments
+            )
     except ApplicationError as error:
         return _finish(
             inbound,

@@ -137,7 +137,14 @@ def test_corpus_message(case, world):
         assert names == sorted(case.attachment_names)
     if case.notes_have:
         notes = " ".join(
-            message.ticket.messages.filter(internal=True).values_list("body", flat=True)
+            [
+                *message.ticket.messages.filter(internal=True).values_list(
+                    "body", flat=True
+                ),
+                # The intake's note for agents on each message (never shown
+                # to customers) is where the system lists set-aside files.
+                *message.ticket.messages.values_list("intake_note", flat=True),
+            ]
         )
         for needle in case.notes_have:
             assert needle in notes, (needle, notes[:500])

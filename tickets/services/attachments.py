@@ -21,7 +21,6 @@ import hashlib
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -32,6 +31,12 @@ from django.template.defaultfilters import filesizeformat
 from accounts.models import User
 from helpdesk.errors import ApplicationError
 from tickets.models import Attachment, Message
+
+from .filenames import (
+    attachment_name_clean,
+    attachment_name_normalize,
+    attachment_name_type_problem,
+)
 
 
 class AttachmentLimitError(ApplicationError):
@@ -55,29 +60,33 @@ class RejectedAttachment:
 @dataclass(frozen=True)
 class AttachmentSelection:
     """What an email may keep: ``kept`` (in order, to store), how many files
-    were ``set_aside`` and, when any were, the ``reason`` in one sentence."""
+    were ``set_aside`` and, when any were, the ``reason`` in one sentence;
+    ``set_aside_files`` names each with its own reason."""
 
     kept: list[UploadedFile]
     set_aside: int = 0
     reason: str = ""
+    set_aside_files: tuple[RejectedAttachment, ...] = ()
 
 
 def attachment_rejection_reason(upload: UploadedFile) -> str | None:
-    """Why a file may not be attached, or None when it may."""
-    extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
-    allowed = {
-        ext.lower().lstrip(".") for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS
-    }
-    if not extension:
-        return "files without an extension are not accepted"
-    if extension not in allowed:
-        return f"files of type .{extension} are not accepted"
+    """Why a file may not be attached, or None when it may. The type is
+    judged on the whole name, every extension in it (``filenames``)."""
+    problem = attachment_name_type_problem(
+        attachment_name_normalize(upload.name or "", _declared_type(upload))
+    )
+    if problem:
+        return problem
     if upload.size > settings.ATTACHMENT_MAX_SIZE:
         return (
             f"it is {filesizeformat(upload.size)}, over the "
             f"{filesizeformat(settings.ATTACHMENT_MAX_SIZE)} limit"
         )
     return None
+
+
+def _declared_type(upload: UploadedFile) -> str:
+    return getattr(upload, "content_type", "") or ""
 
 
 def attachment_quota_used(*, user: User) -> int:
@@ -157,6 +166,7 @@ def attachments_select(
     kept: list[UploadedFile] = []
     count = total = 0
     reasons: dict[str, int] = {}
+    set_aside_files: list[RejectedAttachment] = []
     for upload in uploads:
         if attachment_rejection_reason(upload) is not None:
             kept.append(upload)
@@ -173,10 +183,19 @@ def attachments_select(
             total += upload.size
             continue
         reasons[reason] = reasons.get(reason, 0) + 1
-    set_aside = sum(reasons.values())
+        set_aside_files.append(
+            RejectedAttachment(name=_shown_name(upload), reason=reason)
+        )
     return AttachmentSelection(
-        kept=kept, set_aside=set_aside, reason="; ".join(reasons)
+        kept=kept,
+        set_aside=len(set_aside_files),
+        reason="; ".join(reasons),
+        set_aside_files=tuple(set_aside_files),
     )
+
+
+def _shown_name(upload: UploadedFile) -> str:
+    return attachment_name_clean(upload.name or "", _declared_type(upload))
 
 
 def _store_one(*, message: Message, upload, name: str, content_type: str) -> None:
@@ -211,9 +230,9 @@ def attachments_store(
     for upload in uploads:
         reason = attachment_rejection_reason(upload)
         if reason:
-            rejected.append(RejectedAttachment(name=upload.name, reason=reason))
+            rejected.append(RejectedAttachment(name=_shown_name(upload), reason=reason))
             continue
-        original_name = PurePath(upload.name).name[:255]
+        original_name = _shown_name(upload)
         content_type = (
             mimetypes.guess_type(original_name)[0] or "application/octet-stream"
         )

@@ -1,0 +1,65 @@
+"""Outlook's ``winmail.dat`` (application/ms-tnef, [MS-OXTNEF]) opened into
+the files and the body it carries.
+
+Read with ``tnefparse`` (pure Python, no dependencies, the TNEF reader the
+Python ecosystem uses) rather than by hand. Never raises: a file it cannot
+read gives ``None`` and the caller keeps or lists the original.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from tnefparse.tnef import TNEF
+
+from .html_text import html_to_text
+
+log = logging.getLogger(__name__)
+
+TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
+MAX_TNEF_FILES = 100
+
+
+@dataclass
+class TnefContents:
+    """What a winmail.dat carries: ``files`` as (name, bytes), and the body
+    as plain text (from its plain or HTML body; RTF-only bodies are not
+    read)."""
+
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    body: str = ""
+
+
+def is_tnef(name: str, content_type: str) -> bool:
+    return content_type in TNEF_TYPES or (name or "").lower() == "winmail.dat"
+
+
+def _text(value, codepage: str | None) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode(codepage or "cp1252", errors="replace")
+        except LookupError:
+            return value.decode("cp1252", errors="replace")
+    return str(value or "")
+
+
+def tnef_unpack(data: bytes) -> TnefContents | None:
+    """The files and body inside a winmail.dat, or ``None`` when it is not
+    readable TNEF. At most ``MAX_TNEF_FILES`` files are taken."""
+    try:
+        tnef = TNEF(data, do_checksum=False)
+        contents = TnefContents()
+        for attachment in tnef.attachments[:MAX_TNEF_FILES]:
+            name = _text(attachment.long_filename() or attachment.name, None)
+            payload = attachment.data or b""
+            if isinstance(payload, str):
+                payload = payload.encode("utf-8")
+            if payload:
+                contents.files.append((name.strip("\x00"), payload))
+        body = _text(tnef.body, tnef.codepage).strip("\x00").strip()
+        if not body and tnef.htmlbody:
+            body = html_to_text(_text(tnef.htmlbody, tnef.codepage).strip("\x00"))
+        contents.body = body.strip()
+        return contents
+    except Exception:  # a damaged winmail.dat is kept or listed, never fatal
+        log.info("Unreadable winmail.dat", exc_info=True)
+        return None
