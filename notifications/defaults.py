@@ -142,8 +142,7 @@ this one.</p>"""
     {
         "key": "sla_warning",
         "description": "To the agents who own a ticket whose SLA target is near.",
-        "subject": "[{{ ticket.reference }}] At risk: {{ sla.target|capfirst }} "
-        "due soon",
+        "subject": "[{{ ticket.reference }}] SLA at risk: {{ sla.target }} due soon",
         "body_text": """The {{ sla.target }} target of {{ ticket.reference }} \
 "{{ ticket.subject }}" is due soon ({{ ticket.priority|lower }} priority).
 
@@ -156,8 +155,7 @@ Open the ticket: {{ links.ticket }}""",
     {
         "key": "sla_breach",
         "description": "To the agents who own a ticket whose SLA target was missed.",
-        "subject": "[{{ ticket.reference }}] Breached: {{ sla.target|capfirst }} "
-        "overdue",
+        "subject": "[{{ ticket.reference }}] SLA breached: {{ sla.target }} overdue",
         "body_text": """The {{ sla.target }} target of {{ ticket.reference }} \
 "{{ ticket.subject }}" was missed. The ticket is now \
 {{ ticket.priority|lower }} priority.
