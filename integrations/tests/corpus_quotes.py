@@ -101,23 +101,16 @@ def _outlook_block(labels, date, from_value=SUPPORT) -> str:
     )
 
 
-def outlook_reply(code):
+def outlook_reply(code, mailto=False):
+    """Outlook's plain text: a rule line, then the header block; or no rule
+    line and the sender as "Name [mailto:address]"."""
     new, labels, date, _ = LANGUAGES[code]
+    sender = "Support [mailto:help@example.com]" if mailto else SUPPORT
+    rule = "" if mailto else "________________________________\n"
 
     def build(w):
-        body = f"{new}\n\n________________________________\n"
-        return text(w.customer, _subject(w), body + _outlook_block(labels, date))
-
-    return build
-
-
-def outlook_mailto_reply(code):
-    """Outlook with the sender as "Name [mailto:address]" and no rule line."""
-    new, labels, date, _ = LANGUAGES[code]
-
-    def build(w):
-        block = _outlook_block(labels, date, "Support [mailto:help@example.com]")
-        return text(w.customer, _subject(w), f"{new}\n\n{block}")
+        block = _outlook_block(labels, date, sender)
+        return text(w.customer, _subject(w), f"{new}\n\n{rule}{block}")
 
     return build
 
@@ -157,6 +150,15 @@ def gmail_reply(code, wrap=False):
     return build
 
 
+ALL = tuple(LANGUAGES)
+SOME = ("en", "de", "fr", "nl", "es", "pt", "ja")
+
+
+def reply(name, body, has, lacks=(OLD,)):
+    """A reply to the world's ticket whose message holds ``has``."""
+    return Case(f"reply quote: {name}", plain_reply(body), "reply", (has,), lacks)
+
+
 def plain_reply(body, subject=None):
     def build(w):
         return text(w.customer, subject or _subject(w), body)
@@ -164,18 +166,12 @@ def plain_reply(body, subject=None):
     return build
 
 
-def new_mail(body, subject="Fwd: Invoice 4711"):
-    def build(w):
-        return text("quinn@customer.example", subject, body)
-
-    return build
-
-
-def html_new_mail(html, subject="Fwd: Invoice 4711"):
+def new_mail(body, subject="Fwd: Invoice 4711", html=False):
     def build(w):
         headers = base("quinn@customer.example", subject)
-        headers["Content-Type"] = 'text/html; charset="utf-8"'
-        return mail(headers, html)
+        kind = "html" if html else "plain"
+        headers["Content-Type"] = f'text/{kind}; charset="utf-8"'
+        return mail(headers, body)
 
     return build
 
@@ -199,266 +195,190 @@ GMAIL_HTML_FORWARD = (
 FORWARD_HEADERS = "From: Billing <billing@vendor.example>"
 
 
-def _forward_case(name, build, *extra):
-    return Case(
-        name,
-        build,
-        "new",
-        ("Can you check this?", INVOICE, *extra),
-        author=None,
-    )
+def _forward_case(name, body, *has, subject="Fwd: Invoice 4711", html=False):
+    """A new ticket that must keep the forwarded mail whole."""
+    build = new_mail(body, subject, html)
+    return Case(name, build, "new", ("Can you check this?", INVOICE, *has))
 
 
 CASES = [
     # --- Item 3: a first message keeps everything ----------------------------
     _forward_case(
         "forward: Gmail plain text (issue)",
-        new_mail(GMAIL_FORWARD),
+        GMAIL_FORWARD,
         "---------- Forwarded message ---------",
         FORWARD_HEADERS,
         "Subject: Invoice 4711",
     ),
     _forward_case(
         "forward: Gmail HTML (issue)",
-        html_new_mail(GMAIL_HTML_FORWARD),
+        GMAIL_HTML_FORWARD,
         "---------- Forwarded message ---------",
         "From: Billing <billing@vendor.example>",
         "Date: Mon, 23 Nov 2026 at 10:00",
         "Subject: Invoice 4711",
         "To: <quinn@customer.example>",
+        html=True,
     ),
     _forward_case(
         "forward: Outlook Original Message (issue)",
-        new_mail(
-            "Can you check this?\n\n-----Original Message-----\n"
-            "From: Billing <billing@vendor.example>\n"
-            "Sent: Monday, November 23, 2026 10:00 AM\nTo: Quinn\n"
-            f"Subject: Invoice 4711\n\n{INVOICE}\n",
-            subject="FW: Invoice 4711",
-        ),
+        "Can you check this?\n\n-----Original Message-----\n"
+        "From: Billing <billing@vendor.example>\n"
+        "Sent: Monday, November 23, 2026 10:00 AM\nTo: Quinn\n"
+        f"Subject: Invoice 4711\n\n{INVOICE}\n",
         "-----Original Message-----",
+        subject="FW: Invoice 4711",
     ),
     _forward_case(
         "forward: Outlook rule line and header block",
-        new_mail(
-            "Can you check this?\n\n________________________________\n"
-            "From: Billing <billing@vendor.example>\n"
-            "Sent: Monday, November 23, 2026 10:00 AM\nTo: Quinn\n"
-            f"Subject: Invoice 4711\n\n{INVOICE}\n",
-            subject="FW: Invoice 4711",
-        ),
+        "Can you check this?\n\n________________________________\n"
+        "From: Billing <billing@vendor.example>\n"
+        "Sent: Monday, November 23, 2026 10:00 AM\nTo: Quinn\n"
+        f"Subject: Invoice 4711\n\n{INVOICE}\n",
         "Sent: Monday",
+        subject="FW: Invoice 4711",
     ),
     _forward_case(
         "forward: Outlook German Ursprüngliche Nachricht",
-        new_mail(
-            "Can you check this?\n\n-----Ursprüngliche Nachricht-----\n"
-            "Von: Billing <billing@vendor.example>\nGesendet: Montag, 23. November "
-            f"2026 10:00\nAn: Quinn\nBetreff: Rechnung 4711\n\n{INVOICE}\n",
-            subject="WG: Rechnung 4711",
-        ),
+        "Can you check this?\n\n-----Ursprüngliche Nachricht-----\n"
+        "Von: Billing <billing@vendor.example>\nGesendet: Montag, 23. November "
+        f"2026 10:00\nAn: Quinn\nBetreff: Rechnung 4711\n\n{INVOICE}\n",
+        subject="WG: Rechnung 4711",
     ),
     _forward_case(
         "forward: Apple Mail",
-        new_mail(
-            "Can you check this?\n\nBegin forwarded message:\n\n"
-            "From: Billing <billing@vendor.example>\nSubject: Invoice 4711\n"
-            "Date: 23 November 2026 at 10:00:00 CET\nTo: Quinn "
-            f"<quinn@customer.example>\n\n{INVOICE}\n"
-        ),
+        "Can you check this?\n\nBegin forwarded message:\n\n"
+        "From: Billing <billing@vendor.example>\nSubject: Invoice 4711\n"
+        "Date: 23 November 2026 at 10:00:00 CET\nTo: Quinn "
+        f"<quinn@customer.example>\n\n{INVOICE}\n",
         "Begin forwarded message:",
     ),
     _forward_case(
         "forward: Apple Mail quoted",
-        new_mail(
-            "Can you check this?\n\n> Begin forwarded message:\n>\n"
-            "> From: Billing <billing@vendor.example>\n> Subject: Invoice 4711\n"
-            "> Date: 23 November 2026 at 10:00:00 CET\n> To: Quinn\n>\n"
-            f"> {INVOICE}\n"
-        ),
+        "Can you check this?\n\n> Begin forwarded message:\n>\n"
+        "> From: Billing <billing@vendor.example>\n> Subject: Invoice 4711\n"
+        "> Date: 23 November 2026 at 10:00:00 CET\n> To: Quinn\n>\n"
+        f"> {INVOICE}\n",
     ),
     _forward_case(
         "forward: Thunderbird Forwarded Message",
-        new_mail(
-            "Can you check this?\n\n\n-------- Forwarded Message --------\n"
-            "Subject: \tInvoice 4711\nDate: \tMon, 23 Nov 2026 10:00:00 +0100\n"
-            "From: \tBilling <billing@vendor.example>\nTo: \tquinn@customer.example"
-            f"\n\n\n\n{INVOICE}\n"
-        ),
+        "Can you check this?\n\n\n-------- Forwarded Message --------\n"
+        "Subject: \tInvoice 4711\nDate: \tMon, 23 Nov 2026 10:00:00 +0100\n"
+        "From: \tBilling <billing@vendor.example>\nTo: \tquinn@customer.example"
+        f"\n\n\n\n{INVOICE}\n",
         "-------- Forwarded Message --------",
     ),
     _forward_case(
         "forward: Thunderbird Original Message",
-        new_mail(
-            "Can you check this?\n\n-------- Original Message --------\n"
-            "Subject: Invoice 4711\nDate: Mon, 23 Nov 2026 10:00:00 +0100\n"
-            f"From: Billing <billing@vendor.example>\n\n{INVOICE}\n"
-        ),
+        "Can you check this?\n\n-------- Original Message --------\n"
+        "Subject: Invoice 4711\nDate: Mon, 23 Nov 2026 10:00:00 +0100\n"
+        f"From: Billing <billing@vendor.example>\n\n{INVOICE}\n",
     ),
     _forward_case(
         "forward: a mail quoted with On ... wrote on a new ticket",
-        new_mail(
-            "Can you check this?\n\nOn Mon, 23 Nov 2026 at 10:00, Billing "
-            f"<billing@vendor.example> wrote:\n> {INVOICE}\n",
-            subject="Re: Invoice 4711",
-        ),
+        "Can you check this?\n\nOn Mon, 23 Nov 2026 at 10:00, Billing "
+        f"<billing@vendor.example> wrote:\n> {INVOICE}\n",
+        subject="Re: Invoice 4711",
     ),
     # --- Item 4: replies in every language lose the quoted history ----------
     *[
         Case(
-            f"reply quote: Outlook {code}",
-            outlook_reply(code),
+            f"reply quote: {kind} {code}",
+            build(code),
             "reply",
             (LANGUAGES[code][0],),
-            (OLD, f"{LANGUAGES[code][1][1]}:", "____"),
+            lacks(code),
             author="customer",
         )
-        for code in LANGUAGES
+        for kind, build, lacks, codes in [
+            ("Outlook", outlook_reply, lambda c: (OLD, f"{LANGUAGES[c][1][1]}:"), ALL),
+            (
+                "Outlook with mailto",
+                lambda c: outlook_reply(c, mailto=True),
+                lambda c: (OLD, "mailto:"),
+                ALL,
+            ),
+            ("Outlook HTML bold", outlook_html_reply, lambda c: (OLD, "@"), SOME),
+            ("Gmail", gmail_reply, lambda c: (OLD, "help@example.com"), ALL),
+            (
+                "Gmail wrapped",
+                lambda c: gmail_reply(c, wrap=True),
+                lambda c: (OLD, "help@"),
+                SOME,
+            ),
+        ]
+        for code in codes
     ],
-    *[
-        Case(
-            f"reply quote: Outlook {code} with mailto",
-            outlook_mailto_reply(code),
-            "reply",
-            (LANGUAGES[code][0],),
-            (OLD, "mailto:"),
-            author="customer",
-        )
-        for code in LANGUAGES
-    ],
-    *[
-        Case(
-            f"reply quote: Outlook HTML bold {code}",
-            outlook_html_reply(code),
-            "reply",
-            (LANGUAGES[code][0],),
-            (OLD, "help@example.com"),
-            author="customer",
-        )
-        for code in ("en", "de", "fr", "nl", "es", "ja")
-    ],
-    *[
-        Case(
-            f"reply quote: Gmail {code}",
-            gmail_reply(code),
-            "reply",
-            (LANGUAGES[code][0],),
-            (OLD, "help@example.com"),
-            author="customer",
-        )
-        for code in LANGUAGES
-    ],
-    *[
-        Case(
-            f"reply quote: Gmail {code} wrapped over two lines",
-            gmail_reply(code, wrap=True),
-            "reply",
-            (LANGUAGES[code][0],),
-            (OLD, "help@example.com"),
-            author="customer",
-        )
-        for code in ("en", "fr", "de", "nl", "es", "pt", "it", "pl")
-    ],
-    Case(
-        "reply quote: French Gmail with the verb wrapped",
-        plain_reply(
-            "Merci !\n\nLe lun. 23 nov. 2026 à 10:00, Support <help@example.com> a\n"
-            f"écrit :\n\n> {OLD}\n"
-        ),
-        "reply",
-        ("Merci !",),
+    reply(
+        "French Gmail with the verb wrapped",
+        "Merci !\n\nLe lun. 23 nov. 2026 à 10:00, Support <help@example.com> a\n"
+        f"écrit :\n\n> {OLD}\n",
+        "Merci !",
         (OLD, "écrit"),
     ),
-    Case(
-        "reply quote: Outlook header after a forwarded-style rule, Spanish",
-        plain_reply(
-            "Listo.\n\n-----Mensaje original-----\nDe: Support\nEnviado: martes\n"
-            f"Para: Alice\nAsunto: Printer\n\n{OLD}"
-        ),
-        "reply",
-        ("Listo.",),
+    reply(
+        "Outlook Spanish Mensaje original",
+        "Listo.\n\n-----Mensaje original-----\nDe: Support\nEnviado: martes\n"
+        f"Para: Alice\nAsunto: Printer\n\n{OLD}",
+        "Listo.",
         (OLD, "Mensaje original"),
     ),
-    Case(
-        "reply quote: Thunderbird Original Message",
-        plain_reply(
-            "Done.\n\n-------- Original Message --------\nSubject: Printer\n"
-            f"Date: Tue, 24 Nov 2026 09:00:00 +0100\nFrom: {SUPPORT}\n\n{OLD}"
-        ),
-        "reply",
-        ("Done.",),
-        (OLD,),
+    reply(
+        "Thunderbird Original Message",
+        "Done.\n\n-------- Original Message --------\nSubject: Printer\n"
+        f"Date: Tue, 24 Nov 2026 09:00:00 +0100\nFrom: {SUPPORT}\n\n{OLD}",
+        "Done.",
     ),
-    Case(
-        "reply quote: only > lines below the new text",
-        plain_reply(f"Done, thanks.\n\n> {OLD}\n> Sam\n"),
-        "reply",
-        ("Done, thanks.",),
-        (OLD,),
-    ),
-    Case(
-        "reply quote: Thunderbird short attribution and > lines",
-        plain_reply(f"Done.\n\nSupport wrote:\n> {OLD}\n"),
-        "reply",
-        ("Done.",),
+    reply("only > lines below", f"Done, thanks.\n\n> {OLD}\n> Sam\n", "Done, thanks."),
+    reply(
+        "Thunderbird short attribution",
+        f"Done.\n\nSupport wrote:\n> {OLD}\n",
+        "Done.",
         (OLD, "Support wrote"),
     ),
-    Case(
-        "reply quote: answers between quoted lines are kept",
-        plain_reply("> Did you restart it?\nYes, twice.\n> Is the cable in?\nIt is."),
-        "reply",
-        ("Yes, twice.", "It is.", "Did you restart it?"),
+    reply(
+        "answers between quoted lines are kept",
+        "> Did you restart it?\nYes, twice.\n> Is the cable in?\nIt is.",
+        "Yes, twice.\n> Is the cable in?\nIt is.",
+        (),
     ),
-    Case(
-        "reply quote: signature then quoted history",
-        plain_reply(
-            "It works now.\n-- \nAlice Example\nACME Corp, +1 555 0100\n\n"
-            f"On Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n"
-        ),
-        "reply",
-        ("It works now.",),
+    reply(
+        "signature then quoted history",
+        "It works now.\n-- \nAlice Example\nACME Corp, +1 555 0100\n\n"
+        f"On Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n",
+        "It works now.",
         (OLD, "+1 555 0100"),
     ),
-    Case(
-        "reply quote: signature only",
-        plain_reply("Still jams on tray 2.\n-- \nAlice Example\nACME Corp\n"),
-        "reply",
-        ("Still jams on tray 2.",),
+    reply(
+        "signature only",
+        "Still jams on tray 2.\n-- \nAlice Example\nACME Corp\n",
+        "Still jams on tray 2.",
         ("ACME Corp",),
     ),
-    Case(
-        "reply quote: written below the quote (bottom-posting)",
-        plain_reply(
-            f"On Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n\n"
-            "Restarted, all good now.\n"
-        ),
-        "reply",
-        ("Restarted, all good now.",),
-        (OLD,),
+    reply(
+        "written below the quote (bottom-posting)",
+        f"On Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n\n"
+        "Restarted, all good now.\n",
+        "Restarted, all good now.",
     ),
-    Case(
-        "reply quote: only quoted text is kept whole, not emptied",
-        plain_reply(f"On Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n"),
-        "reply",
-        (OLD,),
+    reply(
+        "only quoted text is kept whole, not emptied",
+        f"On Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n",
+        OLD,
         ("(The message was empty.)",),
     ),
-    Case(
-        "reply quote: only an Outlook header block is kept whole",
-        plain_reply(_outlook_block(LANGUAGES["nl"][1], LANGUAGES["nl"][2])),
-        "reply",
-        (OLD, "Van: "),
+    reply(
+        "only an Outlook header block is kept whole",
+        _outlook_block(LANGUAGES["nl"][1], LANGUAGES["nl"][2]),
+        f"Van: {SUPPORT}",
+        (),
     ),
-    Case(
-        "reply quote: a forward inside a reply keeps the forwarded mail",
-        plain_reply(
-            "Here is the invoice you asked for.\n\n"
-            + GMAIL_FORWARD.split("\n\n", 1)[1]
-            + f"\nOn Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n"
-        ),
-        "reply",
-        ("Here is the invoice you asked for.", INVOICE, FORWARD_HEADERS),
-        (OLD,),
+    reply(
+        "a forward inside a reply keeps the forwarded mail",
+        "Here is the invoice you asked for.\n\n"
+        + GMAIL_FORWARD.split("\n\n", 1)[1]
+        + f"\nOn Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n",
+        f"{FORWARD_HEADERS}\nDate: Mon, 23 Nov 2026 at 10:00",
     ),
     # A follow-up answers a closed ticket: the closed ticket, linked from the
     # new one, already holds the history, so it is not repeated.
