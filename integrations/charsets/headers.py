@@ -47,10 +47,31 @@ def _header_pieces(raw: bytes) -> list[tuple[str, bool]]:
         position = match.end()
     if position < len(raw):
         words.append((raw[position:], None))
+    raw_runs = [data for data, label in words if label is None]
+    raw_texts = iter(_decode_together(raw_runs))
     return [
-        (decode_text(data, label=label or None), label is not None)
+        (
+            next(raw_texts) if label is None else decode_text(data, label=label),
+            label is not None,
+        )
         for data, label in words
     ]
+
+
+def _decode_together(runs: list[bytes]) -> list[str]:
+    """The header's raw (not encoded-word) runs, decoded as one text so a
+    header of thousands of runs costs one guess, not thousands; NUL, which
+    no header holds, keeps them apart."""
+    if all(_is_plain(run) for run in runs):
+        return [run.decode("ascii") for run in runs]
+    texts = decode_text(b"\x00".join(runs), label=None).split("\x00")
+    if len(texts) != len(runs) or any(b"\x00" in run for run in runs):
+        return [decode_text(run, label=None) for run in runs]
+    return texts
+
+
+def _is_plain(run: bytes) -> bool:
+    return run.isascii() and b"\x1b" not in run
 
 
 def _raw_bytes(raw: str) -> bytes:

@@ -1,8 +1,10 @@
 """Decoding a body (or any run of bytes) whose label lies, is missing or
 is bogus; see the package docstring for the order of trust."""
 
+import array
 import codecs
 import re
+import sys
 from email.message import Message
 
 from charset_normalizer import from_bytes
@@ -44,7 +46,67 @@ def _decode(data: bytes, codec: str, errors: str = "strict") -> str:
     return data.decode(codec, errors)
 
 
+def _sjis_pair(first: int, second: int) -> bytes:
+    """The Shift_JIS code of a JIS X 0208 row/cell pair (both 0x21-0x7E)."""
+    lead = ((first - 0x21) >> 1) + 0x81
+    lead += 0x40 if lead > 0x9F else 0
+    if first % 2:
+        return bytes((lead, second + 0x1F + (1 if second >= 0x60 else 0)))
+    return bytes((lead, second + 0x7E))
+
+
+def _jis_table() -> dict[int, str]:
+    """Every JIS pair, keyed as a native 16-bit integer, read as CP932."""
+    table = {}
+    for first in range(0x21, 0x7F):
+        for second in range(0x21, 0x7F):
+            try:
+                char = _sjis_pair(first, second).decode("cp932")
+            except UnicodeDecodeError:
+                continue
+            table[int.from_bytes(bytes((first, second)), sys.byteorder)] = char
+    return table
+
+
+JIS_TABLE = _jis_table()
+JIS_ESCAPES = {b"\x1b(B": "ascii", b"\x1b(J": "ascii", b"\x1b(I": "kana"}
+JIS_ESCAPES |= {b"\x1b$@": "jis", b"\x1b$B": "jis"}
+JIS_SPLIT = re.compile(rb"(\x1b(?:\([BJI]|\$[@B]))")
+HIGH_BIT = bytes(range(128, 256)) * 2
+GRAPHIC = re.compile(rb"[\x21-\x7e]*")
+JIS_PAIRS = re.compile(rb"(?:[\x21-\x7e]{2})*")
+
+
 def _decode_cp50220(data: bytes, errors: str) -> str:
+    """ISO-2022-JP as Windows writes it (CP50220/50221): JIS pairs read
+    through a table built once, a C-level lookup per pair; data with SO/SI
+    or line breaks inside a two-byte run takes the byte-by-byte path."""
+    if b"\x0e" in data:
+        return _decode_cp50220_bytewise(data, errors)
+    pieces = JIS_SPLIT.split(data)
+    mode, out = "ascii", []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            mode = JIS_ESCAPES[piece]
+        elif mode == "ascii" or not piece:
+            out.append(piece.decode("cp932", errors))
+        elif mode == "kana" and GRAPHIC.fullmatch(piece):
+            out.append(piece.translate(HIGH_BIT).decode("cp932", errors))
+        elif mode == "jis" and JIS_PAIRS.fullmatch(piece):
+            pairs = array.array("H")
+            pairs.frombytes(piece)
+            chars = list(map(JIS_TABLE.get, pairs))
+            if None in chars:
+                if errors == "strict":
+                    raise UnicodeDecodeError("cp50220", data, 0, 1, "not in CP932")
+                chars = [char or "\ufffd" for char in chars]
+            out.append("".join(chars))
+        else:
+            return _decode_cp50220_bytewise(data, errors)
+    return "".join(out)
+
+
+def _decode_cp50220_bytewise(data: bytes, errors: str) -> str:
     """ISO-2022-JP as Windows writes it (CP50220/50221, "ISO-2022-JP-MS"):
     each JIS X 0208 pair is moved to its Shift_JIS code and read as CP932,
     which holds NEC row 13 (①, ㈱, Ⅰ) and the IBM extensions; ESC ( I and
@@ -75,14 +137,7 @@ def _decode_cp50220(data: bytes, errors: str) -> str:
         elif mode == "kana":
             out.append(byte | 0x80)
         elif index + 1 < size and 0x21 <= data[index + 1] <= 0x7E and byte <= 0x7E:
-            first, second = byte, data[index + 1]
-            lead = ((first - 0x21) >> 1) + 0x81
-            lead += 0x40 if lead > 0x9F else 0
-            if first % 2:
-                trail = second + 0x1F + (1 if second >= 0x60 else 0)
-            else:
-                trail = second + 0x7E
-            out += bytes((lead, trail))
+            out += _sjis_pair(byte, data[index + 1])
             index += 1
         else:
             raise UnicodeDecodeError("cp50220", data, index, index + 1, "bad pair")

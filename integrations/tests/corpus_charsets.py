@@ -264,6 +264,24 @@ CASES = [
         data="Grüße, Straße, Köln, Düsseldorf, Zürich, Genève. Signed: ".encode()
         + "Müller".encode("latin-1"),
     ),
+    body_case(
+        "utf8_two_bad_bytes",
+        "Order 42 is late.ÿþ Please call.",
+        "charset=UTF-8",
+        data=b"Order 42 is late.\xff\xfe Please call.",
+    ),
+    Case(
+        "charset_body_gbk_truncated_character",
+        lambda w: body_mail(
+            "truncated@customer.example",
+            "Charset truncated",
+            GBK_TEXT.encode("gbk") * 3 + "镕".encode("gbk")[:1],
+            'text/plain; charset="gb2312"',
+        ),
+        "new",
+        body_has=(GBK_TEXT * 3,),
+        subject="Charset truncated",
+    ),
     # Headers: encoded words with lying labels, and raw 8-bit.
     encoded_subject_case("gb2312_en_dash", "发票 – 镕基", "gb2312", "gbk"),
     encoded_subject_case("gbk_q", "报价单 – 镕", "GB2312", "gbk", encoding="Q"),
