@@ -64,7 +64,7 @@ def _validated(row: Model, extra_errors: dict[str, list[str]] | None = None) -> 
         errors.setdefault(field, []).extend(messages)
     if errors:
         raise ApplicationError(
-            "The email settings are not valid: " + "; ".join(sorted(errors)) + ".",
+            "Some fields are not valid: " + ", ".join(sorted(errors)) + ".",
             code="invalid",
             extra=errors,
         )
@@ -157,6 +157,7 @@ def email_log_retry(*, actor: User, entry: EmailLog) -> EmailLog:
         status=EmailLog.Status.QUEUED, error="", lease_until=None
     )
     if not queued:
+        entry.refresh_from_db()
         raise ConflictError(
             f"Only failed emails can be sent again; this one is {entry.status}.",
             code="not_failed",

@@ -139,6 +139,7 @@ def rule_create(request, payload: RuleIn):
 
 @router.get("/automation-rules/{rule_id}", response=answers({200: RuleOut}))
 def rule_get(request, rule_id: str):
+    """One rule; 404 for an id with no rule."""
     require_email_manager(request)
     return row_or_404(AutomationRule.objects.all(), rule_id)
 

@@ -108,6 +108,7 @@ def template_create(request, payload: TemplateIn):
 
 @router.get("/email-templates/{template_id}", response=answers({200: TemplateOut}))
 def template_get(request, template_id: str):
+    """One template; 404 for an id with no template."""
     require_email_manager(request)
     return row_or_404(EmailTemplate.objects.all(), template_id)
 

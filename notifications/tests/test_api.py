@@ -386,3 +386,35 @@ def test_a_page_of_the_log_costs_the_same_however_many_rows(
         logged(ticket=TicketFactory())
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert api.get("/emails").json()["count"] == 7
+
+
+def test_the_openapi_document_describes_every_email_operation(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    ours = [
+        "/api/v1/email-templates",
+        "/api/v1/email-templates/{template_id}",
+        "/api/v1/email-templates/{template_id}/preview",
+        "/api/v1/automation-rules",
+        "/api/v1/automation-rules/{rule_id}",
+        "/api/v1/emails",
+        "/api/v1/emails/{email_id}",
+        "/api/v1/emails/{email_id}/retry",
+        "/api/v1/inbound-emails",
+        "/api/v1/inbound-emails/{inbound_id}",
+        "/api/v1/inbound-emails/{inbound_id}/raw",
+        "/api/v1/inbound-emails/{inbound_id}/retry",
+    ]
+    for path in ours:
+        for method, operation in paths[path].items():
+            assert operation.get("description", "").strip(), (method, path)
+            assert {"400", "401", "403", "404"} <= set(operation["responses"])
+
+
+def test_days_at_the_ends_of_the_calendar_are_harmless(api_as, admin_user):
+    logged()
+    api = api_as(admin_user)
+    wide = api.get(
+        "/emails", {"created_from": "0001-01-01", "created_to": "9999-12-31"}
+    )
+    assert wide.status_code == 200
+    assert wide.json()["count"] == 1
