@@ -142,9 +142,12 @@ def attachment_name_type_problem(name: str) -> str | None:
 def _fits(text: str, chars: int, encoded_bytes: int) -> str:
     """The longest start of ``text`` within both limits that does not part a
     character from the combining marks that follow it (``e`` + U+0301)."""
-    end = min(len(text), chars)
-    while end and len(text[:end].encode("utf-8")) > encoded_bytes:
-        end -= 1
+    end = used = 0
+    for character in text[:chars]:  # one pass: a name costs microseconds
+        used += len(character.encode("utf-8"))
+        if used > encoded_bytes:
+            break
+        end += 1
     while 0 < end < len(text) and unicodedata.combining(text[end]):
         end -= 1
     return text[:end]
