@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 log = logging.getLogger(__name__)
 
-MAX_INVITE_BYTES = 512 * 1024
+MAX_INVITE_BYTES = 256 * 1024  # real invites are a few KB
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics"})
 
 

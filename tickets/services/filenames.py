@@ -95,16 +95,15 @@ def attachment_name_normalize(name: str, content_type: str = "") -> str:
     """The name as a person would read it, whole: the last path component,
     NFC, without control or bidi-override characters, runs of spaces made
     one, and without the leading and trailing dots and spaces Windows drops.
-    A name left without an extension gets one from ``content_type``; an
-    empty name becomes ``attachment.<ext>``. Never shortened here."""
+    A name left empty becomes ``attachment.<ext>`` from ``content_type``; a
+    name without an extension keeps none (a sender's declared type is not
+    trusted to choose one, so it is refused). Never shortened here."""
     name = unicodedata.normalize("NFC", str(name or ""))
     name = "".join(ch for ch in name if unicodedata.category(ch) not in _INVISIBLE)
     name = re.split(r"[/\\]", name)[-1]
     name = _SPACES.sub(" ", name).strip(" .")
     if not name:
         return f"attachment.{extension_for_type(content_type)}"
-    if "." not in name and content_type:
-        return f"{name}.{extension_for_type(content_type)}"
     return name
 
 
@@ -142,9 +141,12 @@ def attachment_name_type_problem(name: str) -> str | None:
 def _fits(text: str, chars: int, encoded_bytes: int) -> str:
     """The longest start of ``text`` within both limits that does not part a
     character from the combining marks that follow it (``e`` + U+0301)."""
-    end = min(len(text), chars)
-    while end and len(text[:end].encode("utf-8")) > encoded_bytes:
-        end -= 1
+    end = used = 0
+    for character in text[:chars]:  # one pass: a name costs microseconds
+        used += len(character.encode("utf-8"))
+        if used > encoded_bytes:
+            break
+        end += 1
     while 0 < end < len(text) and unicodedata.combining(text[end]):
         end -= 1
     return text[:end]

@@ -37,7 +37,7 @@ LONG_PDF_EXE = "y" * 251 + ".pdf.exe"
         ("notes.txt. . .", "", "notes.txt"),
         ("Cafe\u0301.txt", "", "Caf\u00e9.txt"),  # NFC
         ("", "text/calendar", "attachment.ics"),
-        ("README", "text/plain", "README.txt"),
+        ("README", "text/plain", "README"),  # refused: no extension
         ("...", "application/zip", "attachment.zip"),
     ],
 )
