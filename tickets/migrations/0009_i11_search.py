@@ -28,7 +28,7 @@ def fold_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tickets", "0007_i10_render"),
+        ("tickets", "0008_i11_sla"),
     ]
 
     operations = [
