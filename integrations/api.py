@@ -113,7 +113,7 @@ def inbound_get(request, inbound_id: str):
 @router.get(
     "/inbound-emails/{inbound_id}/raw",
     response=answers({200: None}),
-    openapi_extra={"responses": {"200": {"description": "OK", "content": RAW_CONTENT}}},
+    openapi_extra={"responses": {200: {"description": "OK", "content": RAW_CONTENT}}},
 )
 def inbound_raw(request, inbound_id: str):
     """The message as received (``message/rfc822``), as an attachment: it is

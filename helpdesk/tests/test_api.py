@@ -1,5 +1,7 @@
 """The API's ways in and its one error shape: keys, scopes, sessions, limits."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -152,6 +154,22 @@ def test_a_body_that_is_not_json_is_400(api_as, customer):
     )
     error_of(response, 400, "invalid")
     assert not Ticket.objects.exists()
+
+
+def test_the_openapi_document_has_no_key_twice():
+    """A status given both as a number and as a string (an ``openapi_extra``
+    next to ``response=``) came out twice in one object: strict parsers, the
+    bundled Swagger UI among them, refuse the whole document."""
+    document = Client().get("/api/v1/openapi.json")
+    repeated = []
+
+    def keep_repeats(pairs):
+        keys = [key for key, _ in pairs]
+        repeated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(document.content, object_pairs_hook=keep_repeats)
+    assert repeated == []
 
 
 def test_unknown_things_are_404_in_the_error_shape(api_as, agent):
