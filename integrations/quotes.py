@@ -24,7 +24,6 @@ What ends the new part, the first found wins:
   "[mailto:...]" after HTML conversion);
 - an "Original Message" separator line, or Outlook's line of underscores
   followed by a header block;
-- a signature separator "-- " (RFC 3676, section 4.3);
 - a trailing block of ">"-quoted lines; a leading one too when no quoted
   line follows the new text (quoted lines between answers are kept).
 
@@ -32,7 +31,9 @@ A forward inside a reply ("---------- Forwarded message ---------", Apple
 Mail's "Begin forwarded message:", Thunderbird's "-------- Forwarded Message
 --------") is new to the ticket, so its header block does not end the new
 part. When cutting would leave nothing (a reply that is only quoted text),
-the whole text is kept: an agent then sees what was sent.
+the whole text is kept: an agent then sees what was sent. A signature
+(after RFC 3676's "-- " line) is the customer's own text, often with a phone
+number or an address an agent needs, so it is kept.
 """
 
 import re
@@ -237,8 +238,6 @@ def _quote_start(lines: _Lines) -> int:
         line = lines.clean(index)
         if not line:
             continue
-        if raw.rstrip() == "--":  # "-- ", the signature separator
-            return index
         if _ORIGINAL_MESSAGE.match(line):
             return index
         if _header_block(lines, index) and not after_forward:

@@ -346,14 +346,14 @@ CASES = [
         "signature then quoted history",
         "It works now.\n-- \nAlice Example\nACME Corp, +1 555 0100\n\n"
         f"On Tue, Nov 24, 2026 at 9:00 AM {SUPPORT} wrote:\n> {OLD}\n",
-        "It works now.",
-        (OLD, "+1 555 0100"),
+        "It works now.\n-- \nAlice Example\nACME Corp, +1 555 0100",
+        (OLD,),
     ),
     reply(
-        "signature only",
+        "a signature is the customer's own and is kept",
         "Still jams on tray 2.\n-- \nAlice Example\nACME Corp\n",
-        "Still jams on tray 2.",
-        ("ACME Corp",),
+        "Still jams on tray 2.\n-- \nAlice Example\nACME Corp",
+        (),
     ),
     reply(
         "written below the quote (bottom-posting)",

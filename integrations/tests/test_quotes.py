@@ -90,13 +90,12 @@ CUT = {
         f"{NEW}\n\nSupport <s@x> 于2026年11月24日周二\n09:00写道：\n> {OLD}",
         f"{NEW}\n\n2026년 11월 24일 (화) 오전 9:00, Support <s@x>님이 작성:\n> {OLD}",
         f"{NEW}\n\nSupport wrote:\n> {OLD}",
-        # Separators, our marker, trailing quotes, signatures.
+        # Separators, our marker, trailing quotes.
         f"{NEW}\n\n-----Original Message-----\nFrom: Support\n\n{OLD}",
         f"{NEW}\n\n-------- Original Message --------\nSubject: X\n\n{OLD}",
         f"{NEW}\n\n-----Oorspronkelijk bericht-----\n{OLD}",
         f"{NEW}\n\n{REPLY_MARKER}\n\n{OLD}",
         f"{NEW}\n\n> {OLD}\n> \n> Sam",
-        f"{NEW}\n-- \nAlice\n\n{OLD}",
         f"> > {OLD}\n\n{NEW}",  # bottom-posting without an attribution
         f"On Tue, Nov 24, 2026, Support <s@x> wrote:\n> {OLD}\n\n{NEW}",
     ],
