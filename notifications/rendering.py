@@ -1,9 +1,9 @@
 """Rendering email templates from an explicit context.
 
 Admins write the templates, so they run in an engine that can reach nothing
-but the context given: no template libraries, no loaders (so no include or
-extends), no context processors, and a context of plain values, never model
-objects, so ``{{ ticket.requester.password }}`` is simply empty.
+but the context given: no template libraries, no loader tags (include,
+extends, block), no context processors, and a context of plain values, never
+model objects, so ``{{ ticket.requester.password }}`` is simply empty.
 """
 
 import re
@@ -15,9 +15,21 @@ from django.template import Context, Engine, TemplateSyntaxError
 from tickets.bodies import bodies_refresh
 from tickets.models import Message, Ticket
 
+
+class _EmailEngine(Engine):
+    """Django's engine without the loader tags (include, extends, block):
+    there is no other template to load, so a template using them would
+    compile, be saved, and fail only when its email is sent."""
+
+    default_builtins = [
+        "django.template.defaulttags",
+        "django.template.defaultfilters",
+    ]
+
+
 _OPTIONS = {"libraries": {}, "loaders": [("django.template.loaders.locmem.Loader", {})]}
-HTML_ENGINE = Engine(autoescape=True, **_OPTIONS)
-TEXT_ENGINE = Engine(autoescape=False, **_OPTIONS)
+HTML_ENGINE = _EmailEngine(autoescape=True, **_OPTIONS)
+TEXT_ENGINE = _EmailEngine(autoescape=False, **_OPTIONS)
 
 
 class TemplateError(Exception):
