@@ -32,6 +32,11 @@ HTML_ENGINE = _EmailEngine(autoescape=True, **_OPTIONS)
 TEXT_ENGINE = _EmailEngine(autoescape=False, **_OPTIONS)
 
 
+# How many closing lines may hold the author's sign-off: the name and a title
+# or contact line under it, after a closing like "Kind regards,".
+SIGNATURE_LINES = 3
+
+
 class TemplateError(Exception):
     """An admin's template does not compile or render."""
 
@@ -102,17 +107,24 @@ def signature_for(*, body: str, author_name: str) -> str:
 
     Agents sign replies themselves, by hand or with a canned response's
     ``{agent_name}``; the email then adds no second signature. A reply counts
-    as signed when its last non-blank line ends with the author's name (any
-    case, trailing punctuation ignored) as a whole word: "Alex Doe", "Thanks,
-    Alex Doe", "-- Alex Doe." do; "Thanks, Fred" does not sign for "Ed".
+    as signed when one of its last SIGNATURE_LINES non-blank lines is a
+    sign-off line for the author (any case, trailing punctuation ignored):
+    the name alone, ending the line as a whole word ("Thanks, Alex Doe", "--
+    Alex Doe."), or starting it before a separator ("Alex Doe (Support)",
+    "Alex Doe | Acme"), so a sign-off block with a title or contact line
+    under the name counts too. "Thanks, Fred" does not sign for "Ed", nor
+    "Alex Doe will call you" for Alex Doe.
     """
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
-    last = lines[-1].rstrip(" .!").casefold() if lines else ""
     name = author_name.strip().casefold()
-    signed = bool(name) and (
-        last == name or re.search(rf"\W{re.escape(name)}$", last) is not None
-    )
-    return "" if signed else author_name
+    if not name:
+        return author_name
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    escaped = re.escape(name)
+    sign_off = re.compile(rf"(?:^|.*\W){escaped}|{escaped}\s*[^\w\s'’].*")
+    for line in lines[-SIGNATURE_LINES:]:
+        if sign_off.fullmatch(line.rstrip(" .!").casefold()):
+            return ""
+    return author_name
 
 
 def check_template(source: str, *, html: bool = False) -> None:
