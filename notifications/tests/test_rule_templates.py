@@ -138,6 +138,38 @@ def test_one_language_of_a_key_in_use_may_go(admin_client):
     assert not EmailTemplate.objects.filter(pk=german.pk).exists()
 
 
+def test_a_key_in_another_language_only_still_sends(agent):
+    """The rule was accepted because its key has a template (in German only),
+    and deleting the English one of a key was allowed because the German one
+    remained: the email then goes out in the language there is, rather than
+    failing for every English-speaking recipient."""
+    EmailTemplate.objects.create(
+        key="danke", language="de", subject="Danke", body_text="Danke schön."
+    )
+    rule = make_rule(template_key="danke", name="German thanks")
+    rule.full_clean()
+    EmailTemplate.objects.create(
+        key="agent_reply", language="de", subject="Antwort", body_text="Antwort."
+    )
+    email_template_delete(
+        template=EmailTemplate.objects.get(key="agent_reply", language="en")
+    )
+    ticket = TicketFactory(
+        department=agent.departments.get(), requester=UserFactory(language="en")
+    )
+    services.message_add(ticket=ticket, author=agent, body="Done.")
+    reply = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.REPLY)
+    notifications_dispatch(event_id=reply.pk)
+
+    sent = EmailLog.objects.filter(ticket=ticket, recipient=ticket.requester.email)
+    by_key = {entry.template_key: entry for entry in sent}
+    assert by_key["danke"].status != EmailLog.Status.FAILED, by_key["danke"].error
+    assert by_key["danke"].subject.endswith("Danke")
+    assert by_key["agent_reply"].status != EmailLog.Status.FAILED
+    assert by_key["agent_reply"].body_text.strip() == "Antwort."
+    assert AutomationRule.objects.get(pk=rule.pk).active
+
+
 def test_an_unused_template_may_go():
     template = EmailTemplate.objects.create(key="spare", subject="s", body_text="x")
     email_template_delete(template=template)
