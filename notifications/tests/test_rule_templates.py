@@ -166,7 +166,7 @@ def test_a_key_in_another_language_only_still_sends(agent):
     assert by_key["danke"].status != EmailLog.Status.FAILED, by_key["danke"].error
     assert by_key["danke"].subject.endswith("Danke")
     assert by_key["agent_reply"].status != EmailLog.Status.FAILED
-    assert by_key["agent_reply"].body_text.strip() == "Antwort."
+    assert by_key["agent_reply"].body_text.strip().endswith("Antwort.")
     assert AutomationRule.objects.get(pk=rule.pk).active
 
 
