@@ -8,7 +8,13 @@ from django.utils.html import escape, format_html
 
 from tickets.models import Ticket
 
-from .models import AutomationRule, EmailLog, EmailTemplate, NotificationOptOut
+from .models import (
+    AutomationRule,
+    EmailLog,
+    EmailTemplate,
+    NotificationOptOut,
+    validate_template_key,
+)
 from .rendering import TemplateError, check_template, email_context, render_email
 from .selectors import rules_orphaned_by, template_key_choices
 from .tasks import send_email
@@ -164,6 +170,24 @@ class AutomationRuleForm(ModelForm):
         ]
 
 
+class AutomationRuleListForm(ModelForm):
+    """A row of the rule list ("active" and "order" only): the template is not
+    one of its fields, so the model's validator would not run; turning a rule
+    on still needs its template to exist."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("active") and not self.instance.active:
+            try:
+                validate_template_key(self.instance.template_key)
+            except ValidationError as error:
+                raise ValidationError(
+                    f"{error.messages[0]} Open the rule to pick another "
+                    "template before turning it on."
+                ) from None
+        return data
+
+
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(admin.ModelAdmin):
     form = AutomationRuleForm
@@ -202,6 +226,11 @@ class AutomationRuleAdmin(admin.ModelAdmin):
             {"fields": ("template_key", "recipient", "fixed_address", "delay_minutes")},
         ),
     )
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(
+            request, form=AutomationRuleListForm, **kwargs
+        )
 
     def get_form(self, request, obj=None, **kwargs):
         from django import forms

@@ -226,6 +226,35 @@ def test_a_rule_whose_template_went_anyway_is_turned_off_with_the_reason(
     assert AutomationRule.objects.get(pk=rule.pk).disabled_reason == ""
 
 
+def test_the_rule_list_does_not_turn_on_a_rule_whose_template_is_gone(admin_client):
+    """The list's "active" box saves the rule without its template field: the
+    missing template must still stop it, or the rule fails again when it fires."""
+    rule = make_rule(template_key="gone", name="Custom thanks", active=False)
+    AutomationRule.objects.filter(pk=rule.pk).update(disabled_reason="No template.")
+    others = list(AutomationRule.objects.exclude(pk=rule.pk).order_by("order", "pk"))
+    rows = [*others, rule]
+    rows.sort(key=lambda row: (row.order, row.pk))
+    form = {
+        "form-TOTAL_FORMS": str(len(rows)),
+        "form-INITIAL_FORMS": str(len(rows)),
+        "_save": "Save",
+    }
+    for index, row in enumerate(rows):
+        form[f"form-{index}-id"] = str(row.pk)
+        form[f"form-{index}-order"] = str(row.order)
+        if row.active or row.pk == rule.pk:
+            form[f"form-{index}-active"] = "on"
+    response = admin_client.post(
+        reverse("admin:notifications_automationrule_changelist"), form
+    )
+    assert response.status_code in (200, 302)
+    rule.refresh_from_db()
+    assert rule.active is False
+    assert rule.disabled_reason == "No template."
+    if response.status_code == 200:
+        assert "no email template" in response.content.decode().lower()
+
+
 # --- the data migration ---------------------------------------------------------
 
 
