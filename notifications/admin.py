@@ -6,8 +6,10 @@ from django.forms import ChoiceField, ModelForm
 from django.utils.decorators import method_decorator
 from django.utils.html import escape, format_html
 
+from helpdesk.errors import ApplicationError
 from tickets.models import Ticket
 
+from .editing import email_log_retry
 from .models import (
     AutomationRule,
     EmailLog,
@@ -17,7 +19,6 @@ from .models import (
 )
 from .rendering import TemplateError, check_template, email_context, render_email
 from .selectors import rules_orphaned_by, template_key_choices
-from .tasks import send_email
 
 
 class EmailTemplateForm(ModelForm):
@@ -277,15 +278,19 @@ class EmailLogAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed emails again")
     def send_again(self, request, queryset):
-        failed = list(queryset.filter(status=EmailLog.Status.FAILED))
-        for entry in failed:
-            EmailLog.objects.filter(pk=entry.pk).update(
-                status=EmailLog.Status.QUEUED, error=""
-            )
-            send_email.delay(entry.pk)
-        self.message_user(
-            request, f"Queued {len(failed)} email(s) again.", messages.SUCCESS
-        )
+        """Through the same service as the API's retry: only failed emails
+        that rendered are queued, each once, after the commit."""
+        queued, skipped = 0, []
+        for entry in queryset.filter(status=EmailLog.Status.FAILED):
+            try:
+                email_log_retry(actor=request.user, entry=entry)
+            except ApplicationError as error:
+                skipped.append(f"{entry}: {error.message}")
+            else:
+                queued += 1
+        self.message_user(request, f"Queued {queued} email(s) again.", messages.SUCCESS)
+        for reason in skipped:
+            self.message_user(request, reason, messages.WARNING)
 
 
 @admin.register(NotificationOptOut)
