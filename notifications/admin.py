@@ -6,12 +6,19 @@ from django.forms import ChoiceField, ModelForm
 from django.utils.decorators import method_decorator
 from django.utils.html import escape, format_html
 
+from helpdesk.errors import ApplicationError
 from tickets.models import Ticket
 
-from .models import AutomationRule, EmailLog, EmailTemplate, NotificationOptOut
+from .editing import email_log_retry
+from .models import (
+    AutomationRule,
+    EmailLog,
+    EmailTemplate,
+    NotificationOptOut,
+    validate_template_key,
+)
 from .rendering import TemplateError, check_template, email_context, render_email
 from .selectors import rules_orphaned_by, template_key_choices
-from .tasks import send_email
 
 
 class EmailTemplateForm(ModelForm):
@@ -164,6 +171,24 @@ class AutomationRuleForm(ModelForm):
         ]
 
 
+class AutomationRuleListForm(ModelForm):
+    """A row of the rule list ("active" and "order" only): the template is not
+    one of its fields, so the model's validator would not run; turning a rule
+    on still needs its template to exist."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("active") and not self.instance.active:
+            try:
+                validate_template_key(self.instance.template_key)
+            except ValidationError as error:
+                raise ValidationError(
+                    f"{error.messages[0]} Open the rule to pick another "
+                    "template before turning it on."
+                ) from None
+        return data
+
+
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(admin.ModelAdmin):
     form = AutomationRuleForm
@@ -202,6 +227,11 @@ class AutomationRuleAdmin(admin.ModelAdmin):
             {"fields": ("template_key", "recipient", "fixed_address", "delay_minutes")},
         ),
     )
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(
+            request, form=AutomationRuleListForm, **kwargs
+        )
 
     def get_form(self, request, obj=None, **kwargs):
         from django import forms
@@ -248,15 +278,19 @@ class EmailLogAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed emails again")
     def send_again(self, request, queryset):
-        failed = list(queryset.filter(status=EmailLog.Status.FAILED))
-        for entry in failed:
-            EmailLog.objects.filter(pk=entry.pk).update(
-                status=EmailLog.Status.QUEUED, error=""
-            )
-            send_email.delay(entry.pk)
-        self.message_user(
-            request, f"Queued {len(failed)} email(s) again.", messages.SUCCESS
-        )
+        """Through the same service as the API's retry: only failed emails
+        that rendered are queued, each once, after the commit."""
+        queued, skipped = 0, []
+        for entry in queryset.filter(status=EmailLog.Status.FAILED):
+            try:
+                email_log_retry(actor=request.user, entry=entry)
+            except ApplicationError as error:
+                skipped.append(f"{entry}: {error.message}")
+            else:
+                queued += 1
+        self.message_user(request, f"Queued {queued} email(s) again.", messages.SUCCESS)
+        for reason in skipped:
+            self.message_user(request, reason, messages.WARNING)
 
 
 @admin.register(NotificationOptOut)

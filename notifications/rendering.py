@@ -1,9 +1,9 @@
 """Rendering email templates from an explicit context.
 
 Admins write the templates, so they run in an engine that can reach nothing
-but the context given: no template libraries, no loaders (so no include or
-extends), no context processors, and a context of plain values, never model
-objects, so ``{{ ticket.requester.password }}`` is simply empty.
+but the context given: no template libraries, no loader tags (include,
+extends, block), no context processors, and a context of plain values, never
+model objects, so ``{{ ticket.requester.password }}`` is simply empty.
 """
 
 import re
@@ -15,9 +15,26 @@ from django.template import Context, Engine, TemplateSyntaxError
 from tickets.bodies import bodies_refresh
 from tickets.models import Message, Ticket
 
+
+class _EmailEngine(Engine):
+    """Django's engine without the loader tags (include, extends, block):
+    there is no other template to load, so a template using them would
+    compile, be saved, and fail only when its email is sent."""
+
+    default_builtins = [
+        "django.template.defaulttags",
+        "django.template.defaultfilters",
+    ]
+
+
 _OPTIONS = {"libraries": {}, "loaders": [("django.template.loaders.locmem.Loader", {})]}
-HTML_ENGINE = Engine(autoescape=True, **_OPTIONS)
-TEXT_ENGINE = Engine(autoescape=False, **_OPTIONS)
+HTML_ENGINE = _EmailEngine(autoescape=True, **_OPTIONS)
+TEXT_ENGINE = _EmailEngine(autoescape=False, **_OPTIONS)
+
+
+# How many closing lines may hold the author's sign-off: the name and a title
+# or contact line under it, after a closing like "Kind regards,".
+SIGNATURE_LINES = 3
 
 
 class TemplateError(Exception):
@@ -90,17 +107,24 @@ def signature_for(*, body: str, author_name: str) -> str:
 
     Agents sign replies themselves, by hand or with a canned response's
     ``{agent_name}``; the email then adds no second signature. A reply counts
-    as signed when its last non-blank line ends with the author's name (any
-    case, trailing punctuation ignored) as a whole word: "Alex Doe", "Thanks,
-    Alex Doe", "-- Alex Doe." do; "Thanks, Fred" does not sign for "Ed".
+    as signed when one of its last SIGNATURE_LINES non-blank lines is a
+    sign-off line for the author (any case, trailing punctuation ignored):
+    the name alone, ending the line as a whole word ("Thanks, Alex Doe", "--
+    Alex Doe."), or starting it before a separator ("Alex Doe (Support)",
+    "Alex Doe | Acme"), so a sign-off block with a title or contact line
+    under the name counts too. "Thanks, Fred" does not sign for "Ed", nor
+    "Alex Doe will call you" for Alex Doe.
     """
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
-    last = lines[-1].rstrip(" .!").casefold() if lines else ""
     name = author_name.strip().casefold()
-    signed = bool(name) and (
-        last == name or re.search(rf"\W{re.escape(name)}$", last) is not None
-    )
-    return "" if signed else author_name
+    if not name:
+        return author_name
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    escaped = re.escape(name)
+    sign_off = re.compile(rf"(?:^|.*\W){escaped}|{escaped}\s*[^\w\s'’].*")
+    for line in lines[-SIGNATURE_LINES:]:
+        if sign_off.fullmatch(line.rstrip(" .!").casefold()):
+            return ""
+    return author_name
 
 
 def check_template(source: str, *, html: bool = False) -> None:

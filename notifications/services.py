@@ -208,11 +208,20 @@ def thread_root_id(ticket: Ticket) -> str:
 
 
 def template_for(key: str, language: str) -> EmailTemplate | None:
+    """The template of ``key`` in ``language``, else in the site's language,
+    else in any language it has (the first by language code): a rule is
+    accepted, and a template deleted, as long as any language of its key
+    remains (``validate_template_key``, ``rules_orphaned_by``), so the email
+    goes out in a language there is rather than failing. None when the key
+    has no template at all."""
+    templates = {
+        template.language: template
+        for template in EmailTemplate.objects.filter(key=key).order_by("language")
+    }
     return (
-        EmailTemplate.objects.filter(key=key, language=language).first()
-        or EmailTemplate.objects.filter(
-            key=key, language=settings.LANGUAGE_CODE
-        ).first()
+        templates.get(language)
+        or templates.get(settings.LANGUAGE_CODE)
+        or next(iter(templates.values()), None)
     )
 
 

@@ -209,3 +209,31 @@ def test_password_change(login, customer):
     assert "Your password was changed." in response.content.decode()
     customer.refresh_from_db()
     assert customer.check_password(STRONG)
+
+
+def test_account_emails_are_plain_text_that_reads_right(client, settings):
+    """Subjects and bodies are plain text: a helpdesk or a person named with
+    ``' & < > "`` reads as written, never as HTML entities; and the sentence
+    after "Hello," starts with a capital letter, as in the ticket emails."""
+    from accounts.tasks import (
+        send_confirmation_email,
+        send_mfa_enrolment_code,
+        send_registration_notice,
+    )
+
+    settings.HELPDESK_NAME = 'Tom\'s <Support> & "Co"'
+    user = UserFactory(full_name="Zoë & <Sam>", email_verified=False)
+    send_confirmation_email(user.pk)
+    user.email_verified = True
+    user.save()
+    send_registration_notice(user.pk)
+    send_mfa_enrolment_code(user.pk, "123456")
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    assert len(mail.outbox) == 4
+    for email in mail.outbox:
+        assert settings.HELPDESK_NAME in email.subject, email.subject
+        assert "&amp;" not in email.subject + email.body
+        assert "&#x27;" not in email.subject + email.body
+        assert settings.HELPDESK_NAME in email.body, email.body
+        after_greeting = email.body.split("\n\n")[1]
+        assert after_greeting[:1].isupper(), after_greeting

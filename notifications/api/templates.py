@@ -20,7 +20,7 @@ router = Router(tags=["email templates"])
 Language = Literal[tuple(code for code, _ in settings.LANGUAGES)]
 SLUG = r"^[-a-zA-Z0-9_]+$"
 CONTEXT_NOTE = (
-    "Django template language, without tag libraries, include or extends. "
+    "Django template language, without tag libraries, include, extends or block. "
     "Context: ticket.number, ticket.reference, ticket.subject, ticket.status, "
     "ticket.priority, ticket.requester_name, ticket.department, "
     "ticket.assignee_name, message.body, message.body_html, message.author_name, "

@@ -41,7 +41,9 @@ def test_template_admin_refuses_a_template_that_does_not_compile(admin_client):
     assert template.subject != "{% if %}"
 
 
-def test_failed_emails_can_be_sent_again_from_the_admin(admin_client, mailoutbox):
+def test_failed_emails_can_be_sent_again_from_the_admin(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
     email = EmailLog.objects.create(
         recipient="x@customer.example",
         template_key="agent_reply",
@@ -51,13 +53,52 @@ def test_failed_emails_can_be_sent_again_from_the_admin(admin_client, mailoutbox
         status=EmailLog.Status.FAILED,
         error="Gave up",
     )
-    admin_client.post(
-        reverse("admin:notifications_emaillog_changelist"),
-        {"action": "send_again", "_selected_action": [email.pk]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:notifications_emaillog_changelist"),
+            {"action": "send_again", "_selected_action": [email.pk]},
+        )
     email.refresh_from_db()
     assert email.status == EmailLog.Status.SENT
     assert [m.to for m in mailoutbox] == [["x@customer.example"]]
+
+
+def test_the_admin_does_not_send_an_email_that_never_rendered(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Its template failed, so there is no text: "send again" must not mail the
+    customer an empty email with the template's key for a subject (the API's
+    retry refuses it too); an email already sent is not sent twice."""
+    never_rendered = EmailLog.objects.create(
+        recipient="x@customer.example",
+        template_key="agent_reply",
+        subject="agent_reply",
+        body_text="",
+        message_id="<never@example.com>",
+        status=EmailLog.Status.FAILED,
+        error="TemplateSyntaxError: x",
+    )
+    sent = EmailLog.objects.create(
+        recipient="y@customer.example",
+        template_key="agent_reply",
+        subject="S",
+        body_text="B",
+        message_id="<sent@example.com>",
+        status=EmailLog.Status.SENT,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:notifications_emaillog_changelist"),
+            {
+                "action": "send_again",
+                "_selected_action": [never_rendered.pk, sent.pk],
+            },
+            follow=True,
+        )
+    assert mailoutbox == []
+    never_rendered.refresh_from_db()
+    assert never_rendered.status == EmailLog.Status.FAILED
+    assert "never rendered" in response.content.decode()
 
 
 def test_customers_choose_their_optional_emails(login, customer):

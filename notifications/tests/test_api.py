@@ -153,6 +153,11 @@ def test_an_admin_creates_reads_and_changes_a_template(api_as, admin_user):
         # No tag libraries: what could reach settings or files cannot load.
         ("body_text", "{% load static %}{% get_static_prefix %}", "static"),
         ("body_html", "{% debug_settings %}", "debug_settings"),
+        # No other template to include or extend: these could only fail when
+        # the email is sent, so they are refused when saved.
+        ("body_text", "{% include 'base.html' %}", "include"),
+        ("body_html", "{% extends 'base.html' %}<p>x</p>", "extends"),
+        ("subject", "{% block title %}Hi{% endblock %}", "block"),
     ],
 )
 def test_a_template_that_does_not_compile_is_refused(
@@ -231,14 +236,15 @@ def test_the_preview_without_a_ticket_uses_a_sample(api_as, admin_user):
     assert preview.status_code == 200, preview.content
     assert preview.json()["ticket"] is None
     assert "#1042" in preview.json()["subject"] + preview.json()["body_text"]
-    # No loaders: an include compiles (as in the admin's form) but renders
-    # nothing from the site's templates; the preview says why.
+    # No loader tags: an include saved before they were refused (straight
+    # into the table) renders nothing from the site's templates; the
+    # preview says why.
     template.body_html = "{% include 'base.html' %}"
     template.save()
     broken = api.get(f"/email-templates/{template.pk}/preview")
     assert broken.status_code == 400
     assert broken.json()["code"] == "template_error"
-    assert "TemplateDoesNotExist" in broken.json()["errors"]["template"][0]
+    assert "'include'" in broken.json()["errors"]["template"][0]
     missing = api.get(f"/email-templates/{template.pk}/preview", {"ticket": 999999})
     assert missing.status_code == 400
     assert missing.json()["errors"] == {"ticket": ["No such ticket."]}

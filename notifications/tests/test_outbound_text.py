@@ -203,6 +203,11 @@ def test_seeded_wording_reads_like_a_product_email(key):
         ("Done.\n-- Alex Doe", ""),
         ("Done, Alex Doe will call you.\nBye", "Alex Doe"),
         ("It is fixed", "Alex Doe"),
+        # A canned sign-off block: the name, then a title or a contact line.
+        ("Done.\n\nKind regards,\nAlex Doe\nSupport team", ""),
+        ("Done.\n\nKind regards,\nAlex Doe (Support)", ""),
+        ("Done.\n\nAlex Doe | Acme support\nsupport@example.com", ""),
+        ("Done.\nAlex Doe will call you\ntomorrow.\nBye", "Alex Doe"),
     ],
 )
 def test_a_reply_counts_as_signed_when_it_ends_with_the_name(body, signature):

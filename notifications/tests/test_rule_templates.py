@@ -138,6 +138,38 @@ def test_one_language_of_a_key_in_use_may_go(admin_client):
     assert not EmailTemplate.objects.filter(pk=german.pk).exists()
 
 
+def test_a_key_in_another_language_only_still_sends(agent):
+    """The rule was accepted because its key has a template (in German only),
+    and deleting the English one of a key was allowed because the German one
+    remained: the email then goes out in the language there is, rather than
+    failing for every English-speaking recipient."""
+    EmailTemplate.objects.create(
+        key="danke", language="de", subject="Danke", body_text="Danke schön."
+    )
+    rule = make_rule(template_key="danke", name="German thanks")
+    rule.full_clean()
+    EmailTemplate.objects.create(
+        key="agent_reply", language="de", subject="Antwort", body_text="Antwort."
+    )
+    email_template_delete(
+        template=EmailTemplate.objects.get(key="agent_reply", language="en")
+    )
+    ticket = TicketFactory(
+        department=agent.departments.get(), requester=UserFactory(language="en")
+    )
+    services.message_add(ticket=ticket, author=agent, body="Done.")
+    reply = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.REPLY)
+    notifications_dispatch(event_id=reply.pk)
+
+    sent = EmailLog.objects.filter(ticket=ticket, recipient=ticket.requester.email)
+    by_key = {entry.template_key: entry for entry in sent}
+    assert by_key["danke"].status != EmailLog.Status.FAILED, by_key["danke"].error
+    assert by_key["danke"].subject.endswith("Danke")
+    assert by_key["agent_reply"].status != EmailLog.Status.FAILED
+    assert by_key["agent_reply"].body_text.strip().endswith("Antwort.")
+    assert AutomationRule.objects.get(pk=rule.pk).active
+
+
 def test_an_unused_template_may_go():
     template = EmailTemplate.objects.create(key="spare", subject="s", body_text="x")
     email_template_delete(template=template)
@@ -192,6 +224,35 @@ def test_a_rule_whose_template_went_anyway_is_turned_off_with_the_reason(
     rule.full_clean()
     rule.save()
     assert AutomationRule.objects.get(pk=rule.pk).disabled_reason == ""
+
+
+def test_the_rule_list_does_not_turn_on_a_rule_whose_template_is_gone(admin_client):
+    """The list's "active" box saves the rule without its template field: the
+    missing template must still stop it, or the rule fails again when it fires."""
+    rule = make_rule(template_key="gone", name="Custom thanks", active=False)
+    AutomationRule.objects.filter(pk=rule.pk).update(disabled_reason="No template.")
+    others = list(AutomationRule.objects.exclude(pk=rule.pk).order_by("order", "pk"))
+    rows = [*others, rule]
+    rows.sort(key=lambda row: (row.order, row.pk))
+    form = {
+        "form-TOTAL_FORMS": str(len(rows)),
+        "form-INITIAL_FORMS": str(len(rows)),
+        "_save": "Save",
+    }
+    for index, row in enumerate(rows):
+        form[f"form-{index}-id"] = str(row.pk)
+        form[f"form-{index}-order"] = str(row.order)
+        if row.active or row.pk == rule.pk:
+            form[f"form-{index}-active"] = "on"
+    response = admin_client.post(
+        reverse("admin:notifications_automationrule_changelist"), form
+    )
+    assert response.status_code in (200, 302)
+    rule.refresh_from_db()
+    assert rule.active is False
+    assert rule.disabled_reason == "No template."
+    if response.status_code == 200:
+        assert "no email template" in response.content.decode().lower()
 
 
 # --- the data migration ---------------------------------------------------------
