@@ -1,0 +1,261 @@
+"""Inputs built to break the inbound half of issue 11, each kind with its
+expected outcome: labels that lie in ways the issue's list did not name,
+unlabelled CJK text short enough to fool a detector, encoded words split
+across differently spelled labels, text parts a mail program places after
+an attachment, winmail.dat files with more files than are unpacked, and
+replies whose own text only looks like a quote header."""
+
+from .corpus import PDF, PNG, Case, b64, base, mail, multipart, part
+from .corpus_charsets import NO_REPLACEMENT, body_mail, raw_mail, word
+from .corpus_files import outlook_tnef, winmail
+
+UTF8_GERMAN = "Grüße aus Köln – die Rechnung über 5 € ist falsch."
+
+
+def labelled_utf8(label: str):
+    """UTF-8 text under a single-byte label that is not Windows-1252: web
+    forms and scripts that stamp their configured charset on any text."""
+
+    def build(w):
+        return body_mail(
+            f"label-{label}@customer.example",
+            f"Label {label}",
+            UTF8_GERMAN.encode(),
+            f'text/plain; charset="{label}"',
+        )
+
+    return build
+
+
+def unlabelled(name: str, text: str, codec: str):
+    def build(w):
+        return body_mail(
+            f"nolabel-{name}@customer.example",
+            f"No label {name}",
+            text.encode(codec),
+            "text/plain",
+        )
+
+    return build
+
+
+def split_word_subject(w):
+    """One character split across two encoded words whose labels are spelled
+    differently (``UTF-8`` then ``utf8``): the bytes belong together."""
+    headers = base("split@customer.example", "placeholder")
+    headers["Content-Type"] = 'text/plain; charset="utf-8"'
+    data = "Grüße".encode()
+    subject = f"{word('UTF-8', data[:3], 'Q')} {word('utf8', data[3:], 'Q')}"
+    return raw_mail(headers, b"See the subject.\n", subject=subject.encode())
+
+
+def single_quoted_label(w):
+    """``charset='koi8-r'``: single quotes, which the email package drops
+    along with the label; a short Russian text cannot be guessed instead."""
+    return body_mail(
+        "quoted-label@customer.example",
+        "Quoted label",
+        "Счёт неверный".encode("koi8_r"),
+        "text/plain; charset='koi8-r'",
+    )
+
+
+def text_after_image(w):
+    """Apple Mail puts an inline picture between two text parts of a
+    multipart/mixed message: both texts are the customer's."""
+    return multipart(
+        base("apple@customer.example", "Picture in the middle"),
+        "mixed",
+        [
+            part('text/plain; charset="utf-8"', "The error appears here:"),
+            part(
+                'image/png; name="shot.png"',
+                b64(PNG),
+                Content_Transfer_Encoding="base64",
+                Content_Disposition='inline; filename="shot.png"',
+            ),
+            part(
+                'text/plain; charset="utf-8"',
+                "Serial number of the device: X-4471.",
+            ),
+        ],
+    )
+
+
+def html_beside_plain(w):
+    """A plain part and an HTML part side by side in multipart/mixed (not
+    alternatives of each other): the HTML part holds more of the message."""
+    return multipart(
+        base("mixed-html@customer.example", "Table below"),
+        "mixed",
+        [
+            part('text/plain; charset="utf-8"', "The failing jobs are below."),
+            part(
+                'text/html; charset="utf-8"',
+                "<table><tr><td>Job 7781</td><td>failed</td></tr></table>",
+            ),
+        ],
+    )
+
+
+def alternative_then_pdf(w):
+    """The usual shape: only one of the alternatives is the body."""
+    return multipart(
+        base("alt-pdf@customer.example", "Alternative and a PDF"),
+        "mixed",
+        [
+            part(
+                'multipart/alternative; boundary="alt1"',
+                "--alt1\n"
+                'Content-Type: text/plain; charset="utf-8"\n\n'
+                "Plain version of the text.\n"
+                "--alt1\n"
+                'Content-Type: text/html; charset="utf-8"\n\n'
+                "<p>HTML version of the text.</p>\n"
+                "--alt1--",
+            ),
+            part(
+                'application/pdf; name="a.pdf"',
+                b64(PDF),
+                Content_Transfer_Encoding="base64",
+                Content_Disposition='attachment; filename="a.pdf"',
+            ),
+        ],
+    )
+
+
+TNEF_FILES = 130
+
+
+def _tnef_names_listed(message, inbound):
+    stored = message.attachments.count()
+    note = message.intake_note
+    listed = note.count("- tnef-") + (
+        int(note.split("- and ")[1].split(" more")[0]) if "- and " in note else 0
+    )
+    # Every file the winmail.dat carried is stored or listed for agents.
+    assert stored + listed == TNEF_FILES, (stored, listed, note[:300])
+
+
+def reply(body: str):
+    def build(w):
+        return mail(
+            base(
+                w.customer,
+                f"Re: [#{w.ticket_number}] Printer",
+                In_Reply_To=w.our_message_id,
+                References=w.our_message_id,
+                Content_Type='text/plain; charset="utf-8"',
+            ),
+            body,
+        )
+
+    return build
+
+
+CASES = [
+    # A single-byte label other than Windows-1252 over UTF-8 text.
+    *(
+        Case(
+            f"attack_utf8_labelled_{label}",
+            labelled_utf8(label),
+            "new",
+            body_has=(UTF8_GERMAN,),
+            body_lacks=NO_REPLACEMENT,
+        )
+        for label in ("iso-8859-15", "iso-8859-2", "windows-1250", "koi8-r")
+    ),
+    # Short unlabelled CJK text: not half-width katakana, not UTF-16.
+    Case(
+        "attack_unlabelled_gbk_short",
+        unlabelled("gbk", "我的账户无法登录", "gbk"),
+        "new",
+        body_has=("我的账户无法登录",),
+    ),
+    Case(
+        "attack_unlabelled_gbk_rare_char",
+        unlabelled("gbk2", "镕 中文的测试 文本", "gbk"),
+        "new",
+        body_has=("镕 中文的测试 文本",),
+    ),
+    Case(
+        "attack_unlabelled_big5",
+        unlabelled("big5", "請問發票什麼時候寄出？", "big5"),
+        "new",
+        body_has=("請問發票什麼時候寄出？",),
+    ),
+    Case(
+        "attack_unlabelled_shift_jis_still_japanese",
+        unlabelled("sjis", "お世話になっております。", "cp932"),
+        "new",
+        body_has=("お世話になっております。",),
+    ),
+    Case(
+        "attack_encoded_words_split_across_label_spellings",
+        split_word_subject,
+        "new",
+        subject="Grüße",
+    ),
+    Case(
+        "attack_single_quoted_charset_label",
+        single_quoted_label,
+        "new",
+        body_has=("Счёт неверный",),
+    ),
+    # Every text part the customer wrote is kept.
+    Case(
+        "attack_text_after_inline_image",
+        text_after_image,
+        "new",
+        body_has=("The error appears here:", "Serial number of the device: X-4471."),
+        attachment_names=("shot.png",),
+    ),
+    Case(
+        "attack_html_part_beside_plain",
+        html_beside_plain,
+        "new",
+        body_has=("The failing jobs are below.", "Job 7781"),
+    ),
+    Case(
+        "attack_alternatives_stay_one_body",
+        alternative_then_pdf,
+        "new",
+        body_has=("Plain version of the text.",),
+        body_lacks=("HTML version",),
+        attachment_names=("a.pdf",),
+    ),
+    # A winmail.dat with more files than are unpacked: none vanish.
+    Case(
+        "attack_winmail_with_too_many_files",
+        outlook_tnef(
+            winmail(
+                [
+                    (f"tnef-{n:03}.txt", f"file {n}\n".encode())
+                    for n in range(TNEF_FILES)
+                ]
+            )
+        ),
+        "new",
+        check=_tnef_names_listed,
+    ),
+    # A reply's own sentence that only looks like an attribution.
+    Case(
+        "attack_reply_sentence_ending_wrote",
+        reply(
+            "Hi,\nI emailed billing@acme.example and they wrote:\n"
+            '"we cannot refund you"\nPlease help, this is wrong.'
+        ),
+        "reply",
+        body_has=("we cannot refund you", "Please help, this is wrong."),
+    ),
+    Case(
+        "attack_reply_real_gmail_attribution_still_cut",
+        reply(
+            "Done, it prints again.\n\nAlice Smith <alice@acme.example> wrote:\n"
+            "> Restart it."
+        ),
+        "reply",
+        body_has=("Done, it prints again.",),
+        body_lacks=("Restart it.",),
+    ),
+]
