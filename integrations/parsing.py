@@ -122,6 +122,58 @@ def _text_of(part: EmailMessage) -> str:
     return decode_text(payload, label=part_charset(part))
 
 
+def _contains(part: EmailMessage, wanted) -> bool:
+    return wanted is not None and any(inner is wanted for inner in part.walk())
+
+
+def _shown_texts(part: EmailMessage, body_part, found: list) -> None:
+    """The text parts a mail program shows, in order, into ``found``: every
+    inline text/plain or text/html leaf, one alternative of each
+    multipart/alternative (the one holding the body, else plain before
+    HTML); forwarded messages are files, not text."""
+    content_type = part.get_content_type()
+    if content_type == "message/rfc822":
+        return
+    if part.is_multipart():
+        children = list(part.iter_parts())
+        if content_type == "multipart/alternative":
+            chosen = next((c for c in children if _contains(c, body_part)), None)
+            chosen = chosen or next(
+                (c for c in children if c.get_content_type() == "text/plain"),
+                next(iter(children[::-1]), None),
+            )
+            children = [chosen] if chosen is not None else []
+        for child in children:
+            _shown_texts(child, body_part, found)
+        return
+    if (
+        content_type in ("text/plain", "text/html")
+        and not part_filename(part)
+        and (part.get_content_disposition() or "").lower() != "attachment"
+    ):
+        found.append(part)
+
+
+def _more_texts(message: EmailMessage, body_part) -> list[str]:
+    """The text of the parts shown besides the body: Apple Mail places an
+    inline picture between two text parts, some programs put an HTML part
+    next to the plain one in multipart/mixed. All of it is the sender's."""
+    if body_part is None or not message.is_multipart():
+        return []
+    found: list = []
+    _shown_texts(message, body_part, found)
+    texts = []
+    for part in found:
+        if part is body_part:
+            continue
+        text = _text_of(part)
+        if part.get_content_type() == "text/html":
+            text = html_to_text(text[:MAX_HTML_CHARS])
+        if text.strip():
+            texts.append(text.strip())
+    return texts
+
+
 def _automatic(message: EmailMessage, from_address: str) -> str:
     auto_submitted = _header(message, "Auto-Submitted").lower()
     if auto_submitted and auto_submitted != "no":
@@ -285,6 +337,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
             if len(text) > MAX_HTML_CHARS:
                 parsed.full_html = text  # converted only in part: kept whole
             text = html_to_text(text)
+        text = "\n\n".join([text.rstrip(), *_more_texts(message, body_part)])
     # Never cut here: a body too long for a message is kept whole as a file
     # by the intake (integrations.services.inbound).
     parsed.body = text.replace("\r\n", "\n").replace("\r", "\n")
