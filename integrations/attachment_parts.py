@@ -80,6 +80,7 @@ def attachments_unpack(parsed) -> None:
                     (item.name, "an Outlook winmail.dat that could not be unpacked")
                 )
             continue
+        parsed.files_set_aside.extend(contents.left_out)
         for name, data in contents.files:
             files.append(
                 ParsedAttachment(

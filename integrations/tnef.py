@@ -27,6 +27,8 @@ class TnefContents:
 
     files: list[tuple[str, bytes]] = field(default_factory=list)
     body: str = ""
+    # Files it carries that are not unpacked, as (name, reason).
+    left_out: list[tuple[str, str]] = field(default_factory=list)
 
 
 def is_tnef(name: str, content_type: str) -> bool:
@@ -44,17 +46,25 @@ def _text(value, codepage: str | None) -> str:
 
 def tnef_unpack(data: bytes) -> TnefContents | None:
     """The files and body inside a winmail.dat, or ``None`` when it is not
-    readable TNEF. At most ``MAX_TNEF_FILES`` files are taken."""
+    readable TNEF. At most ``MAX_TNEF_FILES`` files are taken; the others,
+    and empty ones, are named in ``left_out`` for the agents' list."""
     try:
         tnef = TNEF(data, do_checksum=False)
         contents = TnefContents()
-        for attachment in tnef.attachments[:MAX_TNEF_FILES]:
+        for index, attachment in enumerate(tnef.attachments):
             name = _text(attachment.long_filename() or attachment.name, None)
+            name = name.strip("\x00")
             payload = attachment.data or b""
             if isinstance(payload, str):
                 payload = payload.encode("utf-8")
-            if payload:
-                contents.files.append((name.strip("\x00"), payload))
+            if index >= MAX_TNEF_FILES:
+                contents.left_out.append(
+                    (name, f"a winmail.dat is unpacked up to {MAX_TNEF_FILES} files")
+                )
+            elif not payload:
+                contents.left_out.append((name, "empty in the winmail.dat"))
+            else:
+                contents.files.append((name, payload))
         body = _text(tnef.body, tnef.codepage).strip("\x00").strip()
         if not body and tnef.htmlbody:
             body = html_to_text(_text(tnef.htmlbody, tnef.codepage).strip("\x00"))
