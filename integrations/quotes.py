@@ -184,11 +184,17 @@ def _attribution_start(lines: _Lines, index: int) -> int | None:
         if start < 0 or not all(lines.clean(i) for i in range(start, index + 1)):
             continue
         first = lines.clean(start)
-        if back and not _ATTRIBUTION_START.match(first):
+        if not _ATTRIBUTION_START.match(first) and not _JA_GMAIL.match(first):
             # Some start with the name ("X <x@y> 于2026年…写道："): a paragraph
-            # of its own that names an address.
+            # of its own that names an address. On one line, a sentence of
+            # the sender's own ("I asked billing@x.example and they wrote:")
+            # is told apart by the quote that follows or the "<address>".
             paragraph = start == 0 or not lines.clean(start - 1)
-            if not (paragraph and "@" in first):
+            named = paragraph and "@" in first
+            if back and not named:
+                continue
+            quoted = _quoted_next(lines, index)
+            if not back and not ((named and "<" in first) or quoted):
                 continue
         joined = " ".join(lines.clean(i) for i in range(start, index + 1))
         if verb_at_end:
