@@ -13,6 +13,9 @@ from charset_normalizer import from_bytes
 from .labels import CP50220, ISO2022JP, NOT_ASCII_SAFE, UTF8, WINDOWS_1252, codecs_for
 
 DETECTION_PREFIX_BYTES = 64 * 1024
+# Characters beyond ASCII that well-formed UTF-8 needs to win over a
+# multi-byte label (about one in a thousand GBK texts of that size passes).
+UTF8_OVER_LABEL = 3
 HTML_PRESCAN_BYTES = 1024
 # Among equally likely guesses, the charsets inbound mail uses most.
 TIE_BREAK = ("utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1251")
@@ -298,6 +301,18 @@ def decode_text(data: bytes, *, label: str | None = None) -> str:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
+    elif chain and chain != UTF8 and not data.isascii():
+        # The same under a multi-byte label (gb2312, shift_jis): GBK or
+        # Shift_JIS text is well-formed UTF-8 by chance about once a
+        # character in ten, so only UTF-8 with a few characters beyond
+        # ASCII is taken over the label.
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if len(text) - len(text.encode("ascii", "ignore")) >= UTF8_OVER_LABEL:
+                return text
     for codec in chain:
         try:
             return _decode(data, codec)

@@ -27,6 +27,31 @@ def labelled_utf8(label: str):
     return build
 
 
+def utf8_under(label: str, text: str):
+    """UTF-8 text under a multi-byte label (a web form or script stamping
+    its configured charset on any text), subject included."""
+
+    def build(w):
+        headers = base(f"cjk-{label}@customer.example", "placeholder")
+        headers["Content-Type"] = f'text/plain; charset="{label}"'
+        headers["Content-Transfer-Encoding"] = "8bit"
+        subject = word(label, text.encode(), "B").encode()
+        return raw_mail(headers, text.encode(), subject=subject)
+
+    return build
+
+
+def html_meta_lies(w):
+    """An HTML body without a label whose <meta> says gb2312 over UTF-8."""
+    headers = base("meta@customer.example", "Meta charset")
+    headers["Content-Type"] = "text/html"
+    headers["Content-Transfer-Encoding"] = "8bit"
+    html = (
+        '<html><head><meta charset="gb2312"></head><body><p>您好，我的打印机坏了。</p>'
+    )
+    return raw_mail(headers, html.encode())
+
+
 def unlabelled(name: str, text: str, codec: str):
     def build(w):
         return body_mail(
@@ -164,6 +189,27 @@ CASES = [
             body_lacks=NO_REPLACEMENT,
         )
         for label in ("iso-8859-15", "iso-8859-2", "windows-1250", "koi8-r")
+    ),
+    # UTF-8 under a multi-byte label, body and subject.
+    *(
+        Case(
+            f"attack_utf8_under_{label}",
+            utf8_under(label, text),
+            "new",
+            body_has=(text,),
+            subject=text,
+        )
+        for label, text in (
+            ("gb2312", "您好，我的打印机坏了"),
+            ("shift_jis", "こんにちは、プリンターが壊れました"),
+            ("big5", "請問發票什麼時候寄出"),
+        )
+    ),
+    Case(
+        "attack_html_meta_charset_lies",
+        html_meta_lies,
+        "new",
+        body_has=("您好，我的打印机坏了。",),
     ),
     # Short unlabelled CJK text: not half-width katakana, not UTF-16.
     Case(
