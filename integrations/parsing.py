@@ -31,6 +31,7 @@ class ParsedAttachment:
     content_type: str
     data: bytes
     inline: bool = False
+    charset: str | None = None  # a text part's label, for reading it (invites)
 
 
 @dataclass
@@ -254,6 +255,9 @@ def _attachments(message: EmailMessage, body_part) -> list[ParsedAttachment]:
                 content_type=content_type,
                 data=data,
                 inline=disposition == "inline" or bool(part.get("Content-ID")),
+                charset=part_charset(part)
+                if part.get_content_maintype() == "text"
+                else None,
             )
         )
     return files

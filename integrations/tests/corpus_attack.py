@@ -7,7 +7,7 @@ replies whose own text only looks like a quote header."""
 
 from .corpus import PDF, PNG, Case, b64, base, mail, multipart, part
 from .corpus_charsets import NO_REPLACEMENT, body_mail, raw_mail, word
-from .corpus_files import outlook_tnef, winmail
+from .corpus_files import ics, outlook_tnef, winmail
 
 UTF8_GERMAN = "Grüße aus Köln – die Rechnung über 5 € ist falsch."
 
@@ -149,6 +149,20 @@ def alternative_then_pdf(w):
     )
 
 
+def invite_in(label: str | None, summary: str, codec: str):
+    """A calendar-only message whose invite is written in ``codec``."""
+
+    def build(w):
+        headers = base(f"invite-{codec}@customer.example", "Invitation")
+        charset = f'; charset="{label}"' if label else ""
+        headers["Content-Type"] = f"text/calendar{charset}; method=REQUEST"
+        headers["Content-Transfer-Encoding"] = "base64"
+        data = ics(summary=summary).replace("\n", "\r\n").encode(codec)
+        return raw_mail(headers, b64(data).encode())
+
+    return build
+
+
 TNEF_FILES = 130
 
 
@@ -269,6 +283,23 @@ CASES = [
         body_has=("Plain version of the text.",),
         body_lacks=("HTML version",),
         attachment_names=("a.pdf",),
+    ),
+    # An invite in another charset than UTF-8: its summary is the body.
+    Case(
+        "attack_invite_in_gb2312",
+        invite_in("gb2312", "季度会议", "gbk"),
+        "new",
+        body_has=("Meeting invitation: 季度会议",),
+        body_lacks=NO_REPLACEMENT,
+        attachment_names=("invite.ics",),
+    ),
+    Case(
+        "attack_invite_unlabelled_windows_1252",
+        invite_in(None, "Besprechung – Grüße", "cp1252"),
+        "new",
+        body_has=("Meeting invitation: Besprechung – Grüße",),
+        body_lacks=NO_REPLACEMENT,
+        attachment_names=("invite.ics",),
     ),
     # A winmail.dat with more files than are unpacked: none vanish.
     Case(
