@@ -9,8 +9,10 @@ read gives ``None`` and the caller keeps or lists the original.
 import logging
 from dataclasses import dataclass, field
 
+from tnefparse import properties as Attribute
 from tnefparse.tnef import TNEF
 
+from .charsets import decode_text
 from .html_text import html_to_text
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,24 @@ def is_tnef(name: str, content_type: str) -> bool:
 
 
 def _text(value, codepage: str | None) -> str:
+    """Bytes in the sender's code page, which may be wrong or missing, read
+    like any mail text (``integrations.charsets``)."""
     if isinstance(value, bytes):
-        try:
-            return value.decode(codepage or "cp1252", errors="replace")
-        except LookupError:
-            return value.decode("cp1252", errors="replace")
+        return decode_text(value, label=codepage)
     return str(value or "")
+
+
+def _file_name(attachment, codepage: str | None) -> str:
+    """The file's long name, else its title. tnefparse decodes the title as
+    UTF-8 strictly and raises on a code-page name (a Chinese or German
+    Outlook's), so the title's bytes are read here instead."""
+    long_names = [
+        attr.data
+        for attr in attachment.mapi_attrs
+        if attr.name == Attribute.MAPI_ATTACH_LONG_FILENAME
+    ]
+    value = long_names[0] if long_names else attachment._name
+    return _text(value, codepage).strip("\x00")
 
 
 def tnef_unpack(data: bytes) -> TnefContents | None:
@@ -52,8 +66,7 @@ def tnef_unpack(data: bytes) -> TnefContents | None:
         tnef = TNEF(data, do_checksum=False)
         contents = TnefContents()
         for index, attachment in enumerate(tnef.attachments):
-            name = _text(attachment.long_filename() or attachment.name, None)
-            name = name.strip("\x00")
+            name = _file_name(attachment, tnef.codepage)
             payload = attachment.data or b""
             if isinstance(payload, str):
                 payload = payload.encode("utf-8")

@@ -5,9 +5,11 @@ across differently spelled labels, text parts a mail program places after
 an attachment, winmail.dat files with more files than are unpacked, and
 replies whose own text only looks like a quote header."""
 
+import struct
+
 from .corpus import PDF, PNG, Case, b64, base, mail, multipart, part
 from .corpus_charsets import NO_REPLACEMENT, body_mail, raw_mail, word
-from .corpus_files import ics, outlook_tnef, winmail
+from .corpus_files import _tnef_object, ics, outlook_tnef, winmail
 
 UTF8_GERMAN = "Grüße aus Köln – die Rechnung über 5 € ist falsch."
 
@@ -163,6 +165,20 @@ def invite_in(label: str | None, summary: str, codec: str):
     return build
 
 
+def winmail_named(names: list[bytes], codepage: int | None) -> bytes:
+    """A winmail.dat whose file titles are bytes in the sender's code page
+    (attOemCodepage, when given), as a Chinese or German Outlook writes them."""
+    out = struct.pack("<IH", 0x223E9F78, 1)
+    out += _tnef_object(1, 0x9006, 0x0008, struct.pack("<I", 0x00010000))
+    if codepage:
+        out += _tnef_object(1, 0x9007, 0x000B, struct.pack("<II", codepage, 0))
+    for name in names:
+        out += _tnef_object(2, 0x9002, 0x0006, b"\x01\x00" + b"\x00" * 12)
+        out += _tnef_object(2, 0x8010, 0x0001, name + b"\x00")
+        out += _tnef_object(2, 0x800F, 0x0006, PDF)
+    return out
+
+
 TNEF_FILES = 130
 
 
@@ -314,6 +330,19 @@ CASES = [
         ),
         "new",
         check=_tnef_names_listed,
+    ),
+    # winmail.dat file names in the sender's code page, not UTF-8.
+    Case(
+        "attack_winmail_gbk_names_with_codepage",
+        outlook_tnef(winmail_named(["报告.pdf".encode("gbk")], 936)),
+        "new",
+        attachment_names=("报告.pdf",),
+    ),
+    Case(
+        "attack_winmail_latin1_names_without_codepage",
+        outlook_tnef(winmail_named(["Grüße.pdf".encode("cp1252"), b"plain.pdf"], None)),
+        "new",
+        attachment_names=("Grüße.pdf", "plain.pdf"),
     ),
     # A reply's own sentence that only looks like an attribution.
     Case(
