@@ -125,6 +125,20 @@ def html_beside_plain(w):
     )
 
 
+def unknown_text_types(w):
+    """Unnamed text parts of types no table knows: text all the same (RFC
+    2046 section 4.1.4 reads unknown text subtypes as text/plain)."""
+    return multipart(
+        base("md@customer.example", "Notes and log"),
+        "mixed",
+        [
+            part('text/plain; charset="utf-8"', "Notes and the log are attached."),
+            part('text/markdown; charset="utf-8"', "# Steps\n\n1. Print"),
+            part('text/x-log; charset="utf-8"', "10:00 ERROR 42"),
+        ],
+    )
+
+
 def alternative_then_pdf(w):
     """The usual shape: only one of the alternatives is the body."""
     return multipart(
@@ -291,6 +305,12 @@ CASES = [
         html_beside_plain,
         "new",
         body_has=("The failing jobs are below.", "Job 7781"),
+    ),
+    Case(
+        "attack_unknown_text_types_are_text_files",
+        unknown_text_types,
+        "new",
+        attachment_names=("part-1.txt", "part-2.txt"),
     ),
     Case(
         "attack_alternatives_stay_one_body",
