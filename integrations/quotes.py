@@ -197,13 +197,17 @@ def _attribution_start(lines: _Lines, index: int) -> int | None:
             if not back and not ((named and "<" in first) or quoted):
                 continue
         joined = " ".join(lines.clean(i) for i in range(start, index + 1))
-        if verb_at_end:
-            evidence = any(ch.isdigit() or ch == "@" for ch in joined)
-            if evidence or _quoted_next(lines, index):
-                return start
-        elif (
-            _VERB_INSIDE.search(joined) and _ATTRIBUTION_START.match(first)
-        ) or _JA_GMAIL.match(first):
+        # Mail programs put a date or an address in the attribution; a
+        # sentence of the sender's own ("Am Montag schrieb Ihr Kollege:")
+        # has neither, unless a quote follows it.
+        evidence = any(ch.isdigit() or ch == "@" for ch in joined)
+        if not (evidence or _quoted_next(lines, index)):
+            continue
+        if (
+            verb_at_end
+            or (_VERB_INSIDE.search(joined) and _ATTRIBUTION_START.match(first))
+            or _JA_GMAIL.match(first)
+        ):
             return start
     return None
 

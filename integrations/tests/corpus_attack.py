@@ -375,6 +375,25 @@ CASES = [
         body_has=("we cannot refund you", "Please help, this is wrong."),
     ),
     Case(
+        "attack_reply_german_sentence_with_schrieb",
+        reply(
+            "Guten Tag,\nam Montag schrieb mir Ihr Kollege:\n"
+            '"Wir melden uns morgen."\nDas ist nicht passiert.'
+        ),
+        "reply",
+        body_has=("Wir melden uns morgen.", "Das ist nicht passiert."),
+    ),
+    Case(
+        "attack_reply_german_attribution_still_cut",
+        reply(
+            "Danke, es geht wieder.\n\nAm 24.11.2026 um 10:15 schrieb Agent "
+            "<agent@helpdesk.example>:\n> Starten Sie neu."
+        ),
+        "reply",
+        body_has=("Danke, es geht wieder.",),
+        body_lacks=("Starten Sie neu.",),
+    ),
+    Case(
         "attack_reply_real_gmail_attribution_still_cut",
         reply(
             "Done, it prints again.\n\nAlice Smith <alice@acme.example> wrote:\n"
