@@ -285,6 +285,13 @@ def decode_text(data: bytes, *, label: str | None = None) -> str:
     if not data:
         return ""
     chain = codecs_for(label)
+    if data.startswith(codecs.BOM_UTF8):
+        # A byte order mark outweighs the label (WHATWG Encoding Standard,
+        # "decode": BOM sniffing comes first), and is not itself text.
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if _is_ascii(data) and not any(c.startswith(NOT_ASCII_SAFE) for c in chain):
         return data.decode("ascii")
     if (

@@ -54,6 +54,22 @@ def html_meta_lies(w):
     return raw_mail(headers, html.encode())
 
 
+def bom_reply(label: str):
+    """A reply whose UTF-8 body starts with a byte order mark (Windows
+    Notepad, some web forms): the mark is not text, and the attribution
+    right after it must still be seen."""
+
+    def build(w):
+        headers = base(w.customer, f"Re: [#{w.ticket_number}] Printer")
+        headers["In-Reply-To"] = w.our_message_id
+        headers["Content-Type"] = f'text/plain; charset="{label}"'
+        headers["Content-Transfer-Encoding"] = "8bit"
+        body = "\ufeffGrüße, es geht wieder.\n\n> Starten Sie neu.\n"
+        return raw_mail(headers, body.encode())
+
+    return build
+
+
 def unlabelled(name: str, text: str, codec: str):
     def build(w):
         return body_mail(
@@ -248,6 +264,16 @@ CASES = [
             ("shift_jis", "こんにちは、プリンターが壊れました"),
             ("big5", "請問發票什麼時候寄出"),
         )
+    ),
+    *(
+        Case(
+            f"attack_bom_under_{label}",
+            bom_reply(label),
+            "reply",
+            body_has=("Grüße, es geht wieder.",),
+            body_lacks=("\ufeff", "Starten Sie neu."),
+        )
+        for label in ("utf-8", "iso-8859-1", "gb2312")
     ),
     Case(
         "attack_html_meta_charset_lies",
