@@ -270,6 +270,39 @@ ENCODED_BOUNDARY = re.compile(rb"boundary\*", re.IGNORECASE)  # RFC 2231 form
 DELIMITER_LINE = re.compile(rb"\n--([^\r\n]{1,202})")
 
 
+CONTENT_TYPE_FIELD = re.compile(
+    rb"^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE
+)
+UNQUOTED_BOUNDARY = re.compile(
+    rb"""(boundary\s*=\s*)(?:'([^'\r\n]{1,200})'|([^\s;"']{1,200}))""", re.IGNORECASE
+)
+BOUNDARY_DEFECTS = {"StartBoundaryNotFoundDefect", "NoBoundaryInMultipartDefect"}
+
+
+def _boundary_lost(message: EmailMessage) -> bool:
+    """Did a multipart part lose its parts to a boundary the parser misread?"""
+    return any(
+        type(defect).__name__ in BOUNDARY_DEFECTS
+        for part in message.walk()
+        for defect in part.defects
+    )
+
+
+def _boundaries_quoted(raw: bytes) -> bytes:
+    """The message with every boundary parameter of its Content-Type fields
+    in double quotes, as broken mailers fail to write it: unquoted with "="
+    in it (``boundary=----=_NextPart_000``, read by the email package as a
+    parameter cut at the "=") or in single quotes (RFC 2045 section 5.1
+    allows neither)."""
+
+    def quote(match: re.Match) -> bytes:
+        return match.group(1) + b'"' + (match.group(2) or match.group(3)) + b'"'
+
+    return CONTENT_TYPE_FIELD.sub(
+        lambda field: UNQUOTED_BOUNDARY.sub(quote, field.group(0)), raw
+    )
+
+
 def mime_parts_at_most(raw: bytes, limit: int) -> int:
     """An upper bound on how many MIME parts the message has, found in one
     pass over the bytes without parsing; counting stops past ``limit``.
@@ -296,6 +329,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
     """Everything processing needs from the raw bytes. Never raises for a
     malformed message: what can be read is read, and defects are listed."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
+    if _boundary_lost(message):
+        repaired = _boundaries_quoted(raw)
+        if repaired != raw:
+            message = BytesParser(policy=policy.default).parsebytes(repaired)
     parsed = ParsedEmail()
     parsed.defects = [type(defect).__name__ for defect in message.defects]
     parsed.message_id = (MESSAGE_ID.findall(_header(message, "Message-ID")) or [""])[0]

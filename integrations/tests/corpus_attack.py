@@ -155,6 +155,29 @@ def unknown_text_types(w):
     )
 
 
+def odd_boundary(content_type: str, boundary: str):
+    """A boundary parameter as broken mailers write it: unquoted with "=" in
+    it, or in single quotes. The parts must still be found."""
+
+    def build(w):
+        headers = base("boundary@customer.example", "Odd boundary")
+        headers["Content-Type"] = content_type
+        body = (
+            f"--{boundary}\n"
+            'Content-Type: text/plain; charset="utf-8"\n\n'
+            "The invoice is attached.\n"
+            f"--{boundary}\n"
+            'Content-Type: application/pdf; name="invoice.pdf"\n'
+            "Content-Transfer-Encoding: base64\n"
+            'Content-Disposition: attachment; filename="invoice.pdf"\n\n'
+            f"{b64(PDF)}\n"
+            f"--{boundary}--\n"
+        )
+        return raw_mail(headers, body.encode())
+
+    return build
+
+
 def alternative_then_pdf(w):
     """The usual shape: only one of the alternatives is the body."""
     return multipart(
@@ -337,6 +360,24 @@ CASES = [
         unknown_text_types,
         "new",
         attachment_names=("part-1.txt", "part-2.txt"),
+    ),
+    *(
+        Case(
+            f"attack_boundary_{name}",
+            odd_boundary(content_type, boundary),
+            "new",
+            body_has=("The invoice is attached.",),
+            body_lacks=("Content-Type",),
+            attachment_names=("invoice.pdf",),
+        )
+        for name, content_type, boundary in (
+            (
+                "unquoted_with_equals",
+                "multipart/mixed; boundary=----=_NextPart_000_0001_01DB",
+                "----=_NextPart_000_0001_01DB",
+            ),
+            ("single_quoted", "multipart/mixed; boundary='b-77'", "b-77"),
+        )
     ),
     Case(
         "attack_alternatives_stay_one_body",
