@@ -18,7 +18,11 @@ DETECTION_PREFIX_BYTES = 64 * 1024
 UTF8_OVER_LABEL = 3
 HTML_PRESCAN_BYTES = 1024
 # Among equally likely guesses, the charsets inbound mail uses most.
-TIE_BREAK = ("utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1251")
+# Windows-1250 before Windows-1251: Polish or Czech read as Cyrillic ties
+# with the right reading, Cyrillic read as Central European does not.
+TIE_BREAK = (
+    "utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1250", "cp1251",
+)  # fmt: skip
 ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\$\([@BDOPQ]|\([BIJ]|\$\)[ACG])")
 ISO2022_KR_ESCAPE = re.compile(rb"\x1b\$\)C")
 JAPANESE_CODECS = ("cp932", "shift_jis", "euc_jp", "euc_jis_2004", "shift_jis_2004")

@@ -70,6 +70,17 @@ def bom_reply(label: str):
     return build
 
 
+def raw_subject(name: str, text: str, codec: str):
+    """A raw 8-bit Subject without any label, in the sender's code page."""
+
+    def build(w):
+        headers = base(f"subject-{name}@customer.example", "placeholder")
+        headers["Content-Type"] = 'text/plain; charset="utf-8"'
+        return raw_mail(headers, b"See the subject.\n", subject=text.encode(codec))
+
+    return build
+
+
 def unlabelled(name: str, text: str, codec: str):
     def build(w):
         return body_mail(
@@ -328,6 +339,19 @@ CASES = [
         unlabelled("sjis", "お世話になっております。", "cp932"),
         "new",
         body_has=("お世話になっております。",),
+    ),
+    # Raw 8-bit subjects in Central European and Cyrillic code pages.
+    *(
+        Case(
+            f"attack_raw_subject_{name}",
+            raw_subject(name, text, codec),
+            "new",
+            subject=text,
+        )
+        for name, text, codec in (
+            ("polish_cp1250", "Zażółć gęślą", "cp1250"),
+            ("russian_cp1251", "Ошибка печати", "cp1251"),
+        )
     ),
     Case(
         "attack_encoded_words_split_across_label_spellings",
