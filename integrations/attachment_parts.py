@@ -80,6 +80,7 @@ def attachments_unpack(parsed) -> None:
                     (item.name, "an Outlook winmail.dat that could not be unpacked")
                 )
             continue
+        parsed.files_set_aside.extend(contents.left_out)
         for name, data in contents.files:
             files.append(
                 ParsedAttachment(
@@ -94,7 +95,7 @@ def attachments_unpack(parsed) -> None:
     parsed.attachments = files
 
     for item in [item for item in files if _is_invite(item)][:MAX_INVITES_READ]:
-        told = invite_text(item.data)
+        told = invite_text(item.data, charset=item.charset)
         if told is None:
             parsed.file_notes.append(
                 f"{item.name} could not be read as a calendar invite; it is "

@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from icalendar import Calendar
 
+from .charsets import decode_text
+
 log = logging.getLogger(__name__)
 
 MAX_INVITE_BYTES = 256 * 1024  # real invites are a few KB
@@ -51,15 +53,17 @@ def _organizer(value) -> str:
     return f"{name} <{address}>" if name else address
 
 
-def invite_text(data: bytes) -> str | None:
+def invite_text(data: bytes, *, charset: str | None = None) -> str | None:
     """What the invite asks, as lines for a message body: the summary, when
     (with its time zone), where, who organizes; a cancellation says so
-    (METHOD:CANCEL). ``None`` when it is too large, malformed, or holds no
-    event."""
+    (METHOD:CANCEL). ``charset``: the part's label, lying or missing as
+    any. ``None`` when it is too large, malformed, or holds no event."""
     if len(data) > MAX_INVITE_BYTES:
         return None
     try:
-        calendar = Calendar.from_ical(data.decode("utf-8", errors="replace"))
+        # RFC 5545 says UTF-8; Outlook writes the sender's code page and
+        # labels it (or not): read like any text part (integrations.charsets).
+        calendar = Calendar.from_ical(decode_text(data, label=charset))
         event = next(iter(calendar.walk("VEVENT")), None)
         if event is None:
             return None

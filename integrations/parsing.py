@@ -31,6 +31,7 @@ class ParsedAttachment:
     content_type: str
     data: bytes
     inline: bool = False
+    charset: str | None = None  # a text part's label, for reading it (invites)
 
 
 @dataclass
@@ -122,6 +123,58 @@ def _text_of(part: EmailMessage) -> str:
     return decode_text(payload, label=part_charset(part))
 
 
+def _contains(part: EmailMessage, wanted) -> bool:
+    return wanted is not None and any(inner is wanted for inner in part.walk())
+
+
+def _shown_texts(part: EmailMessage, body_part, found: list) -> None:
+    """The text parts a mail program shows, in order, into ``found``: every
+    inline text/plain or text/html leaf, one alternative of each
+    multipart/alternative (the one holding the body, else plain before
+    HTML); forwarded messages are files, not text."""
+    content_type = part.get_content_type()
+    if content_type == "message/rfc822":
+        return
+    if part.is_multipart():
+        children = list(part.iter_parts())
+        if content_type == "multipart/alternative":
+            chosen = next((c for c in children if _contains(c, body_part)), None)
+            chosen = chosen or next(
+                (c for c in children if c.get_content_type() == "text/plain"),
+                next(iter(children[::-1]), None),
+            )
+            children = [chosen] if chosen is not None else []
+        for child in children:
+            _shown_texts(child, body_part, found)
+        return
+    if (
+        content_type in ("text/plain", "text/html")
+        and not part_filename(part)
+        and (part.get_content_disposition() or "").lower() != "attachment"
+    ):
+        found.append(part)
+
+
+def _more_texts(message: EmailMessage, body_part) -> list[str]:
+    """The text of the parts shown besides the body: Apple Mail places an
+    inline picture between two text parts, some programs put an HTML part
+    next to the plain one in multipart/mixed. All of it is the sender's."""
+    if body_part is None or not message.is_multipart():
+        return []
+    found: list = []
+    _shown_texts(message, body_part, found)
+    texts = []
+    for part in found:
+        if part is body_part:
+            continue
+        text = _text_of(part)
+        if part.get_content_type() == "text/html":
+            text = html_to_text(text[:MAX_HTML_CHARS])
+        if text.strip():
+            texts.append(text.strip())
+    return texts
+
+
 def _automatic(message: EmailMessage, from_address: str) -> str:
     auto_submitted = _header(message, "Auto-Submitted").lower()
     if auto_submitted and auto_submitted != "no":
@@ -202,6 +255,9 @@ def _attachments(message: EmailMessage, body_part) -> list[ParsedAttachment]:
                 content_type=content_type,
                 data=data,
                 inline=disposition == "inline" or bool(part.get("Content-ID")),
+                charset=part_charset(part)
+                if part.get_content_maintype() == "text"
+                else None,
             )
         )
     return files
@@ -212,6 +268,39 @@ BOUNDARY_PARAM = re.compile(
 )
 ENCODED_BOUNDARY = re.compile(rb"boundary\*", re.IGNORECASE)  # RFC 2231 form
 DELIMITER_LINE = re.compile(rb"\n--([^\r\n]{1,202})")
+
+
+CONTENT_TYPE_FIELD = re.compile(
+    rb"^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE
+)
+UNQUOTED_BOUNDARY = re.compile(
+    rb"""(boundary\s*=\s*)(?:'([^'\r\n]{1,200})'|([^\s;"']{1,200}))""", re.IGNORECASE
+)
+BOUNDARY_DEFECTS = {"StartBoundaryNotFoundDefect", "NoBoundaryInMultipartDefect"}
+
+
+def _boundary_lost(message: EmailMessage) -> bool:
+    """Did a multipart part lose its parts to a boundary the parser misread?"""
+    return any(
+        type(defect).__name__ in BOUNDARY_DEFECTS
+        for part in message.walk()
+        for defect in part.defects
+    )
+
+
+def _boundaries_quoted(raw: bytes) -> bytes:
+    """The message with every boundary parameter of its Content-Type fields
+    in double quotes, as broken mailers fail to write it: unquoted with "="
+    in it (``boundary=----=_NextPart_000``, read by the email package as a
+    parameter cut at the "=") or in single quotes (RFC 2045 section 5.1
+    allows neither)."""
+
+    def quote(match: re.Match) -> bytes:
+        return match.group(1) + b'"' + (match.group(2) or match.group(3)) + b'"'
+
+    return CONTENT_TYPE_FIELD.sub(
+        lambda field: UNQUOTED_BOUNDARY.sub(quote, field.group(0)), raw
+    )
 
 
 def mime_parts_at_most(raw: bytes, limit: int) -> int:
@@ -240,6 +329,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
     """Everything processing needs from the raw bytes. Never raises for a
     malformed message: what can be read is read, and defects are listed."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
+    if _boundary_lost(message):
+        repaired = _boundaries_quoted(raw)
+        if repaired != raw:
+            message = BytesParser(policy=policy.default).parsebytes(repaired)
     parsed = ParsedEmail()
     parsed.defects = [type(defect).__name__ for defect in message.defects]
     parsed.message_id = (MESSAGE_ID.findall(_header(message, "Message-ID")) or [""])[0]
@@ -285,6 +378,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
             if len(text) > MAX_HTML_CHARS:
                 parsed.full_html = text  # converted only in part: kept whole
             text = html_to_text(text)
+        text = "\n\n".join([text.rstrip(), *_more_texts(message, body_part)])
     # Never cut here: a body too long for a message is kept whole as a file
     # by the intake (integrations.services.inbound).
     parsed.body = text.replace("\r\n", "\n").replace("\r", "\n")

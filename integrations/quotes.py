@@ -185,20 +185,30 @@ def _attribution_start(lines: _Lines, index: int) -> int | None:
         if start < 0 or not all(lines.clean(i) for i in range(start, index + 1)):
             continue
         first = lines.clean(start)
-        if back and not _ATTRIBUTION_START.match(first):
+        if not _ATTRIBUTION_START.match(first) and not _JA_GMAIL.match(first):
             # Some start with the name ("X <x@y> 于2026年…写道："): a paragraph
-            # of its own that names an address.
+            # of its own that names an address. On one line, a sentence of
+            # the sender's own ("I asked billing@x.example and they wrote:")
+            # is told apart by the quote that follows or the "<address>".
             paragraph = start == 0 or not lines.clean(start - 1)
-            if not (paragraph and "@" in first):
+            named = paragraph and "@" in first
+            if back and not named:
+                continue
+            quoted = _quoted_next(lines, index)
+            if not back and not ((named and "<" in first) or quoted):
                 continue
         joined = " ".join(lines.clean(i) for i in range(start, index + 1))
-        if verb_at_end:
-            evidence = any(ch.isdigit() or ch == "@" for ch in joined)
-            if evidence or _quoted_next(lines, index):
-                return start
-        elif (
-            _VERB_INSIDE.search(joined) and _ATTRIBUTION_START.match(first)
-        ) or _JA_GMAIL.match(first):
+        # Mail programs put a date or an address in the attribution; a
+        # sentence of the sender's own ("Am Montag schrieb Ihr Kollege:")
+        # has neither, unless a quote follows it.
+        evidence = any(ch.isdigit() or ch == "@" for ch in joined)
+        if not (evidence or _quoted_next(lines, index)):
+            continue
+        if (
+            verb_at_end
+            or (_VERB_INSIDE.search(joined) and _ATTRIBUTION_START.match(first))
+            or _JA_GMAIL.match(first)
+        ):
             return start
     return None
 

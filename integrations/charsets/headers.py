@@ -6,6 +6,7 @@ import binascii
 import re
 from email.message import Message
 
+from .labels import codecs_for
 from .text import decode_text
 
 ENCODED_WORD = re.compile(
@@ -36,7 +37,7 @@ def _header_pieces(raw: bytes) -> list[tuple[str, bool]]:
         between = raw[position : match.start()]
         label = match.group(1).decode("ascii", "replace").lower()
         if words and words[-1][1] is not None and not between.strip():
-            if words[-1][1] == label:
+            if _same_charset(words[-1][1], label):
                 words[-1] = (words[-1][0] + decoded, label)
             else:
                 words.append((decoded, label))
@@ -56,6 +57,13 @@ def _header_pieces(raw: bytes) -> list[tuple[str, bool]]:
         )
         for data, label in words
     ]
+
+
+def _same_charset(first: str, second: str) -> bool:
+    """Do two labels name one charset, however spelled ("UTF-8", "utf8")?"""
+    return first == second or (codecs_for(first) or (first,)) == (
+        codecs_for(second) or (second,)
+    )
 
 
 def _decode_together(runs: list[bytes]) -> list[str]:

@@ -3,6 +3,7 @@ is bogus; see the package docstring for the order of trust."""
 
 import array
 import codecs
+import functools
 import re
 import sys
 from email.message import Message
@@ -12,13 +13,25 @@ from charset_normalizer import from_bytes
 from .labels import CP50220, ISO2022JP, NOT_ASCII_SAFE, UTF8, WINDOWS_1252, codecs_for
 
 DETECTION_PREFIX_BYTES = 64 * 1024
+# Characters beyond ASCII that well-formed UTF-8 needs to win over a
+# multi-byte label (about one in a thousand GBK texts of that size passes).
+UTF8_OVER_LABEL = 3
 HTML_PRESCAN_BYTES = 1024
 # Among equally likely guesses, the charsets inbound mail uses most.
-TIE_BREAK = ("utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1251")
+# Windows-1250 before Windows-1251: Polish or Czech read as Cyrillic ties
+# with the right reading, Cyrillic read as Central European does not.
+TIE_BREAK = (
+    "utf_8", "cp1252", "gb18030", "cp932", "cp949", "big5", "cp1250", "cp1251",
+)  # fmt: skip
 ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\$\([@BDOPQ]|\([BIJ]|\$\)[ACG])")
 ISO2022_KR_ESCAPE = re.compile(rb"\x1b\$\)C")
 JAPANESE_CODECS = ("cp932", "shift_jis", "euc_jp", "euc_jis_2004", "shift_jis_2004")
-KANA = re.compile("[\u3041-\u30ff\uff66-\uff9f]")
+# Full-width kana only: GBK, Big5 or KOI8-R bytes read as CP932 give runs
+# of half-width katakana (U+FF66-FF9F), which Japanese mail rarely uses.
+KANA = re.compile("[\u3041-\u30ff]")
+# Guesses never taken for mail text: UTF-16/32 without a BOM (a BOM is read
+# before any guess) turns any even run of bytes into CJK or Hangul.
+NEVER_GUESSED = ("utf_16", "utf_32")
 # Windows-1252's letters, and the punctuation Western text uses.
 WESTERN_LETTERS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0152\u0153\u0160\u0161"
 WESTERN_LETTERS += "\u0178\u017d\u017e"
@@ -145,6 +158,22 @@ def _decode_cp50220_bytewise(data: bytes, errors: str) -> str:
     return bytes(out).decode("cp932", errors)
 
 
+@functools.cache
+def _decodes_every_byte(codec: str) -> bool:
+    """Is the codec a single-byte charset (one character per byte)?"""
+    try:
+        return len(_decode(bytes(range(256)), codec, "replace")) == 256
+    except (LookupError, UnicodeError):
+        return False
+
+
+def _single_byte(chain: tuple[str, ...]) -> bool:
+    return bool(chain) and all(
+        not codec.startswith(NOT_ASCII_SAFE) and _decodes_every_byte(codec)
+        for codec in chain
+    )
+
+
 def _is_ascii(data: bytes) -> bool:
     return data.isascii() and b"\x1b" not in data
 
@@ -205,7 +234,11 @@ def _detect(data: bytes) -> str | None:
     if len(data) > DETECTION_PREFIX_BYTES:
         cut = sample.rfind(b"\n")
         sample = sample[: cut + 1] if cut > 0 else sample
-    matches = list(from_bytes(sample))
+    matches = [
+        match
+        for match in from_bytes(sample)
+        if not match.encoding.startswith(NEVER_GUESSED)
+    ]
     if not matches:
         return None
     for match in matches:  # short Japanese is often taken for Korean
@@ -256,6 +289,13 @@ def decode_text(data: bytes, *, label: str | None = None) -> str:
     if not data:
         return ""
     chain = codecs_for(label)
+    if data.startswith(codecs.BOM_UTF8):
+        # A byte order mark outweighs the label (WHATWG Encoding Standard,
+        # "decode": BOM sniffing comes first), and is not itself text.
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if _is_ascii(data) and not any(c.startswith(NOT_ASCII_SAFE) for c in chain):
         return data.decode("ascii")
     if (
@@ -264,13 +304,26 @@ def decode_text(data: bytes, *, label: str | None = None) -> str:
         and (text := _iso2022(data)) is not None
     ):
         return text
-    if chain == (WINDOWS_1252,) and not data.isascii():
-        # Mail programs label UTF-8 text "us-ascii" or "iso-8859-1"; Western
-        # text in Windows-1252 is practically never well-formed UTF-8.
+    if _single_byte(chain) and not data.isascii():
+        # Mail programs and web forms label UTF-8 text "us-ascii",
+        # "iso-8859-1", "iso-8859-15", "koi8-r"...; text in a single-byte
+        # charset is practically never well-formed UTF-8.
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
+    elif chain and chain != UTF8 and not data.isascii():
+        # The same under a multi-byte label (gb2312, shift_jis): GBK or
+        # Shift_JIS text is well-formed UTF-8 by chance about once a
+        # character in ten, so only UTF-8 with a few characters beyond
+        # ASCII is taken over the label.
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if len(text) - len(text.encode("ascii", "ignore")) >= UTF8_OVER_LABEL:
+                return text
     for codec in chain:
         try:
             return _decode(data, codec)
@@ -295,11 +348,22 @@ def decode_text(data: bytes, *, label: str | None = None) -> str:
     return _decode(data, WINDOWS_1252)
 
 
+RAW_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.I)
+
+
+def _raw_charset(part: Message) -> str | None:
+    """The charset parameter as written, for labels the email package drops
+    (``charset='koi8-r'`` in single quotes reads as an empty RFC 2231 value)."""
+    raw = next((str(v) for k, v in part.raw_items() if k.lower() == "content-type"), "")
+    match = RAW_CHARSET.search(raw)
+    return match.group(1) if match else None
+
+
 def part_charset(part: Message) -> str | None:
     """The charset a MIME part declares, or for HTML without one, what its
     <meta charset> says in the first kilobyte (WHATWG's prescan, simplified)."""
     try:
-        label = part.get_content_charset()
+        label = part.get_content_charset() or _raw_charset(part)
         if label is None and part.get_content_type() == "text/html":
             head = (part.get_payload(decode=True) or b"")[:HTML_PRESCAN_BYTES]
             match = HTML_META_CHARSET.search(head)

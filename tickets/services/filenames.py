@@ -83,12 +83,16 @@ _SPACES = re.compile(r"\s+")
 
 def extension_for_type(content_type: str) -> str:
     """The usual extension (without the dot) for a media type such as
-    ``text/calendar``; ``bin`` when nothing is known about it."""
+    ``text/calendar``; ``txt`` for another text type nothing is known about
+    (RFC 2046 section 4.1.4: unrecognized text subtypes are read as
+    text/plain), else ``bin``."""
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type in EXTENSIONS_BY_TYPE:
         return EXTENSIONS_BY_TYPE[content_type]
     guessed = _PYTHON_TYPES.guess_extension(content_type, strict=False)
-    return guessed.lstrip(".") if guessed else "bin"
+    if guessed:
+        return guessed.lstrip(".")
+    return "txt" if content_type.startswith("text/") else "bin"
 
 
 def attachment_name_normalize(name: str, content_type: str = "") -> str:
