@@ -11,47 +11,17 @@ time shows as a flat µs/KB column as the size grows; quadratic time would grow
 it with the size. Input past MAX_HTML_CHARS (2,000,000) is not converted.
 """
 
-import argparse
-import os
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from growth import run
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000,2000000")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.test")
-    import django
-
-    django.setup()
+def load():
     from integrations.html_text import html_to_text
     from integrations.tests.test_html_bounds import HOSTILE, hostile
 
-    print(f"best of {args.runs}")
-    print(f"{'family':<22}{'size':>10}{'ms':>10}{'µs/KB':>9}")
-    for family, unit in HOSTILE.items():
-        for size in sizes:
-            markup = hostile(unit, size)
-            timings = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                html_to_text(markup)
-                timings.append((time.perf_counter() - started) * 1000)
-            best = min(timings)
-            per_kb = best * 1000 / (size / 1000)
-            print(
-                f"{family:<22}{size:>10,}{best:>10.1f}{per_kb:>9.0f}",
-                flush=True,
-            )
-    return 0
+    return HOSTILE, hostile, html_to_text
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(__doc__, load))

@@ -11,43 +11,20 @@ timings of ``strip_quoted`` on a reply followed by that text, as milliseconds
 and as microseconds per KB. Linear time shows as a flat µs/KB column.
 """
 
-import argparse
-import os
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from growth import run
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000,2000000")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.test")
-    import django
-
-    django.setup()
+def load():
     from integrations.quotes import strip_quoted
     from integrations.tests.test_quotes import HOSTILE, NEW, unit
 
-    print(f"best of {args.runs}")
-    print(f"{'family':<36}{'size':>10}{'ms':>10}{'µs/KB':>9}")
-    for family, text in HOSTILE.items():
-        for size in sizes:
-            body = f"{NEW}\n\n{unit(text, size)}"
-            best = float("inf")
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                strip_quoted(body)
-                best = min(best, time.perf_counter() - started)
-            per_kb = best * 1e6 / (size / 1000)
-            print(f"{family:<36}{size:>10}{best * 1000:>10.1f}{per_kb:>9.1f}")
-    return 0
+    def reply(text: str, size: int) -> str:
+        return f"{NEW}\n\n{unit(text, size)}"
+
+    return HOSTILE, reply, strip_quoted
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(__doc__, load))
