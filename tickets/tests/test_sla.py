@@ -1,7 +1,6 @@
 """The SLA engine: policies, due times, pauses, the sweep and the badges."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -12,8 +11,6 @@ from notifications.services import notifications_dispatch
 from organizations.tests.factories import OrganizationFactory, TeamFactory
 from tickets import services
 from tickets.models import (
-    BusinessCalendar,
-    BusinessHours,
     SLANotice,
     SLAPolicy,
     SLATarget,
@@ -25,26 +22,11 @@ from tickets.services.sla_sweep import sla_sweep
 from tickets.templatetags.ticket_tags import sla_badge
 
 from .factories import CategoryFactory, TicketFactory
+from .office import berlin
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 Kind = TicketEvent.Kind
-
-
-def berlin(*args) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
-
-
-@pytest.fixture
-def office():
-    """Monday to Friday, 09:00-18:00, Berlin."""
-    calendar = BusinessCalendar.objects.create(name="Office", timezone="Europe/Berlin")
-    BusinessHours.objects.bulk_create(
-        BusinessHours(calendar=calendar, weekday=day, start=time(9), end=time(18))
-        for day in range(5)
-    )
-    return calendar
 
 
 @pytest.fixture

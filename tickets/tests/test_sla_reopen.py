@@ -3,7 +3,6 @@ count, a target met at the solve stays met unless the resumed clock runs out,
 and one missed at the solve stays missed."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -27,16 +26,12 @@ from tickets.services.sla_sweep import sla_sweep
 from tickets.tasks import sla_sweep as sla_sweep_task
 
 from .factories import TicketFactory
+from .office import berlin
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 Kind = TicketEvent.Kind
 Status = Ticket.Status
-
-
-def berlin(*args) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
 
 
 def make_policy(calendar: BusinessCalendar, **fields) -> SLAPolicy:
@@ -52,17 +47,6 @@ def make_policy(calendar: BusinessCalendar, **fields) -> SLAPolicy:
         resolution_minutes=480,
     )
     return policy
-
-
-@pytest.fixture
-def office():
-    """Monday to Friday, 09:00-18:00, Berlin."""
-    calendar = BusinessCalendar.objects.create(name="Office", timezone="Europe/Berlin")
-    BusinessHours.objects.bulk_create(
-        BusinessHours(calendar=calendar, weekday=day, start=time(9), end=time(18))
-        for day in range(5)
-    )
-    return calendar
 
 
 @pytest.fixture
