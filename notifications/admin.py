@@ -17,8 +17,8 @@ from .models import (
     NotificationOptOut,
     validate_template_key,
 )
-from .rendering import TemplateError, check_template, email_context, render_email
-from .selectors import rules_orphaned_by, template_key_choices
+from .rendering import TemplateError, check_template
+from .selectors import rules_orphaned_by, template_key_choices, template_preview
 
 
 class EmailTemplateForm(ModelForm):
@@ -106,19 +106,9 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         if obj is None or obj.pk is None:
             return "Save the template to preview it."
         ticket = Ticket.objects.select_related("requester").order_by("-pk").first()
-        message = ticket.messages.order_by("-pk").first() if ticket else None
         try:
-            rendered = render_email(
-                subject=obj.subject,
-                body_text=obj.body_text,
-                body_html=obj.body_html,
-                context=email_context(
-                    ticket=ticket,
-                    message=message,
-                    recipient_name="Sam Sample",
-                    recipient_email="sam@example.com",
-                    recipient_is_agent=False,
-                ),
+            rendered = template_preview(
+                template=obj, ticket=ticket, recipient_is_agent=False
             )
         except TemplateError as error:
             return format_html(
