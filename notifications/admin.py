@@ -17,7 +17,7 @@ from .models import (
     NotificationOptOut,
     validate_template_key,
 )
-from .rendering import TemplateError, check_template
+from .rendering import TemplateError
 from .selectors import rules_orphaned_by, template_key_choices, template_preview
 
 
@@ -25,19 +25,6 @@ class EmailTemplateForm(ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["key", "language", "description", "subject", "body_text", "body_html"]
-
-    def clean(self):
-        data = super().clean()
-        for field, html in (
-            ("subject", False),
-            ("body_text", False),
-            ("body_html", True),
-        ):
-            try:
-                check_template(data.get(field) or "", html=html)
-            except TemplateError as error:
-                self.add_error(field, ValidationError(f"Template error: {error}"))
-        return data
 
 
 @admin.register(EmailTemplate)

@@ -17,35 +17,14 @@ from helpdesk.errors import ApplicationError, ConflictError, PermissionDeniedErr
 
 from .models import AutomationRule, EmailLog, EmailTemplate
 from .permissions import can_manage_email
-from .rendering import TemplateError, check_template
 
 # The template's parts and whether each is HTML (autoescaped), as in the
 # Django admin's EmailTemplateForm.
-TEMPLATE_PARTS = (("subject", False), ("body_text", False), ("body_html", True))
 
 
 def _require_manager(actor: User) -> None:
     if not can_manage_email(actor):
         raise PermissionDeniedError("Only admins may manage email.")
-
-
-def _template_errors(template: EmailTemplate) -> dict[str, list[str]]:
-    """Each part that does not compile, with the template engine's reason.
-
-    Compiled in the same restricted engines as for sending (no tag libraries,
-    no loaders), so what is refused here is what the admin's form refuses.
-    Any failure to compile counts, not only a syntax error: an admin's input
-    must be refused with a reason, never end in a server error.
-    """
-    errors: dict[str, list[str]] = {}
-    for field, html in TEMPLATE_PARTS:
-        try:
-            check_template(getattr(template, field) or "", html=html)
-        except TemplateError as error:
-            errors[field] = [f"Template error: {error}"]
-        except Exception as error:  # any failure is the admin's to fix
-            errors[field] = [f"Template error: {type(error).__name__}: {error}"]
-    return errors
 
 
 def _validated(row: Model, extra_errors: dict[str, list[str]] | None = None) -> None:
@@ -88,7 +67,7 @@ def email_template_save(
     _require_manager(actor)
     for name, value in fields.items():
         setattr(template, name, value)
-    _validated(template, _template_errors(template))
+    _validated(template)
     template.save()
     return template
 

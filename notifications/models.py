@@ -55,19 +55,22 @@ class EmailTemplate(TimeStampedModel):
     def clean(self) -> None:
         # Renaming the last template of a key would break the rules that
         # name it, as deleting it would (which the admin refuses).
+        # Every part must compile, whoever saves it (the admin, the API).
+        from .rendering import template_errors
         from .selectors import rules_orphaned_by
 
+        errors = template_errors(self)
         saved = EmailTemplate.objects.filter(pk=self.pk).first() if self.pk else None
         if saved is not None and saved.key != self.key:
             orphaned = rules_orphaned_by([saved])
             if orphaned:
                 names = ", ".join(repr(rule.name) for rule in orphaned)
-                raise ValidationError(
-                    {
-                        "key": f"The automation rule(s) {names} send this "
-                        "template by its key; change them first."
-                    }
-                )
+                errors["key"] = [
+                    f"The automation rule(s) {names} send this "
+                    "template by its key; change them first."
+                ]
+        if errors:
+            raise ValidationError(errors)
 
 
 def validate_template_key(value: str) -> None:

@@ -135,6 +135,30 @@ def check_template(source: str, *, html: bool = False) -> None:
         raise TemplateError(str(error)) from error
 
 
+# The parts of a template, and whether each is HTML (escaped) or plain text.
+TEMPLATE_PARTS = (("subject", False), ("body_text", False), ("body_html", True))
+
+
+def template_errors(template) -> dict[str, list[str]]:
+    """Each part of ``template`` (an object with ``subject``, ``body_text``
+    and ``body_html``) that does not compile, with the engine's reason:
+    ``{"body_html": ["Template error: ..."]}``, empty when all compile.
+
+    Compiled in the engines used for sending (no tag libraries, no loaders).
+    Any failure to compile counts, not only a syntax error: an admin's input
+    is refused with a reason, never ends in a server error.
+    """
+    errors: dict[str, list[str]] = {}
+    for field, html in TEMPLATE_PARTS:
+        try:
+            check_template(getattr(template, field) or "", html=html)
+        except TemplateError as error:
+            errors[field] = [f"Template error: {error}"]
+        except Exception as error:  # any failure is the admin's to fix
+            errors[field] = [f"Template error: {type(error).__name__}: {error}"]
+    return errors
+
+
 def render_email(*, subject: str, body_text: str, body_html: str, context: dict):
     """Render the three parts; a broken template raises TemplateError."""
     try:
