@@ -4,10 +4,15 @@ Message bodies are not rendered here: pages show ``Message.html``, stored when
 the message was written (``tickets.bodies``, ``helpdesk.rendering``).
 """
 
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
 from django import template
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from tickets import business_time as bt
 from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 
 register = template.Library()
@@ -80,52 +85,174 @@ def event_sentence(event: TicketEvent) -> str:
     return f"changed the {field} from {old} to {new}"
 
 
-def business_duration(minutes: float) -> str:
-    """3d 2h, 4h 20m, 45m: the two largest units of business time."""
-    minutes = round(abs(minutes))
-    days, rest = divmod(minutes, 60 * 24)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {mins}m" if mins else f"{hours}h"
-    return f"{mins}m"
+# --- SLA: business time and the wall clock, side by side -----------------
+#
+# A target is measured in business time (the SLA policy's calendar: its hours
+# and holidays) but due at a wall-clock moment, which agents read in their own
+# time zone (helpdesk.middleware.UserPreferencesMiddleware activates it).
+# Showing only one of the two misleads: "4h" left can be 29 hours away.
+#
+# The unit rule: under an hour, whole business minutes; from an hour on, whole
+# business hours. The figure is rounded to the minute and then down to its
+# unit, so it never overstates the time left nor the lateness; the wall-clock
+# time beside it is exact. No "business days": their length depends on the
+# calendar (9 hours in an office, 24 on a 24/7 desk). Beyond BADGE_HORIZON of
+# calendar time the walk stops and the figure reads "more than N".
+
+
+def business_amount(minutes: float) -> str:
+    """"45 business minutes", "4 business hours", "1 business hour"."""
+    whole = round(abs(minutes))
+    if whole < 1:
+        return "less than 1 business minute"
+    count, unit = (whole, "minute") if whole < 60 else (whole // 60, "hour")
+    return f"{count} business {unit}{pluralize(count)}"
+
+
+def pluralize(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def wall_clock(moment: datetime, zone: tzinfo, now: datetime) -> str:
+    """"Mon 30 Nov 11:00 CET" in ``zone``; the year only when it is not the
+    current one there ("Wed 5 Jan 2028 09:00 CET")."""
+    local = moment.astimezone(zone)
+    same_year = local.year == now.astimezone(zone).year
+    return dateformat.format(local, "D j M H:i T" if same_year else "D j M Y H:i T")
+
+
+@dataclass(frozen=True)
+class SlaTime:
+    """One SLA moment as an agent should read it: business minutes left
+    (negative when overdue) and the wall-clock time in the agent's zone."""
+
+    minutes: float
+    capped: bool
+    when: str
+    iso: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.minutes < 0
+
+    @property
+    def amount(self) -> str:
+        amount = business_amount(self.minutes)
+        return f"more than {amount}" if self.capped else amount
+
+
+def business_minutes_signed(
+    calendar: bt.Calendar, start: datetime, end: datetime
+) -> tuple[float, bool]:
+    """Business minutes from ``start`` to ``end``, negative when ``end`` is
+    earlier, walking at most BADGE_HORIZON of calendar time (then capped)."""
+    from tickets.services.sla import BADGE_HORIZON
+
+    low, high, sign = (start, end, 1) if start <= end else (end, start, -1)
+    capped = high - low > BADGE_HORIZON
+    if capped:
+        high = low + BADGE_HORIZON
+    return sign * bt.business_minutes_between(calendar, low, high), capped
+
+
+def sla_time(
+    calendar: bt.Calendar,
+    due: datetime,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    since: datetime | None = None,
+) -> SlaTime:
+    """The business time from ``since`` (default ``now``; a paused clock
+    passes when it paused) to ``due``, and ``due`` on the wall clock."""
+    minutes, capped = business_minutes_signed(calendar, since or now, due)
+    return SlaTime(
+        minutes=minutes,
+        capped=capped,
+        when=wall_clock(due, zone, now),
+        iso=due.isoformat(),
+    )
+
+
+def sla_phrase(time: SlaTime) -> SafeString:
+    """"in 4 business hours · due Mon 30 Nov 11:00 CET", or "overdue by 3
+    business hours · was due …"."""
+    if time.overdue:
+        template = 'overdue by {} · was due <time datetime="{}">{}</time>'
+    else:
+        template = 'in {} · due <time datetime="{}">{}</time>'
+    return format_html(template, time.amount, time.iso, time.when)
+
+
+def _calendar_note(policy, zone: tzinfo) -> str:
+    return (
+        f"Business time on the {policy.calendar.name} calendar "
+        f"({policy.calendar.timezone}); times in your time zone ({zone})."
+    )
 
 
 @register.simple_tag
 def sla_badge(ticket: Ticket) -> SafeString:
-    """The nearest running SLA deadline, as words as well as a colour:
-    "First reply in 2h 10m", "Resolve overdue 45m", "SLA paused"."""
-    from tickets.services.sla import nearest_deadline, sla_minutes_left
-    from tickets.services.sla_policies import policy_cached
+    """The nearest running SLA deadline in words as well as a colour: "First
+    reply in 4 business hours · due Mon 30 Nov 11:00 CET", "Resolve overdue
+    by 45 business minutes · was due …", "SLA paused · 3 business hours left".
+
+    The policy and its calendar come from the process cache (policy_cached),
+    so a list of badges costs no query per row."""
+    from tickets.services.sla import nearest_deadline
+    from tickets.services.sla_policies import calendar_for, policy_cached
 
     if ticket.sla_policy_id is None or ticket.status not in UNSOLVED_STATUSES:
         return ""
+    policy = policy_cached(ticket.sla_policy_id)
+    if policy is None:
+        return ""
+    calendar = calendar_for(policy.calendar)
+    now, zone = timezone.now(), timezone.get_current_timezone()
     nearest = nearest_deadline(ticket)
     if nearest is None:
-        if ticket.sla_paused_since is not None:
-            return format_html(
-                '<span class="badge text-bg-light border sla-badge" title="{}">'
-                "SLA paused</span>",
-                "The resolution clock stands still while waiting.",
-            )
-        return ""
+        if ticket.sla_paused_since is None:
+            return ""
+        return _paused_badge(ticket, calendar, now, zone, policy)
     target, due = nearest
-    policy = policy_cached(ticket.sla_policy_id)
-    label = SLA_LABELS[target]
-    left, capped = sla_minutes_left(ticket, due)
-    amount = "over a week" if capped else business_duration(left)
-    if left < 0:
-        css, text = "text-bg-danger", f"{label} overdue {amount}"
-    elif left <= policy.warn_before_minutes:
-        css, text = "text-bg-warning", f"{label} in {amount}"
+    time = sla_time(calendar, due, now=now, zone=zone)
+    if time.overdue:
+        css = "text-bg-danger"
+    elif time.minutes <= policy.warn_before_minutes:
+        css = "text-bg-warning"
     else:
-        css, text = "text-bg-light border", f"{label} in {amount}"
+        css = "text-bg-light border"
     return format_html(
-        '<span class="badge {} sla-badge" title="Business time, {}">{}</span>',
+        '<span class="badge {} sla-badge" title="{}">{} {}</span>',
         css,
-        policy.calendar.name,
-        text,
+        _calendar_note(policy, zone),
+        SLA_LABELS[target],
+        sla_phrase(time),
+    )
+
+
+def _paused_badge(ticket, calendar, now, zone, policy) -> SafeString:
+    since = wall_clock(ticket.sla_paused_since, zone, now)
+    title = f"The resolution clock stands still while waiting, since {since}. "
+    if ticket.resolution_due_at is None:
+        return format_html(
+            '<span class="badge text-bg-light border sla-badge" title="{}">'
+            "SLA paused</span>",
+            title + _calendar_note(policy, zone),
+        )
+    time = sla_time(
+        calendar,
+        ticket.resolution_due_at,
+        now=now,
+        zone=zone,
+        since=ticket.sla_paused_since,
+    )
+    left = f"overdue by {time.amount}" if time.overdue else f"{time.amount} left"
+    return format_html(
+        '<span class="badge text-bg-light border sla-badge" title="{}">'
+        "SLA paused · {}</span>",
+        title + _calendar_note(policy, zone),
+        left,
     )
 
 
@@ -134,6 +261,65 @@ SLA_LABELS = {
     "next_response": "Next reply",
     "resolution": "Resolve",
 }
+
+
+@register.simple_tag
+def sla_target(ticket: Ticket, target: str) -> SafeString:
+    """One row of the sidebar's service level card: when a target was met,
+    is due or was due, in business time and on the agent's wall clock."""
+    from tickets.services.sla_policies import calendar_for, policy_cached
+
+    policy = policy_cached(ticket.sla_policy_id) if ticket.sla_policy_id else None
+    if policy is None:
+        return SafeString("—")
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    if target == "first_response" and ticket.first_response_at:
+        return _sent(ticket.first_response_at, now, zone)
+    due = getattr(ticket, f"{target}_due_at")
+    if due is None:
+        return SafeString("—")
+    calendar = calendar_for(policy.calendar)
+    if target == "resolution" and ticket.sla_paused_since is not None:
+        time = sla_time(
+            calendar, due, now=now, zone=zone, since=ticket.sla_paused_since
+        )
+        left = f"overdue by {time.amount}" if time.overdue else f"{time.amount} left"
+        return format_html(
+            'Paused since <time datetime="{}">{}</time> · {}',
+            ticket.sla_paused_since.isoformat(),
+            wall_clock(ticket.sla_paused_since, zone, now),
+            left,
+        )
+    if ticket.status not in UNSOLVED_STATUSES:
+        return format_html(
+            'Due <time datetime="{}">{}</time>',
+            due.isoformat(),
+            wall_clock(due, zone, now),
+        )
+    time = sla_time(calendar, due, now=now, zone=zone)
+    if time.overdue:
+        return format_html(
+            '<span class="text-danger fw-semibold">Overdue by {}</span> · was due '
+            '<time datetime="{}">{}</time>',
+            time.amount,
+            time.iso,
+            time.when,
+        )
+    return format_html(
+        '{} left · due <time datetime="{}">{}</time>', time.amount, time.iso, time.when
+    )
+
+
+@register.simple_tag
+def viewer_time_zone() -> str:
+    """The zone this page's times are in: the agent's own, or the site's."""
+    return str(timezone.get_current_timezone())
+
+
+def _sent(at: datetime, now: datetime, zone: tzinfo) -> SafeString:
+    return format_html(
+        'Sent <time datetime="{}">{}</time>', at.isoformat(), wall_clock(at, zone, now)
+    )
 
 
 def _optional(template: str, value: object) -> SafeString:
