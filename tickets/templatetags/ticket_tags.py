@@ -101,7 +101,7 @@ def event_sentence(event: TicketEvent) -> str:
 
 
 def business_amount(minutes: float) -> str:
-    """"45 business minutes", "4 business hours", "1 business hour"."""
+    """ "45 business minutes", "4 business hours", "1 business hour"."""
     whole = round(abs(minutes))
     if whole < 1:
         return "less than 1 business minute"
@@ -114,7 +114,7 @@ def pluralize(count: int) -> str:
 
 
 def wall_clock(moment: datetime, zone: tzinfo, now: datetime) -> str:
-    """"Mon 30 Nov 11:00 CET" in ``zone``; the year only when it is not the
+    """ "Mon 30 Nov 11:00 CET" in ``zone``; the year only when it is not the
     current one there ("Wed 5 Jan 2028 09:00 CET")."""
     local = moment.astimezone(zone)
     same_year = local.year == now.astimezone(zone).year
@@ -175,7 +175,7 @@ def sla_time(
 
 
 def sla_phrase(time: SlaTime) -> SafeString:
-    """"in 4 business hours · due Mon 30 Nov 11:00 CET", or "overdue by 3
+    """ "in 4 business hours · due Mon 30 Nov 11:00 CET", or "overdue by 3
     business hours · was due …"."""
     if time.overdue:
         template = 'overdue by {} · was due <time datetime="{}">{}</time>'
