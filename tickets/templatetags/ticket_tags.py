@@ -96,8 +96,9 @@ def event_sentence(event: TicketEvent) -> str:
 # business hours. The figure is rounded to the minute and then down to its
 # unit, so it never overstates the time left nor the lateness; the wall-clock
 # time beside it is exact. No "business days": their length depends on the
-# calendar (9 hours in an office, 24 on a 24/7 desk). Beyond BADGE_HORIZON of
-# calendar time the walk stops and the figure reads "more than N".
+# calendar (9 hours in an office, 24 on a 24/7 desk). Beyond BADGE_HORIZON (a
+# week) of calendar time the walk stops and the figure reads "more than a
+# week", which is true of business and of wall-clock time alike.
 
 
 def business_amount(minutes: float) -> str:
@@ -137,8 +138,7 @@ class SlaTime:
 
     @property
     def amount(self) -> str:
-        amount = business_amount(self.minutes)
-        return f"more than {amount}" if self.capped else amount
+        return "more than a week" if self.capped else business_amount(self.minutes)
 
 
 def business_minutes_signed(
