@@ -119,7 +119,11 @@ def wall_clock(moment: datetime, zone: tzinfo, now: datetime) -> str:
     current one there ("Wed 5 Jan 2028 09:00 CET")."""
     local = moment.astimezone(zone)
     same_year = local.year == now.astimezone(zone).year
-    return dateformat.format(local, "D j M H:i T" if same_year else "D j M Y H:i T")
+    text = dateformat.format(local, "D j M H:i" if same_year else "D j M Y H:i")
+    abbreviation = local.tzname() or ""
+    if abbreviation[:1] in "+-":  # zones without letters: "-03" reads "UTC-03"
+        abbreviation = f"UTC{abbreviation}"
+    return f"{text} {abbreviation}"
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,12 @@ def test_each_agent_reads_the_due_time_on_their_own_clock():
     assert phrase(office(), due, now, TOKYO) == (
         "in 3 business hours · due Mon 30 Nov 19:00 JST"
     )
+    assert phrase(office(), due, now, ZoneInfo("America/Sao_Paulo")) == (
+        "in 3 business hours · due Mon 30 Nov 07:00 UTC-03"
+    )
+    assert phrase(office(), due, now, ZoneInfo("UTC")) == (
+        "in 3 business hours · due Mon 30 Nov 10:00 UTC"
+    )
 
 
 def test_the_year_shows_only_when_it_is_not_this_year_on_the_agents_clock():
