@@ -283,3 +283,13 @@ def test_badges_cost_no_query_per_row(
     response = client.get(url)
     assert response.content.decode().count("sla-badge") == 50
     assert count_queries(django_assert_max_num_queries, client, url) == few
+
+
+@pytest.mark.django_db
+def test_customers_see_no_sla_times_in_the_portal(policy, login, customer):
+    ticket = started(berlin(2030, 1, 7, 9, 0), requester=customer)
+    client = login(customer)
+    for url in [reverse("tickets:portal_list"), ticket.get_absolute_url()]:
+        page = client.get(url).content.decode()
+        assert ticket.subject in page
+        assert "sla-badge" not in page and "business hour" not in page
