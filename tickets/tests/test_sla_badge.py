@@ -171,11 +171,9 @@ def started(created_at, **fields) -> Ticket:
 @pytest.fixture
 def in_zone():
     """Render as an agent in ``zone`` would see it (the middleware's job)."""
-    activated = []
 
     def _in_zone(name: str) -> None:
         timezone.activate(ZoneInfo(name))
-        activated.append(name)
 
     yield _in_zone
     timezone.deactivate()
