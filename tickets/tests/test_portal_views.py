@@ -237,6 +237,70 @@ def test_customer_marks_solved_and_reopens(login, customer):
     assert ticket.status == Status.OPEN
 
 
+def status_snapshot(ticket) -> tuple:
+    ticket.refresh_from_db()
+    return (ticket.status, ticket.solved_at, ticket.events.count())
+
+
+@pytest.mark.parametrize(
+    ("state", "wanted"), [("open", Status.SOLVED), ("solved", Status.OPEN)]
+)
+def test_colleague_cannot_solve_or_reopen_a_shared_request(
+    login, customer, colleague_setup, state, wanted
+):
+    _, colleague = colleague_setup
+    ticket = TicketFactory(requester=customer, **{state: True})
+    before = status_snapshot(ticket)
+
+    response = login(colleague).post(
+        reverse("tickets:portal_status", args=[ticket.number]), {"status": wanted}
+    )
+
+    assert response.status_code == 403
+    assert "Only the person who opened this request" in texts(response)
+    assert status_snapshot(ticket) == before
+
+
+def test_colleague_sees_no_status_buttons_but_may_reply(
+    login, customer, colleague_setup
+):
+    _, colleague = colleague_setup
+    customer.full_name = "Rita Requester"
+    customer.save()
+    ticket = TicketFactory(requester=customer, open=True)
+    client = login(colleague)
+
+    page = texts(client.get(ticket.get_absolute_url()))
+    assert "Mark as solved" not in page
+    assert reverse("tickets:portal_status", args=[ticket.number]) not in page
+    assert "Only Rita Requester or our team can mark this request solved" in page
+
+    client.post(
+        reverse("tickets:portal_reply", args=[ticket.number]), {"body": "Same here"}
+    )
+    assert ticket.messages.get().body == "Same here"
+
+    ticket.status = Status.SOLVED
+    ticket.save()
+    assert "Reopen" not in texts(client.get(ticket.get_absolute_url()))
+
+
+def test_requester_in_a_sharing_organization_still_changes_status(
+    login, customer, colleague_setup
+):
+    ticket = TicketFactory(requester=customer, open=True)
+    client = login(customer)
+    page = texts(client.get(ticket.get_absolute_url()))
+    assert "Mark as solved" in page
+    assert "can mark this request solved" not in page
+
+    client.post(
+        reverse("tickets:portal_status", args=[ticket.number]), {"status": "solved"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED
+
+
 def test_customer_cannot_use_status_to_put_on_hold(login, customer):
     ticket = TicketFactory(requester=customer, open=True)
     response = login(customer).post(
