@@ -65,17 +65,29 @@ def can_work_ticket(user: User, ticket: Ticket) -> bool:
 
 
 def can_change_status(user: User, ticket: Ticket, status: str) -> bool:
-    """Agents move a ticket along any allowed transition; customers may only
-    mark their request solved or reopen a solved one."""
+    """Agents move a ticket along any allowed transition; the requester may
+    only mark their request solved or reopen a solved one. Colleagues who see
+    a shared request may read it and reply, but its status is the requester's
+    to decide (``sees_as_colleague``)."""
     if not is_transition_allowed(ticket.status, status):
         return False
     if can_work_ticket(user, ticket):
         return True
-    if not can_view_ticket(user, ticket):
+    if not can_view_ticket(user, ticket) or ticket.requester_id != user.pk:
         return False
     if status == Status.SOLVED:
         return ticket.status != Status.CLOSED
     return status == Status.OPEN and ticket.status == Status.SOLVED
+
+
+def sees_as_colleague(user: User, ticket: Ticket) -> bool:
+    """A customer who sees the ticket through their organization's sharing,
+    not as its requester: they may read and reply, never change its status."""
+    return (
+        not can_work_ticket(user, ticket)
+        and ticket.requester_id != user.pk
+        and can_view_ticket(user, ticket)
+    )
 
 
 def can_reply(user: User, ticket: Ticket) -> bool:

@@ -42,6 +42,8 @@ class PortalReplyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "attachments" in self.errors:
+            return data  # files were chosen: the field says what is wrong
         if not (data.get("body") or "").strip() and not data.get("attachments"):
             raise forms.ValidationError("Write a message or attach a file.")
         return data

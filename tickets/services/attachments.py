@@ -15,6 +15,13 @@ A message over a per-message limit or the quota is refused whole
 keep the text, the API answers 400 or 413. Email cannot be sent back, so the
 intake keeps the first files within the limits (``attachments_select``) and
 says how many it set aside; the raw email keeps them all.
+
+The portal's and the workspace's forms say the rules up front
+(``attachment_limits``: the file input's ``accept`` and ``data-*`` limits,
+checked in the browser by static/js/attachments.js) and refuse the whole form
+when a file breaks one (``attachments_refusals``), so a ticket is never
+created without the file its sender meant to send. The API keeps a message
+and lists the files of a refused type (``rejected_attachments``).
 """
 
 import hashlib
@@ -67,6 +74,53 @@ class AttachmentSelection:
     set_aside: int = 0
     reason: str = ""
     set_aside_files: tuple[RejectedAttachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttachmentLimits:
+    """The rules a sender can be told before choosing files."""
+
+    extensions: tuple[str, ...]
+    max_size: int
+    max_total_size: int
+    max_count: int
+
+    @property
+    def accept(self) -> str:
+        """For a file input's ``accept``: ``.txt,.pdf,...``."""
+        return ",".join(f".{extension}" for extension in self.extensions)
+
+    def describe(self) -> str:
+        """One line for the form, next to the file input."""
+        return (
+            f"Up to {self.max_count} files, {filesizeformat(self.max_size)} each "
+            f"and {filesizeformat(self.max_total_size)} in all. Allowed types: "
+            f"{', '.join(f'.{extension}' for extension in self.extensions)}."
+        )
+
+    def input_attrs(self) -> dict[str, str]:
+        """What static/js/attachments.js checks a choice of files against."""
+        return {
+            "accept": self.accept,
+            "data-attachment-max-size": str(self.max_size),
+            "data-attachment-max-total": str(self.max_total_size),
+            "data-attachment-max-count": str(self.max_count),
+        }
+
+
+def attachment_limits() -> AttachmentLimits:
+    """The limits in force now (read from the settings on every call)."""
+    extensions = dict.fromkeys(
+        extension.lower().lstrip(".")
+        for extension in settings.ATTACHMENT_ALLOWED_EXTENSIONS
+        if extension.strip(". ")
+    )
+    return AttachmentLimits(
+        extensions=tuple(extensions),
+        max_size=settings.ATTACHMENT_MAX_SIZE,
+        max_total_size=settings.ATTACHMENT_MAX_TOTAL_SIZE,
+        max_count=settings.ATTACHMENT_MAX_COUNT,
+    )
 
 
 def attachment_rejection_reason(upload: UploadedFile) -> str | None:
@@ -123,8 +177,7 @@ def attachments_check(*, author: User, uploads: Sequence[UploadedFile]) -> None:
     most = settings.ATTACHMENT_MAX_COUNT
     if len(files) > most:
         error = AttachmentLimitError(
-            f"You attached {len(files)} files; a message takes at most {most}. "
-            "Send the rest in another message.",
+            _too_many(len(files)),
             code="too_many_files",
             extra={"files": [f"At most {most} files per message."]},
         )
@@ -134,8 +187,7 @@ def attachments_check(*, author: User, uploads: Sequence[UploadedFile]) -> None:
     limit = settings.ATTACHMENT_MAX_TOTAL_SIZE
     if total > limit:
         raise AttachmentLimitError(
-            f"The files come to {filesizeformat(total)}; a message takes at most "
-            f"{filesizeformat(limit)} in all. Send some in another message.",
+            _too_large(total),
             extra={"files": [f"At most {filesizeformat(limit)} per message."]},
         )
     left = _quota_left(author)
@@ -148,6 +200,41 @@ def attachments_check(*, author: User, uploads: Sequence[UploadedFile]) -> None:
             code="attachment_quota_exceeded",
             extra={"files": ["Your storage for attachments is full."]},
         )
+
+
+def _too_many(count: int) -> str:
+    return (
+        f"You attached {count} files; a message takes at most "
+        f"{settings.ATTACHMENT_MAX_COUNT}. Send the rest in another message."
+    )
+
+
+def _too_large(total: int) -> str:
+    return (
+        f"The files come to {filesizeformat(total)}; a message takes at most "
+        f"{filesizeformat(settings.ATTACHMENT_MAX_TOTAL_SIZE)} in all. Send some "
+        "in another message."
+    )
+
+
+def attachments_refusals(uploads: Sequence[UploadedFile]) -> list[str]:
+    """Why a form must refuse this choice of files, one sentence per file
+    that may not be attached and per per-message limit broken; empty when it
+    may be sent. The portal's and the workspace's forms refuse the whole
+    message on any of these (the sender is there to choose again); the quota
+    depends on the author and stays with ``attachments_check``. No queries.
+    """
+    refusals = []
+    for upload in uploads:
+        reason = attachment_rejection_reason(upload)
+        if reason:
+            refusals.append(f"{_shown_name(upload)} cannot be attached: {reason}.")
+    if len(uploads) > settings.ATTACHMENT_MAX_COUNT:
+        refusals.append(_too_many(len(uploads)))
+    total = sum(upload.size for upload in uploads)
+    if total > settings.ATTACHMENT_MAX_TOTAL_SIZE:
+        refusals.append(_too_large(total))
+    return refusals
 
 
 def attachments_select(

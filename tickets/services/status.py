@@ -59,10 +59,16 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str) -> 
     """Move a ticket to another status. ``actor`` None means the system (a job).
 
     A move the status machine refuses raises TransitionNotAllowed; a move that
-    is allowed but not for this person raises PermissionDeniedError.
+    is allowed but not for this person raises PermissionDeniedError (so does
+    any move by a colleague of the requester: they may read and reply only).
     """
     check_transition(ticket.status, status)
     if actor is not None and not permissions.can_change_status(actor, ticket, status):
+        if permissions.sees_as_colleague(actor, ticket):
+            raise PermissionDeniedError(
+                "Only the person who opened this request, or our team, can "
+                "change its status. You can still reply."
+            )
         raise PermissionDeniedError("You cannot change this ticket's status.")
     fields = status_set(ticket=ticket, actor=actor, status=status)
     ticket.save(update_fields=[*fields, "updated_at"])

@@ -44,6 +44,8 @@ def expected(relation: str, action: str) -> int:
     """As in the portal's matrix: a ticket the caller may not see is 404."""
     if relation == "anonymous":
         return 401
+    if relation == "colleague_sharing" and action == "status":
+        return 403  # colleagues read and reply; the status is the requester's
     if relation in ("requester", "colleague_sharing"):
         return CUSTOMER_MAY[action]
     if relation in ("agent_in_department", "admin"):
@@ -335,6 +337,24 @@ def test_a_refused_status_change_is_409(api_as, agent, department):
     assert response.json()["code"] == "transition_not_allowed"
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.CLOSED
+
+
+def test_a_colleague_may_read_and_reply_but_not_change_the_status(world, api_as):
+    ticket = world["ticket"]
+    api = api_as(world["users"]["colleague_sharing"])
+    before = snapshot(ticket)
+
+    refused = api.post(f"/tickets/{ticket.number}/status", {"status": "solved"})
+
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["code"] == "permission_denied"
+    assert "Only the person who opened this request" in refused.json()["detail"]
+    assert snapshot(ticket) == before
+    solved = api_as(world["users"]["requester"]).post(
+        f"/tickets/{ticket.number}/status", {"status": "solved"}
+    )
+    assert solved.status_code == 200
+    assert solved.json()["status"] == "solved"
 
 
 def test_a_customer_may_solve_but_not_put_on_hold(api_as, customer):

@@ -105,13 +105,20 @@ def upload(name: str, data: bytes = b"%PDF-1.4\n") -> SimpleUploadedFile:
 
 
 def test_portal_keeps_a_256_character_pdf_and_refuses_a_pdf_exe(login, customer):
-    response = login(customer).post(
+    client = login(customer)
+    data = {"subject": "Long names", "body": "Two files"}
+    refused = client.post(
         reverse("tickets:portal_new"),
-        {
-            "subject": "Long names",
-            "body": "Two files",
-            "attachments": [upload(LONG_PDF), upload(LONG_PDF_EXE, b"MZ")],
-        },
+        {**data, "attachments": [upload(LONG_PDF), upload(LONG_PDF_EXE, b"MZ")]},
+    )
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["attachments"][0] == (
+        "y" * 251 + ".exe cannot be attached: files of type .exe are not accepted."
+    )
+    assert not Ticket.objects.exists()
+
+    response = client.post(
+        reverse("tickets:portal_new"), {**data, "attachments": [upload(LONG_PDF)]}
     )
     assert response.status_code == 302, response.content[:500]
     ticket = Ticket.objects.get(subject="Long names")
@@ -125,22 +132,32 @@ def test_portal_keeps_a_256_character_pdf_and_refuses_a_pdf_exe(login, customer)
 
 def test_portal_refuses_an_exe_hidden_before_pdf(login, customer):
     ticket = TicketFactory(requester=customer)
-    login(customer).post(
+    response = login(customer).post(
         reverse("tickets:portal_reply", args=[ticket.number]),
         {"body": "Invoice", "attachments": [upload("invoice.exe.pdf")]},
     )
-    assert ticket.messages.get().attachments.count() == 0
+    assert response.status_code == 400
+    assert response.context["reply_form"].errors["attachments"][0] == (
+        "invoice.exe.pdf cannot be attached: its name hides a .exe file behind .pdf."
+    )
+    assert not ticket.messages.exists()
 
 
 def test_agent_upload_uses_the_same_rule(login, agent):
     ticket = TicketFactory(department=agent.departments.get())
-    login(agent).post(
+    client = login(agent)
+    data = {"kind": "public", "body": "Guides"}
+    refused = client.post(
         reverse("tickets:agent_reply", args=[ticket.number]),
-        {
-            "kind": "public",
-            "body": "Guides",
-            "attachments": [upload(LONG_PDF), upload("guide.pdf.exe", b"MZ")],
-        },
+        {**data, "attachments": [upload(LONG_PDF), upload("guide.pdf.exe", b"MZ")]},
+    )
+    assert refused.status_code == 400
+    assert "guide.pdf.exe cannot be attached" in refused.content.decode()
+    assert not ticket.messages.exists()
+
+    client.post(
+        reverse("tickets:agent_reply", args=[ticket.number]),
+        {**data, "attachments": [upload(LONG_PDF)]},
     )
     names = [a.original_name for a in ticket.messages.get().attachments.all()]
     assert names == [LONG_PDF_STORED]

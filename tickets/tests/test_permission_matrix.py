@@ -64,6 +64,8 @@ def expected(relation: str, action: str) -> int:
     agent_action = action.startswith("agent_")
     if relation == "anonymous":
         return 302
+    if relation == "colleague_sharing" and action == "portal_status":
+        return 403  # colleagues read and reply; the status is the requester's
     if relation in ("requester", "colleague_sharing"):
         return 403 if agent_action else CUSTOMER_SEES[action]
     if relation in ("colleague_private", "other_organization"):

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.security import ticket_rate_limit
-from helpdesk.errors import ApplicationError
+from helpdesk.errors import ApplicationError, PermissionDeniedError
 from helpdesk.ratelimit import RateLimited
 from tickets import permissions, selectors, services
 from tickets.forms import (
@@ -120,6 +121,7 @@ def _render_detail(request, ticket, conversation, reply_form, status=200):
             "can_reopen": permissions.can_change_status(
                 request.user, ticket, Ticket.Status.OPEN
             ),
+            "colleague": permissions.sees_as_colleague(request.user, ticket),
         },
         status=status,
     )
@@ -172,7 +174,8 @@ def portal_reply(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 @login_required
 def portal_status(request: HttpRequest, number: int) -> HttpResponse:
-    """Mark a request solved, or reopen a solved one."""
+    """Mark a request solved, or reopen a solved one: the requester's call
+    (and our team's). A colleague who sees a shared request is refused, 403."""
     ticket = selectors.ticket_get_for(request.user, number)
     form = PortalStatusForm(request.POST)
     if not form.is_valid():
@@ -182,6 +185,10 @@ def portal_status(request: HttpRequest, number: int) -> HttpResponse:
         services.ticket_change_status(
             ticket=ticket, actor=request.user, status=form.cleaned_data["status"]
         )
+    except PermissionDeniedError as error:
+        if permissions.sees_as_colleague(request.user, ticket):
+            raise PermissionDenied(error.message) from error
+        messages.error(request, error.message)  # e.g. a page left open
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
