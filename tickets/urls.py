@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, agent_ticket, attachments, canned, portal
+from .views import agent, agent_ticket, attachments, canned, portal, search
 
 app_name = "tickets"
 
@@ -18,6 +18,8 @@ urlpatterns = [
         portal.portal_status,
         name="portal_status",
     ),
+    # Search everywhere (the top bar's box), for everyone signed in
+    path("search/", search.search, name="search"),
     # Files, for everyone who may see the ticket
     path(
         "tickets/<int:number>/attachments/<str:attachment_id>/",

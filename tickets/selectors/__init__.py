@@ -29,6 +29,11 @@ from .merges import (
     ticket_merge_live_for,
     ticket_merge_target_live,
 )
+from .search import (
+    SearchResults,
+    search_everywhere,
+    search_ticket_by_number,
+)
 from .visibility import ticket_get_for, ticket_get_for_agent, ticket_list_visible_to
 
 __all__ = [
@@ -36,6 +41,7 @@ __all__ = [
     "SORTS",
     "VIEWS",
     "MergeChainBroken",
+    "SearchResults",
     "TicketFilters",
     "agent_dashboard",
     "agent_ticket_detail",
@@ -50,6 +56,8 @@ __all__ = [
     "portal_ticket_list",
     "presence_others",
     "saved_filters_for",
+    "search_everywhere",
+    "search_ticket_by_number",
     "ticket_get_for",
     "ticket_get_for_agent",
     "ticket_list_visible_to",

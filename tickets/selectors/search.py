@@ -1,0 +1,97 @@
+"""Search everywhere: the top bar's box, over every ticket the user may see
+(any status, solved, closed and merged ones too) and, for agents, over
+people and organizations.
+
+Tickets are found as the lists find them (``lists._search``: the number,
+the folded subject and message text, the requester's email; customers never
+match an internal note) and also by the requester's name. Everything starts
+from ``ticket_list_visible_to``, so a ticket the user may not see is never
+found, by number or by text: the answer is the same as for a number that
+does not exist.
+
+Names of people and organizations have no folded copy in the database: they
+are matched with the ORM's ``icontains``, which ignores case for A-Z on every
+database (and beyond on PostgreSQL) but not accents.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from organizations.models import Organization, OrganizationDomain
+
+from ..models import Ticket
+from .lists import NUMBER, QUERY_MAX_CHARS, _email_fold, _search
+from .visibility import ticket_list_visible_to
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One query's matches, unevaluated: the page slices and counts them."""
+
+    tickets: QuerySet[Ticket]
+    people: QuerySet[User]
+    organizations: QuerySet[Organization]
+
+
+def search_ticket_by_number(user: User, text: str) -> Ticket | None:
+    """The ticket whose number the text is ("1053" or "#1053"), when the user
+    may see it; None otherwise, missing or not theirs alike."""
+    match = NUMBER.match(text.strip())
+    if match is None:
+        return None
+    return ticket_list_visible_to(user).filter(number=int(match.group(1))).first()
+
+
+def search_tickets(user: User, text: str) -> QuerySet[Ticket]:
+    """Every visible ticket the text finds, newest activity first, with the
+    columns a list row shows."""
+    text = text.strip()[:QUERY_MAX_CHARS]
+    visible = ticket_list_visible_to(user)
+    if not text:
+        return visible.none()
+    found = _search(visible, text, include_internal=user.is_agent) | visible.filter(
+        requester__full_name__icontains=text
+    )
+    return found.for_rows().order_by("-updated_at", "-number")
+
+
+def search_people(user: User, text: str) -> QuerySet[User]:
+    """People by name or email, for agents: admins find everyone; agents find
+    their colleagues and the customers whose tickets they may see. Customers
+    find nobody."""
+    text = text.strip()[:QUERY_MAX_CHARS]
+    if not text or not user.is_authenticated or not user.is_agent:
+        return User.objects.none()
+    people = User.objects.select_related("organization")
+    if not user.is_admin:
+        people = people.filter(
+            Q(role__in=[User.Role.AGENT, User.Role.ADMIN])
+            | Q(pk__in=ticket_list_visible_to(user).values("requester_id"))
+        )
+    return people.filter(
+        Q(email__contains=_email_fold(text)) | Q(full_name__icontains=text)
+    ).order_by("full_name", "email")
+
+
+def search_organizations(user: User, text: str) -> QuerySet[Organization]:
+    """Organizations by name or email domain, for agents (every agent may
+    already pick any of them in the ticket list's filter). Customers find
+    none."""
+    text = text.strip()[:QUERY_MAX_CHARS]
+    if not text or not user.is_authenticated or not user.is_agent:
+        return Organization.objects.none()
+    domains = OrganizationDomain.objects.filter(domain__contains=_email_fold(text))
+    return Organization.objects.filter(
+        Q(name__icontains=text) | Q(pk__in=domains.values("organization_id"))
+    ).order_by("name")
+
+
+def search_everywhere(user: User, text: str) -> SearchResults:
+    """Everything the text finds for this user, one query set per section."""
+    return SearchResults(
+        tickets=search_tickets(user, text),
+        people=search_people(user, text),
+        organizations=search_organizations(user, text),
+    )
