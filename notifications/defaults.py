@@ -143,8 +143,8 @@ this one.</p>"""
         "key": "ticket_merged",
         "description": "To the requester, when their ticket is merged into another. "
         "The other ticket's subject and link appear only if they may open it.",
-        "subject": "[{{ ticket.reference }}] Your request was merged into "
-        "{{ merged.reference }}",
+        "subject": "[{{ ticket.reference }}] Merged into {{ merged.reference }}: "
+        "{{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
 Your request {{ ticket.reference }} "{{ ticket.subject }}" was merged into \

@@ -101,9 +101,7 @@ class MergePreview:
 
     @property
     def same_organization(self) -> bool:
-        return (
-            self.source.ticket.organization_id == self.target.ticket.organization_id
-        )
+        return self.source.ticket.organization_id == self.target.ticket.organization_id
 
 
 def _merge_side(ticket: Ticket) -> MergeSide:

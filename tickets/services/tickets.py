@@ -273,6 +273,13 @@ def ticket_merge_check(*, source: Ticket, target: Ticket, actor: User) -> None:
     if source.merged_into_id is not None:
         raise InvalidTicketChange(f"{source.reference} is already merged.")
     _require_workable(actor, source)
+    if not permissions.can_work_ticket(actor, target):
+        raise PermissionDeniedError(f"You cannot work on {target.reference}.")
+    if ticket_merge_target_live(ticket=target).pk == source.pk:
+        raise InvalidTicketChange(
+            f"{target.reference} was merged into {source.reference}; merging "
+            "back would make the merges loop."
+        )
     if target.merged_into_id is not None:
         raise InvalidTicketChange(
             f"{target.reference} was itself merged into another ticket; merge "
@@ -281,13 +288,6 @@ def ticket_merge_check(*, source: Ticket, target: Ticket, actor: User) -> None:
     if target.status == Status.CLOSED:
         raise TicketClosedError(
             f"{target.reference} is closed; merge into an open one."
-        )
-    if not permissions.can_work_ticket(actor, target):
-        raise PermissionDeniedError(f"You cannot work on {target.reference}.")
-    if ticket_merge_target_live(ticket=target).pk == source.pk:
-        raise InvalidTicketChange(
-            f"{target.reference} was merged into {source.reference}; merging "
-            "back would make the merges loop."
         )
 
 

@@ -98,7 +98,7 @@ def test_naming_a_target_shows_both_tickets_and_changes_nothing(
     ):
         assert text in page
     # Message counts: 1 on the source, 2 (1 internal) on the target.
-    assert "<dd class=\"col-7\">1</dd>" in page
+    assert '<dd class="col-7">1</dd>' in page
     assert "2 (1 internal)" in page
     assert state(source, target) == before
     assert mail.outbox == []
@@ -167,7 +167,9 @@ def test_confirm_with_public_merges_as_a_public_message(agent_client, strangers)
 
 
 @pytest.mark.parametrize(("same", "internal"), [(True, False), (False, True)])
-def test_confirm_without_a_choice_takes_the_default(agent_client, queue, same, internal):
+def test_confirm_without_a_choice_takes_the_default(
+    agent_client, queue, same, internal
+):
     source = TicketFactory(department=queue)
     target = TicketFactory(
         department=queue, requester=source.requester if same else UserFactory()
@@ -302,7 +304,7 @@ def test_requester_is_told_of_the_merge_not_that_it_closed(
         )
     to_alice = [m for m in mail.outbox if source.requester.email in m.to]
     assert [m.subject for m in to_alice] == [
-        f"[{source.reference}] Your request was merged into {target.reference}"
+        f"[{source.reference}] Merged into {target.reference}: Printer jams on tray 2"
     ]
     assert not any("Closed" in m.subject for m in mail.outbox)
     body = to_alice[0].body

@@ -263,9 +263,7 @@ def agent_merge(request: HttpRequest, number: int) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
             return _back(source)
-        messages.success(
-            request, f"Merged {source.reference} into {target.reference}."
-        )
+        messages.success(request, f"Merged {source.reference} into {target.reference}.")
         return redirect(target.get_agent_url())
     public = services.merge_public_by_default(source=source, target=target)
     confirm_form = MergeConfirmForm(
