@@ -148,15 +148,15 @@ this one.</p>"""
         "body_text": """Hello {{ recipient.name }},
 
 Your request {{ ticket.reference }} "{{ ticket.subject }}" was merged into \
-{% if merged.visible %}your request {{ merged.reference }} \
-"{{ merged.subject }}". We will answer you there:
+{% if merged.visible %}{{ merged.reference }} "{{ merged.subject }}". \
+We will answer you there:
 {{ merged.link }}{% else %}{{ merged.reference }}, where we will go on \
 working on it. If you have anything to add, reply to this email.{% endif %}"""
         + SIGN_OFF_TEXT
         + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
 <p>Your request {{ ticket.reference }} <strong>{{ ticket.subject }}</strong>
-was merged into {% if merged.visible %}your request
+was merged into {% if merged.visible %}
 <a href="{{ merged.link }}">{{ merged.reference }}
 <strong>{{ merged.subject }}</strong></a>. We will answer you there.{% else %}
 {{ merged.reference }}, where we will go on working on it. If you have

@@ -83,7 +83,7 @@ def test_colleague_sharing_tickets_gets_the_subject_and_the_link(agent, queue):
 
     (entry,) = merge(agent, source, target)
 
-    assert "your request " + target.reference + ' "Office VPN"' in entry.body_text
+    assert f'merged into {target.reference} "Office VPN"' in entry.body_text
     assert target.get_absolute_url() in entry.body_text
     assert target.get_absolute_url() in entry.body_html
 

@@ -331,7 +331,7 @@ def test_requester_who_may_see_the_target_gets_its_link(
         services.ticket_merge(source=source, target=target, actor=agent)
     (email,) = mail.outbox
     assert email.to == [customer.email]
-    assert f'your request {target.reference} "VPN down"' in email.body
+    assert f'merged into {target.reference} "VPN down"' in email.body
     assert target.get_absolute_url() in email.body
     assert target.get_absolute_url() in email.alternatives[0][0]
 
