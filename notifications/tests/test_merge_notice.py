@@ -126,3 +126,15 @@ def test_only_the_merged_tickets_requester_is_written_to(agent, queue):
     entries = merge(agent, source, target)
     assert {entry.recipient for entry in entries} == {source.requester.email}
     assert not EmailLog.objects.filter(ticket=target).exists()
+
+
+def test_the_admin_preview_shows_a_sample_target():
+    from notifications.selectors import template_preview
+
+    template = EmailTemplate.objects.get(key="ticket_merged", language="en")
+    rendered = template_preview(
+        template=template, ticket=None, recipient_is_agent=False
+    )
+    assert rendered.subject == "[#1042] Merged into #1043: I cannot sign in"
+    assert '#1043 "Password reset email does not arrive"' in rendered.body_text
+    assert "/portal/" in rendered.body_text
