@@ -140,6 +140,30 @@ this one.</p>"""
         + SIGN_OFF_HTML,
     },
     {
+        "key": "ticket_merged",
+        "description": "To the requester, when their ticket is merged into another. "
+        "The other ticket's subject and link appear only if they may open it.",
+        "subject": "[{{ ticket.reference }}] Merged into {{ merged.reference }}: "
+        "{{ ticket.subject }}",
+        "body_text": """Hello {{ recipient.name }},
+
+Your request {{ ticket.reference }} "{{ ticket.subject }}" was merged into \
+{% if merged.visible %}{{ merged.reference }} "{{ merged.subject }}". \
+We will answer you there:
+{{ merged.link }}{% else %}{{ merged.reference }}, where we will go on \
+working on it. If you have anything to add, reply to this email.{% endif %}"""
+        + SIGN_OFF_TEXT
+        + FOOTER_TEXT,
+        "body_html": """<p>Hello {{ recipient.name }},</p>
+<p>Your request {{ ticket.reference }} <strong>{{ ticket.subject }}</strong>
+was merged into {% if merged.visible %}
+<a href="{{ merged.link }}">{{ merged.reference }}
+<strong>{{ merged.subject }}</strong></a>. We will answer you there.{% else %}
+{{ merged.reference }}, where we will go on working on it. If you have
+anything to add, reply to this email.{% endif %}</p>"""
+        + SIGN_OFF_HTML,
+    },
+    {
         "key": "sla_warning",
         "description": "To the agents who own a ticket whose SLA target is near.",
         "subject": "[{{ ticket.reference }}] SLA at risk: {{ sla.target }} due soon",
@@ -195,6 +219,7 @@ RULES = [
     ("ticket_assigned", "assignee", "ticket_assigned"),
     ("ticket_solved", "requester", "ticket_solved"),
     ("ticket_closed", "requester", "ticket_closed"),
+    ("ticket_merged", "requester", "ticket_merged"),
     ("sla_warning", "owners", "sla_warning"),
     ("sla_breach", "owners", "sla_breach"),
 ]

@@ -15,13 +15,15 @@ class Event(models.TextChoices):
     TICKET_ASSIGNED = "ticket_assigned", "Ticket assigned"
     TICKET_SOLVED = "ticket_solved", "Ticket solved"
     TICKET_CLOSED = "ticket_closed", "Ticket closed"
+    TICKET_MERGED = "ticket_merged", "Ticket merged into another"
     SLA_WARNING = "sla_warning", "SLA target at risk"
     SLA_BREACH = "sla_breach", "SLA target breached"
 
 
 # People may turn these off; an agent's public reply is the answer itself and
-# always goes to the requester.
-OPTIONAL_EVENTS = frozenset(Event.values) - {Event.AGENT_REPLY}
+# always goes to the requester, and so does the word that their request was
+# merged (where its answers will come from now).
+OPTIONAL_EVENTS = frozenset(Event.values) - {Event.AGENT_REPLY, Event.TICKET_MERGED}
 
 
 class EmailTemplate(TimeStampedModel):

@@ -13,7 +13,7 @@ from tickets.bodies import body_rendered
 from tickets.models import Message, Ticket
 
 from .models import AutomationRule, EmailLog, EmailTemplate
-from .rendering import Rendered, email_context, render_email
+from .rendering import Rendered, absolute, email_context, render_email
 
 # Days outside these bounds would overflow the time-zone arithmetic: such a
 # bound is ignored (as in the ticket list's date filters).
@@ -102,8 +102,23 @@ def template_preview(
             recipient_name="Sam Sample",
             recipient_email="sam@example.com",
             recipient_is_agent=recipient_is_agent,
+            extra={"merged": sample_merged_into(recipient_is_agent)},
         ),
     )
+
+
+def sample_merged_into(recipient_is_agent: bool) -> dict:
+    """A made-up ticket the previewed one was merged into (the
+    ``ticket_merged`` email's ``merged``), shown as to a recipient who may
+    open it, so the preview has its subject and link."""
+    target = Ticket(number=1043, subject="Password reset email does not arrive")
+    path = target.get_agent_url() if recipient_is_agent else target.get_absolute_url()
+    return {
+        "reference": target.reference,
+        "visible": True,
+        "subject": target.subject,
+        "link": absolute(path),
+    }
 
 
 def template_key_choices() -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from .models import (
     Event,
     NotificationOptOut,
 )
-from .rendering import TemplateError, email_context, render_email
+from .rendering import TemplateError, absolute, email_context, render_email
 from .selectors import rules_orphaned_by
 
 REPLY_MARKER = "##- Please type your reply above this line -##"
@@ -68,6 +68,16 @@ def notice_for(ticket_event: TicketEvent) -> TicketNotice | None:
         event = Event.SLA_BREACH
     elif ticket_event.kind == Kind.ASSIGNEE and ticket.assignee_id:
         event = Event.TICKET_ASSIGNED
+    elif ticket_event.kind == Kind.MERGED_INTO and ticket.merged_into_id:
+        event = Event.TICKET_MERGED
+    elif (
+        ticket_event.kind == Kind.STATUS
+        and ticket_event.new_value == Ticket.Status.CLOSED
+        and ticket.merged_into_id
+    ):
+        # Merging closes the ticket; its requester is told of the merge
+        # (above), not that their request was closed.
+        return None
     elif ticket_event.kind == Kind.STATUS and ticket_event.new_value in (
         Ticket.Status.SOLVED,
         Ticket.Status.CLOSED,
@@ -341,12 +351,37 @@ def notifications_dispatch(*, event_id: int) -> list[EmailLog]:
                     "sla": {
                         "target": ticket_event.new_value,
                         "due_at": ticket_event.old_value,
-                    }
+                    },
+                    **merge_context(notice, user),
                 },
             )
             if entry is not None:
                 queued.append(entry)
     return queued
+
+
+def merge_context(notice: TicketNotice, user: User | None) -> dict:
+    """``merged``, for the email about a merged ticket: the reference of the
+    ticket it went into, and that ticket's subject and link only when the
+    recipient may open it; someone else's ticket shows nothing of itself."""
+    if notice.event != Event.TICKET_MERGED:
+        return {}
+    target = notice.ticket.merged_into
+    visible = user is not None and permissions.can_view_ticket(user, target)
+    if not visible:
+        link = ""
+    elif user.is_agent:
+        link = absolute(target.get_agent_url())
+    else:
+        link = absolute(target.get_absolute_url())
+    return {
+        "merged": {
+            "reference": target.reference,
+            "visible": visible,
+            "subject": target.subject if visible else "",
+            "link": link,
+        }
+    }
 
 
 def rule_disable_for_missing_template(*, rule: AutomationRule) -> None:

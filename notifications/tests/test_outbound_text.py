@@ -52,6 +52,7 @@ def _queue(key, ticket, message, agent):
         "agent_reply",
         "ticket_solved",
         "ticket_closed",
+        "ticket_merged",
         "inbound_refused",
     }
     user = agent if to_agent else ticket.requester

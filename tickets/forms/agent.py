@@ -104,6 +104,23 @@ class MergeForm(forms.Form):
     )
 
 
+class MergeConfirmForm(MergeForm):
+    """The merge confirmation page: the target again, and how the merged
+    ticket's text lands on it. Without ``confirm`` it only asks for the page."""
+
+    VISIBILITY_CHOICES = [
+        ("public", "Public message (the target's requester sees it)"),
+        ("internal", "Internal note (agents only)"),
+    ]
+    visibility = forms.ChoiceField(
+        choices=VISIBILITY_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Add the merged ticket's text to the target as",
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 # --- Workspace: opening on behalf -------------------------------------------
 
 

@@ -26,7 +26,9 @@ from .lists import (
 from .merges import (
     MERGE_CHAIN_MAX_HOPS,
     MergeChainBroken,
+    MergePreview,
     ticket_merge_live_for,
+    ticket_merge_preview,
     ticket_merge_target_live,
 )
 from .search import (
@@ -42,6 +44,7 @@ __all__ = [
     "VIEWS",
     "MergeChainBroken",
     "SearchResults",
+    "MergePreview",
     "TicketFilters",
     "agent_dashboard",
     "agent_ticket_detail",
@@ -62,5 +65,6 @@ __all__ = [
     "ticket_get_for_agent",
     "ticket_list_visible_to",
     "ticket_merge_live_for",
+    "ticket_merge_preview",
     "ticket_merge_target_live",
 ]

@@ -6,6 +6,10 @@ any ticket of the chain, by email, the API, the portal or the workspace,
 follows it to the live ticket at its end through ``ticket_merge_target_live``.
 """
 
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
 from accounts.models import User
 from helpdesk.errors import ConflictError
 
@@ -70,3 +74,50 @@ def ticket_merge_live_for(*, user: User, ticket: Ticket) -> Ticket | None:
     except MergeChainBroken:
         return None
     return live if can_view_ticket(user, live) else None
+
+
+@dataclass(frozen=True)
+class MergeSide:
+    """One ticket of a merge, as the confirmation page shows it."""
+
+    ticket: Ticket
+    messages: int
+    internal: int
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What the agent confirms: both tickets, and how they differ."""
+
+    source: MergeSide
+    target: MergeSide
+    # Whether the source's requester may open the target (the merge notice
+    # links to it only then).
+    requester_sees_target: bool
+
+    @property
+    def same_requester(self) -> bool:
+        return self.source.ticket.requester_id == self.target.ticket.requester_id
+
+    @property
+    def same_organization(self) -> bool:
+        return self.source.ticket.organization_id == self.target.ticket.organization_id
+
+
+def _merge_side(ticket: Ticket) -> MergeSide:
+    counts = ticket.messages.aggregate(
+        total=Count("pk"), internal=Count("pk", filter=Q(internal=True))
+    )
+    return MergeSide(
+        ticket=ticket, messages=counts["total"], internal=counts["internal"]
+    )
+
+
+def ticket_merge_preview(*, source: Ticket, target: Ticket) -> MergePreview:
+    """Both tickets of a merge with their message counts. The caller has
+    checked that the agent works both (``services.ticket_merge_check``)."""
+    return MergePreview(
+        source=_merge_side(source),
+        target=_merge_side(target),
+        requester_sees_target=can_view_ticket(source.requester, target),
+    )

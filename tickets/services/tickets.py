@@ -262,37 +262,64 @@ def ticket_take(*, ticket: Ticket, actor: User) -> Ticket:
 # --- Merging ----------------------------------------------------------------
 
 
+def ticket_merge_check(*, source: Ticket, target: Ticket, actor: User) -> None:
+    """Raise the reason ``actor`` may not merge ``source`` into ``target``,
+    if there is one; the confirmation page asks it before showing anything,
+    and ``ticket_merge`` again before it writes."""
+    if source.pk == target.pk:
+        raise InvalidTicketChange(
+            f"{source.reference} cannot be merged into itself; name another ticket."
+        )
+    if source.merged_into_id is not None:
+        raise InvalidTicketChange(f"{source.reference} is already merged.")
+    _require_workable(actor, source)
+    if not permissions.can_work_ticket(actor, target):
+        raise PermissionDeniedError(f"You cannot work on {target.reference}.")
+    if ticket_merge_target_live(ticket=target).pk == source.pk:
+        raise InvalidTicketChange(
+            f"{target.reference} was merged into {source.reference}; merging "
+            "back would make the merges loop."
+        )
+    if target.merged_into_id is not None:
+        raise InvalidTicketChange(
+            f"{target.reference} was itself merged into another ticket; merge "
+            "into that one instead."
+        )
+    if target.status == Status.CLOSED:
+        raise TicketClosedError(
+            f"{target.reference} is closed; merge into an open one."
+        )
+
+
+def merge_public_by_default(*, source: Ticket, target: Ticket) -> bool:
+    """Whether the source's text should land on the target as a public
+    message unless the agent says otherwise: only when one person asked both.
+    Another requester's words on a stranger's ticket stay an internal note."""
+    return source.requester_id == target.requester_id
+
+
 @transaction.atomic
-def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
+def ticket_merge(
+    *, source: Ticket, target: Ticket, actor: User, public: bool | None = None
+) -> Ticket:
     """Merge ``source`` into ``target``: the source closes and points at the
-    target; the target gets an internal note quoting the source's request.
+    target; the target gets a message quoting the source's request, public or
+    internal as ``public`` says (None: ``merge_public_by_default``).
 
     Messages stay on the ticket they were written on, so nobody loses sight of
     what they wrote; later replies to the source, by anyone, follow the merge
     chain to its live end when their author may see it
-    (``tickets.services.messages``).
+    (``tickets.services.messages``). The source's requester is told of the
+    merge (the ``merged_into`` event), not sent the "closed" email.
 
     Refuses a merge whose target's own chain leads back to the source, so a
     chain never loops; only data changed outside this service, or two
     opposite merges racing, could make one (the chain's follower stops and
     says so, ``MergeChainBroken``).
     """
-    if source.pk == target.pk:
-        raise InvalidTicketChange("A ticket cannot be merged into itself.")
-    _require_workable(actor, source)
-    if target.status == Status.CLOSED:
-        raise TicketClosedError(
-            f"{target.reference} is closed; merge into an open one."
-        )
-    if not permissions.can_work_ticket(actor, target):
-        raise PermissionDeniedError(f"You cannot work on {target.reference}.")
-    if source.merged_into_id is not None:
-        raise InvalidTicketChange(f"{source.reference} is already merged.")
-    if ticket_merge_target_live(ticket=target).pk == source.pk:
-        raise InvalidTicketChange(
-            f"{target.reference} was merged into {source.reference}; merging "
-            "back would make the merges loop."
-        )
+    ticket_merge_check(source=source, target=target, actor=actor)
+    if public is None:
+        public = merge_public_by_default(source=source, target=target)
 
     first = source.messages.filter(internal=False).order_by("created_at", "pk").first()
     quoted = "\n".join(
@@ -300,7 +327,11 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     )
     note = f"Merged {source.reference} ({source.subject}) into this ticket.\n\n{quoted}"
     Message.objects.create(
-        ticket=target, author=actor, internal=True, body=note, **body_rendered(note)
+        ticket=target,
+        author=actor,
+        internal=not public,
+        body=note,
+        **body_rendered(note),
     )
     event_record(
         ticket=source, actor=actor, kind=Kind.MERGED_INTO, new_value=target.reference

@@ -26,7 +26,11 @@ ACTIONS = {
     "agent_status": ("tickets:agent_status", "post", {"status": "pending"}),
     "agent_take": ("tickets:agent_take", "post", {}),
     "agent_assign": ("tickets:agent_assign", "post", {"assignee": "AGENT"}),
-    "agent_merge": ("tickets:agent_merge", "post", {"target": "TARGET"}),
+    "agent_merge": (
+        "tickets:agent_merge",
+        "post",
+        {"target": "TARGET", "confirm": "1", "visibility": "internal"},
+    ),
     "agent_events": ("tickets:agent_events", "get", {}),
     "agent_presence": ("tickets:agent_presence", "post", {}),
     "agent_canned_insert": (

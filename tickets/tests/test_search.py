@@ -236,7 +236,7 @@ def test_admin_redaction_updates_the_search_text(login, admin_user, customer, qu
 def test_a_merge_note_is_searchable_by_agents_only(login, agent, customer, queue):
     source = open_ticket(customer, queue, subject="Doppelt", body="ZAHLUNG offen")
     target = open_ticket(customer, queue, subject="Original")
-    services.ticket_merge(source=source, target=target, actor=agent)
+    services.ticket_merge(source=source, target=target, actor=agent, public=False)
 
     # The source is closed by the merge; the target holds the quoting note.
     assert workspace_numbers(login(agent), "zahlung") == {target.number}

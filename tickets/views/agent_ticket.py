@@ -11,7 +11,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.decorators import agent_required
 from helpdesk.errors import ApplicationError
@@ -19,6 +23,7 @@ from tickets import permissions, selectors, services
 from tickets.forms import (
     AgentReplyForm,
     AssignForm,
+    MergeConfirmForm,
     MergeForm,
     StatusForm,
     TicketPropertiesForm,
@@ -225,33 +230,58 @@ def agent_assign(request: HttpRequest, number: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agent_required
 def agent_merge(request: HttpRequest, number: int) -> HttpResponse:
-    """Merge this ticket into another the agent may work."""
+    """Merge this ticket into another the agent may work, in two steps.
+
+    Naming the target (a GET from the sidebar, or a POST) shows both tickets
+    and changes nothing; only the confirming POST (``confirm``) merges. A
+    target the agent may not see is a 404, like any ticket they may not see;
+    one that cannot take the merge is refused with why.
+    """
     source = selectors.ticket_get_for_agent(request.user, number)
-    form = MergeForm(request.POST)
+    form = MergeConfirmForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, "Give the number of the ticket to merge into.")
         return _back(source)
-    target = (
-        selectors.ticket_list_visible_to(request.user)
-        .filter(number=form.cleaned_data["target"])
-        .first()
-    )
-    if target is None:
-        messages.error(
-            request,
-            f"There is no ticket #{form.cleaned_data['target']} you can work on.",
-        )
-        return _back(source)
+    target = selectors.ticket_get_for_agent(request.user, form.cleaned_data["target"])
     try:
-        services.ticket_merge(source=source, target=target, actor=request.user)
+        services.ticket_merge_check(source=source, target=target, actor=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
         return _back(source)
-    messages.success(request, f"Merged {source.reference} into {target.reference}.")
-    return redirect(target.get_agent_url())
+    visibility = form.cleaned_data["visibility"]
+    if request.method == "POST" and form.cleaned_data["confirm"]:
+        try:
+            services.ticket_merge(
+                source=source,
+                target=target,
+                actor=request.user,
+                public=visibility == "public" if visibility else None,
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return _back(source)
+        messages.success(request, f"Merged {source.reference} into {target.reference}.")
+        return redirect(target.get_agent_url())
+    public = services.merge_public_by_default(source=source, target=target)
+    confirm_form = MergeConfirmForm(
+        initial={
+            "target": target.number,
+            "visibility": visibility or ("public" if public else "internal"),
+            "confirm": True,
+        }
+    )
+    return render(
+        request,
+        "tickets/agent/merge_confirm.html",
+        {
+            "ticket": source,
+            "preview": selectors.ticket_merge_preview(source=source, target=target),
+            "form": confirm_form,
+        },
+    )
 
 
 @require_GET
