@@ -466,9 +466,11 @@ def test_status_change_and_refusal(agent_client, queue):
     url = reverse("tickets:agent_status", args=[ticket.number])
     page = texts(agent_client.post(url, {"status": "pending"}, follow=True))
     assert "A solved ticket cannot become pending." in page
-    agent_client.post(url, {"status": "closed"})
+    page = texts(agent_client.post(url, {"status": "closed"}, follow=True))
+    assert "Agents cannot close tickets" in page
     ticket.refresh_from_db()
-    assert ticket.status == Status.CLOSED
+    assert ticket.status == Status.SOLVED
+    services.ticket_change_status(ticket=ticket, actor=None, status=Status.CLOSED)
     assert "This ticket is closed and read-only." in texts(
         agent_client.get(ticket.get_agent_url())
     )
