@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from helpdesk.errors import PermissionDeniedError
+from notifications.seed import seed_defaults
 from organizations.tests.factories import DepartmentFactory, TeamFactory
 from tickets import services
 from tickets.models import Ticket
@@ -23,6 +24,13 @@ pytestmark = pytest.mark.django_db
 Status = Ticket.Status
 LIST = reverse("tickets:agent_list")
 BULK = reverse("tickets:agent_bulk")
+
+
+@pytest.fixture(autouse=True)
+def _default_rules(db):
+    """The shipped automation rules (solved and closed email the requester);
+    a transactional test run earlier may have emptied the seeded rows."""
+    seed_defaults()
 
 
 @pytest.fixture
