@@ -161,6 +161,10 @@ class BulkActionForm(forms.Form):
             self.fields["status"].choices = [
                 c for c in self.fields["status"].choices if c[0] != Status.CLOSED
             ]
+            self.fields["status"].error_messages["invalid_choice"] = (
+                "Only admins close tickets; mark them solved and they close "
+                "by themselves."
+            )
         self.fields["assignee"].choices = [
             ("", "—"),
             ("none", "Nobody"),

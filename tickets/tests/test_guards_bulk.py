@@ -164,7 +164,7 @@ def test_a_bulk_close_posted_by_an_agent_changes_nothing(
             },
             follow=True,
         )
-    assert "Nothing was changed" in text(response)
+    assert "Nothing was changed: Only admins close tickets" in text(response)
     assert statuses(Ticket.objects.all()) == [Status.OPEN, Status.OPEN]
     assert mailoutbox == []
 
@@ -443,3 +443,23 @@ def test_an_admin_who_sees_everything_is_not_asked(
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.department == billing
+
+
+def test_giving_away_a_ticket_seen_only_as_its_assignee_asks_first(
+    agent, agent_client, elsewhere
+):
+    billing, _ = elsewhere
+    colleague = UserFactory(agent=True)
+    billing.agents.add(colleague)
+    ticket = TicketFactory(department=billing, assignee=agent, open=True)
+    url = reverse("tickets:agent_update", args=[ticket.number])
+
+    page = text(agent_client.post(url, _properties(ticket, assignee=colleague.pk)))
+
+    assert "once it is no longer assigned to you" in page
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+
+    agent_client.post(url, _properties(ticket, assignee=colleague.pk, confirmed="1"))
+    ticket.refresh_from_db()
+    assert ticket.assignee == colleague
