@@ -97,6 +97,15 @@ class RoutingPreview:
     still_visible: bool
 
     @property
+    def consistent(self) -> bool:
+        """False when the team is not part of the department: the service
+        refuses such a change, so there is nothing to ask about."""
+        return self.team is None or (
+            self.department is not None
+            and self.team.department_id == self.department.pk
+        )
+
+    @property
     def destination(self) -> str:
         if self.department is None:
             return "no department"

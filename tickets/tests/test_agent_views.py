@@ -425,7 +425,13 @@ def test_moving_a_ticket_out_of_sight_sends_the_agent_to_the_list(agent_client, 
     billing = TeamFactory()
     response = agent_client.post(
         reverse("tickets:agent_update", args=[ticket.number]),
-        {"priority": "normal", "department": queue.pk, "team": billing.pk},
+        # Asked first and confirmed (tests/test_guards_bulk.py).
+        {
+            "priority": "normal",
+            "department": queue.pk,
+            "team": billing.pk,
+            "confirmed": "1",
+        },
         HTTP_HX_REQUEST="true",
     )
     ticket.refresh_from_db()

@@ -176,7 +176,8 @@ def agent_update(request: HttpRequest, number: int) -> HttpResponse:
         return _sidebar_response(request, ticket, error=error)
     changes = form.changes()
     route = ticket_routing_preview(request.user, ticket, changes)
-    if not route.still_visible and request.POST.get("confirmed") != "1":
+    asked = route.consistent and not route.still_visible
+    if asked and request.POST.get("confirmed") != "1":
         context = {"ticket": ticket, "properties_form": form, "route": route}
         if request.htmx:
             return render(request, "tickets/agent/_route_confirm.html", context)
