@@ -48,7 +48,7 @@ class BulkStatusPreview:
 
     @property
     def emails_customers(self) -> bool:
-        return status_change_emails_customers(self.status) and bool(self.changing)
+        return status_change_emails_customers(self.status) and self.customer_count > 0
 
 
 def _refusal(user: User, ticket: Ticket, status: str) -> str:

@@ -292,6 +292,16 @@ def test_a_bulk_solve_of_tickets_already_solved_asks_nothing(agent_client, queue
     assert response.status_code == 302
 
 
+def test_a_bulk_solve_for_inactive_customers_only_asks_nothing(agent_client, queue):
+    ticket = TicketFactory(
+        department=queue, open=True, requester=UserFactory(is_active=False)
+    )
+    response = _bulk_solve(agent_client, [ticket.number])
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED
+
+
 def test_the_confirmation_lists_what_will_not_change(agent_client, queue):
     ticket = TicketFactory(department=queue, open=True)
     foreign = TicketFactory(department=DepartmentFactory(), open=True)
