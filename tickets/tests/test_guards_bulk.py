@@ -321,7 +321,7 @@ def test_an_admins_bulk_close_is_confirmed_too(
     data = {"tickets": numbers, "action": "status", "status": "closed"}
     page = text(client.post(BULK, data))
     assert "This will email 2 customers about 2 tickets." in page
-    assert "can never be reopened" in page
+    assert "a closed ticket is read-only for good" in page
     assert statuses(Ticket.objects.all()) == [Status.OPEN] * 2
     with django_capture_on_commit_callbacks(execute=True):
         client.post(BULK, {**data, "confirmed": "1"})
