@@ -64,12 +64,21 @@ def can_work_ticket(user: User, ticket: Ticket) -> bool:
     )
 
 
+def can_close_ticket(user: User) -> bool:
+    """Closing is final (a closed ticket is read-only) and tells the customer
+    so; agents solve, the system closes after the solved period. Only admins
+    close by hand."""
+    return user.is_authenticated and user.is_active and user.is_admin
+
+
 def can_change_status(user: User, ticket: Ticket, status: str) -> bool:
-    """Agents move a ticket along any allowed transition; the requester may
-    only mark their request solved or reopen a solved one. Colleagues who see
-    a shared request may read it and reply, but its status is the requester's
-    to decide (``sees_as_colleague``)."""
+    """Agents move a ticket along any allowed transition except closing it
+    (admins only); the requester may only mark their request solved or reopen
+    a solved one. Colleagues who see a shared request may read it and reply,
+    but its status is the requester's to decide (``sees_as_colleague``)."""
     if not is_transition_allowed(ticket.status, status):
+        return False
+    if status == Status.CLOSED and not can_close_ticket(user):
         return False
     if can_work_ticket(user, ticket):
         return True

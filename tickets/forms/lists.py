@@ -6,6 +6,7 @@ from accounts.selectors import active_agents
 from organizations.models import Department, Organization, Team
 
 from ..models import Category, Ticket
+from ..permissions import can_close_ticket
 from ..selectors import SORTS, VIEWS, TicketFilters
 
 Status = Ticket.Status
@@ -151,8 +152,19 @@ class BulkActionForm(forms.Form):
         choices=[("", "—"), *Ticket.Priority.choices], required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None and not can_close_ticket(user):
+            # Agents solve; closing by hand is an admin's (the service agrees).
+            self.fields["status"].choices = [
+                c for c in self.fields["status"].choices if c[0] != Status.CLOSED
+            ]
+            self.fields["status"].error_messages["invalid_choice"] = (
+                "Only admins close tickets; mark them solved and they close "
+                "by themselves."
+            )
         self.fields["assignee"].choices = [
             ("", "—"),
             ("none", "Nobody"),

@@ -17,7 +17,7 @@ from .attachments import attachments_store
 from .errors import InvalidTicketChange, MergedIntoUnseenTicket, TicketClosedError
 from .events import event_record
 from .sla import sla_on_public_reply
-from .status import open_if_new, status_set
+from .status import open_if_new, status_check_closing, status_set
 from .tickets import ticket_create
 
 Status = Ticket.Status
@@ -107,6 +107,8 @@ def _message_add(
         raise PermissionDeniedError("You cannot reply to this ticket.")
     if status is not None and not acting_as_agent:
         raise PermissionDeniedError("Only agents can set the status with a reply.")
+    if status is not None:
+        status_check_closing(actor=author, status=status)
     if not body.strip() and not attachments:
         raise InvalidTicketChange("Write a message or attach a file.", code="empty")
     body_check_length(body)

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,6 +48,24 @@ def status_set(*, ticket: Ticket, actor: User | None, status: str) -> list[str]:
     ]
 
 
+def status_check_closing(*, actor: User | None, status: str) -> None:
+    """Refuse a person closing a ticket unless they are an admin.
+
+    Closing is final and emails the customer; agents mark tickets solved and
+    the system (``actor`` None) closes them after the solved period.
+    """
+    if status != Status.CLOSED or actor is None or not actor.is_agent:
+        return
+    if permissions.can_close_ticket(actor):
+        return
+    raise PermissionDeniedError(
+        "Agents cannot close tickets: mark it solved instead, and it closes "
+        f"by itself {settings.TICKET_AUTO_CLOSE_DAYS} days later.",
+        code="close_not_allowed",
+        extra={"to": status},
+    )
+
+
 def open_if_new(*, ticket: Ticket, actor: User) -> list[str]:
     """The first thing an agent does to a new ticket opens it."""
     if ticket.status != Status.NEW:
@@ -59,10 +78,12 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str) -> 
     """Move a ticket to another status. ``actor`` None means the system (a job).
 
     A move the status machine refuses raises TransitionNotAllowed; a move that
-    is allowed but not for this person raises PermissionDeniedError (so does
-    any move by a colleague of the requester: they may read and reply only).
+    is allowed but not for this person raises PermissionDeniedError: an agent
+    closing (only admins may), or any move by a colleague of the requester
+    (they may read and reply only).
     """
     check_transition(ticket.status, status)
+    status_check_closing(actor=actor, status=status)
     if actor is not None and not permissions.can_change_status(actor, ticket, status):
         if permissions.sees_as_colleague(actor, ticket):
             raise PermissionDeniedError(

@@ -425,7 +425,13 @@ def test_moving_a_ticket_out_of_sight_sends_the_agent_to_the_list(agent_client, 
     billing = TeamFactory()
     response = agent_client.post(
         reverse("tickets:agent_update", args=[ticket.number]),
-        {"priority": "normal", "department": queue.pk, "team": billing.pk},
+        # Asked first and confirmed (tests/test_guards_bulk.py).
+        {
+            "priority": "normal",
+            "department": queue.pk,
+            "team": billing.pk,
+            "confirmed": "1",
+        },
         HTTP_HX_REQUEST="true",
     )
     ticket.refresh_from_db()
@@ -466,9 +472,11 @@ def test_status_change_and_refusal(agent_client, queue):
     url = reverse("tickets:agent_status", args=[ticket.number])
     page = texts(agent_client.post(url, {"status": "pending"}, follow=True))
     assert "A solved ticket cannot become pending." in page
-    agent_client.post(url, {"status": "closed"})
+    page = texts(agent_client.post(url, {"status": "closed"}, follow=True))
+    assert "Agents cannot close tickets" in page
     ticket.refresh_from_db()
-    assert ticket.status == Status.CLOSED
+    assert ticket.status == Status.SOLVED
+    services.ticket_change_status(ticket=ticket, actor=None, status=Status.CLOSED)
     assert "This ticket is closed and read-only." in texts(
         agent_client.get(ticket.get_agent_url())
     )

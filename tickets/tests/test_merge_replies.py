@@ -123,7 +123,7 @@ def test_customer_reply_when_the_live_ticket_is_closed_follows_up_the_live_one(
     agent, queue, customer
 ):
     merged, middle, live = chain(agent=agent, queue=queue, requester=customer, length=2)
-    services.ticket_change_status(ticket=live, actor=agent, status=Status.CLOSED)
+    services.ticket_change_status(ticket=live, actor=None, status=Status.CLOSED)
 
     message = services.message_reply_or_follow_up(
         ticket=merged, author=customer, body="It is back."
@@ -189,7 +189,7 @@ def test_agent_reply_to_a_merged_ticket_lands_on_the_live_one(agent, queue, cust
 
 def test_agent_reply_when_the_live_ticket_is_closed_is_refused(agent, queue, customer):
     merged, live = chain(agent=agent, queue=queue, requester=customer, length=1)
-    services.ticket_change_status(ticket=live, actor=agent, status=Status.CLOSED)
+    services.ticket_change_status(ticket=live, actor=None, status=Status.CLOSED)
     with pytest.raises(services.TicketClosedError, match=live.reference):
         services.message_add(ticket=merged, author=agent, body="Late answer")
 
@@ -285,7 +285,7 @@ def test_portal_reply_when_the_live_request_is_closed_opens_its_follow_up(
     login, agent, queue, customer
 ):
     merged, _, live = chain(agent=agent, queue=queue, requester=customer, length=2)
-    services.ticket_change_status(ticket=live, actor=agent, status=Status.CLOSED)
+    services.ticket_change_status(ticket=live, actor=None, status=Status.CLOSED)
 
     response = login(customer).post(
         reverse("tickets:portal_reply", args=[merged.number]),

@@ -18,6 +18,7 @@ from tickets.forms import (
     TicketFilterForm,
 )
 from tickets.models import SavedFilter, Ticket
+from tickets.selectors.guards import BulkStatusPreview, bulk_status_preview
 
 from .common import flash_rejected, get_or_404, paginate, safe_next
 
@@ -50,7 +51,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "view_label": selectors.VIEWS.get(filters.view, selectors.VIEWS["all"]),
-        "bulk_form": BulkActionForm(),
+        "bulk_form": BulkActionForm(user=request.user),
         "current_url": request.get_full_path(),
     }
     if request.htmx and not request.htmx.boosted:
@@ -68,7 +69,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
 def agent_bulk(request: HttpRequest) -> HttpResponse:
     """Apply one change to the selected rows and say what was refused."""
     back = safe_next(request, reverse("tickets:agent_list"))
-    form = BulkActionForm(request.POST)
+    form = BulkActionForm(request.POST, user=request.user)
     if not form.is_valid():
         errors = "; ".join(
             message for field in form.errors.values() for message in field
@@ -77,6 +78,10 @@ def agent_bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     action = data["action"]
+    if action == "status" and not data["confirmed"]:
+        preview = bulk_status_preview(request.user, data["tickets"], data["status"])
+        if preview.emails_customers:
+            return _bulk_confirm(request, preview, data["tickets"], back)
     kwargs = {}
     if action == "assign":
         kwargs["assignee"] = (
@@ -99,6 +104,25 @@ def agent_bulk(request: HttpRequest) -> HttpResponse:
     for number, reason in result.refused:
         messages.error(request, f"#{number} was not changed: {reason}")
     return redirect(back)
+
+
+def _bulk_confirm(
+    request: HttpRequest, preview: BulkStatusPreview, numbers: list[int], back: str
+) -> HttpResponse:
+    """Ask before a bulk change that emails customers; the same post, with
+    ``confirmed``, makes it. Cancel is a link back to the list."""
+    return render(
+        request,
+        "tickets/agent/bulk_confirm.html",
+        {
+            "preview": preview,
+            "numbers": numbers,
+            "back": back,
+            "status_label": Ticket.Status(preview.status).label,
+            "changing_count": len(preview.changing),
+            "customer_count": preview.customer_count,
+        },
+    )
 
 
 @require_POST

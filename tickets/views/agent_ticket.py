@@ -29,6 +29,7 @@ from tickets.forms import (
     TicketPropertiesForm,
 )
 from tickets.models import Ticket
+from tickets.selectors.guards import RoutingPreview, ticket_routing_preview
 from tickets.services.sla_policies import policy_cached
 
 from .common import flash_rejected, get_or_404
@@ -46,6 +47,7 @@ def _detail_context(request: HttpRequest, number: int, **overrides) -> dict:
             ticket, request.user, settings.PRESENCE_WINDOW_SECONDS
         ),
         statuses=_status_choices(request.user, ticket),
+        auto_close_days=settings.TICKET_AUTO_CLOSE_DAYS,
         read_only=ticket.is_closed,
         merge_live=selectors.ticket_merge_live_for(user=request.user, ticket=ticket),
         presence_poll_seconds=settings.PRESENCE_POLL_SECONDS,
@@ -132,10 +134,12 @@ def _sidebar_response(request, ticket: Ticket, *, error: str = "") -> HttpRespon
     agent is sent back to the list with a word about where it went.
     """
     if not permissions.can_work_ticket(request.user, ticket):
+        where = RoutingPreview(
+            department=ticket.department, team=ticket.team, still_visible=False
+        ).destination
         messages.info(
             request,
-            f"{ticket.reference} moved to {ticket.department}; it is no longer in "
-            "your queues.",
+            f"{ticket.reference} moved to {where}; it is no longer in your queues.",
         )
         return _redirect(request, reverse("tickets:agent_list"))
     if request.htmx:
@@ -164,19 +168,32 @@ def _sidebar_change(
 @require_POST
 @agent_required
 def agent_update(request: HttpRequest, number: int) -> HttpResponse:
-    """Save the triage fields that changed in the sidebar."""
+    """Save the triage fields that changed in the sidebar.
+
+    A change that routes the ticket where this agent cannot see it is asked
+    about first (a confirmation in the sidebar, or a page without htmx); the
+    same post with ``confirmed`` makes it.
+    """
     ticket = selectors.ticket_get_for_agent(request.user, number)
     form = TicketPropertiesForm.for_ticket(ticket, request.POST)
     if not form.is_valid():
         error = "; ".join(m for errors in form.errors.values() for m in errors)
         return _sidebar_response(request, ticket, error=error)
+    changes = form.changes()
+    route = ticket_routing_preview(request.user, ticket, changes)
+    asked = route.consistent and not route.still_visible
+    if asked and request.POST.get("confirmed") != "1":
+        context = {"ticket": ticket, "properties_form": form, "route": route}
+        if request.htmx:
+            return render(request, "tickets/agent/_route_confirm.html", context)
+        return render(request, "tickets/agent/route_confirm.html", context)
     return _sidebar_change(
         request,
         ticket,
-        lambda: services.ticket_update(
-            ticket=ticket, actor=request.user, **form.changes()
-        ),
-        f"{ticket.reference} was updated.",
+        lambda: services.ticket_update(ticket=ticket, actor=request.user, **changes),
+        f"{ticket.reference} moved to {route.destination}."
+        if {"department", "team"} & set(changes)
+        else f"{ticket.reference} was updated.",
     )
 
 
