@@ -175,6 +175,13 @@ INTERNAL_NOTES = [
     "Second time this month for this customer; keep an eye on it.",
 ]
 
+# A customer writing again before anyone answered.
+NUDGES = [
+    "Is there any update on this? It is still happening.",
+    "Just checking in: we still need help with this one.",
+    "Any news? A colleague has the same problem now.",
+]
+
 BULK_SUBJECTS = [
     "Cannot log in",
     "Question about my invoice",

@@ -20,6 +20,8 @@ from tickets.services.sla import sla_fields_for_import
 Status = Ticket.Status
 Priority = Ticket.Priority
 BULK_BATCH = 5000
+# How far back the bulk tickets were opened.
+HISTORY_DAYS = 365
 
 
 def bulk_tickets_add(
@@ -57,7 +59,9 @@ def bulk_tickets_add(
                 customer = rng.choice(customers)
                 category = rng.choice(categories)
                 status = rng.choice(statuses)
-                created = now - timedelta(minutes=rng.uniform(60, 365 * 24 * 60))
+                created = now - timedelta(
+                    minutes=rng.uniform(60, HISTORY_DAYS * 24 * 60)
+                )
                 replied = created + timedelta(minutes=rng.uniform(5, 600))
                 updated = replied + timedelta(minutes=rng.uniform(5, 600))
                 agent = rng.choice(agents) if status != Status.NEW else None
