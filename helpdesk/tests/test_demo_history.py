@@ -7,6 +7,7 @@ clocks) agree with the messages and events they summarise.
 """
 
 import io
+import re
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -14,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from accounts.models import User
 from organizations.models import Department, Organization, Team
@@ -268,3 +270,26 @@ def test_the_demo_people_and_places_predate_their_tickets():
         for row in model.objects.all():
             assert row.created_at < first, row
             assert row.updated_at >= row.created_at, row
+
+
+def test_a_demo_ticket_page_shows_one_opening_time(login):
+    """What the issue saw: "opened" at one time, the first message and the
+    timeline's creation at others. Now the page's times start at the opening
+    and none lies ahead."""
+    now = load()
+    admin = User.objects.get(email="admin@helpdesk.example")
+    client = login(admin)
+    for status in Status.values:
+        ticket = Ticket.objects.filter(status=status).first()
+        page = client.get(ticket.get_agent_url()).content.decode()
+        times = [
+            datetime.fromisoformat(stamp)
+            for stamp in re.findall(r'<time[^>]*datetime="([^"]+)"', page)
+        ]
+        assert min(times) == ticket.created_at, ticket
+        assert max(times) <= now, ticket
+        # "opened" and the first message say the same, in the reader's zone.
+        with timezone.override(admin.timezone):
+            opened = date_format(timezone.localtime(ticket.created_at), "M j, Y, H:i")
+        assert f"opened {opened}" in page
+        assert f">{opened}</time>" in page
