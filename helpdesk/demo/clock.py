@@ -28,6 +28,8 @@ class HistoryClock:
 
     def advance(self, minutes: float) -> datetime:
         moment = self.moment + timedelta(minutes=minutes)
+        if minutes < 0:
+            raise ValueError("A story's time only runs forward.")
         if moment > self.latest:
             raise ValueError(f"The story would run past {self.latest}.")
         self.moment = moment

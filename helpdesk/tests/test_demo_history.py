@@ -193,7 +193,9 @@ def history_problems(
     return problems
 
 
-def test_every_demo_ticket_tells_one_story_in_time():
+@pytest.mark.parametrize("auto_close_days", [7, 400])
+def test_every_demo_ticket_tells_one_story_in_time(auto_close_days, settings):
+    settings.TICKET_AUTO_CLOSE_DAYS = auto_close_days
     now = load()
     tickets = Ticket.objects.all()
     assert tickets.count() == 60

@@ -51,10 +51,8 @@ PRIORITY_CYCLE = [
     Priority.URGENT,
     Priority.NORMAL,
 ]
-# The demo helpdesk went live before its oldest ticket (bulk ones included).
-LIVE_SINCE = timedelta(days=HISTORY_DAYS + 30)
-# A ticket's story ends before now, with a little room to spare.
-STORY_SHARE = 0.9
+# A ticket's story ends before now, with this much room to spare at least.
+STORY_SPARE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ class Step:
 
 def _wait(rng: random.Random) -> float:
     """Minutes until someone comes back to the ticket."""
-    return rng.uniform(5, 240)
+    return rng.uniform(15, 240)
 
 
 def _fitted(steps: list[Step], room: timedelta) -> Iterator[tuple[float, Callable]]:
@@ -101,7 +99,9 @@ class Command(BaseCommand):
     def handle(self, *args, tickets=0, seed=1042, **options):
         rng = random.Random(seed)
         now = timezone.now()
-        with transaction.atomic(), history_clock(now - LIVE_SINCE, now):
+        # The demo helpdesk went live before its oldest ticket (bulk included).
+        live_since = timedelta(days=HISTORY_DAYS + settings.TICKET_AUTO_CLOSE_DAYS + 40)
+        with transaction.atomic(), history_clock(now - live_since, now):
             people = self._people(year=now.year)
         if not Ticket.objects.exists():
             with events_unannounced():  # history: nobody is emailed about it
@@ -276,7 +276,7 @@ class Command(BaseCommand):
             # Closed tickets are old, solved ones recent enough not to be
             # closed by the next auto-close run.
             age = timedelta(
-                days=settings.TICKET_AUTO_CLOSE_DAYS + rng.uniform(3, 33)
+                days=settings.TICKET_AUTO_CLOSE_DAYS + 1 + rng.uniform(3, 33)
                 if status == Status.CLOSED
                 else rng.uniform(0.2, 5)
             )
@@ -289,7 +289,7 @@ class Command(BaseCommand):
                     priority=PRIORITY_CYCLE[index % len(PRIORITY_CYCLE)],
                     channel=rng.choice([Ticket.Channel.PORTAL, Ticket.Channel.EMAIL]),
                 )
-                for minutes, act in _fitted(steps, room=age * STORY_SHARE):
+                for minutes, act in _fitted(steps, room=age - STORY_SPARE):
                     clock.advance(minutes)
                     act(ticket)
 
