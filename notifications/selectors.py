@@ -1,5 +1,6 @@
 """Reads for admins: the template keys rules may name, the email log, and
-previews of templates (rendered, never sent)."""
+previews of templates (rendered, never sent); and for everyone, the optional
+emails they may choose."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,7 +13,13 @@ from accounts.models import User
 from tickets.bodies import body_rendered
 from tickets.models import Message, Ticket
 
-from .models import AutomationRule, EmailLog, EmailTemplate
+from .models import (
+    AutomationRule,
+    EmailLog,
+    EmailTemplate,
+    Event,
+    NotificationOptOut,
+)
 from .rendering import Rendered, absolute, email_context, render_email
 
 # Days outside these bounds would overflow the time-zone arithmetic: such a
@@ -119,6 +126,36 @@ def sample_merged_into(recipient_is_agent: bool) -> dict:
         "subject": target.subject,
         "link": absolute(path),
     }
+
+
+# The optional emails each role receives (notifications.defaults.RULES), in
+# the words of the person receiving them. The same event means different
+# mail to each: a requester's acknowledgement, or news of a queue.
+CUSTOMER_EMAIL_CHOICES = {
+    Event.TICKET_CREATED: "A confirmation when I open a request",
+    Event.TICKET_SOLVED: "When my request is marked solved",
+    Event.TICKET_CLOSED: "When my request is closed",
+}
+AGENT_EMAIL_CHOICES = {
+    Event.TICKET_CREATED: "New tickets in my queues",
+    Event.CUSTOMER_REPLY: "Customer replies on tickets I own",
+    Event.TICKET_ASSIGNED: "Tickets assigned to me",
+    Event.SLA_WARNING: "Tickets I own that are about to miss an SLA target",
+    Event.SLA_BREACH: "Tickets I own that missed an SLA target",
+}
+
+
+def email_choices_for(user: User) -> dict[str, str]:
+    """The optional emails that concern ``user``'s role, event to label:
+    agents (and admins) choose agent mail, customers customer mail."""
+    return dict(AGENT_EMAIL_CHOICES if user.is_agent else CUSTOMER_EMAIL_CHOICES)
+
+
+def opt_outs_of(user: User) -> set[str]:
+    """The events ``user`` turned off."""
+    return set(
+        NotificationOptOut.objects.filter(user=user).values_list("event", flat=True)
+    )
 
 
 def template_key_choices() -> list[tuple[str, str]]:

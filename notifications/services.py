@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from helpdesk.errors import ConflictError
+from helpdesk.errors import ApplicationError, ConflictError
 from tickets import permissions
 from tickets.models import Message, Ticket, TicketEvent
 
@@ -24,7 +24,7 @@ from .models import (
     NotificationOptOut,
 )
 from .rendering import TemplateError, absolute, email_context, render_email
-from .selectors import rules_orphaned_by
+from .selectors import email_choices_for, rules_orphaned_by
 
 REPLY_MARKER = "##- Please type your reply above this line -##"
 Kind = TicketEvent.Kind
@@ -417,10 +417,28 @@ def email_template_delete(*, template: EmailTemplate) -> None:
 # --- Preferences ------------------------------------------------------------------
 
 
+class NotAnEmailChoice(ApplicationError):
+    code = "not_an_email_choice"
+
+
 @transaction.atomic
 def opt_outs_set(*, user: User, events: set[str]) -> None:
-    """Replace the user's opt-outs; essential events cannot be turned off."""
-    events = set(events) & OPTIONAL_EVENTS
-    NotificationOptOut.objects.filter(user=user).exclude(event__in=events).delete()
+    """Turn off exactly ``events`` among the optional emails of the user's role
+    (``selectors.email_choices_for``) and turn the rest of them on.
+
+    An event outside the role's choices raises NotAnEmailChoice and changes
+    nothing: an agent cannot opt out of customer mail, nor a customer out of
+    agent mail, and essential mail (an agent's answer) is no choice at all.
+    Opt-outs of events outside the choices, kept from an earlier role, stay.
+    """
+    choices = email_choices_for(user)
+    refused = set(events) - set(choices)
+    if refused:
+        raise NotAnEmailChoice(
+            "Not an email you can turn off: " + ", ".join(sorted(refused)) + "."
+        )
+    NotificationOptOut.objects.filter(user=user, event__in=choices).exclude(
+        event__in=events
+    ).delete()
     for event in events:
         NotificationOptOut.objects.get_or_create(user=user, event=event)

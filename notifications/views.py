@@ -4,23 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from .models import OPTIONAL_EVENTS, Event, NotificationOptOut
-from .services import opt_outs_set
-
-# What each optional email is, in the words of the person receiving it.
-CUSTOMER_EVENTS = {
-    Event.TICKET_CREATED: "A confirmation when I open a request",
-    Event.TICKET_SOLVED: "When my request is marked solved",
-    Event.TICKET_CLOSED: "When my request is closed",
-}
-AGENT_EVENTS = {
-    Event.TICKET_CREATED: "New tickets in my queues",
-    Event.CUSTOMER_REPLY: "Customer replies on tickets I own",
-    Event.TICKET_ASSIGNED: "Tickets assigned to me",
-    Event.SLA_WARNING: "Tickets I own that are about to miss an SLA target",
-    Event.SLA_BREACH: "Tickets I own that missed an SLA target",
-    **CUSTOMER_EVENTS,
-}
+from .selectors import email_choices_for, opt_outs_of
+from .services import NotAnEmailChoice, opt_outs_set
 
 
 class PreferencesForm(forms.Form):
@@ -37,13 +22,10 @@ class PreferencesForm(forms.Form):
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    """Turn optional emails on and off. Replies from agents always arrive."""
-    choices = AGENT_EVENTS if request.user.is_agent else CUSTOMER_EVENTS
-    opted_out = set(
-        NotificationOptOut.objects.filter(user=request.user).values_list(
-            "event", flat=True
-        )
-    )
+    """Turn the optional emails of one's role on and off; the form refuses any
+    other (an agent's answer always arrives)."""
+    choices = email_choices_for(request.user)
+    opted_out = opt_outs_of(request.user)
     form = PreferencesForm(
         # Not "request.POST or None": unticking every box posts nothing at all.
         request.POST if request.method == "POST" else None,
@@ -52,11 +34,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         wanted = set(form.cleaned_data["receive"])
-        opt_outs_set(
-            user=request.user,
-            events=(set(choices) - wanted)
-            | (opted_out & OPTIONAL_EVENTS - set(choices)),
-        )
-        messages.success(request, "Your email preferences were saved.")
-        return redirect("notifications:preferences")
+        try:
+            opt_outs_set(user=request.user, events=set(choices) - wanted)
+        except NotAnEmailChoice as error:
+            form.add_error("receive", error.message)
+        else:
+            messages.success(request, "Your email preferences were saved.")
+            return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})

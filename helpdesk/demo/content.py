@@ -175,6 +175,13 @@ INTERNAL_NOTES = [
     "Second time this month for this customer; keep an eye on it.",
 ]
 
+# A customer writing again before anyone answered.
+NUDGES = [
+    "Is there any update on this? It is still happening.",
+    "Just checking in: we still need help with this one.",
+    "Any news? A colleague has the same problem now.",
+]
+
 BULK_SUBJECTS = [
     "Cannot log in",
     "Question about my invoice",
@@ -189,11 +196,15 @@ BULK_SUBJECTS = [
 ]
 
 BULK_BODIES = [
+    # the customer's request, the agent's answer, the customer's reply
     "Hello, since this morning I see an error when I try this. Could you "
     "look into it? Thanks.",
-    "Thanks for getting back to me. I tried what you suggested and it still "
-    "happens on my side.",
+    "Thanks for the report. Could you clear your browser cache and try "
+    "again? Let me know whether it still happens.",
+    "I tried what you suggested and it still happens on my side.",
+    # the customer writing again while nobody has answered yet
     "Could you please check and let me know? It is blocking our team.",
+    "Any news on this? It is still happening.",
 ]
 
 # title, body: shared canned responses every agent can insert

@@ -1,10 +1,12 @@
-"""Volume for benchmarks: many tickets with three messages each, written in
-a few large inserts (``init_demo_data --tickets N``)."""
+"""Volume for benchmarks: many tickets with three messages each and a
+timeline that agrees with them, written in a few large inserts
+(``init_demo_data --tickets N``)."""
 
 import random
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -15,17 +17,89 @@ from helpdesk.demo import content
 from tickets.bodies import body_rendered
 from tickets.models import Message, Ticket, TicketEvent
 from tickets.search import ticket_search_text
+from tickets.services.sla import refresh as sla_refresh
 from tickets.services.sla import sla_fields_for_import
 
 Status = Ticket.Status
 Priority = Ticket.Priority
 BULK_BATCH = 5000
+# How far back the bulk tickets were opened.
+HISTORY_DAYS = 365
+
+
+@dataclass
+class _Story:
+    """When each thing happened to one bulk ticket, oldest first."""
+
+    created: datetime
+    messages: list[tuple[object, int, datetime]]  # author, body index, at
+    events: list[tuple[object, str, str, datetime]]  # actor, old, new status, at
+    answered: datetime | None = None
+    solved: datetime | None = None
+    closed: datetime | None = None
+    waiting_since: datetime | None = None
+
+    @property
+    def updated(self) -> datetime:
+        return max(self.messages[-1][2], self.events[-1][3])
+
+
+def _story(rng: random.Random, status: str, customer, agent, now) -> _Story:
+    """The customer writes; an agent answers, which opens the ticket; the
+    customer replies; then the agent moves it to its status, and the nightly
+    job closes what stayed solved. A new ticket has only its customer's
+    messages. It all ends before ``now``."""
+    gaps = [timedelta(minutes=rng.uniform(5, 600)) for _ in range(3)]
+    close_after = timedelta(
+        days=settings.TICKET_AUTO_CLOSE_DAYS, minutes=rng.uniform(5, 600)
+    )
+    span = sum(gaps, close_after if status == Status.CLOSED else timedelta())
+    # Solved ones are younger than the auto-close job's limit, or it would
+    # have closed them.
+    days = (
+        settings.TICKET_AUTO_CLOSE_DAYS - 1 if status == Status.SOLVED else HISTORY_DAYS
+    )
+    created = now - span - timedelta(minutes=rng.uniform(60, max(days, 1) * 24 * 60))
+    first, second = created + gaps[0], created + gaps[0] + gaps[1]
+    opened = (customer, "", Status.NEW, created)
+    if status == Status.NEW:
+        return _Story(
+            created,
+            [(customer, 0, created), (customer, 3, first), (customer, 4, second)],
+            [opened],
+        )
+    story = _Story(
+        created,
+        [(customer, 0, created), (agent, 1, first), (customer, 2, second)],
+        [opened, (agent, Status.NEW, Status.OPEN, first)],
+        answered=first,
+    )
+    if status == Status.OPEN:
+        return story
+    moved = second + gaps[2]
+    story.events.append(
+        (
+            agent,
+            Status.OPEN,
+            Status.SOLVED if status == Status.CLOSED else status,
+            moved,
+        )
+    )
+    if status in settings.SLA_PAUSE_STATUSES:
+        story.waiting_since = moved
+    if status in (Status.SOLVED, Status.CLOSED):
+        story.solved = moved
+    if status == Status.CLOSED:
+        story.closed = moved + close_after
+        story.events.append((None, Status.SOLVED, Status.CLOSED, story.closed))
+    return story
 
 
 def bulk_tickets_add(
     rng: random.Random, people: dict, count: int, progress: Callable[[str], object]
 ) -> None:
-    """Insert ``count`` tickets, 3 messages and 1 event each, in batches.
+    """Insert ``count`` tickets, 3 messages each, in batches; their timeline
+    has the creation and each status move, at the times their stamps say.
 
     Bypasses the services on purpose: this is load for benchmarks, written
     in a few large inserts, with numbers taken from one range that this
@@ -47,20 +121,18 @@ def bulk_tickets_add(
     highest = Ticket.objects.aggregate(highest=Max("number"))["highest"]
     next_number = max((highest or 0) + 1, settings.TICKET_NUMBER_START)
     done = 0
-    # Three bodies for every ticket: each rendered once, stored with each row.
-    bodies = [(body, body_rendered(body)) for body in content.BULK_BODIES[:3]]
+    # Every body rendered once, stored with each of its rows.
+    bodies = [(body, body_rendered(body)) for body in content.BULK_BODIES]
     with _explicit_updated_at(Ticket):
         while done < count:
             size = min(BULK_BATCH, count - done)
-            tickets, conversations = [], []
+            tickets, stories = [], []
             for offset in range(size):
                 customer = rng.choice(customers)
                 category = rng.choice(categories)
                 status = rng.choice(statuses)
-                created = now - timedelta(minutes=rng.uniform(60, 365 * 24 * 60))
-                replied = created + timedelta(minutes=rng.uniform(5, 600))
-                updated = replied + timedelta(minutes=rng.uniform(5, 600))
                 agent = rng.choice(agents) if status != Status.NEW else None
+                story = _story(rng, status, customer, agent, now)
                 subject = rng.choice(content.BULK_SUBJECTS)
                 tickets.append(
                     Ticket(
@@ -75,66 +147,49 @@ def bulk_tickets_add(
                         priority=rng.choice(Priority.values),
                         status=status,
                         channel=rng.choice(Ticket.Channel.values),
-                        created_at=created,
-                        updated_at=updated,
-                        first_response_at=replied if agent else None,
-                        solved_at=updated
-                        if status in (Status.SOLVED, Status.CLOSED)
-                        else None,
-                        closed_at=updated if status == Status.CLOSED else None,
+                        created_at=story.created,
+                        updated_at=story.updated,
+                        first_response_at=story.answered,
+                        solved_at=story.solved,
+                        closed_at=story.closed,
                     )
                 )
-                conversations.append(
-                    (
-                        customer,
-                        agent or rng.choice(agents),
-                        created,
-                        replied,
-                        updated,
-                    )
-                )
+                stories.append(story)
             policy = people["policy"]
-            for ticket in tickets:
+            for ticket, story in zip(tickets, stories, strict=True):
                 if ticket.status != Status.CLOSED:
                     sla_fields_for_import(ticket=ticket, policy=policy)
+                if story.waiting_since is not None:
+                    # A waiting ticket's resolution clock stood still since.
+                    ticket.sla_paused_since = story.waiting_since
+                    sla_refresh(ticket)
             with transaction.atomic():
                 Ticket.objects.bulk_create(tickets)
                 messages, events = [], []
-                for ticket, (customer, agent, created, replied, updated) in zip(
-                    tickets, conversations, strict=True
-                ):
+                for ticket, story in zip(tickets, stories, strict=True):
                     messages += [
                         Message(
                             ticket=ticket,
-                            author=customer,
-                            body=bodies[0][0],
-                            **bodies[0][1],
-                            created_at=created,
-                        ),
-                        Message(
-                            ticket=ticket,
-                            author=agent,
-                            body=bodies[1][0],
-                            **bodies[1][1],
-                            created_at=replied,
-                        ),
-                        Message(
-                            ticket=ticket,
-                            author=customer,
-                            body=bodies[2][0],
-                            **bodies[2][1],
-                            created_at=updated,
-                        ),
+                            author=author,
+                            body=bodies[body][0],
+                            **bodies[body][1],
+                            created_at=at,
+                        )
+                        for author, body, at in story.messages
                     ]
-                    events.append(
+                    events += [
                         TicketEvent(
                             ticket=ticket,
-                            actor=customer,
-                            kind=TicketEvent.Kind.CREATED,
-                            new_value=Status.NEW,
-                            created_at=created,
+                            actor=actor,
+                            kind=TicketEvent.Kind.STATUS
+                            if old
+                            else TicketEvent.Kind.CREATED,
+                            old_value=old,
+                            new_value=new,
+                            created_at=at,
                         )
-                    )
+                        for actor, old, new, at in story.events
+                    ]
                 Message.objects.bulk_create(messages)
                 TicketEvent.objects.bulk_create(events)
             done += size

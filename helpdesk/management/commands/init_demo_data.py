@@ -1,7 +1,9 @@
 import random
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from datetime import time as clock_time
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -11,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.demo import content
-from helpdesk.demo.volume import bulk_tickets_add
+from helpdesk.demo.clock import history_clock
+from helpdesk.demo.volume import HISTORY_DAYS, bulk_tickets_add
 from helpdesk.maintenance import database_optimize
 from organizations.models import Department, Organization, OrganizationDomain, Team
 from tickets import services
@@ -20,14 +23,10 @@ from tickets.models import (
     BusinessHours,
     CannedResponse,
     Category,
-    Message,
     SLAPolicy,
     SLATarget,
     Ticket,
-    TicketEvent,
 )
-from tickets.services.sla import refresh as sla_refresh
-from tickets.services.sla import sla_pause_if_solved_in_time, sla_recompute
 from tickets.services.sla_policies import holidays_add, public_holidays_named
 from tickets.signals import events_unannounced
 
@@ -52,6 +51,33 @@ PRIORITY_CYCLE = [
     Priority.URGENT,
     Priority.NORMAL,
 ]
+# A ticket's story ends before now, with this much room to spare at least.
+STORY_SPARE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something someone did to a ticket, ``minutes`` after the step before.
+    Waits are shortened to fit a young ticket's age; fixed gaps are not."""
+
+    minutes: float
+    act: Callable[[Ticket], object]
+    fixed: bool = False
+
+
+def _wait(rng: random.Random) -> float:
+    """Minutes until someone comes back to the ticket."""
+    return rng.uniform(15, 240)
+
+
+def _fitted(steps: list[Step], room: timedelta) -> Iterator[tuple[float, Callable]]:
+    """The steps with their waits shortened, if need be, to end within room."""
+    fixed = sum(step.minutes for step in steps if step.fixed)
+    waits = sum(step.minutes for step in steps if not step.fixed)
+    spare = room.total_seconds() / 60 - fixed
+    scale = min(1.0, spare / waits) if waits else 1.0
+    for step in steps:
+        yield (step.minutes if step.fixed else step.minutes * scale), step.act
 
 
 class Command(BaseCommand):
@@ -72,11 +98,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, tickets=0, seed=1042, **options):
         rng = random.Random(seed)
-        with transaction.atomic():
-            people = self._people()
+        now = timezone.now()
+        # The demo helpdesk went live before its oldest ticket (bulk included).
+        live_since = timedelta(days=HISTORY_DAYS + settings.TICKET_AUTO_CLOSE_DAYS + 40)
+        with transaction.atomic(), history_clock(now - live_since, now):
+            people = self._people(year=now.year)
         if not Ticket.objects.exists():
             with events_unannounced():  # history: nobody is emailed about it
-                self._base_tickets(rng, people)
+                self._base_tickets(rng, people, now)
             self.stdout.write(f"Loaded {BASE_TICKETS} demo tickets.")
         else:
             self.stdout.write("Tickets already exist; demo tickets left as they are.")
@@ -92,7 +121,7 @@ class Command(BaseCommand):
 
     # --- People and places ---------------------------------------------------
 
-    def _people(self) -> dict:
+    def _people(self, *, year: int) -> dict:
         password = make_password(content.DEMO_PASSWORD)
         organizations = {}
         for name, slug, domain, shares in content.ORGANIZATIONS:
@@ -147,7 +176,7 @@ class Command(BaseCommand):
             )
             for email, name in content.CUSTOMERS
         ]
-        policy = self._service_levels()
+        policy = self._service_levels(year=year)
         for title, body in content.CANNED_RESPONSES:
             CannedResponse.objects.get_or_create(
                 title=title, shared=True, defaults={"owner": admin, "body": body}
@@ -171,9 +200,9 @@ class Command(BaseCommand):
             "departments": departments,
         }
 
-    def _service_levels(self) -> SLAPolicy:
-        """Office hours in Berlin with German public holidays, and a default
-        policy with targets for every priority."""
+    def _service_levels(self, *, year: int) -> SLAPolicy:
+        """Office hours in Berlin with German public holidays around ``year``,
+        and a default policy with targets for every priority."""
         calendar, created = BusinessCalendar.objects.get_or_create(
             name="Office hours (Berlin)", defaults={"timezone": "Europe/Berlin"}
         )
@@ -187,7 +216,6 @@ class Command(BaseCommand):
                 )
                 for day in range(5)
             )
-            year = timezone.now().year
             holidays_add(
                 calendar=calendar,
                 dates=public_holidays_named(
@@ -226,9 +254,10 @@ class Command(BaseCommand):
 
     # --- Sixty tickets with real conversations -------------------------------
 
-    def _base_tickets(self, rng: random.Random, people: dict) -> None:
+    def _base_tickets(self, rng: random.Random, people: dict, now: datetime) -> None:
+        """Play each ticket's story through the services on a history clock,
+        so every message, event and stamp is written when it happened."""
         categories = {category.slug: category for category in people["categories"]}
-        now = timezone.now()
         for index in range(BASE_TICKETS):
             subject, category_slug, opening, reply, follow_up = content.SCENARIOS[
                 index % len(content.SCENARIOS)
@@ -243,7 +272,15 @@ class Command(BaseCommand):
             ]
             # Each agent gets tickets in every status.
             agent = agents[(index // len(STATUS_CYCLE)) % len(agents)]
-            with transaction.atomic():
+            steps = self._story(status, customer, agent, reply, follow_up, rng)
+            # Closed tickets are old, solved ones recent enough not to be
+            # closed by the next auto-close run.
+            age = timedelta(
+                days=settings.TICKET_AUTO_CLOSE_DAYS + 1 + rng.uniform(3, 33)
+                if status == Status.CLOSED
+                else rng.uniform(0.2, 5)
+            )
+            with transaction.atomic(), history_clock(now - age, now) as clock:
                 ticket = services.ticket_create(
                     requester=customer,
                     subject=subject,
@@ -252,121 +289,71 @@ class Command(BaseCommand):
                     priority=PRIORITY_CYCLE[index % len(PRIORITY_CYCLE)],
                     channel=rng.choice([Ticket.Channel.PORTAL, Ticket.Channel.EMAIL]),
                 )
-                self._play(ticket, status, customer, agent, reply, follow_up, rng)
-                # Closed tickets are old, solved ones recent enough not to be
-                # closed by the next auto-close run.
-                age = timedelta(
-                    days=rng.uniform(10, 40)
-                    if status == Status.CLOSED
-                    else rng.uniform(0.2, 5)
-                )
-                self._backdate(ticket, now - age, rng)
-                self._restart_sla(ticket)
+                for minutes, act in _fitted(steps, room=age - STORY_SPARE):
+                    clock.advance(minutes)
+                    act(ticket)
 
-    def _play(self, ticket, status, customer, agent, reply, follow_up, rng):
-        """Walk the ticket to its status the way people would have."""
+    def _story(self, status, customer, agent, reply, follow_up, rng) -> list[Step]:
+        """What people did to bring the ticket to ``status``, in order, each
+        after the minutes they took."""
         if status == Status.NEW:
-            return
-        if status == Status.OPEN and rng.random() < 0.4:
-            # Open but nobody has taken it yet: a colleague left a note.
+            return []
+
+        def note(ticket):
             services.message_add(
                 ticket=ticket,
                 author=agent,
                 body=rng.choice(content.INTERNAL_NOTES),
                 internal=True,
             )
-            services.message_add(ticket=ticket, author=customer, body=follow_up)
-            return
-        services.ticket_update(
-            ticket=ticket, actor=agent, assignee=agent, team=agent.demo_team
-        )
-        if status == Status.ON_HOLD or rng.random() < 0.3:
+
+        def customer_writes(ticket, body=follow_up):
+            services.message_add(ticket=ticket, author=customer, body=body)
+
+        def customer_asks_again(ticket):
+            customer_writes(ticket, rng.choice(content.NUDGES))
+
+        def assign(ticket):
+            services.ticket_update(
+                ticket=ticket, actor=agent, assignee=agent, team=agent.demo_team
+            )
+
+        def answer(ticket):
+            # Waiting statuses are set with the answer, as in the reply box.
+            waiting = status in (Status.PENDING, Status.ON_HOLD)
             services.message_add(
                 ticket=ticket,
                 author=agent,
-                body=rng.choice(content.INTERNAL_NOTES),
-                internal=True,
+                body=reply,
+                status=status if waiting else None,
             )
-        services.message_add(ticket=ticket, author=agent, body=reply)
-        if status == Status.OPEN:
-            services.message_add(ticket=ticket, author=customer, body=follow_up)
-            return
-        if status in (Status.PENDING, Status.ON_HOLD):
-            services.ticket_change_status(ticket=ticket, actor=agent, status=status)
-            return
-        services.message_add(ticket=ticket, author=customer, body=follow_up)
-        services.ticket_change_status(ticket=ticket, actor=agent, status=Status.SOLVED)
-        if status == Status.CLOSED:
+
+        def solve(ticket):
+            services.ticket_change_status(
+                ticket=ticket, actor=agent, status=Status.SOLVED
+            )
+
+        def auto_close(ticket):
             services.ticket_change_status(ticket=ticket, actor=None, status=status)
 
-    def _backdate(self, ticket: Ticket, start, rng: random.Random) -> None:
-        """Spread the ticket's history out from ``start`` in the right order,
-        ending before now."""
-        rows = [
-            *[(m.created_at, 0, m) for m in ticket.messages.all()],
-            *[(e.created_at, 1, e) for e in ticket.events.all()],
-        ]
-        rows.sort(key=lambda row: (row[0], row[1], row[2].pk))
-        steps = [rng.uniform(3, 240) for _ in rows]
-        room = (timezone.now() - start).total_seconds() / 60 * 0.9
-        scale = min(1.0, room / sum(steps)) if steps else 1.0
-        moment = start
-        stamps = []
-        for step, (_, _, row) in zip(steps, rows, strict=True):
-            moment += timedelta(minutes=step * scale)
-            row.created_at = moment
-            stamps.append(row)
-        Message.objects.bulk_update(
-            [row for row in stamps if isinstance(row, Message)], ["created_at"]
-        )
-        TicketEvent.objects.bulk_update(
-            [row for row in stamps if isinstance(row, TicketEvent)], ["created_at"]
-        )
-        events = {
-            event.kind + event.new_value: event.created_at
-            for event in stamps
-            if isinstance(event, TicketEvent)
-        }
-        first_reply = next(
-            (
-                row.created_at
-                for row in stamps
-                if isinstance(row, Message)
-                and not row.internal
-                and row.author_id != ticket.requester_id
-            ),
-            None,
-        )
-        Ticket.objects.filter(pk=ticket.pk).update(
-            created_at=start,
-            updated_at=moment,
-            first_response_at=first_reply if ticket.first_response_at else None,
-            solved_at=events.get(TicketEvent.Kind.STATUS + Status.SOLVED)
-            if ticket.solved_at
-            else None,
-            closed_at=events.get(TicketEvent.Kind.STATUS + Status.CLOSED)
-            if ticket.closed_at
-            else None,
-        )
-
-    def _restart_sla(self, ticket: Ticket) -> None:
-        """The clocks as if the ticket had lived its backdated history."""
-        ticket.refresh_from_db()
-        if ticket.sla_policy_id is None:
-            return
-        fields = sla_recompute(ticket=ticket, actor=None)
-        if ticket.status in settings.SLA_PAUSE_STATUSES:
-            ticket.sla_paused_since = ticket.updated_at
-            fields += ["sla_paused_since", *sla_refresh(ticket)]
-        else:
-            ticket.sla_paused_since = None
-            fields += [
-                "sla_paused_since",
-                *sla_pause_if_solved_in_time(ticket=ticket),
-            ]
-        Ticket.objects.filter(pk=ticket.pk).update(
-            **{field: getattr(ticket, field) for field in dict.fromkeys(fields)}
-        )
+        if status == Status.OPEN and rng.random() < 0.4:
+            # Open but nobody has taken it yet: a colleague left a note.
+            return [Step(_wait(rng), note), Step(_wait(rng), customer_asks_again)]
+        steps = [Step(_wait(rng), assign)]
+        if status == Status.ON_HOLD or rng.random() < 0.3:
+            steps.append(Step(rng.uniform(2, 10), note, fixed=True))
+        steps.append(Step(_wait(rng), answer))
+        if status in (Status.PENDING, Status.ON_HOLD):
+            return steps
+        steps.append(Step(_wait(rng), customer_writes))
+        if status == Status.OPEN:
+            return steps
+        steps.append(Step(_wait(rng), solve))
+        if status == Status.CLOSED:
+            # The nightly job closes what stayed solved long enough.
+            days = settings.TICKET_AUTO_CLOSE_DAYS + rng.uniform(0, 1)
+            steps.append(Step(days * 24 * 60, auto_close, fixed=True))
+        return steps
 
     def _print_logins(self) -> None:
         self.stdout.write(

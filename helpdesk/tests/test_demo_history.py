@@ -1,0 +1,297 @@
+"""The demo's tickets tell one consistent story in time.
+
+A ticket opens with its first message and its "created" timeline event at
+the same moment; everything after follows in the order it happened, before
+now; the times stamped on the ticket (first response, solved, closed, SLA
+clocks) agree with the messages and events they summarise.
+"""
+
+import io
+import re
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from accounts.models import User
+from organizations.models import Department, Organization, Team
+from tickets.models import (
+    Attachment,
+    BusinessCalendar,
+    CannedResponse,
+    Category,
+    SLANotice,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+)
+from tickets.services.sla_sweep import sla_sweep
+
+pytestmark = pytest.mark.django_db
+
+Kind = TicketEvent.Kind
+Status = Ticket.Status
+
+
+def load(**options) -> datetime:
+    """Load the demo data; return a moment taken after it finished."""
+    call_command("init_demo_data", stdout=io.StringIO(), **options)
+    return timezone.now()
+
+
+def history_problems(
+    ticket: Ticket, now: datetime, *, with_sla_verdicts: bool = True
+) -> list[str]:
+    """Everything about the ticket's times that contradicts the rest. Bulk
+    tickets are written as an import is, without SLA verdict events."""
+    problems = []
+
+    def check(ok: bool, what: str) -> None:
+        if not ok:
+            problems.append(f"#{ticket.number} ({ticket.status}): {what}")
+
+    messages = list(ticket.messages.order_by("created_at", "pk"))
+    events = list(ticket.events.order_by("created_at", "pk"))
+    opened = ticket.created_at
+    created = [event for event in events if event.kind == Kind.CREATED]
+
+    # It opens with its first message and its "created" event, together.
+    check(len(created) == 1, f"{len(created)} created events")
+    check(bool(messages), "no messages")
+    if not messages or len(created) != 1:
+        return problems
+    check(
+        messages[0].created_at == opened,
+        f"first message at {messages[0].created_at}, opened at {opened}",
+    )
+    check(
+        created[0].created_at == opened,
+        f"created event at {created[0].created_at}, opened at {opened}",
+    )
+    check(messages[0].author_id == ticket.requester_id, "opened by someone else")
+
+    # Everything after follows, in the order it was written, before now.
+    for kind, rows in (
+        ("messages", list(ticket.messages.order_by("pk"))),
+        ("events", list(ticket.events.order_by("pk"))),
+    ):
+        stamps = [row.created_at for row in rows]
+        check(stamps == sorted(stamps), f"{kind} out of order: {stamps}")
+        check(min(stamps) >= opened, f"{kind} before the ticket opened")
+        check(max(stamps) <= now, f"{kind} in the future")
+    last = max(row.created_at for row in [*messages, *events])
+    check(ticket.updated_at == last, f"updated {ticket.updated_at}, last {last}")
+
+    # A reply or note and its timeline entry are one moment.
+    said = {str(message.pk): message.created_at for message in messages}
+    for event in events:
+        if event.kind in (Kind.REPLY, Kind.NOTE):
+            check(
+                said.get(event.new_value) == event.created_at,
+                f"{event.kind} event at {event.created_at}, its message at "
+                f"{said.get(event.new_value)}",
+            )
+    for attachment in Attachment.objects.filter(message__ticket=ticket):
+        check(
+            attachment.created_at == attachment.message.created_at,
+            "attachment stored at another time than its message",
+        )
+    for notice in SLANotice.objects.filter(ticket=ticket):
+        check(opened <= notice.created_at <= now, "SLA notice out of time")
+
+    # The ticket's own stamps agree with its history.
+    answers = [
+        message
+        for message in messages
+        if not message.internal and message.author_id != ticket.requester_id
+    ]
+    check(
+        ticket.first_response_at == (answers[0].created_at if answers else None),
+        f"first response {ticket.first_response_at}, first answer "
+        f"{answers[0].created_at if answers else None}",
+    )
+
+    def last_move_to(status: str) -> datetime | None:
+        moves = [
+            event.created_at
+            for event in events
+            if event.kind == Kind.STATUS and event.new_value == status
+        ]
+        return moves[-1] if moves else None
+
+    if ticket.status in (Status.SOLVED, Status.CLOSED):
+        check(
+            ticket.solved_at == last_move_to(Status.SOLVED),
+            f"solved_at {ticket.solved_at}, solved event {last_move_to('solved')}",
+        )
+        check(
+            ticket.solved_at is not None
+            and ticket.solved_at >= messages[-1].created_at,
+            "solved before its last message",
+        )
+    else:
+        check(ticket.solved_at is None, "solved_at on an unsolved ticket")
+    if ticket.status == Status.CLOSED:
+        check(
+            ticket.closed_at == last_move_to(Status.CLOSED),
+            f"closed_at {ticket.closed_at}, closed event {last_move_to('closed')}",
+        )
+        check(
+            ticket.closed_at is not None and ticket.closed_at >= ticket.solved_at,
+            "closed before it was solved",
+        )
+    else:
+        check(ticket.closed_at is None, "closed_at on an open ticket")
+    if ticket.status != Status.NEW:
+        check(last_move_to(ticket.status) is not None, "no event for its status")
+
+    # SLA clocks run from the history, and its verdicts match the times.
+    for due in (ticket.first_response_due_at, ticket.resolution_due_at):
+        check(due is None or due > opened, f"due {due} before it opened")
+    if ticket.next_response_since is not None:
+        customer_said = [
+            m.created_at for m in messages if m.author_id == ticket.requester_id
+        ]
+        check(
+            ticket.next_response_since in customer_said,
+            "next response clock started when the customer said nothing",
+        )
+        check(
+            ticket.next_response_due_at > ticket.next_response_since,
+            "next response due before it started",
+        )
+    if ticket.status in (Status.PENDING, Status.ON_HOLD):
+        check(
+            ticket.sla_paused_since == last_move_to(ticket.status),
+            f"clock paused at {ticket.sla_paused_since}, waiting since "
+            f"{last_move_to(ticket.status)}",
+        )
+    if not with_sla_verdicts:
+        return problems
+    verdicts = {
+        (event.kind, event.new_value): event.created_at
+        for event in events
+        if event.kind in (Kind.SLA_MET, Kind.SLA_BREACHED, Kind.SLA_PAUSED)
+    }
+    if ticket.first_response_at and ticket.first_response_due_at:
+        in_time = ticket.first_response_at <= ticket.first_response_due_at
+        verdict = Kind.SLA_MET if in_time else Kind.SLA_BREACHED
+        check(
+            verdicts.get((verdict, "first response")) == ticket.first_response_at,
+            f"first response {'met' if in_time else 'missed'} without its "
+            f"{verdict} event at the reply",
+        )
+        check(
+            (Kind.SLA_MET if not in_time else Kind.SLA_BREACHED, "first response")
+            not in verdicts,
+            "first response both met and missed",
+        )
+    return problems
+
+
+@pytest.mark.parametrize("auto_close_days", [7, 400])
+def test_every_demo_ticket_tells_one_story_in_time(auto_close_days, settings):
+    settings.TICKET_AUTO_CLOSE_DAYS = auto_close_days
+    now = load()
+    tickets = Ticket.objects.all()
+    assert tickets.count() == 60
+    problems = [
+        problem for ticket in tickets for problem in history_problems(ticket, now)
+    ]
+    assert problems == []
+
+
+def test_bulk_demo_tickets_tell_one_story_in_time_too():
+    load()
+    now = load(tickets=300)
+    bulk = Ticket.objects.filter(
+        number__gt=Ticket.objects.order_by("number")[59].number
+    )
+    assert bulk.count() == 300
+    assert set(bulk.values_list("status", flat=True)) == set(Status.values)
+    problems = [
+        problem
+        for ticket in bulk
+        for problem in history_problems(ticket, now, with_sla_verdicts=False)
+    ]
+    assert problems == []
+    solved = bulk.filter(status=Status.SOLVED)
+    assert not solved.filter(
+        solved_at__lt=now - timedelta(days=settings.TICKET_AUTO_CLOSE_DAYS)
+    ).exists(), "the auto-close job would have closed these"
+
+
+def test_demo_history_takes_time_like_work_does():
+    """Replies come minutes to hours apart, not all in one instant."""
+    load()
+    for ticket in Ticket.objects.exclude(status=Status.NEW):
+        stamps = sorted(
+            {m.created_at for m in ticket.messages.all()}
+            | {e.created_at for e in ticket.events.all()}
+        )
+        assert len(stamps) >= 3, ticket
+        gaps = [later - earlier for earlier, later in pairwise(stamps)]
+        assert min(gaps).total_seconds() >= 60, ticket
+
+
+def test_the_demo_keeps_overdue_tickets_for_the_sla_sweep():
+    now = load()
+    overdue = set(
+        Ticket.objects.filter(
+            sla_next_due_at__lt=now, sla_next_check_at__lte=now
+        ).values_list("pk", flat=True)
+    )
+    assert len(overdue) >= 5
+
+    # The first sweep after loading announces them, after their history.
+    result = sla_sweep(now=now)
+    assert result.breaches >= 5
+    breaches = TicketEvent.objects.filter(kind=Kind.SLA_BREACHED, created_at__gte=now)
+    assert set(breaches.values_list("ticket", flat=True)) >= overdue
+
+
+def test_the_demo_people_and_places_predate_their_tickets():
+    """Nobody opens a ticket before their account exists, in a category
+    made later, under a policy that came later."""
+    load()
+    first = Ticket.objects.order_by("created_at").first().created_at
+    for model in (
+        User,
+        Organization,
+        Department,
+        Team,
+        Category,
+        CannedResponse,
+        BusinessCalendar,
+        SLAPolicy,
+    ):
+        for row in model.objects.all():
+            assert row.created_at < first, row
+            assert row.updated_at >= row.created_at, row
+
+
+def test_a_demo_ticket_page_shows_one_opening_time(login):
+    """What the issue saw: "opened" at one time, the first message and the
+    timeline's creation at others. Now the page's times start at the opening
+    and none lies ahead."""
+    now = load()
+    admin = User.objects.get(email="admin@helpdesk.example")
+    client = login(admin)
+    for status in Status.values:
+        ticket = Ticket.objects.filter(status=status).first()
+        page = client.get(ticket.get_agent_url()).content.decode()
+        times = [
+            datetime.fromisoformat(stamp)
+            for stamp in re.findall(r'<time[^>]*datetime="([^"]+)"', page)
+        ]
+        assert min(times) == ticket.created_at, ticket
+        assert max(times) <= now, ticket
+        # "opened" and the first message say the same, in the reader's zone.
+        with timezone.override(admin.timezone):
+            opened = date_format(timezone.localtime(ticket.created_at), "M j, Y, H:i")
+        assert f"opened {opened}" in page
+        assert f">{opened}</time>" in page
