@@ -337,11 +337,12 @@ def test_requester_who_may_see_the_target_gets_its_link(
 
 
 def test_a_plain_close_still_sends_the_closed_email(
-    agent, queue, django_capture_on_commit_callbacks
+    queue, django_capture_on_commit_callbacks
 ):
+    """The system's close (after the solved period) still says "Closed"."""
     ticket = TicketFactory(department=queue, open=True)
     with django_capture_on_commit_callbacks(execute=True):
-        services.ticket_change_status(ticket=ticket, actor=agent, status=Status.CLOSED)
+        services.ticket_change_status(ticket=ticket, actor=None, status=Status.CLOSED)
     assert [m.subject for m in mail.outbox] == [
         f"[{ticket.reference}] Closed: {ticket.subject}"
     ]
