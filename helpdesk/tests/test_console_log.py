@@ -120,3 +120,15 @@ def test_runserver_leaves_out_the_lines_django_request_wrote(console):
 
     lines = console.getvalue().splitlines()
     assert lines == ['[now] "GET /x/ HTTP/1.1" 200 12']
+
+
+def test_a_task_logs_no_broker_warning(caplog):
+    """kombu warned "No hostname was supplied" for every task sent to a broker
+    URL without a host (memory://, filesystem://)."""
+    from tickets.tasks import close_solved_tickets
+
+    caplog.set_level(logging.WARNING)
+    close_solved_tickets.delay()
+    close_solved_tickets.delay()
+
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("kombu")] == []
