@@ -29,8 +29,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # from the environment or .env, wins over it.
 SITE_URL = env("SITE_URL", default=env("RUN_SITE_URL", default="http://127.0.0.1:8000"))
 # Files the running helpdesk keeps besides the database: the embedded Celery
-# broker's messages and beat's schedule (git-ignored).
-VAR_DIR = Path(env("HELPDESK_VAR_DIR", default=str(BASE_DIR / "var")))
+# broker's messages and beat's schedule (git-ignored). Relative paths are
+# taken from the project folder.
+VAR_DIR = BASE_DIR / env("HELPDESK_VAR_DIR", default="var")
 
 INSTALLED_APPS = [
     "helpdesk.admin_config.HelpdeskAdminConfig",
@@ -403,8 +404,8 @@ SLA_AT_RISK_MINUTES = env.int("SLA_AT_RISK_MINUTES", default=60)
 # CELERY_BROKER_FOLDER, and there is no result backend: no code reads a task's
 # result. Only the test settings run tasks eagerly.
 
-CELERY_BROKER_FOLDER = Path(
-    env("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker"))
+CELERY_BROKER_FOLDER = BASE_DIR / env(
+    "CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")
 )
 
 

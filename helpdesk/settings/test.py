@@ -1,7 +1,5 @@
 """Settings for the test suite (pytest-django loads these)."""
 
-from pathlib import Path
-
 from .base import *
 from .base import BASE_DIR, REDIS_URL, env, filesystem_broker
 
@@ -52,6 +50,6 @@ else:
     # A task a test sends without eager mode never lands in the queue of the
     # developer's own `make run`.
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(
-        Path(env("CELERY_BROKER_FOLDER", default=str(BASE_DIR / ".test-broker")))
+        BASE_DIR / env("CELERY_BROKER_FOLDER", default=".test-broker")
     )
 LOGGING["root"]["level"] = "WARNING"
