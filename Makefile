@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails point at the address `make run` serves, unless SITE_URL is
+# set (in the environment or in .env: the settings prefer it).
+RUN_SITE_URL = http://$(HOST):$(PORT)
 
 # xstatic-bootstrap ships only as a source package whose build imports
 # pkg_resources, which setuptools 81 removed. Both variables are needed: older
@@ -19,10 +22,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help install install-dev run serve migrate demo test lint format worker beat clean
 
 help:
-	@echo "make run      install, migrate, load demo data and serve http://$(HOST):$(PORT)"
+	@echo "make run      install, migrate, load demo data; serve http://$(HOST):$(PORT) with a Celery worker and beat"
 	@echo "make test     install dev tools, lint and run the whole test suite"
-	@echo "make worker   start a Celery worker (needs REDIS_URL)"
-	@echo "make beat     start Celery beat (needs REDIS_URL)"
+	@echo "make worker   start only a Celery worker"
+	@echo "make beat     start only Celery beat"
 	@echo "make format   format the code with ruff"
 
 $(PY):
@@ -45,8 +48,14 @@ migrate: install
 demo: migrate
 	$(PY) manage.py init_demo_data
 
+# Web server, Celery worker and beat side by side (Procfile), their logs
+# interleaved and prefixed; one Ctrl-C stops all three. honcho is told to read
+# no .env file (-e /dev/null): the settings read .env themselves, and values in
+# the environment win over it there. honcho gives each process its own PORT,
+# so the web server's address travels as HOST and RUN_SITE_URL.
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST="$(HOST)" RUN_SITE_URL="$(RUN_SITE_URL)" \
+		$(BIN)/honcho start -e /dev/null -f Procfile -p $(PORT)
 
 test: install-dev
 	$(BIN)/ruff check .
@@ -67,7 +76,7 @@ worker: install
 	$(BIN)/celery -A helpdesk worker --loglevel=INFO
 
 beat: install
-	$(BIN)/celery -A helpdesk beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+	$(BIN)/celery -A helpdesk beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* .test-private
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* .test-private .test-broker

@@ -1,12 +1,13 @@
 """The Celery application.
 
 Configuration comes from Django settings under the ``CELERY_`` prefix: the
-broker and result backend from REDIS_URL, JSON only, late acknowledgement so a
-task whose worker dies is delivered again, and time limits so none runs
-forever.
+broker (Redis with REDIS_URL, else a folder of files) and result backend, JSON
+only, late acknowledgement so a task whose worker dies is delivered again, and
+time limits so none runs forever.
 """
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -15,3 +16,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.dev")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_folders(sender: Celery, **kwargs) -> None:
+    """kombu's filesystem broker needs its folders, and beat the folder of its
+    schedule file, before the first message or tick; every process (web,
+    worker, beat, a management command) may be the first to get here."""
+    folders = []
+    if sender.conf.broker_url.startswith("filesystem:"):
+        options = sender.conf.broker_transport_options
+        folders += [options["data_folder_in"], options["control_folder"]]
+    if sender.conf.beat_schedule_filename:
+        folders.append(Path(sender.conf.beat_schedule_filename).parent)
+    for folder in folders:
+        Path(folder).mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,14 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The public address, for links in emails. ``make run`` passes the address it
+# serves as RUN_SITE_URL (``make run PORT=8201`` links to :8201); SITE_URL,
+# from the environment or .env, wins over it.
+SITE_URL = env("SITE_URL", default=env("RUN_SITE_URL", default="http://127.0.0.1:8000"))
+# Files the running helpdesk keeps besides the database: the embedded Celery
+# broker's messages and beat's schedule (git-ignored). Relative paths are
+# taken from the project folder.
+VAR_DIR = BASE_DIR / env("HELPDESK_VAR_DIR", default="var")
 
 INSTALLED_APPS = [
     "helpdesk.admin_config.HelpdeskAdminConfig",
@@ -390,13 +397,43 @@ SLA_PAUSE_STATUSES = env.list("SLA_PAUSE_STATUSES", default=["pending", "on_hold
 SLA_AT_RISK_MINUTES = env.int("SLA_AT_RISK_MINUTES", default=60)
 
 # --- Celery ------------------------------------------------------------------
-# Without REDIS_URL there is no broker: tasks run eagerly in-process, so a
-# newcomer needs nothing but Python. With it, real workers run them.
+# Tasks always go through a broker to a worker; beat starts the periodic ones
+# (``make run`` starts both beside the web server). With REDIS_URL, Redis is
+# the broker and result backend. Without it the broker is a folder of files
+# (kombu's filesystem transport: no extra service, no extra package) under
+# CELERY_BROKER_FOLDER, and there is no result backend: no code reads a task's
+# result. Only the test settings run tasks eagerly.
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_FOLDER = BASE_DIR / env(
+    "CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")
+)
+
+
+def filesystem_broker(folder: Path) -> dict:
+    """kombu's filesystem transport options: one folder for the queued
+    messages (written and read by every process), one for its exchange table."""
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }
+
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the hard time limit, so a slow task is not handed to a
+        # second worker while the first is still running it.
+        "visibility_timeout": 60 * 60,
+    }
+else:
+    # "localhost" only keeps kombu from warning that no host was given.
+    CELERY_BROKER_URL = "filesystem://localhost/"
+    CELERY_RESULT_BACKEND = None
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(CELERY_BROKER_FOLDER)
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -406,12 +443,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than the hard time limit, so a slow task is not handed to a
-    # second worker while the first is still running it.
-    "visibility_timeout": 60 * 60,
-}
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Seconds between SLA sweeps (warnings, breaches, escalations). Tests shorten
+# it to see beat at work without waiting a minute.
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "close-solved-tickets": {
         "task": "tickets.tasks.close_solved_tickets",
@@ -431,7 +467,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep",
-        "schedule": 60,
+        "schedule": SLA_SWEEP_SECONDS,
     },
     "optimize-database": {
         "task": "helpdesk.tasks.optimize_database",
@@ -440,16 +476,48 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging -----------------------------------------------------------------
+# Everything goes to the console once, through the root logger (Django's own
+# console handler would print django.* records a second time). A refused
+# request (4xx) is one line with who asked, no traceback; a server error keeps
+# its traceback (helpdesk/logs.py). Runserver's access log keeps its own format
+# and leaves out the 4xx and 5xx lines django.request has written already.
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "refused_request": {"()": "helpdesk.logs.RefusedRequestFilter"},
+        "skip_logged_errors": {"()": "helpdesk.logs.SkipLoggedErrorsFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refused_request"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["skip_logged_errors"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # NOTSET: as verbose as the root logger (LOG_LEVEL).
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
         "django.db.backends": {"level": "WARNING"},
     },
 }
