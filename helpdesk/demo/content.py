@@ -235,3 +235,33 @@ SLA_TARGETS = {
     "normal": (240, 480, 1440),
     "low": (480, 960, 2880),
 }
+
+# The outage policy's clock runs round the clock: minutes, not business minutes.
+OUTAGE_SLA_TARGETS = {
+    "urgent": (30, 60, 240),
+    "high": (60, 120, 480),
+    "normal": (120, 240, 1440),
+    "low": (240, 480, 2880),
+}
+OUTAGE_WARN_BEFORE_MINUTES = 20
+
+# Outage reports still waiting for their first answer when the demo loads:
+# minutes before now, subject, customer's report. Two of the sixty tickets,
+# new and of high priority, tell these instead of a scenario. Opened 40 to 60
+# minutes ago, each is inside its warning window (a 60-minute first response,
+# warned 20 minutes ahead, round the clock) on any day and at any hour, so the
+# first SLA sweep after loading warns about them.
+LIVE_OUTAGES = [
+    (
+        50,
+        "Checkout page times out for all our users",
+        "Since a few minutes ago every checkout on our shop times out after "
+        "30 seconds. Our customers cannot pay. Please help urgently.",
+    ),
+    (
+        45,
+        "Checkout times out here too",
+        "Same here: the checkout page hangs and then shows a gateway timeout. "
+        "Started just now, nothing changed on our side.",
+    ),
+]

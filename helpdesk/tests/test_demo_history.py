@@ -10,6 +10,7 @@ import io
 import re
 from datetime import datetime, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -38,9 +39,10 @@ Status = Ticket.Status
 
 
 def load(**options) -> datetime:
-    """Load the demo data; return a moment taken after it finished."""
+    """Load the demo data; return a moment taken after it finished, or the
+    ``now`` it was loaded at."""
     call_command("init_demo_data", stdout=io.StringIO(), **options)
-    return timezone.now()
+    return options.get("now") or timezone.now()
 
 
 def history_problems(
@@ -252,6 +254,46 @@ def test_the_demo_keeps_overdue_tickets_for_the_sla_sweep():
     assert result.breaches >= 5
     breaches = TicketEvent.objects.filter(kind=Kind.SLA_BREACHED, created_at__gte=now)
     assert set(breaches.values_list("ticket", flat=True)) >= overdue
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 29, 23, 30, tzinfo=BERLIN),  # Sunday night
+        datetime(2026, 11, 30, 10, 0, tzinfo=BERLIN),  # Monday morning
+        datetime(2026, 12, 25, 10, 0, tzinfo=BERLIN),  # Christmas Day, a Friday
+        datetime(2027, 3, 29, 7, 0, tzinfo=BERLIN),  # Easter Monday, early
+    ],
+    ids=["sunday-night", "monday-10", "christmas", "easter-monday-7"],
+)
+def test_the_first_sweep_after_loading_warns_and_announces_breaches(now):
+    """Whenever the demo is loaded, office hours or not, the first SLA sweep
+    writes warnings as well as breaches: the outage policy runs round the
+    clock and recent outage reports are inside their warning window."""
+    load(now=now)
+    # The load leaves the warnings to the sweep.
+    assert not SLANotice.objects.filter(stage=SLANotice.Stage.WARNING).exists()
+    assert not TicketEvent.objects.filter(kind=Kind.SLA_WARNING).exists()
+    tickets = Ticket.objects.all()
+    problems = [p for ticket in tickets for p in history_problems(ticket, now)]
+    assert problems == []
+
+    result = sla_sweep(now=now)
+
+    stages = list(SLANotice.objects.values_list("stage", flat=True))
+    assert stages.count(SLANotice.Stage.WARNING) >= 1
+    assert stages.count(SLANotice.Stage.BREACH) >= 1
+    assert result.warnings >= 1 and result.breaches >= 1
+    warned = Ticket.objects.filter(events__kind=Kind.SLA_WARNING)
+    assert warned.filter(
+        category__slug="outage",
+        status=Status.NEW,
+        sla_policy__name="Outages (24/7)",
+        first_response_due_at__gt=now,
+    ).exists()
 
 
 def test_the_demo_people_and_places_predate_their_tickets():

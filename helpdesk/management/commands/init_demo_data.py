@@ -51,6 +51,9 @@ PRIORITY_CYCLE = [
     Priority.URGENT,
     Priority.NORMAL,
 ]
+# The two new, high-priority tickets are outage reports opened minutes ago,
+# inside their SLA warning window (content.LIVE_OUTAGES).
+LIVE_OUTAGES = dict(zip((12, 42), content.LIVE_OUTAGES, strict=True))
 # A ticket's story ends before now, with this much room to spare at least.
 STORY_SPARE = timedelta(hours=1)
 
@@ -95,10 +98,17 @@ class Command(BaseCommand):
             help="Add this many extra tickets with three messages each.",
         )
         parser.add_argument("--seed", type=int, default=1042)
+        parser.add_argument(
+            "--now",
+            type=datetime.fromisoformat,
+            default=None,
+            help="Write the history as if it were this moment (ISO 8601 with "
+            "an offset, e.g. 2026-11-29T23:30+01:00) instead of the clock's.",
+        )
 
-    def handle(self, *args, tickets=0, seed=1042, **options):
+    def handle(self, *args, tickets=0, seed=1042, now=None, **options):
         rng = random.Random(seed)
-        now = timezone.now()
+        now = now or timezone.now()
         # The demo helpdesk went live before its oldest ticket (bulk included).
         live_since = timedelta(days=HISTORY_DAYS + settings.TICKET_AUTO_CLOSE_DAYS + 40)
         with transaction.atomic(), history_clock(now - live_since, now):
@@ -191,6 +201,9 @@ class Command(BaseCommand):
                 },
             )
             categories.append(category)
+        self._outage_service_level(
+            category=next(c for c in categories if c.slug == "outage")
+        )
         return {
             "policy": policy,
             "admin": admin,
@@ -252,6 +265,50 @@ class Command(BaseCommand):
             .get(pk=policy.pk)
         )
 
+    def _outage_service_level(self, *, category: Category) -> SLAPolicy:
+        """Outages are watched round the clock: a policy on a 24/7 calendar
+        (every day 00:00-00:00, which is the whole day; no holidays), tried
+        before the default one."""
+        calendar, created = BusinessCalendar.objects.get_or_create(
+            name="Round the clock", defaults={"timezone": "UTC"}
+        )
+        if created:
+            BusinessHours.objects.bulk_create(
+                BusinessHours(
+                    calendar=calendar,
+                    weekday=day,
+                    start=clock_time(0),
+                    end=clock_time(0),
+                )
+                for day in range(7)
+            )
+        policy, created = SLAPolicy.objects.get_or_create(
+            name="Outages (24/7)",
+            defaults={
+                "calendar": calendar,
+                "category": category,
+                "order": 10,
+                "warn_before_minutes": content.OUTAGE_WARN_BEFORE_MINUTES,
+                "escalate_priority": True,
+            },
+        )
+        if created:
+            SLATarget.objects.bulk_create(
+                SLATarget(
+                    policy=policy,
+                    priority=priority,
+                    first_response_minutes=first,
+                    next_response_minutes=following,
+                    resolution_minutes=resolution,
+                )
+                for priority, (
+                    first,
+                    following,
+                    resolution,
+                ) in content.OUTAGE_SLA_TARGETS.items()
+            )
+        return policy
+
     # --- Sixty tickets with real conversations -------------------------------
 
     def _base_tickets(self, rng: random.Random, people: dict, now: datetime) -> None:
@@ -264,6 +321,7 @@ class Command(BaseCommand):
             ]
             category = categories[category_slug]
             status = STATUS_CYCLE[index % len(STATUS_CYCLE)]
+            priority = PRIORITY_CYCLE[index % len(PRIORITY_CYCLE)]
             customer = people["customers"][index % len(people["customers"])]
             agents = [
                 agent
@@ -280,13 +338,19 @@ class Command(BaseCommand):
                 if status == Status.CLOSED
                 else rng.uniform(0.2, 5)
             )
+            if index in LIVE_OUTAGES:
+                # Nobody has answered yet; the SLA sweep, not this load,
+                # warns that the first response is almost due.
+                minutes_ago, subject, opening = LIVE_OUTAGES[index]
+                category = categories["outage"]
+                age = timedelta(minutes=minutes_ago)
             with transaction.atomic(), history_clock(now - age, now) as clock:
                 ticket = services.ticket_create(
                     requester=customer,
                     subject=subject,
                     body=opening,
                     category=category,
-                    priority=PRIORITY_CYCLE[index % len(PRIORITY_CYCLE)],
+                    priority=priority,
                     channel=rng.choice([Ticket.Channel.PORTAL, Ticket.Channel.EMAIL]),
                 )
                 for minutes, act in _fitted(steps, room=age - STORY_SPARE):
