@@ -44,7 +44,7 @@ def _query(text: str) -> str:
 def search_ticket_by_number(user: User, text: str) -> Ticket | None:
     """The ticket whose number the text is ("1053" or "#1053"), when the user
     may see it; None otherwise, missing or not theirs alike."""
-    match = NUMBER.match(text.strip())
+    match = NUMBER.match(_query(text))
     if match is None:
         return None
     return ticket_list_visible_to(user).filter(number=int(match.group(1))).first()

@@ -352,3 +352,18 @@ def test_the_people_and_organization_selectors_refuse_customers(customer):
     UserFactory(full_name="Peter Gibbons", agent=True)
     assert list(search_people(customer, "peter")) == []
     assert list(search_organizations(customer, "initech")) == []
+
+
+def test_the_selectors_drop_a_nul_character(agent, customer, queue):
+    """Whoever calls them, the search selectors never send NUL to the
+    database (PostgreSQL refuses it): each section finds what the text
+    without it finds."""
+    from tickets.selectors import search_everywhere, search_ticket_by_number
+
+    ticket = open_ticket(customer, queue, subject="Printer jam")
+    OrganizationFactory(name="Jamco")
+    results = search_everywhere(agent, "ja\x00m")
+    assert [t.number for t in results.tickets] == [ticket.number]
+    assert [o.name for o in results.organizations] == ["Jamco"]
+    assert list(search_everywhere(agent, "\x00").people) == []
+    assert search_ticket_by_number(agent, f"#{ticket.number}\x00") == ticket
