@@ -35,10 +35,16 @@ class SearchResults:
     organizations: QuerySet[Organization]
 
 
+def _query(text: str) -> str:
+    """The text a search looks for: without NUL characters, which no stored
+    text holds and PostgreSQL refuses in a query, trimmed and cut."""
+    return text.replace("\x00", "").strip()[:QUERY_MAX_CHARS]
+
+
 def search_ticket_by_number(user: User, text: str) -> Ticket | None:
     """The ticket whose number the text is ("1053" or "#1053"), when the user
     may see it; None otherwise, missing or not theirs alike."""
-    match = NUMBER.match(text.strip())
+    match = NUMBER.match(_query(text))
     if match is None:
         return None
     return ticket_list_visible_to(user).filter(number=int(match.group(1))).first()
@@ -47,7 +53,7 @@ def search_ticket_by_number(user: User, text: str) -> Ticket | None:
 def search_tickets(user: User, text: str) -> QuerySet[Ticket]:
     """Every visible ticket the text finds, newest activity first, with the
     columns a list row shows."""
-    text = text.strip()[:QUERY_MAX_CHARS]
+    text = _query(text)
     visible = ticket_list_visible_to(user)
     if not text:
         return visible.none()
@@ -61,7 +67,7 @@ def search_people(user: User, text: str) -> QuerySet[User]:
     """People by name or email, for agents: admins find everyone; agents find
     their colleagues and the customers whose tickets they may see. Customers
     find nobody."""
-    text = text.strip()[:QUERY_MAX_CHARS]
+    text = _query(text)
     if not text or not user.is_authenticated or not user.is_agent:
         return User.objects.none()
     people = User.objects.select_related("organization")
@@ -79,7 +85,7 @@ def search_organizations(user: User, text: str) -> QuerySet[Organization]:
     """Organizations by name or email domain, for agents (every agent may
     already pick any of them in the ticket list's filter). Customers find
     none."""
-    text = text.strip()[:QUERY_MAX_CHARS]
+    text = _query(text)
     if not text or not user.is_authenticated or not user.is_agent:
         return Organization.objects.none()
     domains = OrganizationDomain.objects.filter(domain__contains=_email_fold(text))

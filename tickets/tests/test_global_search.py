@@ -265,6 +265,23 @@ def test_empty_query_shows_a_prompt(agent_client, customer, queue):
         assert "What are you looking for?" in response.text
 
 
+@pytest.mark.parametrize("who", ["agent", "customer"])
+def test_a_nul_character_is_dropped_not_a_server_error(
+    login, agent, customer, queue, who
+):
+    """PostgreSQL refuses NUL in a query; the search drops it, for every
+    section, and finds what the rest of the text finds."""
+    ticket = open_ticket(customer, queue, subject="Printer jam")
+    client = login(agent if who == "agent" else customer)
+    for query in ("jam\x00", "\x00", "#\x00"):
+        response = client.get(SEARCH, {"q": query})
+        assert response.status_code == 200
+        assert "\x00" not in response.text
+    assert found(client.get(SEARCH, {"q": "ja\x00m"})) == {ticket.number}
+    response = client.get(SEARCH, {"q": "ja\x00m", "section": "tickets"})
+    assert response.status_code == 200
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(SEARCH, {"q": "anything"})
     assert response.status_code == 302
@@ -335,3 +352,18 @@ def test_the_people_and_organization_selectors_refuse_customers(customer):
     UserFactory(full_name="Peter Gibbons", agent=True)
     assert list(search_people(customer, "peter")) == []
     assert list(search_organizations(customer, "initech")) == []
+
+
+def test_the_selectors_drop_a_nul_character(agent, customer, queue):
+    """Whoever calls them, the search selectors never send NUL to the
+    database (PostgreSQL refuses it): each section finds what the text
+    without it finds."""
+    from tickets.selectors import search_everywhere, search_ticket_by_number
+
+    ticket = open_ticket(customer, queue, subject="Printer jam")
+    OrganizationFactory(name="Jamco")
+    results = search_everywhere(agent, "ja\x00m")
+    assert [t.number for t in results.tickets] == [ticket.number]
+    assert [o.name for o in results.organizations] == ["Jamco"]
+    assert list(search_everywhere(agent, "\x00").people) == []
+    assert search_ticket_by_number(agent, f"#{ticket.number}\x00") == ticket

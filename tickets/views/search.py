@@ -38,7 +38,8 @@ class Section:
 def search(request: HttpRequest) -> HttpResponse:
     """A ticket number the user may see opens that ticket; anything else lists
     what it finds, by section. ``section`` shows one section, paginated."""
-    text = request.GET.get("q", "").strip()[:QUERY_MAX_CHARS]
+    # NUL is dropped as the search drops it (PostgreSQL refuses it in a query).
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:QUERY_MAX_CHARS]
     user = request.user
     if text:
         ticket = selectors.search_ticket_by_number(user, text)
