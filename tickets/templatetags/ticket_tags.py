@@ -182,9 +182,14 @@ def sla_phrase(time: SlaTime) -> SafeString:
     """ "in 4 business hours · due Mon 30 Nov 11:00 CET", or "overdue by 3
     business hours · was due …"."""
     if time.overdue:
-        template = 'overdue by {} · was due <time datetime="{}">{}</time>'
+        template = (
+            'overdue by {} <span class="sla-due">· was due '
+            '<time datetime="{}">{}</time></span>'
+        )
     else:
-        template = 'in {} · due <time datetime="{}">{}</time>'
+        template = (
+            'in {} <span class="sla-due">· due <time datetime="{}">{}</time></span>'
+        )
     return format_html(template, time.amount, time.iso, time.when)
 
 
