@@ -171,6 +171,11 @@ def test_routing_a_ticket_away_asks_first_and_says_where_it_went(
     confirm = page.locator("#route-confirm")
     expect(confirm).to_contain_text("You will no longer see this ticket")
     expect(confirm).to_contain_text("Billing")
+    # The question takes the keyboard focus, so a keyboard or screen reader
+    # user who changed the department hears it and tabs on to its buttons.
+    expect(confirm.get_by_role("heading")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(confirm.get_by_role("button", name="Move it to Billing")).to_be_focused()
     shot(page, "route-away-confirmation")
 
     page.get_by_role("link", name="Cancel, keep it here").click()
