@@ -98,7 +98,9 @@ def test_a_bulk_solve_asks_before_emailing_customers(new_page, shot, agent, supp
 
     select_and_set_status(page, tickets, "solved")
     page.get_by_role("button", name="Confirm: email 6 customers").click()
-    expect(page.get_by_text("Changed 8 of 8 selected")).to_be_visible()
+    expect(page.get_by_text("Changed 8 of 8 selected")).to_contain_text(
+        "Status now Solved."
+    )
     shot(page, "bulk-solve-done")
     assert set(Ticket.objects.values_list("status", flat=True)) == {Status.SOLVED}
     sent = wait_for_mail(8)
