@@ -89,6 +89,7 @@ def test_a_bulk_solve_asks_before_emailing_customers(new_page, shot, agent, supp
     select_and_set_status(page, tickets, "solved")
     summary = page.locator("#bulk-confirm-summary")
     expect(summary).to_contain_text("This will email 6 customers about 8 tickets.")
+    expect(page.get_by_role("columnheader", name="Status now")).to_be_visible()
     shot(page, "bulk-solve-confirmation")
 
     page.get_by_role("link", name="Cancel").click()
