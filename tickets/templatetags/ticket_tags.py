@@ -345,7 +345,7 @@ def agent_ticket_rows(tickets) -> SafeString:
     rows = []
     for ticket in tickets:
         category = _optional(
-            ' <span class="text-body-secondary">· {}</span>',
+            ' <span class="text-body-secondary ticket-category">· {}</span>',
             ticket.category.name if ticket.category_id else "",
         )
         organization = _optional(
