@@ -225,16 +225,18 @@ def sla_badge(ticket: Ticket) -> SafeString:
         return _paused_badge(ticket, calendar, now, zone, policy)
     target, due = nearest
     time = sla_time(calendar, due, now=now, zone=zone)
+    risk = ""  # the words that say what the warning colour says
     if time.overdue:
         css = "text-bg-danger"
     elif time.minutes <= policy.warn_before_minutes:
-        css = "text-bg-warning"
+        css, risk = "text-bg-warning", "At risk: "
     else:
         css = "text-bg-light border"
     return format_html(
-        '<span class="badge {} sla-badge" title="{}">{} {}</span>',
+        '<span class="badge {} sla-badge" title="{}">{}{} {}</span>',
         css,
         _calendar_note(policy, zone),
+        risk,
         SLA_LABELS[target],
         sla_phrase(time),
     )

@@ -1,7 +1,7 @@
 """SLA badges and the sidebar's service level card: business time and the
 wall-clock due time side by side, in the viewing agent's time zone."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -187,6 +187,19 @@ def test_an_overdue_badge_says_by_how_much_and_when_it_was_due(policy, in_zone):
     assert "text-bg-danger" in badge
     assert "First reply overdue by more than a week" in badge
     assert "was due <time" in badge and "Mon 6 Jan 2020 10:00 CET" in badge
+
+
+@pytest.mark.django_db
+def test_a_badge_near_its_deadline_says_at_risk_in_words(policy, in_zone):
+    """The warning colour is not the only signal: the badge says so."""
+    in_zone("Europe/Berlin")
+    ticket = started(berlin(2030, 1, 7, 9, 0))
+    calm = str(sla_badge(ticket))
+    assert "At risk" not in calm and "text-bg-warning" not in calm
+    ticket.first_response_due_at = timezone.now() + timedelta(minutes=10)
+    badge = str(sla_badge(ticket))
+    assert "text-bg-warning" in badge
+    assert "At risk: First reply in " in badge
 
 
 @pytest.mark.django_db
