@@ -127,3 +127,45 @@ def test_a_customer_cannot_find_another_organizations_ticket(new_page, shot, sup
     shot(page, "customer-results")
     assert Ticket.objects.filter(pk=mine.pk).exists()
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [1024, 1100])
+def test_the_top_bar_folds_its_links_and_search_box_on_mid_widths(
+    new_page, shot, support, width
+):
+    """Below 1200px an admin's five links, the search box and two buttons do
+    not fit on one line: they fold into the menu instead of wrapping."""
+    admin = UserFactory(admin=True, full_name="Ada Admin")
+    page = new_page(width=width)
+    sign_in(page, admin)
+    page.goto("/agent/")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(nav.get_by_role("searchbox")).to_be_hidden()
+    expect(nav.get_by_role("link", name="Canned responses")).to_be_hidden()
+    nav.get_by_role("button", name="Toggle navigation").click()
+    expect(top_bar(page, "Search tickets")).to_be_visible()
+    expect(nav.get_by_role("link", name="Canned responses")).to_be_visible()
+    expect(page.locator("#main-nav.show")).to_be_visible()  # done unfolding
+    shot(page, f"menu-open-{width}")
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [1200, 1280, 1400])
+def test_the_top_bar_keeps_each_link_on_one_line(new_page, shot, support, width):
+    admin = UserFactory(admin=True, full_name="Ada Admin")
+    page = new_page(width=width)
+    sign_in(page, admin)
+    page.goto("/agent/")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    top_bar(page, "Search tickets")
+    items = [
+        nav.get_by_role("link", name=name)
+        for name in ("Dashboard", "Canned responses", "Suspended mail", "Admin")
+    ] + [nav.get_by_role("link", name="New ticket")]
+    heights = {round(item.bounding_box()["height"]) for item in items[:4]}
+    assert len(heights) == 1, heights  # no link breaks onto a second line
+    button = items[-1].bounding_box()
+    assert button["height"] < 40, button  # "New ticket" on one line
+    assert nav.bounding_box()["height"] < 64
+    shot(page, f"top-bar-{width}")
+    assert page.errors == []

@@ -89,6 +89,7 @@ def test_a_bulk_solve_asks_before_emailing_customers(new_page, shot, agent, supp
     select_and_set_status(page, tickets, "solved")
     summary = page.locator("#bulk-confirm-summary")
     expect(summary).to_contain_text("This will email 6 customers about 8 tickets.")
+    expect(page.get_by_role("columnheader", name="Status now")).to_be_visible()
     shot(page, "bulk-solve-confirmation")
 
     page.get_by_role("link", name="Cancel").click()
@@ -98,7 +99,9 @@ def test_a_bulk_solve_asks_before_emailing_customers(new_page, shot, agent, supp
 
     select_and_set_status(page, tickets, "solved")
     page.get_by_role("button", name="Confirm: email 6 customers").click()
-    expect(page.get_by_text("Changed 8 of 8 selected")).to_be_visible()
+    expect(page.get_by_text("Changed 8 of 8 selected")).to_contain_text(
+        "Status now Solved."
+    )
     shot(page, "bulk-solve-done")
     assert set(Ticket.objects.values_list("status", flat=True)) == {Status.SOLVED}
     sent = wait_for_mail(8)
@@ -171,6 +174,11 @@ def test_routing_a_ticket_away_asks_first_and_says_where_it_went(
     confirm = page.locator("#route-confirm")
     expect(confirm).to_contain_text("You will no longer see this ticket")
     expect(confirm).to_contain_text("Billing")
+    # The question takes the keyboard focus, so a keyboard or screen reader
+    # user who changed the department hears it and tabs on to its buttons.
+    expect(confirm.get_by_role("heading")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(confirm.get_by_role("button", name="Move it to Billing")).to_be_focused()
     shot(page, "route-away-confirmation")
 
     page.get_by_role("link", name="Cancel, keep it here").click()

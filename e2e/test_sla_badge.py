@@ -91,6 +91,12 @@ def test_badges_and_sidebar_show_business_and_wall_clock_time(
         "SLA paused · 3 business hours left"
     )
     shot(page, "list-new-york")
+    # The list's cell breaks a long badge between the time left and the due
+    # time, never inside the due time.
+    due = rows.filter(has_text="Printer jam").locator(".sla-badge .sla-due")
+    expect(due).to_have_text("· due Mon 7 Jan 2030 04:00 EST")
+    line = float(due.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert due.bounding_box()["height"] < 1.5 * line
 
     page.goto(upcoming.get_agent_url())
     card = page.locator("#ticket-sidebar .card").filter(has_text="Service level")

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from organizations.tests.factories import DepartmentFactory
 from tickets.models import CannedResponse, Ticket
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import CategoryFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,3 +121,22 @@ def test_bulk_action_reports_what_it_changed(new_page, shot, agent, support):
     expect(page.get_by_text("Changed 2 of 2 selected")).to_be_visible()
     assert set(Ticket.objects.values_list("priority", flat=True)) == {"high"}
     shot(page, "bulk-priority")
+
+
+def test_a_list_row_keeps_the_category_in_one_piece(new_page, shot, agent, support):
+    """On a phone the subject cell is narrow: the category after the priority
+    badge moves to its own line rather than breaking inside its name."""
+    TicketFactory(
+        department=support,
+        subject="Printer on fire",
+        category=CategoryFactory(name="Bug report", default_department=support),
+    )
+    page = new_page(width=390)
+    sign_in(page, agent)
+    page.goto("/agent/tickets/")
+    category = page.locator(".ticket-table tbody tr .ticket-category")
+    expect(category).to_have_text("· Bug report")
+    line = float(category.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert category.bounding_box()["height"] < 1.5 * line
+    shot(page, "list-on-a-phone")
+    assert page.errors == []

@@ -182,9 +182,14 @@ def sla_phrase(time: SlaTime) -> SafeString:
     """ "in 4 business hours · due Mon 30 Nov 11:00 CET", or "overdue by 3
     business hours · was due …"."""
     if time.overdue:
-        template = 'overdue by {} · was due <time datetime="{}">{}</time>'
+        template = (
+            'overdue by {} <span class="sla-due">· was due '
+            '<time datetime="{}">{}</time></span>'
+        )
     else:
-        template = 'in {} · due <time datetime="{}">{}</time>'
+        template = (
+            'in {} <span class="sla-due">· due <time datetime="{}">{}</time></span>'
+        )
     return format_html(template, time.amount, time.iso, time.when)
 
 
@@ -220,16 +225,18 @@ def sla_badge(ticket: Ticket) -> SafeString:
         return _paused_badge(ticket, calendar, now, zone, policy)
     target, due = nearest
     time = sla_time(calendar, due, now=now, zone=zone)
+    risk = ""  # the words that say what the warning colour says
     if time.overdue:
         css = "text-bg-danger"
     elif time.minutes <= policy.warn_before_minutes:
-        css = "text-bg-warning"
+        css, risk = "text-bg-warning", "At risk: "
     else:
         css = "text-bg-light border"
     return format_html(
-        '<span class="badge {} sla-badge" title="{}">{} {}</span>',
+        '<span class="badge {} sla-badge" title="{}">{}{} {}</span>',
         css,
         _calendar_note(policy, zone),
+        risk,
         SLA_LABELS[target],
         sla_phrase(time),
     )
@@ -340,7 +347,7 @@ def agent_ticket_rows(tickets) -> SafeString:
     rows = []
     for ticket in tickets:
         category = _optional(
-            ' <span class="text-body-secondary">· {}</span>',
+            ' <span class="text-body-secondary ticket-category">· {}</span>',
             ticket.category.name if ticket.category_id else "",
         )
         organization = _optional(

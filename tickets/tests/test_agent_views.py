@@ -212,7 +212,7 @@ def test_bulk_priority_reports_refusals_by_number(agent_client, queue):
     )
     assert response.redirect_chain[-1][0] == f"{LIST}?view=all"
     page = texts(response)
-    assert f"Changed 1 of 2 selected: #{mine.number}." in page
+    assert f"Changed 1 of 2 selected: #{mine.number}. Priority now High." in page
     assert (
         f"#{foreign.number} was not changed: not found, or not yours to change" in page
     )
@@ -224,15 +224,31 @@ def test_bulk_assign_and_status(agent_client, agent, queue):
     tickets = TicketFactory.create_batch(2, department=queue)
     numbers_ = [t.number for t in tickets]
     bulk = reverse("tickets:agent_bulk")
-    agent_client.post(
-        bulk, {"tickets": numbers_, "action": "assign", "assignee": agent.pk}
+    assigned = agent_client.post(
+        bulk,
+        {"tickets": numbers_, "action": "assign", "assignee": agent.pk},
+        follow=True,
     )
-    agent_client.post(
-        bulk, {"tickets": numbers_, "action": "status", "status": "pending"}
+    assert f"Assigned to {agent.display_name}." in texts(assigned)
+    pending = agent_client.post(
+        bulk,
+        {"tickets": numbers_, "action": "status", "status": "pending"},
+        follow=True,
     )
+    assert "Status now Pending." in texts(pending)
     for ticket in tickets:
         ticket.refresh_from_db()
         assert (ticket.assignee, ticket.status) == (agent, "pending")
+
+    unassigned = agent_client.post(
+        bulk,
+        {"tickets": numbers_[:1], "action": "assign", "assignee": "none"},
+        follow=True,
+    )
+    assert "Changed 1 of 1 selected: " in texts(unassigned)
+    assert "Unassigned." in texts(unassigned)
+    tickets[0].refresh_from_db()
+    assert tickets[0].assignee is None
 
 
 def test_bulk_without_a_value_changes_nothing(agent_client, queue):

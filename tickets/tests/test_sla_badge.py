@@ -1,7 +1,7 @@
 """SLA badges and the sidebar's service level card: business time and the
 wall-clock due time side by side, in the viewing agent's time zone."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,11 +35,12 @@ def office(*holidays: date) -> bt.Calendar:
 
 
 def phrase(calendar, due, now, zone=BERLIN) -> str:
-    """The badge's words, without the <time> element's markup."""
+    """The badge's words, without the <time> element's and the due part's
+    markup."""
     html = str(sla_phrase(sla_time(calendar, due, now=now, zone=zone)))
-    return html.replace(f'<time datetime="{due.isoformat()}">', "").replace(
-        "</time>", ""
-    )
+    for markup in (f'<time datetime="{due.isoformat()}">', "</time>"):
+        html = html.replace(markup, "")
+    return html.replace('<span class="sla-due">', "").replace("</span>", "")
 
 
 # --- the formatter ----------------------------------------------------------
@@ -189,6 +190,19 @@ def test_an_overdue_badge_says_by_how_much_and_when_it_was_due(policy, in_zone):
 
 
 @pytest.mark.django_db
+def test_a_badge_near_its_deadline_says_at_risk_in_words(policy, in_zone):
+    """The warning colour is not the only signal: the badge says so."""
+    in_zone("Europe/Berlin")
+    ticket = started(berlin(2030, 1, 7, 9, 0))
+    calm = str(sla_badge(ticket))
+    assert "At risk" not in calm and "text-bg-warning" not in calm
+    ticket.first_response_due_at = timezone.now() + timedelta(minutes=10)
+    badge = str(sla_badge(ticket))
+    assert "text-bg-warning" in badge
+    assert "At risk: First reply in " in badge
+
+
+@pytest.mark.django_db
 def test_a_paused_clock_says_paused_and_what_is_left(policy, in_zone):
     in_zone("America/New_York")
     ticket = started(berlin(2030, 1, 7, 9, 0))  # resolution due 17:00
@@ -239,7 +253,9 @@ def test_agents_see_due_times_in_their_own_zone(
     started(berlin(2030, 7, 1, 9, 0), department=department)
 
     listing = client.get(reverse("tickets:agent_list")).content.decode()
-    assert "First reply in more than a week · due <time" in listing
+    assert 'First reply in more than a week <span class="sla-due">· due <time' in (
+        listing
+    )
     assert winter in listing and summer in listing
 
     detail = client.get(in_winter.get_agent_url()).content.decode()

@@ -99,11 +99,21 @@ def agent_bulk(request: HttpRequest) -> HttpResponse:
             request,
             f"Changed {len(result.changed)} of {len(data['tickets'])} selected: "
             + ", ".join(f"#{n}" for n in result.changed)
-            + ".",
+            + f". {_bulk_outcome(action, kwargs)}",
         )
     for number, reason in result.refused:
         messages.error(request, f"#{number} was not changed: {reason}")
     return redirect(back)
+
+
+def _bulk_outcome(action: str, kwargs: dict) -> str:
+    """What the bulk action did, for its success message."""
+    if action == "assign":
+        assignee = kwargs["assignee"]
+        return f"Assigned to {assignee.display_name}." if assignee else "Unassigned."
+    if action == "status":
+        return f"Status now {Ticket.Status(kwargs['status']).label}."
+    return f"Priority now {Ticket.Priority(kwargs['priority']).label}."
 
 
 def _bulk_confirm(
