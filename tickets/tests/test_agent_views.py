@@ -519,7 +519,8 @@ def test_merge_into_an_invisible_ticket_is_refused(agent_client, queue):
         reverse("tickets:agent_merge", args=[source.number]),
         {"target": hidden.number, "confirm": "1"},
     )
-    assert response.status_code == 404
+    assert response.status_code == 302
+    assert response.url == source.get_agent_url()
     source.refresh_from_db()
     assert source.status == Status.NEW
 

@@ -197,23 +197,30 @@ def test_sidebar_asks_for_the_confirmation_page(agent_client, queue):
 # --- refusals -------------------------------------------------------------------
 
 
-def test_target_the_agent_cannot_see_is_a_404(agent_client, queue):
+def test_a_target_the_agent_cannot_see_reads_like_a_missing_one(agent_client, queue):
+    """A typo in the sidebar's Merge box is a message back on the ticket, not
+    a bare 404 page; a hidden ticket gets the very same answer as a missing
+    number, so the message reveals nothing."""
     source = TicketFactory(department=queue)
     hidden = TicketFactory(department=DepartmentFactory(), open=True)
+    missing = 99_999_999
     before = state(source, hidden)
-    assert (
-        agent_client.get(merge_url(source), {"target": hidden.number}).status_code
-        == 404
-    )
-    confirm = {"target": hidden.number, "confirm": "1", "visibility": "public"}
-    assert agent_client.post(merge_url(source), confirm).status_code == 404
+    answers = []
+    for number in (hidden.number, missing):
+        for method, data in (
+            ("get", {"target": number}),
+            ("post", {"target": number, "confirm": "1", "visibility": "public"}),
+        ):
+            response = getattr(agent_client, method)(
+                merge_url(source), data, follow=True
+            )
+            assert response.redirect_chain[-1][0] == source.get_agent_url()
+            page = response.content.decode()
+            assert f"There is no ticket #{number} you can work on" in page
+            answers.append(page.replace(str(number), "N"))
     assert state(source, hidden) == before
-
-
-def test_missing_target_is_a_404(agent_client, queue):
-    source = TicketFactory(department=queue)
-    response = agent_client.get(merge_url(source), {"target": 99_999_999})
-    assert response.status_code == 404
+    assert hidden.subject not in "".join(answers)
+    assert len({a.count("you can work on") for a in answers}) == 1
 
 
 def test_source_the_agent_cannot_see_is_a_404(agent_client, queue):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import (
@@ -262,7 +262,19 @@ def agent_merge(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give the number of the ticket to merge into.")
         return _back(source)
-    target = selectors.ticket_get_for_agent(request.user, form.cleaned_data["target"])
+    try:
+        target = selectors.ticket_get_for_agent(
+            request.user, form.cleaned_data["target"]
+        )
+    except Http404:
+        # The same words whether the ticket is missing or hidden from this
+        # agent, so a typo costs a message, not a page, and reveals nothing.
+        messages.error(
+            request,
+            f"There is no ticket #{form.cleaned_data['target']} you can work on; "
+            "check the number.",
+        )
+        return _back(source)
     try:
         services.ticket_merge_check(source=source, target=target, actor=request.user)
     except ApplicationError as error:
