@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from accounts.tests.factories import UserFactory
+from organizations.tests.factories import DepartmentFactory
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 SCREENSHOT_DIR = Path(
     os.environ.get("E2E_SCREENSHOT_DIR") or settings.BASE_DIR / "screenshots"
@@ -106,3 +109,17 @@ def shot(request):
         return path
 
     return _shot
+
+
+@pytest.fixture
+def support():
+    """The Support department (a test file may define its own)."""
+    return DepartmentFactory(name="Support")
+
+
+@pytest.fixture
+def agent(support):
+    """Sam Agent, an agent in Support."""
+    user = UserFactory(agent=True, full_name="Sam Agent")
+    support.agents.add(user)
+    return user

@@ -6,8 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
-from organizations.tests.factories import DepartmentFactory, OrganizationFactory
+from accounts.tests.factories import UserFactory
+from e2e.helpers import sign_in
+from organizations.tests.factories import OrganizationFactory
 from tickets.models import Ticket
 from tickets.tests.factories import MessageFactory, TicketFactory
 
@@ -21,26 +22,6 @@ def top_bar(page, name: str):
     )
     expect(box).to_be_visible()
     return box
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
-
-
-@pytest.fixture
-def support():
-    return DepartmentFactory(name="Support")
-
-
-@pytest.fixture
-def agent(support):
-    user = UserFactory(agent=True, full_name="Sam Agent")
-    support.agents.add(user)
-    return user
 
 
 def test_a_number_in_the_top_bar_opens_a_solved_ticket(new_page, shot, agent, support):

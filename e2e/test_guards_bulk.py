@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
+from e2e.helpers import sign_in
 from notifications.seed import seed_defaults
 from organizations.tests.factories import DepartmentFactory, TeamFactory
 from tickets.models import Ticket
@@ -17,14 +18,6 @@ from tickets.tests.factories import TicketFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Status = Ticket.Status
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
 
 
 def wait_for_mail(count: int, deadline_seconds: float = 20.0) -> list:
@@ -40,18 +33,6 @@ def _default_rules(db):
     """The shipped automation rules (solved and closed email the requester);
     a transactional test run earlier may have emptied the seeded rows."""
     seed_defaults()
-
-
-@pytest.fixture
-def support():
-    return DepartmentFactory(name="Support")
-
-
-@pytest.fixture
-def agent(support):
-    user = UserFactory(agent=True, full_name="Sam Agent")
-    support.agents.add(user)
-    return user
 
 
 @pytest.fixture

@@ -9,21 +9,14 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
+from e2e.helpers import sign_in
 from notifications.seed import seed_defaults
 from organizations.tests.factories import DepartmentFactory, OrganizationFactory
 from tickets.models import Ticket
 from tickets.tests.factories import MessageFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
 
 
 def state(*tickets: Ticket) -> list[tuple]:

@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
+from e2e.helpers import sign_in
 from organizations.tests.factories import DepartmentFactory, OrganizationFactory
 from tickets.models import Attachment, Ticket
 from tickets.tests.factories import TicketFactory
@@ -15,14 +16,6 @@ from tickets.tests.factories import TicketFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BODY = "The invoice tool crashes when I export to PDF."
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
 
 
 def posts_to(page, path: str) -> list:

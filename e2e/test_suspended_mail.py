@@ -4,7 +4,8 @@ accept, and the "Sender not verified" badge on the ticket (issue 10)."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
+from e2e.helpers import sign_in
 from integrations.models import InboundEmail
 from integrations.services import inbound_receive
 from integrations.tests.corpus import stamped, text
@@ -14,14 +15,6 @@ from tickets import services
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MX = "mx.helpdesk.example"
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
 
 
 def forged(ticket, body: str, number: int) -> bytes:

@@ -5,32 +5,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
-from organizations.tests.factories import DepartmentFactory
+from accounts.tests.factories import UserFactory
+from e2e.helpers import sign_in
 from tickets.models import CannedResponse, Ticket
 from tickets.tests.factories import CategoryFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
-
-
-@pytest.fixture
-def support():
-    return DepartmentFactory(name="Support")
-
-
-@pytest.fixture
-def agent(support):
-    user = UserFactory(agent=True, full_name="Sam Agent")
-    support.agents.add(user)
-    return user
 
 
 def test_search_filters_in_place_and_keeps_the_address(new_page, shot, agent, support):

@@ -68,6 +68,21 @@ class Step:
     fixed: bool = False
 
 
+def _targets_add(policy: SLAPolicy, targets: dict) -> None:
+    """Give a new policy its targets: priority -> (first response, next
+    response, resolution), in business minutes."""
+    SLATarget.objects.bulk_create(
+        SLATarget(
+            policy=policy,
+            priority=priority,
+            first_response_minutes=first,
+            next_response_minutes=following,
+            resolution_minutes=resolution,
+        )
+        for priority, (first, following, resolution) in targets.items()
+    )
+
+
 def _wait(rng: random.Random) -> float:
     """Minutes until someone comes back to the ticket."""
     return rng.uniform(15, 240)
@@ -245,20 +260,7 @@ class Command(BaseCommand):
             },
         )
         if created:
-            SLATarget.objects.bulk_create(
-                SLATarget(
-                    policy=policy,
-                    priority=priority,
-                    first_response_minutes=first,
-                    next_response_minutes=following,
-                    resolution_minutes=resolution,
-                )
-                for priority, (
-                    first,
-                    following,
-                    resolution,
-                ) in content.SLA_TARGETS.items()
-            )
+            _targets_add(policy, content.SLA_TARGETS)
         return (
             SLAPolicy.objects.select_related("calendar")
             .prefetch_related("targets", "calendar__hours", "calendar__holidays")
@@ -293,20 +295,7 @@ class Command(BaseCommand):
             },
         )
         if created:
-            SLATarget.objects.bulk_create(
-                SLATarget(
-                    policy=policy,
-                    priority=priority,
-                    first_response_minutes=first,
-                    next_response_minutes=following,
-                    resolution_minutes=resolution,
-                )
-                for priority, (
-                    first,
-                    following,
-                    resolution,
-                ) in content.OUTAGE_SLA_TARGETS.items()
-            )
+            _targets_add(policy, content.OUTAGE_SLA_TARGETS)
         return policy
 
     # --- Sixty tickets with real conversations -------------------------------
