@@ -5,6 +5,7 @@ from functools import partial
 from django.db import transaction
 
 from accounts.models import User
+from helpdesk.commit_hooks import on_commit_robust
 from tickets.models import Ticket, TicketEvent
 from tickets.selectors import counts_version_bump
 from tickets.signals import events_announced, ticket_event_recorded
@@ -27,10 +28,10 @@ def event_record(
     )
     transaction.on_commit(counts_version_bump)
     if events_announced():
-        transaction.on_commit(
+        # A listener's failure (mail, say) must not undo or fail the change.
+        on_commit_robust(
+            "ticket_event_recorded.send",
             partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk),
-            # A listener's failure (mail, say) must not undo or fail the change.
-            robust=True,
         )
     return event
 

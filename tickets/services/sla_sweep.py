@@ -3,12 +3,12 @@ come due, once, and escalate breaches (see ``tickets.services.sla``)."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from helpdesk.commit_hooks import on_commit_robust
 from tickets.models import (
     UNSOLVED_STATUSES,
     SLANotice,
@@ -144,13 +144,12 @@ def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> Non
             priority=priority, team_id=team_id, department_id=department_id
         )
     if created:
-        transaction.on_commit(
-            partial(
-                ticket_events_recorded.send,
-                sender=TicketEvent,
-                event_ids=[event.pk for event in created],
+        event_ids = [event.pk for event in created]
+        on_commit_robust(
+            "ticket_events_recorded.send",
+            lambda: ticket_events_recorded.send(
+                sender=TicketEvent, event_ids=event_ids
             ),
-            robust=True,
         )
         transaction.on_commit(counts_version_bump)
 
