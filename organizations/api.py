@@ -17,7 +17,7 @@ from helpdesk.api_tools import (
     text_id,
 )
 
-from . import services
+from . import selectors, services
 from .models import Department, Organization, Team
 
 router = Router(tags=["organizations"])
@@ -56,7 +56,9 @@ class DepartmentOut(RowOut):
 
     @staticmethod
     def resolve_agent_ids(obj) -> list[str]:
-        return [str(agent.pk) for agent in obj.agents.all()]
+        if not hasattr(obj, "agent_ids"):
+            selectors.people_ids_attach([obj], Department.agents, "agent_ids")
+        return obj.agent_ids
 
 
 class DepartmentIn(In):
@@ -83,7 +85,9 @@ class TeamOut(RowOut):
 
     @staticmethod
     def resolve_member_ids(obj) -> list[str]:
-        return [str(member.pk) for member in obj.members.all()]
+        if not hasattr(obj, "member_ids"):
+            selectors.people_ids_attach([obj], Team.members, "member_ids")
+        return obj.member_ids
 
 
 class TeamIn(In):
@@ -139,7 +143,7 @@ def organization_patch(request, organization_id: str, payload: OrganizationPatch
 )
 def department_list(request):
     require_agent(request)
-    return list(Department.objects.prefetch_related("agents").order_by("name"))
+    return selectors.department_list_with_agents()
 
 
 @router.post(
@@ -178,7 +182,7 @@ def department_patch(request, department_id: str, payload: DepartmentPatch):
 @router.get("/teams", response=answers({200: list[TeamOut]}), tags=["teams"])
 def team_list(request):
     require_agent(request)
-    return list(Team.objects.prefetch_related("members").order_by("department", "name"))
+    return selectors.team_list_with_members()
 
 
 @router.post("/teams", response=answers({201: TeamOut}), tags=["teams"])

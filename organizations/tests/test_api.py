@@ -138,3 +138,57 @@ def test_an_admin_renames_a_department_and_changes_its_people(api_as, admin_user
     assert api.patch("/teams/999999", {"name": "x"}).status_code == 404
     team.refresh_from_db()
     assert team.name == "Tier 2"
+
+
+# --- lists with their people: no many-to-many prefetch, constant queries -----
+
+
+def _grow(count: int) -> None:
+    for _ in range(count):
+        people = UserFactory.create_batch(2, agent=True)
+        department = DepartmentFactory(agents=people)
+        TeamFactory(department=department, members=people[:1])
+
+
+@pytest.mark.parametrize(
+    ("path", "field"), [("/departments", "agent_ids"), ("/teams", "member_ids")]
+)
+def test_lists_name_their_people_in_a_fixed_number_of_plain_queries(
+    api_as, admin_user, path, field, django_assert_max_num_queries
+):
+    """The people come from the link rows, read by ids, not from a
+    ``prefetch_related`` across the many-to-many (its joined extra column is
+    what document databases cannot do); the count stays put as lists grow."""
+    api = api_as(admin_user)
+    _grow(2)
+    with django_assert_max_num_queries(20) as small:
+        assert api.get(path).status_code == 200
+    _grow(5)
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        rows = api.get(path).json()
+    assert len(rows) == 7
+    assert not [
+        query["sql"]
+        for query in large.captured_queries
+        if "_prefetch_related_val" in query["sql"]
+    ]
+    model = Department if path == "/departments" else Team
+    for row in rows:
+        expected = model.objects.get(pk=row["id"])
+        people = expected.agents if model is Department else expected.members
+        assert row[field] == [str(pk) for pk in people.values_list("pk", flat=True)]
+        assert row[field]
+
+
+def test_people_are_listed_in_name_order(api_as, admin_user):
+    zoe = UserFactory(agent=True, full_name="Zoe")
+    amy = UserFactory(agent=True, full_name="Amy")
+    department = DepartmentFactory(agents=[zoe, amy])
+    TeamFactory(department=department, members=[zoe, amy])
+    api = api_as(admin_user)
+    [listed] = [
+        row for row in api.get("/departments").json() if row["id"] == str(department.pk)
+    ]
+    assert listed["agent_ids"] == [str(amy.pk), str(zoe.pk)]
+    [team] = api.get("/teams").json()
+    assert team["member_ids"] == [str(amy.pk), str(zoe.pk)]
