@@ -51,16 +51,8 @@ def people_ids_attach(rows: Iterable[Model], relation, attribute: str) -> None:
         for row_pk, person_pk in links:
             linked[row_pk].append(person_pk)
     people = {pk for pks in linked.values() for pk in pks}
-    rank = (
-        {
-            pk: index
-            for index, pk in enumerate(
-                User.objects.filter(pk__in=people).values_list("pk", flat=True)
-            )
-        }
-        if people
-        else {}
-    )
+    order = User.objects.filter(pk__in=people).values_list("pk", flat=True)
+    rank = {pk: index for index, pk in enumerate(order if people else [])}
     for row in rows:
         ordered = sorted(linked[row.pk], key=lambda pk: rank.get(pk, len(rank)))
         setattr(row, attribute, [str(pk) for pk in ordered])
