@@ -1,4 +1,5 @@
 import io
+import logging
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -191,3 +192,37 @@ def test_optimize_db_refreshes_planner_statistics():
                 "SELECT count(*) FROM sqlite_master WHERE name='sqlite_stat1'"
             )
             assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("vendor", ["mongodb", "oracle", "mysql"])
+def test_optimize_db_skips_a_database_it_does_not_know(monkeypatch, caplog, vendor):
+    """Housekeeping is written for SQLite and PostgreSQL only; on any other
+    engine it opens no cursor, says so on the console and in the log."""
+    from django.db import connection
+
+    def no_cursor(*args, **kwargs):
+        raise AssertionError("no cursor on a database we do not know")
+
+    monkeypatch.setattr(connection, "vendor", vendor)
+    monkeypatch.setattr(connection, "cursor", no_cursor)
+    caplog.set_level(logging.INFO, logger="helpdesk.maintenance")
+    output = run("optimize_db")
+    assert output.strip() == (
+        f"{vendor}: skipped (no housekeeping is known for this database engine)"
+    )
+    assert [
+        r.getMessage() for r in caplog.records if r.name == "helpdesk.maintenance"
+    ] == [f"Database housekeeping skipped: unknown engine {vendor!r}."]
+
+
+def test_optimize_db_on_postgresql_leaves_it_to_autovacuum(monkeypatch):
+    from django.db import connection
+
+    def no_cursor(*args, **kwargs):
+        raise AssertionError("PostgreSQL keeps its own statistics")
+
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    monkeypatch.setattr(connection, "cursor", no_cursor)
+    assert run("optimize_db").strip() == (
+        "postgresql: nothing to do (autovacuum keeps the statistics)"
+    )
