@@ -30,7 +30,34 @@ def new_session_salt() -> str:
     return secrets.token_hex(16)
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    """Writes that bypass ``User.save`` keep the lower-case spelling too.
+
+    The database's check constraint backs this up where the database
+    enforces check constraints (not MongoDB); the application never relies
+    on it. Only plain text is normalised: an expression is the caller's.
+    """
+
+    def update(self, **kwargs):
+        if isinstance(kwargs.get("email"), str):
+            kwargs["email"] = normalize_email_address(kwargs["email"])
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for user in objs:
+            user.email = normalize_email_address(user.email)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if "email" in fields:
+            for user in objs:
+                user.email = normalize_email_address(user.email)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
@@ -134,6 +161,12 @@ class User(AbstractBaseUser, TimeStampedModel):
     def clean(self):
         super().clean()
         self.email = normalize_email_address(self.email)
+
+    def save(self, *args, **kwargs):
+        # One spelling whatever wrote the address (a form, a service, the
+        # shell): the check constraint is not enforced by every database.
+        self.email = normalize_email_address(self.email)
+        super().save(*args, **kwargs)
 
     def _get_session_auth_hash(self, secret=None):
         """Sessions carry this hash; a new ``session_salt`` (or password)
