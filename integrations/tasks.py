@@ -26,6 +26,10 @@ def poll_mailbox(mailbox_id: int) -> dict:
     return mailbox_poll(mailbox=mailbox)
 
 
+# Messages finished per run of ``process_stuck_inbound``, oldest first.
+STUCK_BATCH = 200
+
+
 @shared_task(name="integrations.tasks.process_stuck_inbound")
 def process_stuck_inbound() -> int:
     """Every few minutes: process messages that were stored but never
@@ -33,7 +37,7 @@ def process_stuck_inbound() -> int:
     cutoff = timezone.now() - timedelta(minutes=10)
     stuck = InboundEmail.objects.filter(
         status=InboundEmail.Status.PENDING, received_at__lte=cutoff
-    ).order_by("pk")[:200]
+    ).order_by("received_at", "pk")[:STUCK_BATCH]
     for inbound in stuck:
         inbound_process(inbound=inbound)
     return len(stuck)

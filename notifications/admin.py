@@ -92,7 +92,11 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     def preview(self, obj):
         if obj is None or obj.pk is None:
             return "Save the template to preview it."
-        ticket = Ticket.objects.select_related("requester").order_by("-pk").first()
+        ticket = (
+            Ticket.objects.select_related("requester")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
         try:
             rendered = template_preview(
                 template=obj, ticket=ticket, recipient_is_agent=False

@@ -124,3 +124,26 @@ def test_agents_have_more_choices(login, agent):
     )
     assert Event.CUSTOMER_REPLY in events
     assert Event.AGENT_REPLY not in events  # answers cannot be turned off
+
+
+def test_template_admin_previews_with_the_newest_ticket_by_creation_time(
+    admin_client,
+):
+    """Newest means created last, not the highest id (ids are opaque)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.models import Ticket
+
+    newest = TicketFactory(subject="Written today")
+    older = TicketFactory(subject="Written last week")
+    Ticket.objects.filter(pk=older.pk).update(
+        created_at=timezone.now() - timedelta(days=7)
+    )
+    template = EmailTemplate.objects.get(key="ticket_created", language="en")
+    page = admin_client.get(
+        reverse("admin:notifications_emailtemplate_change", args=[template.pk])
+    ).content.decode()
+    assert f"[{newest.reference}] Written today" in page
+    assert "Written last week" not in page
