@@ -3,7 +3,8 @@
 Every id that arrives from outside (a URL, a form, an API path, query string
 or body) is an opaque string. ``id_value`` turns it into what the column
 holds, or None when no row can have it: malformed ("abc", "1e9999", a NUL),
-or an integer outside the column's range on this database. Without this an
+an integer outside the column's range on this database, or any spelling of
+a key but its own (" 12", "+12", "١٢" are not 12). Without this an
 out-of-range integer makes SQLite's driver raise OverflowError and a
 malformed MongoDB object id raises ValidationError: a 500 instead of a 404.
 ``get_or_404`` is the one lookup by id that web pages, the admin and the API
@@ -33,6 +34,9 @@ def id_value(model: type[Model], raw: object, *, field: str | None = None):
     try:
         value = column.to_python(raw)
     except (ValidationError, TypeError, ValueError, OverflowError):
+        return None
+    if isinstance(raw, str) and str(value) != raw:
+        # Only a key's own spelling names it: not " 12", "012" or "١٢".
         return None
     if isinstance(value, int):
         ops = connections[router.db_for_read(model)].ops
