@@ -36,7 +36,7 @@ def _mail(user: User, *, subject: str, template: str, context: dict) -> bool:
     retry_backoff=True,
     max_retries=8,
 )
-def send_confirmation_email(user_id: int) -> bool:
+def send_confirmation_email(user_id: str) -> bool:
     """Email the link that confirms an account's address (a sign-up, or an
     account made for its owner who asked for the link). Links are built from
     SITE_URL, never from a request's Host header."""
@@ -58,7 +58,7 @@ def send_confirmation_email(user_id: int) -> bool:
     retry_backoff=True,
     max_retries=8,
 )
-def send_registration_notice(user_id: int) -> bool:
+def send_registration_notice(user_id: str) -> bool:
     """Tell a confirmed account's owner that someone tried to sign up with
     their address (the sign-up page answered as for a new address)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()

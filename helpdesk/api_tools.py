@@ -2,10 +2,8 @@
 
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Paginator
-from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import Http404, HttpRequest
 from ninja import Schema
 from pydantic import field_validator
@@ -13,6 +11,7 @@ from pydantic import field_validator
 from accounts.services import second_factor_passed
 
 from .api import ApiError
+from .shortcuts import get_or_404, id_value
 
 Item = TypeVar("Item")
 MAX_PER_PAGE = 100
@@ -71,49 +70,10 @@ def text_id(pk) -> str | None:
 
 # --- Ids from callers ---------------------------------------------------------
 # Every id a caller sends (path, query string, body) goes through ``id_value``
-# before it reaches a query: a malformed id, or an integer outside the
-# column's range on this database, is no row at all. Without this check an
-# out-of-range integer makes SQLite's driver raise OverflowError and some
-# PostgreSQL comparisons raise "out of range": a 500 instead of a 404.
+# (helpdesk.shortcuts) before it reaches a query: one that no row can have is a
+# 404 in a path, a 400 naming the field elsewhere.
 
-
-def id_value(model: type[Model], raw: object, *, field: str | None = None):
-    """The value ``model``'s primary key (or ``field``) holds for ``raw``, or
-    None when no row can have it: malformed, or out of the column's range.
-
-    Ids are opaque strings at the boundary; the model's own field converts
-    them, so a non-integer key (a MongoDB object id) is checked its own way.
-    """
-    column = model._meta.pk if field is None else model._meta.get_field(field)
-    while column.is_relation:
-        column = column.target_field
-    if raw is None or isinstance(raw, bool) or (isinstance(raw, str) and not raw):
-        return None
-    try:
-        value = column.to_python(raw)
-    except (DjangoValidationError, TypeError, ValueError, OverflowError):
-        return None
-    if isinstance(value, int):
-        ops = connections[router.db_for_read(model)].ops
-        try:
-            low, high = ops.integer_field_range(column.get_internal_type())
-        except KeyError:
-            low, high = None, None
-        if (low is not None and value < low) or (high is not None and value > high):
-            return None
-    return value
-
-
-def row_or_404(queryset: QuerySet, raw: object) -> Model:
-    """The row of ``queryset`` a path names by id, or 404 (also for an id no
-    row can have)."""
-    value = id_value(queryset.model, raw)
-    if value is None:
-        raise Http404("Not found.")
-    try:
-        return queryset.get(pk=value)
-    except queryset.model.DoesNotExist:
-        raise Http404("Not found.") from None
+row_or_404 = get_or_404
 
 
 def query_id(model: type[Model], raw: str | None, label: str):

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from helpdesk.shortcuts import get_or_404, id_value
 from tickets.permissions import agent_sees_all_tickets
 from tickets.selectors import ticket_list_visible_to
 
@@ -41,10 +42,11 @@ def suspended_get_for(user: User, inbound_id: str) -> InboundEmail:
         raise Http404("No such mail.")
     if not agent_sees_all_tickets(user):
         queryset = queryset.filter(ticket__in=ticket_list_visible_to(user).values("pk"))
-    try:
-        return queryset.select_related("ticket", "reviewed_by").get(pk=inbound_id)
-    except (InboundEmail.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such mail.") from None
+    return get_or_404(
+        queryset.select_related("ticket", "reviewed_by"),
+        inbound_id,
+        message="No such mail.",
+    )
 
 
 def inbound_log_list(*, status: str | None = None) -> QuerySet[InboundEmail]:
@@ -63,15 +65,15 @@ def inbound_original_get_for(user: User, message_id: str) -> InboundEmail:
     """The received email that created this message, for an agent who works
     its ticket; 404 for anyone else, for a message that did not come by
     email and for a malformed id (so its existence is not confirmed)."""
-    try:
-        inbound = (
-            InboundEmail.objects.select_related("message__ticket")
-            .filter(message_id=message_id)
-            .order_by("pk")
-            .first()
-        )
-    except (ValueError, TypeError):
-        inbound = None
+    value = id_value(InboundEmail, message_id, field="message")
+    inbound = (
+        None
+        if value is None
+        else InboundEmail.objects.select_related("message__ticket")
+        .filter(message_id=value)
+        .order_by("pk")
+        .first()
+    )
     if inbound is None or not can_download_original(user, inbound):
         raise Http404("No such mail.")
     return inbound

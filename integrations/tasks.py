@@ -12,14 +12,14 @@ def poll_mailboxes() -> int:
     """Every minute (beat): poll each enabled mailbox in its own task."""
     ids = list(Mailbox.objects.filter(enabled=True).values_list("pk", flat=True))
     for mailbox_id in ids:
-        poll_mailbox.delay(mailbox_id)
+        poll_mailbox.delay(str(mailbox_id))
     return len(ids)
 
 
 @shared_task(
     name="integrations.tasks.poll_mailbox", soft_time_limit=240, time_limit=300
 )
-def poll_mailbox(mailbox_id: int) -> dict:
+def poll_mailbox(mailbox_id: str) -> dict:
     mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).first()
     if mailbox is None:
         return {"skipped": "mailbox missing or disabled"}
@@ -44,7 +44,7 @@ def process_stuck_inbound() -> int:
 
 
 @shared_task(name="integrations.tasks.retry_inbound")
-def retry_inbound(inbound_id: int) -> str:
+def retry_inbound(inbound_id: str) -> str:
     """Process a failed message again (the admin's retry action)."""
     inbound = InboundEmail.objects.get(pk=inbound_id)
     if inbound.status != InboundEmail.Status.FAILED:

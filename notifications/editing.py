@@ -142,5 +142,6 @@ def email_log_retry(*, actor: User, entry: EmailLog) -> EmailLog:
             code="not_failed",
         )
     entry.refresh_from_db()
-    transaction.on_commit(lambda: send_email.delay(entry.pk), robust=True)
+    log_id = str(entry.pk)
+    transaction.on_commit(lambda: send_email.delay(log_id), robust=True)
     return entry

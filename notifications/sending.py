@@ -25,7 +25,7 @@ class SendLater(Exception):
         self.seconds = seconds
 
 
-def _claim(log_id: int) -> EmailLog | None:
+def _claim(log_id: str) -> EmailLog | None:
     """Take the email for sending, unless it is sent or another worker holds a
     live lease on it. A lease outlives a send; a worker that dies mid-send
     leaves a lease that expires, and the redelivered task takes over."""
@@ -40,7 +40,7 @@ def _claim(log_id: int) -> EmailLog | None:
     return EmailLog.objects.filter(pk=log_id).first() if taken else None
 
 
-def email_send(*, log_id: int) -> EmailLog | None:
+def email_send(*, log_id: str) -> EmailLog | None:
     """Send one logged email, exactly once.
 
     Already sent: nothing happens. Leased by another worker: SendLater. SMTP or
@@ -107,7 +107,7 @@ def email_send(*, log_id: int) -> EmailLog | None:
     return entry
 
 
-def email_give_up(*, log_id: int, error: BaseException) -> None:
+def email_give_up(*, log_id: str, error: BaseException) -> None:
     """Out of retries: mark the email failed, with the last error, for admins."""
     EmailLog.objects.filter(pk=log_id).exclude(status=EmailLog.Status.SENT).update(
         status=EmailLog.Status.FAILED,

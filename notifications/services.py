@@ -312,7 +312,7 @@ def email_queue(
 
 
 @transaction.atomic
-def notifications_dispatch(*, event_id: int) -> list[EmailLog]:
+def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
     """Turn one ticket event into queued emails, once however often it runs."""
     ticket_event = (
         TicketEvent.objects.select_related(

@@ -18,7 +18,7 @@ from .services import notifications_dispatch
     retry_backoff=True,
     max_retries=5,
 )
-def dispatch_ticket_event(self, event_id: int) -> int:
+def dispatch_ticket_event(self, event_id: str) -> int:
     """Work out the emails for one ticket event and send each in its own task.
 
     Safe to run twice: the log refuses a second copy of the same email.
@@ -29,7 +29,7 @@ def dispatch_ticket_event(self, event_id: int) -> int:
         if entry.status != EmailLog.Status.QUEUED:
             continue
         eta = entry.scheduled_for if entry.scheduled_for > now else None
-        send_email.apply_async(args=[entry.pk], eta=eta)
+        send_email.apply_async(args=[str(entry.pk)], eta=eta)
     return len(entries)
 
 
@@ -39,7 +39,7 @@ def dispatch_ticket_event(self, event_id: int) -> int:
     retry_backoff=True,
     max_retries=5,
 )
-def dispatch_ticket_events(event_ids: list[int]) -> int:
+def dispatch_ticket_events(event_ids: list[str]) -> int:
     """Many events in one task (from the SLA sweep); safe to run twice."""
     return sum(dispatch_ticket_event(event_id) for event_id in event_ids)
 
@@ -57,7 +57,7 @@ def retry_delay(retries: int) -> float:
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def send_email(self, log_id: int) -> str | None:
+def send_email(self, log_id: str) -> str | None:
     """Send one logged email; retried with backoff on SMTP or network errors.
 
     Late acknowledgement: a worker killed mid-send leaves the task to be
@@ -93,5 +93,5 @@ def send_due_emails() -> int:
         scheduled_for__lte=grace,
     ).values_list("pk", flat=True)[:500]
     for log_id in due:
-        send_email.delay(log_id)
+        send_email.delay(str(log_id))
     return len(due)

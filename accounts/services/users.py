@@ -124,7 +124,10 @@ def confirmation_resend(*, email: str) -> None:
         _after_commit(send_confirmation_email, user.pk)
 
 
-def _after_commit(task, user_id) -> None:
+def _after_commit(task, user_id: object) -> None:
+    """Queue ``task`` for this user once the transaction commits. The id goes
+    as text: a task's arguments are JSON, and keys need not be integers."""
+    user_id = str(user_id)
     transaction.on_commit(lambda: task.delay(user_id), robust=True)
 
 

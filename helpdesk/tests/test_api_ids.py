@@ -9,6 +9,10 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 ODD_IDS = [
+    "abc",
+    "1e9999",
+    "1" * 30,
+    "%00",
     "99999999999999999999",
     "9223372036854775808",
     "-9223372036854775809",
@@ -17,6 +21,8 @@ ODD_IDS = [
     "1e400",
     "%20",
     "١٢",
+    "+1",
+    "01",
 ]
 
 
@@ -50,6 +56,17 @@ def test_odd_ids_in_paths(api, odd):
     refused(api.put(f"/canned-responses/{odd}", {"title": "t", "body": "b"}))
     refused(api.delete(f"/canned-responses/{odd}"))
     refused(api.delete(f"/api-keys/{odd}"))
+    refused(api.get(f"/emails/{odd}"))
+    refused(api.post(f"/emails/{odd}/retry"))
+    refused(api.get(f"/automation-rules/{odd}"))
+    refused(api.patch(f"/automation-rules/{odd}", {"name": "x"}))
+    refused(api.delete(f"/automation-rules/{odd}"))
+    refused(api.get(f"/email-templates/{odd}"))
+    refused(api.patch(f"/email-templates/{odd}", {"subject": "x"}))
+    refused(api.get(f"/email-templates/{odd}/preview"))
+    refused(api.get(f"/inbound-emails/{odd}"))
+    refused(api.get(f"/inbound-emails/{odd}/raw"))
+    refused(api.post(f"/inbound-emails/{odd}/retry"))
 
 
 @pytest.mark.parametrize("odd", ODD_IDS)

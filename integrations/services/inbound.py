@@ -368,7 +368,8 @@ def _refuse(parsed: ParsedEmail) -> None:
         extra_context={"original_subject": parsed.subject or "your message"},
     )
     if entry is not None and entry.status == EmailLog.Status.QUEUED:
-        transaction.on_commit(lambda: send_email.delay(entry.pk), robust=True)
+        log_id = str(entry.pk)
+        transaction.on_commit(lambda: send_email.delay(log_id), robust=True)
 
 
 __all__ = ["inbound_process", "inbound_receive", "inbound_store", "thread_root_id"]

@@ -4,10 +4,10 @@ and the agent's canned responses and saved filters."""
 from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.shortcuts import get_or_404
 from tickets.bodies import bodies_refresh
 
 from ..models import (
@@ -110,7 +110,8 @@ def attachment_get_for(user: User, number: int, attachment_id: str) -> Attachmen
     attachments = Attachment.objects.filter(message__ticket=ticket)
     if not user.is_agent:
         attachments = attachments.filter(message__internal=False)
-    try:
-        return attachments.select_related("message").get(pk=attachment_id)
-    except (Attachment.DoesNotExist, ValueError):
-        raise Http404("No such attachment.") from None
+    return get_or_404(
+        attachments.select_related("message"),
+        attachment_id,
+        message="No such attachment.",
+    )

@@ -48,23 +48,26 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> SweepRe
     if not cache.add(SWEEP_LOCK, "1", timeout=600):
         return result
     try:
-        last_pk = 0
-        while True:
-            batch = list(
-                Ticket.objects.filter(
-                    pk__gt=last_pk,
-                    sla_next_check_at__lte=now,
-                    status__in=UNSOLVED_STATUSES,
-                    sla_policy__isnull=False,
-                )
-                .select_related("sla_policy__calendar", "sla_policy__escalate_to_team")
-                .prefetch_related(
-                    "sla_policy__targets",
-                    "sla_policy__calendar__hours",
-                    "sla_policy__calendar__holidays",
-                )
-                .order_by("pk")[:batch_size]
+        due = (
+            Ticket.objects.filter(
+                sla_next_check_at__lte=now,
+                status__in=UNSOLVED_STATUSES,
+                sla_policy__isnull=False,
             )
+            .select_related("sla_policy__calendar", "sla_policy__escalate_to_team")
+            .prefetch_related(
+                "sla_policy__targets",
+                "sla_policy__calendar__hours",
+                "sla_policy__calendar__holidays",
+            )
+            .order_by("pk")
+        )
+        # Keyset paging by primary key, starting with no lower bound: keys are
+        # opaque (object ids on MongoDB), so no "smallest key" is assumed.
+        last_pk = None
+        while True:
+            page = due if last_pk is None else due.filter(pk__gt=last_pk)
+            batch = list(page[:batch_size])
             if not batch:
                 return result
             last_pk = batch[-1].pk
@@ -77,7 +80,7 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> SweepRe
 
 @transaction.atomic
 def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> None:
-    announced: dict[int, set] = {ticket.pk: set() for ticket in batch}
+    announced: dict[object, set] = {ticket.pk: set() for ticket in batch}
     for row in SLANotice.objects.filter(ticket_id__in=list(announced)).values_list(
         "ticket_id", "target", "stage", "due_at"
     ):
@@ -135,7 +138,7 @@ def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> Non
         [t for t in changed if t.sla_next_check_at is not None], ["sla_next_check_at"]
     )
     # Escalations share a handful of outcomes (priority, team): one UPDATE each.
-    outcomes: dict[tuple, list[int]] = {}
+    outcomes: dict[tuple, list] = {}
     for ticket in escalated:
         key = (ticket.priority, ticket.team_id, ticket.department_id)
         outcomes.setdefault(key, []).append(ticket.pk)

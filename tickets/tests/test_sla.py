@@ -258,6 +258,17 @@ def test_the_sweep_reads_in_batches_with_a_fixed_number_of_queries(
         assert sla_sweep(now=berlin(2026, 11, 30, 9, 45)).warnings == 50
 
 
+def test_the_sweep_assumes_nothing_about_the_smallest_key(policy):
+    """Keys are opaque (object ids on MongoDB): the sweep pages from no lower
+    bound, so a ticket whose key sorts below any number it might start from
+    (here a key below zero) is still read."""
+    started(berlin(2026, 11, 30, 9, 0), pk=-5)
+    started(berlin(2026, 11, 30, 9, 0))
+    result = sla_sweep(now=berlin(2026, 11, 30, 9, 45), batch_size=1)
+    assert (result.examined, result.warnings, result.batches) == (2, 2, 2)
+    assert SLANotice.objects.filter(ticket_id=-5, stage="warning").exists()
+
+
 def test_only_due_tickets_are_read(policy):
     started(berlin(2026, 11, 30, 9, 0))
     started(berlin(2026, 12, 7, 9, 0))  # next week
