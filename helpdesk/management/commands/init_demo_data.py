@@ -3,7 +3,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from datetime import time as clock_time
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -14,20 +13,16 @@ from django.utils import timezone
 from accounts.models import User
 from helpdesk.demo import content
 from helpdesk.demo.clock import history_clock
+from helpdesk.demo.service_levels import outage_level_add, standard_level_add
 from helpdesk.demo.volume import HISTORY_DAYS, bulk_tickets_add
 from helpdesk.maintenance import database_optimize
 from organizations.models import Department, Organization, OrganizationDomain, Team
 from tickets import services
 from tickets.models import (
-    BusinessCalendar,
-    BusinessHours,
     CannedResponse,
     Category,
-    SLAPolicy,
-    SLATarget,
     Ticket,
 )
-from tickets.services.sla_policies import holidays_add, public_holidays_named
 from tickets.signals import events_unannounced
 
 Status = Ticket.Status
@@ -66,21 +61,6 @@ class Step:
     minutes: float
     act: Callable[[Ticket], object]
     fixed: bool = False
-
-
-def _targets_add(policy: SLAPolicy, targets: dict) -> None:
-    """Give a new policy its targets: priority -> (first response, next
-    response, resolution), in business minutes."""
-    SLATarget.objects.bulk_create(
-        SLATarget(
-            policy=policy,
-            priority=priority,
-            first_response_minutes=first,
-            next_response_minutes=following,
-            resolution_minutes=resolution,
-        )
-        for priority, (first, following, resolution) in targets.items()
-    )
 
 
 def _wait(rng: random.Random) -> float:
@@ -201,7 +181,7 @@ class Command(BaseCommand):
             )
             for email, name in content.CUSTOMERS
         ]
-        policy = self._service_levels(year=year)
+        policy = standard_level_add(year=year)
         for title, body in content.CANNED_RESPONSES:
             CannedResponse.objects.get_or_create(
                 title=title, shared=True, defaults={"owner": admin, "body": body}
@@ -216,9 +196,7 @@ class Command(BaseCommand):
                 },
             )
             categories.append(category)
-        self._outage_service_level(
-            category=next(c for c in categories if c.slug == "outage")
-        )
+        outage_level_add(category=next(c for c in categories if c.slug == "outage"))
         return {
             "policy": policy,
             "admin": admin,
@@ -227,76 +205,6 @@ class Command(BaseCommand):
             "categories": categories,
             "departments": departments,
         }
-
-    def _service_levels(self, *, year: int) -> SLAPolicy:
-        """Office hours in Berlin with German public holidays around ``year``,
-        and a default policy with targets for every priority."""
-        calendar, created = BusinessCalendar.objects.get_or_create(
-            name="Office hours (Berlin)", defaults={"timezone": "Europe/Berlin"}
-        )
-        if created:
-            BusinessHours.objects.bulk_create(
-                BusinessHours(
-                    calendar=calendar,
-                    weekday=day,
-                    start=clock_time(8),
-                    end=clock_time(18),
-                )
-                for day in range(5)
-            )
-            holidays_add(
-                calendar=calendar,
-                dates=public_holidays_named(
-                    country="DE", years=[year - 1, year, year + 1]
-                ),
-            )
-        policy, created = SLAPolicy.objects.get_or_create(
-            name="Standard",
-            defaults={
-                "calendar": calendar,
-                "is_default": True,
-                "warn_before_minutes": 30,
-                "escalate_priority": True,
-            },
-        )
-        if created:
-            _targets_add(policy, content.SLA_TARGETS)
-        return (
-            SLAPolicy.objects.select_related("calendar")
-            .prefetch_related("targets", "calendar__hours", "calendar__holidays")
-            .get(pk=policy.pk)
-        )
-
-    def _outage_service_level(self, *, category: Category) -> SLAPolicy:
-        """Outages are watched round the clock: a policy on a 24/7 calendar
-        (every day 00:00-00:00, which is the whole day; no holidays), tried
-        before the default one."""
-        calendar, created = BusinessCalendar.objects.get_or_create(
-            name="Round the clock", defaults={"timezone": "UTC"}
-        )
-        if created:
-            BusinessHours.objects.bulk_create(
-                BusinessHours(
-                    calendar=calendar,
-                    weekday=day,
-                    start=clock_time(0),
-                    end=clock_time(0),
-                )
-                for day in range(7)
-            )
-        policy, created = SLAPolicy.objects.get_or_create(
-            name="Outages (24/7)",
-            defaults={
-                "calendar": calendar,
-                "category": category,
-                "order": 10,
-                "warn_before_minutes": content.OUTAGE_WARN_BEFORE_MINUTES,
-                "escalate_priority": True,
-            },
-        )
-        if created:
-            _targets_add(policy, content.OUTAGE_SLA_TARGETS)
-        return policy
 
     # --- Sixty tickets with real conversations -------------------------------
 
