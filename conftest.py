@@ -18,6 +18,18 @@ from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from organizations.tests.factories import DepartmentFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On MongoDB each test ends with a quick reset to the freshly migrated
+    database instead of Django's flush (helpdesk/devtools/mongo_test_reset.py)."""
+    if connection.vendor == "mongodb":
+        from helpdesk.devtools import mongo_test_reset
+
+        with django_db_blocker.unblock():
+            mongo_test_reset.take_baseline(connection.alias)
+        mongo_test_reset.install()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """No test sees what another left in the cache, including the SLA

@@ -67,11 +67,11 @@ def setup_django() -> None:
 
 def load_open_tickets(count: int) -> None:
     """Bulk-insert open tickets with their SLA clocks, as an import would."""
-    from django.db import transaction
     from django.db.models import Max
     from django.utils import timezone
 
     from accounts.models import User
+    from helpdesk.db import atomic
     from helpdesk.maintenance import database_optimize
     from tickets.models import SLAPolicy, Ticket
     from tickets.services.sla import sla_fields_for_import
@@ -102,7 +102,7 @@ def load_open_tickets(count: int) -> None:
             )
             sla_fields_for_import(ticket=ticket, policy=policy)
             batch.append(ticket)
-        with transaction.atomic():
+        with atomic():
             Ticket.objects.bulk_create(batch)
     print(f"loaded {count} open tickets in {time.monotonic() - started:.1f} s")
     print(database_optimize())

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, ConflictError, PermissionDeniedError
 
 from .models import AutomationRule, EmailLog, EmailTemplate
@@ -52,7 +53,7 @@ def _validated(row: Model, extra_errors: dict[str, list[str]] | None = None) -> 
 # --- Templates --------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def email_template_save(
     *, actor: User, template: EmailTemplate, **fields
 ) -> EmailTemplate:
@@ -81,7 +82,7 @@ def _rule_errors(rule: AutomationRule) -> dict[str, list[str]]:
     return {}
 
 
-@transaction.atomic
+@atomic
 def automation_rule_save(
     *, actor: User, rule: AutomationRule, **fields
 ) -> AutomationRule:
@@ -101,7 +102,7 @@ def automation_rule_save(
     return rule
 
 
-@transaction.atomic
+@atomic
 def automation_rule_delete(*, actor: User, rule: AutomationRule) -> None:
     """Delete a rule; the emails it queued stay in the log (without it)."""
     _require_manager(actor)
@@ -111,7 +112,7 @@ def automation_rule_delete(*, actor: User, rule: AutomationRule) -> None:
 # --- The log ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def email_log_retry(*, actor: User, entry: EmailLog) -> EmailLog:
     """Queue a failed email again, with the text it was rendered with and its
     Message-ID, and hand it to the sender (``tasks.send_email``) once this

@@ -7,10 +7,11 @@ from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, ConflictError
 from tickets import permissions
 from tickets.models import Message, Ticket, TicketEvent
@@ -304,14 +305,14 @@ def email_queue(
             else ""
         )
     try:
-        with transaction.atomic():
+        with atomic():
             log_entry.save()
     except IntegrityError:
         return None
     return log_entry
 
 
-@transaction.atomic
+@atomic
 def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
     """Turn one ticket event into queued emails, once however often it runs."""
     ticket_event = (
@@ -402,7 +403,7 @@ def email_template_delete(*, template: EmailTemplate) -> None:
     template has (ConflictError naming the rules): the rule must be changed
     or deleted first. Deleting one language of a key that others still have
     is always allowed."""
-    with transaction.atomic():
+    with atomic():
         orphaned = rules_orphaned_by([template])
         if orphaned:
             names = ", ".join(repr(rule.name) for rule in orphaned)
@@ -421,7 +422,7 @@ class NotAnEmailChoice(ApplicationError):
     code = "not_an_email_choice"
 
 
-@transaction.atomic
+@atomic
 def opt_outs_set(*, user: User, events: set[str]) -> None:
     """Turn off exactly ``events`` among the optional emails of the user's role
     (``selectors.email_choices_for``) and turn the rest of them on.

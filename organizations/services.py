@@ -4,9 +4,10 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, PermissionDeniedError
 
 from .models import Department, Organization, OrganizationDomain, Team
@@ -22,7 +23,7 @@ def _require_admin(actor: User) -> None:
 
 def _save(obj) -> None:
     try:
-        with transaction.atomic():
+        with atomic():
             obj.save()
     except IntegrityError as error:
         raise ApplicationError(
@@ -31,7 +32,7 @@ def _save(obj) -> None:
         ) from error
 
 
-@transaction.atomic
+@atomic
 def organization_save(
     *,
     actor: User,
@@ -80,7 +81,7 @@ def _save_with_agents(obj, relation: str, agents: list[User] | None) -> None:
     getattr(obj, relation).set(agents)
 
 
-@transaction.atomic
+@atomic
 def department_save(
     *, actor: User, department: Department, agents: list[User] | None = None, **fields
 ) -> Department:
@@ -99,7 +100,7 @@ def department_save(
     return department
 
 
-@transaction.atomic
+@atomic
 def team_save(
     *, actor: User, team: Team, members: list[User] | None = None, **fields
 ) -> Team:

@@ -5,10 +5,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.models import ApiKey, User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, PermissionDeniedError
 
 KEY_PREFIX = "hdk_"
@@ -50,7 +51,7 @@ def _key_create(
     for _ in range(5):
         prefix = "".join(secrets.choice(PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
         try:
-            with transaction.atomic():
+            with atomic():
                 key = ApiKey.objects.create(
                     user=user,
                     name=name.strip()[:100],
@@ -68,7 +69,7 @@ def _key_create(
     raise ApplicationError("Could not create a key; please try again.")
 
 
-@transaction.atomic
+@atomic
 def api_key_create(
     *,
     user: User,
@@ -99,7 +100,7 @@ def token_sign_in_allowed(user: User) -> bool:
     return user.is_active and not user.awaiting_confirmation
 
 
-@transaction.atomic
+@atomic
 def api_token_create(
     *, user: User, scopes: list[str], second_factor: bool
 ) -> tuple[ApiKey, str]:
@@ -127,7 +128,7 @@ def api_token_create(
     )
 
 
-@transaction.atomic
+@atomic
 def api_key_revoke(*, actor: User, key: ApiKey) -> ApiKey:
     """Revoke a key at once; revoking twice is harmless."""
     if key.user_id != actor.pk and not actor.is_admin:

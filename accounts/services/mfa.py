@@ -6,7 +6,6 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiKey, User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError
 
 BACKUP_CODE_COUNT = 10
@@ -60,7 +60,7 @@ def second_factor_passed(user: User, api_key: ApiKey | None = None) -> bool:
     return user.is_verified()
 
 
-@transaction.atomic
+@atomic
 def mfa_device_pending(*, user: User) -> TOTPDevice:
     """The unconfirmed authenticator the enrolment page shows; the same one on
     every visit until it is confirmed, so a scanned code stays valid."""
@@ -104,7 +104,7 @@ def mfa_confirm(*, user: User, code: str) -> list[str]:
         raise MFAError(
             "That code is not right. Check the time on your phone and retry."
         )
-    with transaction.atomic():
+    with atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -118,7 +118,7 @@ def mfa_backup_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user).count()
 
 
-@transaction.atomic
+@atomic
 def mfa_backup_codes_regenerate(*, user: User) -> list[str]:
     """Replace every backup code with ten new ones; return them to show once."""
     device, _ = StaticDevice.objects.get_or_create(
@@ -240,7 +240,7 @@ def mfa_disable(
             code="required",
         )
     mfa_verify(user=user, code=code)
-    with transaction.atomic():
+    with atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         user.mfa_enabled = False

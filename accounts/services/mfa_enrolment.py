@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import MFAEnrolmentCode, User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError
 
 CODE_MINUTES = 10
@@ -66,7 +67,7 @@ def mfa_enrolment_code_send(*, user: User) -> None:
             "Too many codes asked for; wait an hour and try again.", code="throttled"
         )
     code = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
+    with atomic():
         MFAEnrolmentCode.objects.filter(user=user, used_at=None).update(used_at=now)
         MFAEnrolmentCode.objects.create(
             user=user,

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from accounts.models import User, new_session_salt, normalize_email_address
 from accounts.tasks import send_confirmation_email, send_registration_notice
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, PermissionDeniedError
 from organizations.selectors import organization_for_email
 
@@ -18,7 +19,7 @@ class EmailTaken(ApplicationError):
     code = "email_taken"
 
 
-@transaction.atomic
+@atomic
 def customer_create(
     *,
     email: str,
@@ -46,7 +47,7 @@ def customer_create(
     else:
         user.set_unusable_password()
     try:
-        with transaction.atomic():
+        with atomic():
             user.save()
     except IntegrityError as error:
         raise EmailTaken(
@@ -67,7 +68,7 @@ def customer_get_or_create(*, email: str, full_name: str = "") -> tuple[User, bo
         return User.objects.get(email=normalize_email_address(email)), False
 
 
-@transaction.atomic
+@atomic
 def customer_register(*, email: str, full_name: str, password: str) -> None:
     """Self-registration: the same work and the same answer whether or not
     the address has an account, so the form reveals nothing.
@@ -98,7 +99,7 @@ def customer_register(*, email: str, full_name: str, password: str) -> None:
             self_registered=True,
         )
         try:
-            with transaction.atomic():
+            with atomic():
                 user.save()
         except IntegrityError:  # registered by someone else a moment ago
             existing = User.objects.get(email=email)
@@ -131,7 +132,7 @@ def _after_commit(task, user_id: object) -> None:
     transaction.on_commit(lambda: task.delay(user_id), robust=True)
 
 
-@transaction.atomic
+@atomic
 def user_update_profile(
     *, user: User, full_name: str, timezone: str, language: str
 ) -> User:
@@ -143,7 +144,7 @@ def user_update_profile(
     return user
 
 
-@transaction.atomic
+@atomic
 def user_logout_other_sessions(*, request: HttpRequest) -> None:
     """Sign the user out on every other browser: a new session salt makes every
     other session's hash stale; this one is told the new hash."""
@@ -153,7 +154,7 @@ def user_logout_other_sessions(*, request: HttpRequest) -> None:
     update_session_auth_hash(request, user)
 
 
-@transaction.atomic
+@atomic
 def user_confirm_email(*, user: User, new_password: str | None = None) -> User:
     """The owner proved they read the address (a confirmation or reset link).
 
@@ -179,7 +180,7 @@ def user_confirm_email(*, user: User, new_password: str | None = None) -> User:
     return user
 
 
-@transaction.atomic
+@atomic
 def user_create_by_admin(
     *,
     actor: User,
@@ -211,7 +212,7 @@ def user_create_by_admin(
     return user
 
 
-@transaction.atomic
+@atomic
 def user_update_by_admin(*, actor: User, user: User, **changes) -> User:
     """Change name, role, organization or active state (admins). An admin
     cannot lock themselves out by demoting or deactivating their own account."""

@@ -1,10 +1,11 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.db.models.functions import Upper
 
 from accounts.models import User
+from helpdesk.db import atomic
 
 from .factories import TEST_PASSWORD, UserFactory
 
@@ -26,7 +27,7 @@ def test_sql_databases_refuse_an_upper_case_email_written_past_the_application()
     """The application stores lower case itself (test_email_case); on SQL
     databases the check constraint also refuses what slips past it."""
     user = UserFactory(email="bob@example.com")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError), atomic():
         User.objects.filter(pk=user.pk).update(email=Upper("email"))
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from helpdesk.db import atomic
 from helpdesk.demo import content
 from tickets.bodies import body_rendered
 from tickets.models import Message, Ticket, TicketEvent
@@ -163,7 +163,7 @@ def bulk_tickets_add(
                     # A waiting ticket's resolution clock stood still since.
                     ticket.sla_paused_since = story.waiting_since
                     sla_refresh(ticket)
-            with transaction.atomic():
+            with atomic():
                 Ticket.objects.bulk_create(tickets)
                 messages, events = [], []
                 for ticket, story in zip(tickets, stories, strict=True):

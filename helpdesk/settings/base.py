@@ -11,6 +11,8 @@ import environ
 from csp.constants import NONE, SELF
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
+from . import mongodb
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -104,11 +106,17 @@ TEMPLATES = [
 
 # --- Database ----------------------------------------------------------------
 # SQLite is the embedded default; any DATABASE_URL that django-environ
-# understands (postgres://, sqlite:///) works.
+# understands (postgres://, sqlite:///) works, and mongodb:// selects the
+# MongoDB profile.
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-}
+DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+if mongodb.is_mongodb_url(DATABASE_URL):
+    # MongoDB (settings/mongodb.py): ObjectId keys, its own migration set.
+    DATABASES = {"default": mongodb.mongodb_database(DATABASE_URL)}
+    INSTALLED_APPS = mongodb.mongodb_installed_apps(INSTALLED_APPS)
+    MIGRATION_MODULES = mongodb.mongodb_migration_modules()
+else:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer writes; IMMEDIATE transactions
     # take the write lock up front instead of failing with "database is
@@ -121,7 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DEFAULT_AUTO_FIELD = (
+    mongodb.OBJECT_ID_AUTO_FIELD
+    if DATABASES["default"]["ENGINE"] == "django_mongodb_backend"
+    else "django.db.models.BigAutoField"
+)
 
 # --- Cache and sessions ------------------------------------------------------
 

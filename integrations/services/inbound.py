@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import User, normalize_email_address
 from accounts.services import customer_get_or_create
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError
 from notifications.models import EmailLog
 from notifications.services import email_queue, thread_root_id
@@ -112,7 +113,7 @@ def inbound_process(*, inbound: InboundEmail) -> InboundEmail:
         inbound.email_message_id = parsed.message_id[:998]
         inbound.from_address = parsed.from_address[:998]
         inbound.subject = parsed.subject[:998]
-        with transaction.atomic():
+        with atomic():
             return _route(inbound, parsed)
     except RecursionError:
         return _finish(
@@ -252,7 +253,7 @@ def _append(inbound, parsed, ticket, sender, content, check) -> InboundEmail:
     """Add the mail to the ticket. Failures are caught outside a savepoint so
     the reason, not a broken transaction, is what gets recorded."""
     try:
-        with transaction.atomic():
+        with atomic():
             message = _add(parsed, ticket, sender, content.body, content.uploads)
             message_complete(
                 message, inbound, content, check, refused=message.rejected_attachments

@@ -1,10 +1,10 @@
 """Deciding on suspended mail: accept it as the reply it claimed to be, or
 reject it (kept, never deleted)."""
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import ConflictError, PermissionDeniedError
 
 from ..models import InboundEmail
@@ -37,12 +37,12 @@ def suspended_accept(*, inbound: InboundEmail, actor: User) -> InboundEmail:
     usually), marked "sender not verified" with who accepted it. Processing
     problems are recorded on the row as for any inbound mail, not raised."""
     # One transaction: nobody else (the stuck-mail sweep) ever sees it pending.
-    with transaction.atomic():
+    with atomic():
         _claim(inbound=inbound, actor=actor, status=Status.PENDING)
         return inbound_process(inbound=InboundEmail.objects.get(pk=inbound.pk))
 
 
-@transaction.atomic
+@atomic
 def suspended_reject(*, inbound: InboundEmail, actor: User) -> InboundEmail:
     """Keep the mail as rejected: it never reaches a ticket, and the raw
     message stays for the record."""

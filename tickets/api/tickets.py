@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
@@ -20,6 +19,7 @@ from helpdesk.api_tools import (
     require_agent,
     sent_fields,
 )
+from helpdesk.db import atomic
 from organizations.models import Department, Organization, Team
 
 from .. import selectors, services
@@ -144,7 +144,7 @@ def ticket_create(request, payload: TicketCreateIn):
     # Per requester address and, for customers, per client IP; agents open
     # tickets for many customers, so only each address is limited for them.
     ticket_rate_limit(request, address=email or user.email, per_ip=not user.is_agent)
-    with transaction.atomic():
+    with atomic():
         requester = user
         if email:
             requester, _ = customer_get_or_create(

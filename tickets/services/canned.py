@@ -1,8 +1,7 @@
 """Canned responses: agents' reusable replies."""
 
-from django.db import transaction
-
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import PermissionDeniedError
 from tickets.models import CannedResponse, Ticket
 
@@ -39,7 +38,7 @@ def _check(*, actor: User, shared: bool) -> None:
         raise PermissionDeniedError("Only admins can share a response with everyone.")
 
 
-@transaction.atomic
+@atomic
 def canned_create(
     *, actor: User, title: str, body: str, shared: bool = False
 ) -> CannedResponse:
@@ -55,7 +54,7 @@ def can_edit_canned(user: User, response: CannedResponse) -> bool:
     return response.owner_id == user.pk or (response.shared and user.is_admin)
 
 
-@transaction.atomic
+@atomic
 def canned_update(
     *, actor: User, response: CannedResponse, title: str, body: str, shared: bool
 ) -> CannedResponse:
@@ -69,7 +68,7 @@ def canned_update(
     return response
 
 
-@transaction.atomic
+@atomic
 def canned_delete(*, actor: User, response: CannedResponse) -> None:
     if not can_edit_canned(actor, response):
         raise PermissionDeniedError("You cannot delete this response.")

@@ -1,15 +1,16 @@
 """Categories: what tickets are about, kept by admins."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, PermissionDeniedError
 from tickets.models import Category
 
 EDITABLE = {"name", "slug", "default_department", "active"}
 
 
-@transaction.atomic
+@atomic
 def category_save(*, actor: User, category: Category, **fields) -> Category:
     """Create or change a category (admins); names and slugs are unique."""
     if not actor.is_admin:
@@ -19,7 +20,7 @@ def category_save(*, actor: User, category: Category, **fields) -> Category:
             raise ApplicationError(f"Cannot change {name}.", code="invalid")
         setattr(category, name, value)
     try:
-        with transaction.atomic():
+        with atomic():
             category.save()
     except IntegrityError as error:
         raise ApplicationError(

@@ -1,9 +1,10 @@
 """Agents' saved ticket-list filters."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import QueryDict
 
 from accounts.models import User
+from helpdesk.db import atomic
 from tickets.models import SavedFilter
 
 from .errors import InvalidTicketChange
@@ -22,14 +23,14 @@ def clean_query(query: str) -> str:
     return params.urlencode()
 
 
-@transaction.atomic
+@atomic
 def saved_filter_save(*, owner: User, name: str, query: str) -> SavedFilter:
     """Save the filter under ``name``, replacing one of the same name."""
     name = name.strip()[:100]
     if not name:
         raise InvalidTicketChange("Give the filter a name.")
     try:
-        with transaction.atomic():
+        with atomic():
             saved, _ = SavedFilter.objects.update_or_create(
                 owner=owner, name=name, defaults={"query": clean_query(query)}
             )
@@ -38,7 +39,7 @@ def saved_filter_save(*, owner: User, name: str, query: str) -> SavedFilter:
     return saved
 
 
-@transaction.atomic
+@atomic
 def saved_filter_delete(*, owner: User, saved: SavedFilter) -> None:
     if saved.owner_id != owner.pk:
         raise InvalidTicketChange("That filter is not yours.")

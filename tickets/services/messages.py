@@ -3,10 +3,10 @@
 from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import PermissionDeniedError
 from tickets import permissions
 from tickets.bodies import body_check_length, body_rendered
@@ -23,7 +23,7 @@ from .tickets import ticket_create
 Status = Ticket.Status
 
 
-@transaction.atomic
+@atomic
 def message_add(
     *,
     ticket: Ticket,
@@ -159,7 +159,7 @@ def _message_add(
     return message
 
 
-@transaction.atomic
+@atomic
 def message_reply_or_follow_up(
     *,
     ticket: Ticket,

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import transaction
 
+from helpdesk.db import atomic
 from tickets import business_time as bt
 from tickets.models import (
     BusinessCalendar,
@@ -110,7 +110,7 @@ def public_holidays_named(
     )
 
 
-@transaction.atomic
+@atomic
 def holidays_add(
     *, calendar: BusinessCalendar, dates: Mapping[date, str] | Iterable[date]
 ) -> int:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.commit_hooks import on_commit_robust
+from helpdesk.db import atomic
 from tickets.models import (
     UNSOLVED_STATUSES,
     SLANotice,
@@ -78,7 +79,7 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> SweepRe
         cache.delete(SWEEP_LOCK)
 
 
-@transaction.atomic
+@atomic
 def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> None:
     announced: dict[object, set] = {ticket.pk: set() for ticket in batch}
     for row in SLANotice.objects.filter(ticket_id__in=list(announced)).values_list(

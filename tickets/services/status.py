@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import PermissionDeniedError
 from tickets import permissions
 from tickets.models import Ticket, TicketEvent
@@ -73,7 +73,7 @@ def open_if_new(*, ticket: Ticket, actor: User) -> list[str]:
     return status_set(ticket=ticket, actor=actor, status=Status.OPEN)
 
 
-@transaction.atomic
+@atomic
 def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str) -> Ticket:
     """Move a ticket to another status. ``actor`` None means the system (a job).
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Max
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, ConflictError, PermissionDeniedError
 from organizations.models import Department, Team
 from tickets import permissions
@@ -53,7 +54,7 @@ def _insert_with_number(ticket: Ticket) -> None:
     for attempt in range(NUMBER_ATTEMPTS):
         ticket.number = _next_ticket_number()
         try:
-            with transaction.atomic():
+            with atomic():
                 ticket.save(force_insert=True)
             return
         except IntegrityError:
@@ -69,7 +70,7 @@ def _insert_with_number(ticket: Ticket) -> None:
 # --- Opening ----------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def ticket_create(
     *,
     requester: User,
@@ -167,7 +168,7 @@ def _require_workable(actor: User | None, ticket: Ticket) -> None:
         raise PermissionDeniedError("Only agents working this ticket can change it.")
 
 
-@transaction.atomic
+@atomic
 def ticket_update(*, ticket: Ticket, actor: User | None, **changes: object) -> Ticket:
     """Change the ticket's routing and triage fields, one event per field.
 
@@ -298,7 +299,7 @@ def merge_public_by_default(*, source: Ticket, target: Ticket) -> bool:
     return source.requester_id == target.requester_id
 
 
-@transaction.atomic
+@atomic
 def ticket_merge(
     *, source: Ticket, target: Ticket, actor: User, public: bool | None = None
 ) -> Ticket:
@@ -388,7 +389,7 @@ def tickets_bulk_update(
             result.refused.append((number, "not found, or not yours to change"))
             continue
         try:
-            with transaction.atomic():
+            with atomic():
                 if changes:
                     ticket_update(ticket=ticket, actor=actor, **changes)
                 if status is not None and status != ticket.status:

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.db import atomic
 from helpdesk.demo import content
 from helpdesk.demo.clock import history_clock
 from helpdesk.demo.service_levels import outage_level_add, standard_level_add
@@ -106,7 +106,7 @@ class Command(BaseCommand):
         now = now or timezone.now()
         # The demo helpdesk went live before its oldest ticket (bulk included).
         live_since = timedelta(days=HISTORY_DAYS + settings.TICKET_AUTO_CLOSE_DAYS + 40)
-        with transaction.atomic(), history_clock(now - live_since, now):
+        with atomic(), history_clock(now - live_since, now):
             people = self._people(year=now.year)
         if not Ticket.objects.exists():
             with events_unannounced():  # history: nobody is emailed about it
@@ -241,7 +241,7 @@ class Command(BaseCommand):
                 minutes_ago, subject, opening = LIVE_OUTAGES[index]
                 category = categories["outage"]
                 age = timedelta(minutes=minutes_ago)
-            with transaction.atomic(), history_clock(now - age, now) as clock:
+            with atomic(), history_clock(now - age, now) as clock:
                 ticket = services.ticket_create(
                     requester=customer,
                     subject=subject,

@@ -1,0 +1,1 @@
+"""Tools for developing and testing the helpdesk; nothing here runs in production."""
