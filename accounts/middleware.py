@@ -68,9 +68,7 @@ class DeviceMiddleware(OTPMiddleware):
     ``is_verified()``), reading the device's key on any database."""
 
     def _device_from_persistent_id(self, persistent_id: str) -> Device | None:
-        return device_from_persistent_id(
-            self._normalize_persistent_id(persistent_id)
-        )
+        return device_from_persistent_id(self._normalize_persistent_id(persistent_id))
 
     async def _adevice_from_persistent_id(self, persistent_id: str) -> Device | None:
         return await sync_to_async(self._device_from_persistent_id)(persistent_id)
