@@ -61,7 +61,7 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m helpdesk.devtools.check_migrations
 	$(BIN)/pytest
 
 lint: install-dev
