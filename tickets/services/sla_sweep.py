@@ -17,7 +17,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.selectors import counts_version_bump
-from tickets.signals import ticket_events_recorded
+from tickets.signals import events_announced, ticket_events_recorded
 
 from .sla import TARGET_LABELS, next_check, running_clocks
 
@@ -149,12 +149,13 @@ def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> Non
         )
     if created:
         event_ids = [event.pk for event in created]
-        on_commit_robust(
-            "ticket_events_recorded.send",
-            lambda: ticket_events_recorded.send(
-                sender=TicketEvent, event_ids=event_ids
-            ),
-        )
+        if events_announced():  # not for history being written (the demo)
+            on_commit_robust(
+                "ticket_events_recorded.send",
+                lambda: ticket_events_recorded.send(
+                    sender=TicketEvent, event_ids=event_ids
+                ),
+            )
         transaction.on_commit(counts_version_bump)
 
 
