@@ -19,7 +19,7 @@ export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run serve migrate demo test lint format worker beat clean
+.PHONY: help install install-dev run serve migrate demo test lint format worker beat mongo-server clean
 
 help:
 	@echo "make run      install, migrate, load demo data; serve http://$(HOST):$(PORT) with a Celery worker and beat"
@@ -27,6 +27,7 @@ help:
 	@echo "make worker   start only a Celery worker"
 	@echo "make beat     start only Celery beat"
 	@echo "make format   format the code with ruff"
+	@echo "make mongo-server  a MongoDB test server on 127.0.0.1:27017 (tests and demos only)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +78,15 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A helpdesk beat --loglevel=INFO
+
+# A MongoDB test server (SecantusDB, patched; a dev dependency) for trying the
+# MongoDB profile: DATABASE_URL=mongodb://127.0.0.1:27017/helpdesk make run in
+# another terminal. Its data stays in var/mongodb. Not for production, which
+# runs a real MongoDB replica set (see the README).
+mongo-server: install-dev
+	mkdir -p var/mongodb
+	$(PY) -m helpdesk.devtools.mongo_test_server --host 127.0.0.1 --port 27017 \
+		--storage-path var/mongodb
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* .test-private .test-broker

@@ -150,3 +150,21 @@ def test_only_the_requester_sees_and_uses_the_status_buttons(new_page, shot):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.SOLVED
     shot(page, "requester-marked-it-solved")
+
+
+def test_a_request_in_the_portal_list_opens_its_page(new_page, shot):
+    """The list's pages and filters swap in place; a request's own link opens
+    its page (it once fetched the page into the list, which went blank)."""
+    customer = UserFactory(full_name="Casey Customer")
+    ticket = TicketFactory(requester=customer, subject="Export crashes")
+    page = new_page()
+    sign_in(page, customer)
+    page.goto("/portal/tickets/")
+
+    page.get_by_role("link", name="Export crashes").click()
+
+    expect(page).to_have_url(re.compile(rf"/portal/tickets/{ticket.number}/$"))
+    expect(page.get_by_role("heading", name="Export crashes")).to_be_visible()
+    expect(page.locator("#id_body")).to_be_visible()
+    shot(page, "request-opened-from-the-list")
+    assert page.errors == []

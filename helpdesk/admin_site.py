@@ -1,8 +1,12 @@
 from django.contrib import messages
+from django.contrib.admin.options import csrf_protect_m
 from django.contrib.auth.views import redirect_to_login
+from django.db import router
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.admin import OTPAdminSite
+
+from helpdesk.db import atomic
 
 
 class HelpdeskAdminSite(OTPAdminSite):
@@ -32,3 +36,31 @@ class HelpdeskAdminSite(OTPAdminSite):
             request.GET.get("next") or reverse("admin:index"),
             reverse("accounts:login"),
         )
+
+
+class ServiceAdminMixin:
+    """For a ``ModelAdmin`` whose ``save_model`` (or ``delete_model``) calls a
+    service: its change form and delete page run in :func:`helpdesk.db.atomic`
+    instead of Django's ``transaction.atomic``.
+
+    On SQLite and PostgreSQL the two are the same block. On MongoDB Django's
+    is no transaction at all, yet it marks the connection as inside an atomic
+    block, so the service's own (real) transaction refused to commit
+    ("TransactionManagementError: This is forbidden when an 'atomic' block is
+    active") and the admin answered 500. Here the service's block joins the
+    page's: one transaction, committed when the page is done.
+    """
+
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        with atomic(using=router.db_for_write(self.model)):
+            return self._changeform_view(request, object_id, form_url, extra_context)
+
+    @csrf_protect_m
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return self._delete_view(request, object_id, extra_context)
+        with atomic(using=router.db_for_write(self.model)):
+            return self._delete_view(request, object_id, extra_context)

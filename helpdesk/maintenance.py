@@ -3,8 +3,9 @@
 SQLite keeps no query-planner statistics unless asked, and without them it
 picks poor plans for the ticket lists (sorting every visible ticket instead of
 walking the updated-at index). PostgreSQL's autovacuum gathers statistics on
-its own. Any other engine (MongoDB, say) gets nothing: what is written here
-is SQL for the engines we know, and it is never sent to one we do not.
+its own, and MongoDB plans from its indexes with no statistics to refresh.
+Any other engine gets nothing, with a warning: what is written here is SQL
+for the engines we know, and it is never sent to one we do not.
 """
 
 import logging
@@ -27,5 +28,7 @@ def database_optimize() -> str:
         return "sqlite: statistics refreshed (ANALYZE)"
     if vendor == "postgresql":
         return "postgresql: nothing to do (autovacuum keeps the statistics)"
+    if vendor == "mongodb":
+        return "mongodb: nothing to do (the server plans from its indexes)"
     logger.warning("Database housekeeping skipped: unknown engine %r.", vendor)
     return f"{vendor}: skipped (no housekeeping is known for this database engine)"

@@ -5,6 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from helpdesk.admin_site import ServiceAdminMixin
 from helpdesk.errors import ApplicationError
 from helpdesk.shortcuts import get_or_404
 
@@ -61,7 +62,7 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Tickets are opened through the portal, email or the API, so there is no
     add button; edits made here go through ``ticket_update`` and leave events.
     Status moves are made in the workspace, where the status machine applies."""
@@ -160,7 +161,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("ticket", "author", "internal", "created_at")
     list_filter = ("internal",)
     list_select_related = ("ticket", "author")
