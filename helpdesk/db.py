@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator
 
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 # Whole-transaction attempts on MongoDB, and the pause before the n-th retry:
@@ -177,3 +178,19 @@ def atomic(using=None):
     if callable(using):
         return _Atomic(DEFAULT_DB_ALIAS)(using)
     return _Atomic(using)
+
+
+def breaks_unique(instance: models.Model) -> bool:
+    """Whether saving ``instance`` now would break one of its model's unique
+    fields or constraints.
+
+    Services ask before they write: on MongoDB the refused write would abort
+    the whole transaction, so the friendly error must come first. The write
+    still guards its own race (a refused write fails the whole block).
+    """
+    try:
+        instance.validate_unique()
+        instance.validate_constraints()
+    except ValidationError:
+        return True
+    return False

@@ -371,7 +371,9 @@ def tickets_bulk_update(
     priority: str | None = None,
     assignee: User | object | None = UNCHANGED,
 ) -> BulkResult:
-    """Apply one change to many tickets, each in its own transaction.
+    """Apply one change to many tickets, each in its own transaction (so call
+    it outside any: on MongoDB a block inside another joins it, and one
+    ticket's refusal could not be rolled back alone).
 
     A ticket the agent may not see or change, or whose status cannot move, is
     refused with its reason and reported; the others are changed.
@@ -392,13 +394,20 @@ def tickets_bulk_update(
             result.refused.append((number, "not found, or not yours to change"))
             continue
         try:
-            with atomic():
-                if changes:
-                    ticket_update(ticket=ticket, actor=actor, **changes)
-                if status is not None and status != ticket.status:
-                    ticket_change_status(ticket=ticket, actor=actor, status=status)
+            _bulk_apply(ticket=ticket, actor=actor, changes=changes, status=status)
         except ApplicationError as error:
             result.refused.append((number, error.message))
         else:
             result.changed.append(number)
     return result
+
+
+@atomic
+def _bulk_apply(
+    *, ticket: Ticket, actor: User, changes: dict, status: str | None
+) -> None:
+    """One ticket's share of a bulk change: all of it or none of it."""
+    if changes:
+        ticket_update(ticket=ticket, actor=actor, **changes)
+    if status is not None and status != ticket.status:
+        ticket_change_status(ticket=ticket, actor=actor, status=status)
