@@ -32,7 +32,7 @@ import functools
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ContextDecorator
+from contextlib import ContextDecorator, contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -75,7 +75,8 @@ class _Atomic(ContextDecorator):
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         try:
-            self._delegate().__exit__(exc_type, exc_value, traceback)
+            with _beside_django_atomic(self.using):
+                self._delegate().__exit__(exc_type, exc_value, traceback)
         except BaseException:
             _end_failed_transaction(self.using)
             raise
@@ -101,6 +102,38 @@ class _Atomic(ContextDecorator):
             raise AssertionError("unreachable")  # pragma: no cover
 
         return inner
+
+
+@contextmanager
+def _beside_django_atomic(using: str) -> Iterator[None]:
+    """Let the outermost MongoDB block commit inside Django's own atomic().
+
+    Django's admin wraps its add, change and delete views in
+    ``django.db.transaction.atomic``, which on MongoDB only sets the
+    connection's ``in_atomic_block`` flag: no transaction begins. A service
+    called from ``save_model`` opens the real one, and its commit runs the
+    on-commit hooks, which Django refuses under that flag
+    (TransactionManagementError, "forbidden when an 'atomic' block is
+    active"). The MongoDB transaction is the only one there is, so its
+    commit and hooks run with the flag lowered, and the flag is put back for
+    Django's block to close as usual.
+    """
+    connection = connections[using]
+    outer_flag = connection.in_atomic_block
+    lower = (
+        connection.vendor == "mongodb"
+        and outer_flag
+        and not connection.nested_atomics
+        and connection.in_atomic_block_mongo
+    )
+    if not lower:
+        yield
+        return
+    connection.in_atomic_block = False
+    try:
+        yield
+    finally:
+        connection.in_atomic_block = outer_flag
 
 
 def _starts_mongodb_transaction(using: str) -> bool:
