@@ -255,7 +255,8 @@ def email_queue(
     extra_context: dict | None = None,
 ) -> EmailLog | None:
     """Render one email and log it as queued; return None when the same event
-    already queued it for this rule and address. A template that fails to
+    already queued it for this rule and address (ConflictError when a
+    concurrent run queues it at the same moment). A template that fails to
     render is logged as failed with the error: nothing disappears silently."""
     language = user.language if user else settings.LANGUAGE_CODE
     template = template_for(template_key, language)
@@ -304,11 +305,20 @@ def email_queue(
             if rendered.body_html
             else ""
         )
+    queued = EmailLog.objects.filter(event=event, rule=rule, recipient=recipient)
+    if event is not None and rule is not None and queued.exists():
+        return None
     try:
         with atomic():
             log_entry.save()
-    except IntegrityError:
-        return None
+    except IntegrityError as error:
+        # Another run of the same dispatch queued it a moment ago. Nothing may
+        # be written after a refused write (on MongoDB it aborted the whole
+        # transaction), so this run fails whole; the other one queued it all.
+        raise ConflictError(
+            "This email was queued by another run a moment ago.",
+            code="email_queued_twice",
+        ) from error
     return log_entry
 
 

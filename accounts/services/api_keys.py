@@ -48,25 +48,29 @@ def _key_create(
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError("The expiry must be in the future.", code="expired")
     secret = secrets.token_urlsafe(32)
+    try_again = ApplicationError("Could not create a key; please try again.")
     for _ in range(5):
         prefix = "".join(secrets.choice(PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
-        try:
-            with atomic():
-                key = ApiKey.objects.create(
-                    user=user,
-                    name=name.strip()[:100],
-                    prefix=prefix,
-                    secret_hash=hash_secret(secret),
-                    scopes=",".join(scopes),
-                    expires_at=expires_at,
-                    kind=kind,
-                    second_factor=second_factor,
-                    session_hash=session_hash,
-                )
-        except IntegrityError:
-            continue
-        return key, f"{KEY_PREFIX}{prefix}{secret}"
-    raise ApplicationError("Could not create a key; please try again.")
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    else:
+        raise try_again
+    try:
+        with atomic():
+            key = ApiKey.objects.create(
+                user=user,
+                name=name.strip()[:100],
+                prefix=prefix,
+                secret_hash=hash_secret(secret),
+                scopes=",".join(scopes),
+                expires_at=expires_at,
+                kind=kind,
+                second_factor=second_factor,
+                session_hash=session_hash,
+            )
+    except IntegrityError as error:  # the same prefix a moment ago: block fails
+        raise try_again from error
+    return key, f"{KEY_PREFIX}{prefix}{secret}"
 
 
 @atomic

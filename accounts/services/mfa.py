@@ -104,14 +104,20 @@ def mfa_confirm(*, user: User, code: str) -> list[str]:
         raise MFAError(
             "That code is not right. Check the time on your phone and retry."
         )
-    with atomic():
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        user.mfa_enabled = True
-        user.save(update_fields=["mfa_enabled", "updated_at"])
-        user.confirmed_device = device
-        return mfa_backup_codes_regenerate(user=user)
+    return _mfa_activate(user=user, device=device)
+
+
+@atomic
+def _mfa_activate(*, user: User, device: TOTPDevice) -> list[str]:
+    """The all-or-nothing half of ``mfa_confirm``: the device confirmed, the
+    user's flag set and the backup codes issued together, or none of them."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    user.mfa_enabled = True
+    user.save(update_fields=["mfa_enabled", "updated_at"])
+    user.confirmed_device = device
+    return mfa_backup_codes_regenerate(user=user)
 
 
 def mfa_backup_codes_left(user: User) -> int:

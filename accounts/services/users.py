@@ -68,7 +68,6 @@ def customer_get_or_create(*, email: str, full_name: str = "") -> tuple[User, bo
         return User.objects.get(email=normalize_email_address(email)), False
 
 
-@atomic
 def customer_register(*, email: str, full_name: str, password: str) -> None:
     """Self-registration: the same work and the same answer whether or not
     the address has an account, so the form reveals nothing.
@@ -86,9 +85,20 @@ def customer_register(*, email: str, full_name: str, password: str) -> None:
 
     The password is hashed in every case so the answer takes as long.
     Mail leaves after commit. The caller validated the password already.
+    Runs its own transactions: when the address is registered by someone
+    else a moment ago, the first fails whole and a second one answers as
+    for an existing account.
     """
     email = normalize_email_address(email)
     hashed = make_password(password)
+    try:
+        _register(email=email, full_name=full_name, hashed=hashed)
+    except EmailTaken:
+        _register(email=email, full_name=full_name, hashed=hashed)
+
+
+@atomic
+def _register(*, email: str, full_name: str, hashed: str) -> None:
     existing = User.objects.filter(email=email).first()
     if existing is None:
         user = User(
@@ -101,11 +111,10 @@ def customer_register(*, email: str, full_name: str, password: str) -> None:
         try:
             with atomic():
                 user.save()
-        except IntegrityError:  # registered by someone else a moment ago
-            existing = User.objects.get(email=email)
-        else:
-            _after_commit(send_confirmation_email, user.pk)
-            return
+        except IntegrityError as error:  # registered by someone else just now
+            raise EmailTaken("Registered a moment ago.") from error
+        _after_commit(send_confirmation_email, user.pk)
+        return
     if not existing.is_active:
         return
     if existing.email_verified:

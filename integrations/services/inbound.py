@@ -113,8 +113,9 @@ def inbound_process(*, inbound: InboundEmail) -> InboundEmail:
         inbound.email_message_id = parsed.message_id[:998]
         inbound.from_address = parsed.from_address[:998]
         inbound.subject = parsed.subject[:998]
-        with atomic():
-            return _route(inbound, parsed)
+        # Decorated, not a with-block: MongoDB may run the routing again
+        # whole after a write conflict (helpdesk.db.atomic).
+        return atomic(_route)(inbound, parsed)
     except RecursionError:
         return _finish(
             inbound,

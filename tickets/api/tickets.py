@@ -144,13 +144,17 @@ def ticket_create(request, payload: TicketCreateIn):
     # Per requester address and, for customers, per client IP; agents open
     # tickets for many customers, so only each address is limited for them.
     ticket_rate_limit(request, address=email or user.email, per_ip=not user.is_agent)
-    with atomic():
+
+    # Decorated, not a with-block: MongoDB may run it again whole after a
+    # write conflict (helpdesk.db.atomic).
+    @atomic
+    def open_ticket() -> Ticket:
         requester = user
         if email:
             requester, _ = customer_get_or_create(
                 email=email, full_name=payload.requester_name
             )
-        ticket = services.ticket_create(
+        return services.ticket_create(
             requester=requester,
             actor=user,
             subject=payload.subject,
@@ -159,7 +163,8 @@ def ticket_create(request, payload: TicketCreateIn):
             category=category,
             **routing,
         )
-    return Status(201, ticket_out(_saved(ticket), user))
+
+    return Status(201, ticket_out(_saved(open_ticket()), user))
 
 
 @router.get(

@@ -239,6 +239,24 @@ UNSOLVED_STATUSES = frozenset(
 )
 
 
+class TicketNumberCounter(models.Model):
+    """The last ticket number handed out (one row, named ``ticket``).
+
+    A new ticket increments it inside its own transaction, so two tickets
+    opened at once are serialized on this row: PostgreSQL makes the second
+    wait for the first's row lock, SQLite's IMMEDIATE transactions take the
+    write lock up front, and MongoDB refuses the second with a write conflict
+    that ``helpdesk.db.atomic`` answers by running the transaction again. A
+    rolled-back ticket rolls its number back too, so numbers have no gaps.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_number}"
+
+
 class Message(models.Model):
     """A public reply or an internal note on a ticket."""
 

@@ -29,14 +29,18 @@ def saved_filter_save(*, owner: User, name: str, query: str) -> SavedFilter:
     name = name.strip()[:100]
     if not name:
         raise InvalidTicketChange("Give the filter a name.")
+    saved = SavedFilter.objects.filter(owner=owner, name=name).first()
+    if saved is not None:
+        saved.query = clean_query(query)
+        saved.save(update_fields=["query", "updated_at"])
+        return saved
     try:
         with atomic():
-            saved, _ = SavedFilter.objects.update_or_create(
-                owner=owner, name=name, defaults={"query": clean_query(query)}
+            return SavedFilter.objects.create(
+                owner=owner, name=name, query=clean_query(query)
             )
-    except IntegrityError as error:  # a double click raced us
+    except IntegrityError as error:  # a double click raced us: the block fails
         raise InvalidTicketChange("That filter was just saved; try again.") from error
-    return saved
 
 
 @atomic

@@ -74,13 +74,19 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> SweepRe
             last_pk = batch[-1].pk
             result.batches += 1
             result.examined += len(batch)
-            _sweep_batch(batch, now, result)
+            announced = _sweep_batch(batch, now)
+            result.warnings += announced.warnings
+            result.breaches += announced.breaches
+            result.escalations += announced.escalations
     finally:
         cache.delete(SWEEP_LOCK)
 
 
 @atomic
-def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> None:
+def _sweep_batch(batch: list[Ticket], now: datetime) -> SweepResult:
+    """Announce and escalate one batch, all of it or none of it; returns what
+    it announced (counted afresh if MongoDB runs the transaction again)."""
+    result = SweepResult()
     announced: dict[object, set] = {ticket.pk: set() for ticket in batch}
     for row in SLANotice.objects.filter(ticket_id__in=list(announced)).values_list(
         "ticket_id", "target", "stage", "due_at"
@@ -157,6 +163,7 @@ def _sweep_batch(batch: list[Ticket], now: datetime, result: SweepResult) -> Non
                 ),
             )
         transaction.on_commit(counts_version_bump)
+    return result
 
 
 def _escalate(ticket: Ticket, events: list[TicketEvent], now: datetime) -> bool:

@@ -1,22 +1,25 @@
 """Opening, routing, merging and bulk-changing tickets."""
 
-import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError
-from django.db.models import Max
+from django.db.models import F, Max
 
 from accounts.models import User
 from helpdesk.db import atomic
-from helpdesk.errors import ApplicationError, ConflictError, PermissionDeniedError
+from helpdesk.errors import ApplicationError, PermissionDeniedError
 from organizations.models import Department, Team
 from tickets import permissions
 from tickets.bodies import body_check_length, body_rendered
-from tickets.models import Category, Message, Ticket, TicketEvent
+from tickets.models import (
+    Category,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketNumberCounter,
+)
 from tickets.search import ticket_search_text
 from tickets.selectors import ticket_list_visible_to, ticket_merge_target_live
 
@@ -29,42 +32,42 @@ from .status import open_if_new, status_set, ticket_change_status
 Status = Ticket.Status
 Kind = TicketEvent.Kind
 
-NUMBER_ATTEMPTS = 100
+COUNTER_NAME = "ticket"
 
 
 # --- Numbers ----------------------------------------------------------------
 
 
 def _next_ticket_number() -> int:
-    highest = Ticket.objects.aggregate(highest=Max("number"))["highest"]
-    if highest is None:
-        return settings.TICKET_NUMBER_START
-    return max(highest + 1, settings.TICKET_NUMBER_START)
+    """Take the next free ticket number, inside the caller's transaction.
+
+    Increments the counter row (see ``TicketNumberCounter``), which
+    serializes concurrent openings on every database without a savepoint or
+    a retried insert. The number is never below ``TICKET_NUMBER_START`` nor
+    one a ticket holds already (demo data and imports insert their own
+    numbers): then the counter jumps past the highest number in use.
+    """
+    counters = TicketNumberCounter.objects.filter(name=COUNTER_NAME)
+    if not counters.update(last_number=F("last_number") + 1):
+        # A fresh database: the first ticket creates the row (a race for it
+        # is settled by get_or_create, or on MongoDB by a retried transaction).
+        TicketNumberCounter.objects.get_or_create(name=COUNTER_NAME)
+        counters.update(last_number=F("last_number") + 1)
+    number = counters.values_list("last_number", flat=True).get()
+    if number < settings.TICKET_NUMBER_START or (
+        Ticket.objects.filter(number=number).exists()
+    ):
+        highest = Ticket.objects.aggregate(highest=Max("number"))["highest"] or 0
+        number = max(highest + 1, settings.TICKET_NUMBER_START)
+        counters.update(last_number=number)
+    return number
 
 
 def _insert_with_number(ticket: Ticket) -> None:
-    """Give the ticket the next free number and insert it.
-
-    Portable optimistic allocation: read the highest number, insert, and let
-    the unique index refuse a number another transaction took first; then
-    read again and retry. No table or row locks, so it behaves the same on
-    SQLite, PostgreSQL and MongoDB. The savepoint keeps a refused insert from
-    spoiling the caller's transaction.
-    """
-    for attempt in range(NUMBER_ATTEMPTS):
-        ticket.number = _next_ticket_number()
-        try:
-            with atomic():
-                ticket.save(force_insert=True)
-            return
-        except IntegrityError:
-            if not Ticket.objects.filter(number=ticket.number).exists():
-                raise
-            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
-    raise ConflictError(
-        "Could not allocate a ticket number; please try again.",
-        code="number_allocation_failed",
-    )
+    """Give the ticket the next free number and insert it, in the caller's
+    transaction (``ticket_create`` is atomic)."""
+    ticket.number = _next_ticket_number()
+    ticket.save(force_insert=True)
 
 
 # --- Opening ----------------------------------------------------------------
@@ -368,7 +371,9 @@ def tickets_bulk_update(
     priority: str | None = None,
     assignee: User | object | None = UNCHANGED,
 ) -> BulkResult:
-    """Apply one change to many tickets, each in its own transaction.
+    """Apply one change to many tickets, each in its own transaction (so call
+    it outside any: on MongoDB a block inside another joins it, and one
+    ticket's refusal could not be rolled back alone).
 
     A ticket the agent may not see or change, or whose status cannot move, is
     refused with its reason and reported; the others are changed.
@@ -389,13 +394,20 @@ def tickets_bulk_update(
             result.refused.append((number, "not found, or not yours to change"))
             continue
         try:
-            with atomic():
-                if changes:
-                    ticket_update(ticket=ticket, actor=actor, **changes)
-                if status is not None and status != ticket.status:
-                    ticket_change_status(ticket=ticket, actor=actor, status=status)
+            _bulk_apply(ticket=ticket, actor=actor, changes=changes, status=status)
         except ApplicationError as error:
             result.refused.append((number, error.message))
         else:
             result.changed.append(number)
     return result
+
+
+@atomic
+def _bulk_apply(
+    *, ticket: Ticket, actor: User, changes: dict, status: str | None
+) -> None:
+    """One ticket's share of a bulk change: all of it or none of it."""
+    if changes:
+        ticket_update(ticket=ticket, actor=actor, **changes)
+    if status is not None and status != ticket.status:
+        ticket_change_status(ticket=ticket, actor=actor, status=status)
