@@ -235,6 +235,7 @@ def test_agent_reply_opens_new_ticket_and_stamps_first_response(agent, customer)
     message = services.message_add(ticket=ticket, author=agent, body="On it")
 
     ticket.refresh_from_db()
+    message.refresh_from_db()  # both as stored (MongoDB keeps milliseconds)
     assert ticket.status == Status.OPEN
     assert ticket.first_response_at == message.created_at
     assert kinds(ticket) == [Kind.REPLY, Kind.STATUS]
