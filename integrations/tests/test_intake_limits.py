@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
-from integrations.models import InboundEmail
 from integrations import parsing
+from integrations.models import InboundEmail
 from integrations.services import inbound_receive
 from tickets.models import Attachment, Message
 from tickets.services import attachments
