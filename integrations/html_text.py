@@ -37,6 +37,12 @@ _TAG_START = re.compile(r"<(?:(/?)([A-Za-z][^\t\n\f\r />]*)|!--|[!?/])")
 # attribute value. Possessive, so it never backtracks: each quote is matched
 # to the next one of its kind, and the scan only moves forward.
 _TAG_REST = re.compile(r"""(?:[^>=]++|=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|))*+>""")
+# Where a comment, a declaration and each skipped element end: compiled once,
+# so every search of the scan goes through a pattern of this module.
+_END_MARKS = {"<!--": re.compile("-->"), "other": re.compile(">")}
+_SKIPPED_ENDS = {
+    name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in SKIPPED_TAGS
+}
 _HREF = re.compile(
     r"""\bhref[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""",
     re.IGNORECASE,
@@ -110,11 +116,12 @@ def html_to_text(markup: str) -> str:
         text.data(markup[position : match.start()])
         closing, name = match.group(1), match.group(2)
         if name is None:  # a comment, a declaration, a processing instruction
-            end_mark = "-->" if match.group() == "<!--" else ">"
-            end = markup.find(end_mark, match.end())
-            if end < 0:
+            end = _END_MARKS.get(match.group(), _END_MARKS["other"]).search(
+                markup, match.end()
+            )
+            if end is None:
                 break  # open to the end of the input, as browsers read it
-            position = end + len(end_mark)
+            position = end.end()
             continue
         rest = _TAG_REST.match(markup, match.end())
         if rest is None:
@@ -122,9 +129,7 @@ def html_to_text(markup: str) -> str:
         position = rest.end()
         name = name.lower()
         if name in SKIPPED_TAGS and not closing:
-            end = re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE).search(
-                markup, position
-            )
+            end = _SKIPPED_ENDS[name].search(markup, position)
             if end is None:
                 break
             position = end.start()
