@@ -35,7 +35,13 @@ from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator, contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    connections,
+    models,
+    transaction,
+)
 
 # Whole-transaction attempts on MongoDB, and the pause before the n-th retry:
 # a random time up to RETRY_BASE_SECONDS * 2**n, at most RETRY_MAX_SECONDS.
@@ -227,3 +233,17 @@ def breaks_unique(instance: models.Model) -> bool:
     except ValidationError:
         return True
     return False
+
+
+def save_unique(instance: models.Model, duplicate: Exception) -> None:
+    """Save ``instance``, or raise ``duplicate`` when that would break one of
+    its unique fields or constraints: asked first (:func:`breaks_unique`),
+    and again when a concurrent save wins the race, which then fails the
+    whole enclosing block."""
+    if breaks_unique(instance):
+        raise duplicate
+    try:
+        with atomic():
+            instance.save()
+    except IntegrityError as error:
+        raise duplicate from error

@@ -4,10 +4,9 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError
 
 from accounts.models import User
-from helpdesk.db import atomic, breaks_unique
+from helpdesk.db import atomic, save_unique
 from helpdesk.errors import ApplicationError, PermissionDeniedError
 
 from .models import Department, Organization, OrganizationDomain, Team
@@ -22,19 +21,13 @@ def _require_admin(actor: User) -> None:
 
 
 def _save(obj) -> None:
-    """Save, or raise the friendly duplicate error: asked first, and again
-    when a concurrent save wins the race (the whole block then fails)."""
-    duplicate = ApplicationError(
-        f"A {obj._meta.verbose_name} with that name or slug exists already.",
-        code="duplicate",
+    save_unique(
+        obj,
+        ApplicationError(
+            f"A {obj._meta.verbose_name} with that name or slug exists already.",
+            code="duplicate",
+        ),
     )
-    if breaks_unique(obj):
-        raise duplicate
-    try:
-        with atomic():
-            obj.save()
-    except IntegrityError as error:
-        raise duplicate from error
 
 
 @atomic

@@ -1,9 +1,7 @@
 """Categories: what tickets are about, kept by admins."""
 
-from django.db import IntegrityError
-
 from accounts.models import User
-from helpdesk.db import atomic, breaks_unique
+from helpdesk.db import atomic, save_unique
 from helpdesk.errors import ApplicationError, PermissionDeniedError
 from tickets.models import Category
 
@@ -19,14 +17,10 @@ def category_save(*, actor: User, category: Category, **fields) -> Category:
         if name not in EDITABLE:
             raise ApplicationError(f"Cannot change {name}.", code="invalid")
         setattr(category, name, value)
-    duplicate = ApplicationError(
-        "A category with that name or slug exists already.", code="duplicate"
+    save_unique(
+        category,
+        ApplicationError(
+            "A category with that name or slug exists already.", code="duplicate"
+        ),
     )
-    if breaks_unique(category):
-        raise duplicate
-    try:
-        with atomic():
-            category.save()
-    except IntegrityError as error:  # a concurrent save won: the block fails
-        raise duplicate from error
     return category
