@@ -35,11 +35,13 @@ def send_chat_handover_link(conversation_id: str, signed: str) -> bool:
     the visitor gave (knowledge.services.chat.chat_handover). Nothing goes
     for a conversation handed over or deleted meanwhile. Links are built from
     SITE_URL, never from a request's Host header."""
+    from helpdesk.errors import ApplicationError
+
     from .services.chat import HANDOVER_LINK_MAX_AGE, handover_link_read
 
     try:
         conversation, email = handover_link_read(signed)
-    except Exception:  # noqa: BLE001 - expired or purged: nothing to send
+    except ApplicationError:  # expired, forged or purged: nothing to send
         return False
     if str(conversation.pk) != str(conversation_id) or conversation.ticket_id:
         return False
