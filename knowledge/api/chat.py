@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from accounts.models import User
 from accounts.security import client_ip
@@ -232,7 +232,7 @@ def session_start(request, payload: SessionIn):
         channel=ChatConversation.Channel.API,
         language=payload.language,
     )
-    return 201, _session_out(request, conversation)
+    return Status(201, _session_out(request, conversation))
 
 
 @router.get(

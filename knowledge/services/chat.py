@@ -84,14 +84,24 @@ class Answer:
     excerpt: str | None
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([!-/:;=?@\[-`{-~>])")
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]~|&])")
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)]))", re.MULTILINE)
 
 
 def markdown_escape(text: str) -> str:
-    """``text`` as Markdown that shows exactly ``text``: every ASCII
-    punctuation mark backslash-escaped, ``<`` as an entity (so nothing opens
-    a link, an autolink, emphasis, a list, a heading or a table)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
+    """``text`` as Markdown that shows exactly ``text``: the marks that open
+    emphasis, code, links, tables or entities are backslash-escaped
+    everywhere, the ones that open headings, quotes and lists at the start
+    of a line, and ``<`` is an entity (so no raw HTML or autolink). Commas,
+    quotes and full stops mid-line stay as they are, so the Markdown still
+    reads as text in a plain-text email."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", text).replace("<", "&lt;")
+    return _MARKDOWN_LINE_START.sub(
+        lambda found: (
+            found[1] + (f"\\{found[2]}" if found[2] else f"{found[3]}\\{found[4]}")
+        ),
+        escaped,
+    )
 
 
 def article_excerpt(article: Article, *, max_chars: int = EXCERPT_MAX_CHARS) -> str:
@@ -162,8 +172,7 @@ def _reply_markdown(answer: Answer, offered: list[ArticleHit]) -> str:
         [
             f"{NOT_SURE} These articles might help:",
             "\n".join(f"- {_link(hit.article)}" for hit in offered),
-            "Did any of them answer your question? If not, you can talk to "
-            "a person.",
+            "Did any of them answer your question? If not, you can talk to a person.",
         ]
     )
 
@@ -358,10 +367,8 @@ class Handover:
 
 
 @atomic
-def chat_handover(
-    *, conversation: ChatConversation, email: str = ""
-) -> Handover:
-    """"Talk to a person".
+def chat_handover(*, conversation: ChatConversation, email: str = "") -> Handover:
+    """ "Talk to a person".
 
     A signed-in customer's conversation: opens a ticket (channel ``chat``,
     requester the customer, subject the first question, first message the

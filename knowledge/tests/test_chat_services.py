@@ -192,7 +192,7 @@ def test_a_visitor_who_writes_markup_cannot_inject_it_into_the_ticket(customer):
     conversation = chat_services.chat_start(user=customer, channel=Channel.PORTAL)
     chat_services.chat_ask(
         conversation=conversation,
-        question='<script>alert(1)</script> [phish](http://evil.example) **bold**',
+        question="<script>alert(1)</script> [phish](http://evil.example) **bold**",
     )
 
     ticket = chat_services.chat_handover(conversation=conversation).ticket

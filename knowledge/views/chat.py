@@ -148,7 +148,7 @@ def chat_ask_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def chat_feedback_view(request: HttpRequest) -> HttpResponse:
-    """"Yes, thanks" / "No" for a question of the visitor's own chat."""
+    """ "Yes, thanks" / "No" for a question of the visitor's own chat."""
     if not chat_allowed(request.user):
         return _refuse(request)
     conversation = _current(request)
@@ -170,7 +170,7 @@ def chat_feedback_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def chat_handover_view(request: HttpRequest) -> HttpResponse:
-    """"Talk to a person": a ticket for a signed-in customer; for an
+    """ "Talk to a person": a ticket for a signed-in customer; for an
     anonymous visitor, a confirmation link mailed to the address they give
     (limited per IP and per address, 429)."""
     if not chat_allowed(request.user):
