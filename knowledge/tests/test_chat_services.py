@@ -288,3 +288,16 @@ def test_conversations_are_reached_only_by_their_owner(customer):
     assert chat_services.chat_get_for(UserFactory(), mine.token) is None
     assert chat_services.chat_get_for(None, anonymous.token) == anonymous
     assert chat_services.chat_get_for(customer, anonymous.token) is None
+
+
+def test_an_expired_link_opens_nothing(monkeypatch):
+    import time
+
+    conversation = chat_services.chat_start(user=None, channel=Channel.HELP_CENTER)
+    signed = chat_services.handover_link_sign(conversation.token, "a@example.com")
+    later = time.time() + chat_services.HANDOVER_LINK_MAX_AGE.total_seconds() + 60
+    monkeypatch.setattr(chat_services.signing.time, "time", lambda: later)
+
+    with pytest.raises(chat_services.HandoverLinkInvalid):
+        chat_services.chat_handover_confirm(signed=signed)
+    assert not Ticket.objects.exists()
