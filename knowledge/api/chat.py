@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from accounts.models import User
-from accounts.security import client_ip
+from accounts.security import client_ip, ticket_rate_limit
 from helpdesk.api import ApiError, BearerKey, HeaderKey, VerifiedSession
 from helpdesk.api_tools import In, answers
 from helpdesk.shortcuts import id_value
@@ -315,12 +315,17 @@ def session_handover(request, token: str, payload: HandoverIn):
     second call returns it. Anonymous: ``email`` is required (400
     ``email_required`` / ``invalid_email``) and gets a link that opens the
     ticket when followed (``confirmation_sent``); limited per IP and per
-    address (429). 400 ``agents_do_not_hand_over`` for agents; 404 for
+    address (429); a customer's new ticket counts against the new-ticket
+    limits (RATE_LIMIT_TICKETS_PER_ADDRESS / _PER_IP, 429). 400
+    ``agents_do_not_hand_over`` for agents; 404 for
     someone else's session."""
     conversation = _session(request, token)
     user = _caller(request)
-    if user is None and conversation.ticket_id is None:
-        chat_services.chat_handover_rate_limit(client_ip(request), payload.email)
+    if conversation.ticket_id is None:
+        if user is None:
+            chat_services.chat_handover_rate_limit(client_ip(request), payload.email)
+        elif user.is_customer:
+            ticket_rate_limit(request, address=user.email, per_ip=True)
     outcome = chat_services.chat_handover(
         conversation=conversation, email=payload.email
     )

@@ -257,3 +257,15 @@ def test_anonymous_handover_mails_are_limited_per_ip(
     assert codes == [200, 200, 429]
     assert len(mail.outbox) == 2
     assert ChatConversation.objects.get().ticket is None
+
+
+def test_customer_handovers_count_as_new_tickets(api_as, customer, settings):
+    settings.RATE_LIMIT_TICKETS_PER_ADDRESS = 1
+    client = api_as(customer)
+    codes = []
+    for _ in range(2):
+        token = client.post("/chatbot/sessions").json()["token"]
+        client.post(f"/chatbot/sessions/{token}/messages", {"text": "help"})
+        codes.append(client.post(f"/chatbot/sessions/{token}/handover").status_code)
+    assert codes == [200, 429]
+    assert Ticket.objects.count() == 1

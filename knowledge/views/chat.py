@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.security import client_ip
+from accounts.security import client_ip, ticket_rate_limit
 from helpdesk.errors import ApplicationError
 from helpdesk.ratelimit import RateLimited
 from helpdesk.shortcuts import id_value
@@ -188,12 +188,16 @@ def chat_handover_view(request: HttpRequest) -> HttpResponse:
                 ),
             )
             request.session[SESSION_KEY] = conversation.token
-        if _asker(request) is None and not conversation.ticket_id:
-            if not email:
-                raise chat_services.ChatError(
-                    "Give your email address so that a person can answer you."
-                )
-            chat_services.chat_handover_rate_limit(client_ip(request), email)
+        if conversation.ticket_id is None:
+            if _asker(request) is None:
+                if not email:
+                    raise chat_services.ChatError(
+                        "Give your email address so that a person can answer you."
+                    )
+                chat_services.chat_handover_rate_limit(client_ip(request), email)
+            elif request.user.is_customer:
+                # A new ticket, as from the new-request form: same limits.
+                ticket_rate_limit(request, address=request.user.email, per_ip=True)
         outcome = chat_services.chat_handover(conversation=conversation, email=email)
     except RateLimited as error:
         return _respond(
