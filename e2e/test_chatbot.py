@@ -18,6 +18,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective} ${event.blockedURI}`);
+}, true);
+"""
+
 
 def publish(title, body, visibility=Article.Visibility.PUBLIC):
     return article_create(
@@ -55,6 +62,7 @@ def test_a_customer_is_not_helped_and_talks_to_a_person(
     customer = UserFactory(full_name="Casey Customer", email="casey@example.com")
     size = PHONE if viewport == "phone" else {"width": 1280, "height": 900}
     page = new_page(**size)
+    page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, customer)
 
     # 1. The chat page, before a question.
@@ -85,7 +93,6 @@ def test_a_customer_is_not_helped_and_talks_to_a_person(
 
     # 4. Talk to a person: a ticket with the transcript.
     page.get_by_role("button", name="Talk to a person").click()
-    ticket = None
     expect(page.get_by_role("status")).to_contain_text("Your chat is with our team")
     ticket = Ticket.objects.get()
     expect(page.get_by_role("link", name=ticket.reference)).to_be_visible()
@@ -94,6 +101,7 @@ def test_a_customer_is_not_helped_and_talks_to_a_person(
     assert ticket.channel == Ticket.Channel.CHAT
     assert ticket.requester == customer
     assert not page.errors
+    assert page.evaluate("window.__cspViolations") == []
 
     # 5. The agent sees the ticket, its first message the transcript.
     if viewport == "phone":
