@@ -1,5 +1,10 @@
+import smtplib
+
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 
 @shared_task(name="knowledge.tasks.chat_purge_expired")
@@ -17,3 +22,41 @@ def chat_purge_expired(older_than_days: int | None = None) -> int:
         else older_than_days
     )
     return purge(older_than_days=days)
+
+
+@shared_task(
+    name="knowledge.tasks.send_chat_handover_link",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def send_chat_handover_link(conversation_id: str, signed: str) -> bool:
+    """Mail the link that passes an anonymous chat to a person to the address
+    the visitor gave (knowledge.services.chat.chat_handover). Nothing goes
+    for a conversation handed over or deleted meanwhile. Links are built from
+    SITE_URL, never from a request's Host header."""
+    from helpdesk.errors import ApplicationError
+
+    from .services.chat import HANDOVER_LINK_MAX_AGE, handover_link_read
+
+    try:
+        conversation, email = handover_link_read(signed)
+    except ApplicationError:  # expired, forged or purged: nothing to send
+        return False
+    if str(conversation.pk) != str(conversation_id) or conversation.ticket_id:
+        return False
+    path = reverse("knowledge:chat_handover_confirm", args=[signed])
+    send_mail(
+        subject=f"Send your chat to the {settings.HELPDESK_NAME} team",
+        message=render_to_string(
+            "knowledge/email/chat_handover.txt",
+            {
+                "link": settings.SITE_URL.rstrip("/") + path,
+                "site_name": settings.HELPDESK_NAME,
+                "days": HANDOVER_LINK_MAX_AGE.days,
+            },
+        ),
+        from_email=None,
+        recipient_list=[email],
+    )
+    return True

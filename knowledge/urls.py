@@ -13,6 +13,15 @@ urlpatterns = [
     path("help/a/<slug:slug>/vote/", help_center.article_vote, name="article_vote"),
     # --- The chatbot panel (chat.py) ----------------------------------------
     path("help/chat/", chat.chat_panel, name="chat"),
+    path("help/chat/ask/", chat.chat_ask_view, name="chat_ask"),
+    path("help/chat/feedback/", chat.chat_feedback_view, name="chat_feedback"),
+    path("help/chat/handover/", chat.chat_handover_view, name="chat_handover"),
+    path("help/chat/restart/", chat.chat_restart_view, name="chat_restart"),
+    path(
+        "help/chat/handover/<str:signed>/",
+        chat.chat_handover_confirm_view,
+        name="chat_handover_confirm",
+    ),
     # --- In the ticket flow (ticket_flow.py) --------------------------------
     path(
         "portal/tickets/new/suggestions/",
