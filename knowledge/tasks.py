@@ -32,12 +32,12 @@ def chat_purge_expired(older_than_days: int | None = None) -> int:
 )
 def send_chat_handover_link(conversation_id: str, signed: str) -> bool:
     """Mail the link that passes an anonymous chat to a person to the address
-    the visitor gave (knowledge.services.chat.chat_handover). Nothing goes
+    the visitor gave (knowledge.services.handover.chat_handover). Nothing goes
     for a conversation handed over or deleted meanwhile. Links are built from
     SITE_URL, never from a request's Host header."""
     from helpdesk.errors import ApplicationError
 
-    from .services.chat import HANDOVER_LINK_MAX_AGE, handover_link_read
+    from .services.handover import HANDOVER_LINK_MAX_AGE, handover_link_read
 
     try:
         conversation, email = handover_link_read(signed)

@@ -23,6 +23,7 @@ from helpdesk.shortcuts import id_value
 from ..models import ChatConversation, ChatQuestion
 from ..search import ArticleHit
 from ..services import chat as chat_services
+from ..services import handover as handover_services
 
 router = Router(tags=["chatbot"])
 
@@ -323,10 +324,12 @@ def session_handover(request, token: str, payload: HandoverIn):
     user = _caller(request)
     if conversation.ticket_id is None:
         if user is None:
-            chat_services.chat_handover_rate_limit(client_ip(request), payload.email)
+            handover_services.chat_handover_rate_limit(
+                client_ip(request), payload.email
+            )
         elif user.is_customer:
             ticket_rate_limit(request, address=user.email, per_ip=True)
-    outcome = chat_services.chat_handover(
+    outcome = handover_services.chat_handover(
         conversation=conversation, email=payload.email
     )
     if outcome.mailed:

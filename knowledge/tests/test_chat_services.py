@@ -13,6 +13,7 @@ from helpdesk.rendering import render_markdown
 from knowledge.models import Article, ChatConversation, ChatMessage, ChatQuestion
 from knowledge.services import article_create
 from knowledge.services import chat as chat_services
+from knowledge.services import handover as handover_services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -168,8 +169,8 @@ def test_a_customer_handover_opens_one_chat_ticket_with_the_whole_transcript(
 ):
     conversation = _customer_chat(customer)
 
-    first = chat_services.chat_handover(conversation=conversation)
-    second = chat_services.chat_handover(conversation=conversation)
+    first = handover_services.chat_handover(conversation=conversation)
+    second = handover_services.chat_handover(conversation=conversation)
 
     assert first.ticket == second.ticket
     ticket = Ticket.objects.get()
@@ -195,7 +196,7 @@ def test_a_visitor_who_writes_markup_cannot_inject_it_into_the_ticket(customer):
         question="<script>alert(1)</script> [phish](http://evil.example) **bold**",
     )
 
-    ticket = chat_services.chat_handover(conversation=conversation).ticket
+    ticket = handover_services.chat_handover(conversation=conversation).ticket
 
     html = ticket.messages.get().html
     assert "<script" not in html
@@ -207,7 +208,7 @@ def test_a_visitor_who_writes_markup_cannot_inject_it_into_the_ticket(customer):
 def test_agents_do_not_hand_over(agent):
     conversation = chat_services.chat_start(user=agent, channel=Channel.PORTAL)
     with pytest.raises(chat_services.ChatError):
-        chat_services.chat_handover(conversation=conversation)
+        handover_services.chat_handover(conversation=conversation)
     assert not Ticket.objects.exists()
 
 
@@ -222,7 +223,7 @@ def test_an_anonymous_handover_mails_a_link_and_opens_the_ticket_only_after_it(
     chat_services.chat_ask(conversation=conversation, question="where is my parcel")
 
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = chat_services.chat_handover(
+        outcome = handover_services.chat_handover(
             conversation=conversation, email="Visitor@Example.com"
         )
 
@@ -231,8 +232,8 @@ def test_an_anonymous_handover_mails_a_link_and_opens_the_ticket_only_after_it(
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["visitor@example.com"]
     signed = _link_from(mail.outbox[0])
 
-    ticket = chat_services.chat_handover_confirm(signed=signed)
-    again = chat_services.chat_handover_confirm(signed=signed)
+    ticket = handover_services.chat_handover_confirm(signed=signed)
+    again = handover_services.chat_handover_confirm(signed=signed)
 
     assert ticket == again and Ticket.objects.count() == 1
     assert ticket.requester.email == "visitor@example.com"
@@ -247,11 +248,11 @@ def test_the_link_does_not_confirm_an_account_someone_signed_up_with_a_password(
     squatter = UserFactory(email="owner@example.com", email_verified=False)
     conversation = chat_services.chat_start(user=None, channel=Channel.HELP_CENTER)
     with django_capture_on_commit_callbacks(execute=True):
-        chat_services.chat_handover(
+        handover_services.chat_handover(
             conversation=conversation, email="owner@example.com"
         )
 
-    ticket = chat_services.chat_handover_confirm(signed=_link_from(mail.outbox[0]))
+    ticket = handover_services.chat_handover_confirm(signed=_link_from(mail.outbox[0]))
 
     squatter.refresh_from_db()
     assert ticket.requester == squatter
@@ -262,17 +263,17 @@ def test_the_link_does_not_confirm_an_account_someone_signed_up_with_a_password(
 def test_an_anonymous_handover_needs_an_address(email):
     conversation = chat_services.chat_start(user=None, channel=Channel.HELP_CENTER)
     with pytest.raises(chat_services.ChatError):
-        chat_services.chat_handover(conversation=conversation, email=email)
+        handover_services.chat_handover(conversation=conversation, email=email)
 
 
 def test_a_forged_or_altered_link_opens_nothing():
     conversation = chat_services.chat_start(user=None, channel=Channel.HELP_CENTER)
-    signed = chat_services.handover_link_sign(conversation.token, "a@example.com")
-    with pytest.raises(chat_services.HandoverLinkInvalid):
-        chat_services.chat_handover_confirm(signed=signed[:-2] + "xx")
-    with pytest.raises(chat_services.HandoverLinkInvalid):
-        chat_services.chat_handover_confirm(
-            signed=chat_services.signing.dumps(
+    signed = handover_services.handover_link_sign(conversation.token, "a@example.com")
+    with pytest.raises(handover_services.HandoverLinkInvalid):
+        handover_services.chat_handover_confirm(signed=signed[:-2] + "xx")
+    with pytest.raises(handover_services.HandoverLinkInvalid):
+        handover_services.chat_handover_confirm(
+            signed=handover_services.signing.dumps(
                 {"t": conversation.token, "e": "a@example.com"}, salt="other"
             )
         )
@@ -294,10 +295,10 @@ def test_an_expired_link_opens_nothing(monkeypatch):
     import time
 
     conversation = chat_services.chat_start(user=None, channel=Channel.HELP_CENTER)
-    signed = chat_services.handover_link_sign(conversation.token, "a@example.com")
-    later = time.time() + chat_services.HANDOVER_LINK_MAX_AGE.total_seconds() + 60
-    monkeypatch.setattr(chat_services.signing.time, "time", lambda: later)
+    signed = handover_services.handover_link_sign(conversation.token, "a@example.com")
+    later = time.time() + handover_services.HANDOVER_LINK_MAX_AGE.total_seconds() + 60
+    monkeypatch.setattr(handover_services.signing.time, "time", lambda: later)
 
-    with pytest.raises(chat_services.HandoverLinkInvalid):
-        chat_services.chat_handover_confirm(signed=signed)
+    with pytest.raises(handover_services.HandoverLinkInvalid):
+        handover_services.chat_handover_confirm(signed=signed)
     assert not Ticket.objects.exists()

@@ -23,6 +23,7 @@ from helpdesk.shortcuts import id_value
 
 from ..models import ChatConversation, ChatMessage, ChatQuestion
 from ..services import chat as chat_services
+from ..services import handover as handover_services
 
 SESSION_KEY = "knowledge_chat_token"
 
@@ -194,11 +195,13 @@ def chat_handover_view(request: HttpRequest) -> HttpResponse:
                     raise chat_services.ChatError(
                         "Give your email address so that a person can answer you."
                     )
-                chat_services.chat_handover_rate_limit(client_ip(request), email)
+                handover_services.chat_handover_rate_limit(client_ip(request), email)
             elif request.user.is_customer:
                 # A new ticket, as from the new-request form: same limits.
                 ticket_rate_limit(request, address=request.user.email, per_ip=True)
-        outcome = chat_services.chat_handover(conversation=conversation, email=email)
+        outcome = handover_services.chat_handover(
+            conversation=conversation, email=email
+        )
     except RateLimited as error:
         return _respond(
             request, conversation, error=error.message, email=email, status=429
@@ -233,7 +236,7 @@ def chat_handover_confirm_view(request: HttpRequest, signed: str) -> HttpRespons
     nothing, so mail scanners that open links open no ticket), then the
     ticket opened in the address's name, said on the page."""
     try:
-        conversation, email = chat_services.handover_link_read(signed)
+        conversation, email = handover_services.handover_link_read(signed)
     except ApplicationError as error:
         return render(
             request,
@@ -245,7 +248,7 @@ def chat_handover_confirm_view(request: HttpRequest, signed: str) -> HttpRespons
     error = ""
     if request.method == "POST" and ticket is None:
         try:
-            ticket = chat_services.chat_handover_confirm(signed=signed)
+            ticket = handover_services.chat_handover_confirm(signed=signed)
         except ApplicationError as refused:
             error = refused.message
     return render(
