@@ -19,6 +19,11 @@ urlpatterns = [
         ticket_flow.new_ticket_suggestions,
         name="new_ticket_suggestions",
     ),
+    path(
+        "portal/suggestions/<str:article_id>/open/",
+        ticket_flow.suggestion_open,
+        name="suggestion_open",
+    ),
     path("agent/knowledge/search/", ticket_flow.agent_search, name="agent_search"),
     # --- Reports for admins (reports.py) ------------------------------------
     path("agent/knowledge/report/", reports.chatbot_report, name="report"),
