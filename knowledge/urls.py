@@ -27,4 +27,9 @@ urlpatterns = [
     path("agent/knowledge/search/", ticket_flow.agent_search, name="agent_search"),
     # --- Reports for admins (reports.py) ------------------------------------
     path("agent/knowledge/report/", reports.chatbot_report, name="report"),
+    path(
+        "agent/knowledge/report/unanswered.csv",
+        reports.unanswered_csv,
+        name="report_unanswered_csv",
+    ),
 ]
