@@ -31,8 +31,7 @@ THRESHOLD = 0.5
 EXAMPLES = 3
 
 WORD = re.compile(r"[^\W_]+")
-STOP_WORDS = frozenset(
-    """
+_STOP_WORDS_TEXT = """
     a about after again all am an and any are as at be been before being
     but by can could did do does doing for from get got had has have having
     he her here hers him his how i if in into is it its just me my myself
@@ -40,8 +39,8 @@ STOP_WORDS = frozenset(
     same she should so some such than that the their them then there these
     they this those through to too under until up very was we were what when
     where which while who whom why will with would you your yours
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
 @cache
