@@ -132,7 +132,7 @@ UNANSWERED = (
 
 
 def chatbot_figures(period: ReportPeriod) -> ChatbotFigures:
-    """The chatbot's figures for ``period``, in three aggregate queries.
+    """The chatbot's figures for ``period``, in two aggregate queries.
 
     Questions count by when they were asked; conversations (and whether they
     were handed over or deflected) by when they started.
@@ -151,22 +151,15 @@ def chatbot_figures(period: ReportPeriod) -> ChatbotFigures:
         created_at__gte=period.start, created_at__lt=period.end
     ).order_by()
     handed = Q(handed_over_at__isnull=False) | Q(ticket__isnull=False)
+    asked_in = ChatQuestion.objects.filter(conversation=OuterRef("pk"))
+    answered_in = asked_in.filter(ANSWERED).exclude(
+        feedback=ChatQuestion.Feedback.NOT_HELPFUL
+    )
     chats = conversations.aggregate(
-        total=Count("pk"), handed_over=Count("pk", filter=handed)
-    )
-    in_started = ChatQuestion.objects.filter(
-        conversation__created_at__gte=period.start,
-        conversation__created_at__lt=period.end,
-    ).order_by()
-    deflecting = (
-        ANSWERED
-        & ~Q(feedback=ChatQuestion.Feedback.NOT_HELPFUL)
-        & Q(conversation__handed_over_at__isnull=True)
-        & Q(conversation__ticket__isnull=True)
-    )
-    asked_in = in_started.aggregate(
-        with_questions=Count("conversation", distinct=True),
-        deflected=Count("conversation", distinct=True, filter=deflecting),
+        total=Count("pk"),
+        handed_over=Count("pk", filter=handed),
+        with_questions=Count("pk", filter=Q(Exists(asked_in))),
+        deflected=Count("pk", filter=Q(Exists(answered_in)) & ~handed),
     )
     return ChatbotFigures(
         questions_asked=counts["asked"],
@@ -175,9 +168,9 @@ def chatbot_figures(period: ReportPeriod) -> ChatbotFigures:
         not_helpful=counts["not_helpful"],
         unanswered=counts["unanswered"],
         conversations=chats["total"],
-        conversations_with_questions=asked_in["with_questions"],
+        conversations_with_questions=chats["with_questions"],
         handed_over=chats["handed_over"],
-        deflected_conversations=asked_in["deflected"],
+        deflected_conversations=chats["deflected"],
     )
 
 
