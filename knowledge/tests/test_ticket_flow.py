@@ -268,3 +268,14 @@ def test_markdown_links_escape_what_markdown_would_read():
         markdown_link("Use [brackets] and \\ too", "https://x.example/a (b)")
         == "[Use \\[brackets\\] and \\\\ too](https://x.example/a%20%28b%29)"
     )
+
+
+def test_a_form_shown_again_with_a_subject_asks_for_suggestions_at_once(
+    login, customer
+):
+    response = login(customer).post(
+        reverse("tickets:portal_new"), {"subject": "password", "body": ""}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "This field is required" in page
+    assert 'hx-trigger="load, input changed delay:400ms from:#id_subject"' in page

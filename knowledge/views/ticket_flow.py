@@ -4,7 +4,10 @@
   it is typed (htmx, debounced in the template). Each suggestion goes through
   ``suggestion_open``, which records the open and redirects to the article;
   the report counts an open as a deflection unless the customer files a
-  ticket soon after.
+  ticket soon after. Articles open in a new tab: the customer has usually
+  written part of the request by then, and a same-tab visit would lose it
+  (browsers restore a form on Back unreliably, and not the htmx-swapped
+  suggestions); if the article does not help, the request is still there.
 - On an agent's ticket page, a search box lists every published article with
   its audience, and an "Insert link" button puts a Markdown link into the
   reply (static/js/knowledge-insert-link.js). Without JavaScript the search
