@@ -215,6 +215,7 @@ def test_agents_find_every_published_article_marked_with_its_audience(
         assert password_articles[key].title in page
     assert "Password draft" not in page and "Password archived" not in page
     assert "Agents only" in page and "Signed-in customers" in page
+    assert page.count("(agents only)</button>") == 1  # its button says so too
     assert "Public" in page
     url = "https://help.example.com" + password_articles["public"].get_absolute_url()
     assert f'data-markdown="[Reset your password]({url})"' in page
