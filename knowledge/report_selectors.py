@@ -90,7 +90,7 @@ def percent(rate: float | None) -> str:
 @dataclass(frozen=True)
 class ChatbotFigures:
     """The chatbot's counts over a period (see the module's definitions);
-    ``deflection_rate`` is 0 to 1, None without any conversation."""
+    ``deflection_rate`` is 0 to 1, None without a conversation with a question."""
 
     questions_asked: int
     answered: int
