@@ -174,8 +174,9 @@ class SuggestionOpen(TimeStampedModel):
     """A customer opened an article that the new-ticket form suggested.
 
     It counts as a deflection unless the same customer submits a ticket
-    within ``KNOWLEDGE_DEFLECTION_WINDOW_MINUTES`` after opening it
-    (``ticket_submitted`` is then set).
+    within ``KNOWLEDGE_DEFLECTION_WINDOW_MINUTES`` after opening it. The
+    report works that out from the customer's tickets when it is read
+    (``knowledge.report_selectors``), so the ticket app needs no hook.
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
@@ -183,7 +184,9 @@ class SuggestionOpen(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     query = models.CharField(max_length=255, blank=True)
-    ticket_submitted = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
 
 
 def new_chat_token() -> str:

@@ -28,7 +28,17 @@ urlpatterns = [
         ticket_flow.new_ticket_suggestions,
         name="new_ticket_suggestions",
     ),
+    path(
+        "portal/suggestions/<str:article_id>/open/",
+        ticket_flow.suggestion_open,
+        name="suggestion_open",
+    ),
     path("agent/knowledge/search/", ticket_flow.agent_search, name="agent_search"),
     # --- Reports for admins (reports.py) ------------------------------------
     path("agent/knowledge/report/", reports.chatbot_report, name="report"),
+    path(
+        "agent/knowledge/report/unanswered.csv",
+        reports.unanswered_csv,
+        name="report_unanswered_csv",
+    ),
 ]
