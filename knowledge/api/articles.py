@@ -9,6 +9,8 @@ through ``knowledge.services.articles``, which renders the Markdown, keeps
 slugs unique and moves the search index on.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -49,6 +51,8 @@ from .schemas_articles import (
 )
 
 router = Router(tags=["knowledge"])
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 # At most this many search hits are ranked and paged through for ?q=.
 SEARCH_HITS_MAX = 200
@@ -104,10 +108,24 @@ def _readable(request: HttpRequest) -> QuerySet[Article]:
     return selectors.article_list_visible_to(request.user)
 
 
+def _by_id_or_slug(model, raw: str, prefix: str = "") -> Q | None:
+    """A filter for the row with this id or slug; None when no row can have
+    either (nothing that is not a slug reaches the database: PostgreSQL
+    refuses a NUL in text, for one)."""
+    value = id_value(model, raw)
+    match = Q(**{f"{prefix}slug": raw}) if SLUG.fullmatch(raw) else None
+    if value is not None:
+        by_id = Q(**{f"{prefix}pk": value})
+        match = by_id if match is None else by_id | match
+    return match
+
+
 def _one(queryset: QuerySet, raw: str):
     """The row named by id or, failing that, by slug; else 404."""
+    match = _by_id_or_slug(queryset.model, raw)
+    if match is None:
+        raise Http404("Not found.")
     value = id_value(queryset.model, raw)
-    match = Q(slug=raw) if value is None else Q(pk=value) | Q(slug=raw)
     rows = list(queryset.filter(match)[:2])
     for row in rows:
         if value is not None and row.pk == value:
@@ -130,9 +148,9 @@ def _editable_article(request: HttpRequest, article_id: str) -> Article:
 
 
 def _category_filter(raw: str) -> Q:
-    value = id_value(ArticleCategory, raw)
-    match = Q(category__slug=raw)
-    return match if value is None else match | Q(category_id=value)
+    """Articles in the category with this id or slug (none for neither)."""
+    match = _by_id_or_slug(ArticleCategory, raw, prefix="category__")
+    return Q(pk__in=[]) if match is None else match
 
 
 def _refused(error: services.ArticleError) -> ApiError:

@@ -207,8 +207,15 @@ def test_the_article_in_full(api_as, agent, customer, settings):
 
 
 def test_an_id_no_article_can_have_is_a_404(api_as, agent):
-    for raw in ("no-such-article", "99999999999999999999999", "abc%00"):
-        assert api_as(agent).get(f"/knowledge/articles/{raw}").status_code == 404
+    api = api_as(agent)
+    for raw in ("no-such-article", "99999999999999999999999", "abc%00", "a%20b"):
+        assert api.get(f"/knowledge/articles/{raw}").status_code == 404
+        assert api.patch(f"/knowledge/articles/{raw}", {"title": "X"}).status_code == (
+            404
+        )
+        assert api.get(f"/knowledge/categories/{raw}").status_code == 404
+    assert api.get("/knowledge/articles", {"category": "a b"}).json()["count"] == 0
+    assert api.get("/knowledge/articles", {"category": "a\x00"}).status_code == 400
 
 
 # --- Search, filters and pages ----------------------------------------------
