@@ -23,13 +23,13 @@ LANGUAGE = r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})?$"
 # --- Shapes sent --------------------------------------------------------------
 
 
-class CategoryRef(Schema):
+class ArticleCategoryRef(Schema):
     id: str
     name: str
     slug: str
 
 
-class AuthorRef(Schema):
+class ArticleAuthorRef(Schema):
     id: str
     full_name: str
 
@@ -38,7 +38,7 @@ class ArticleOut(Schema):
     id: str
     title: str
     slug: str
-    category: CategoryRef | None
+    category: ArticleCategoryRef | None
     status: ArticleStatus
     visibility: Visibility
     language: str
@@ -58,10 +58,10 @@ class ArticleOut(Schema):
 class ArticleDetailOut(ArticleOut):
     body: str = Field(description="Markdown, as written.")
     body_html: str = Field(description="The body rendered and sanitised.")
-    author: AuthorRef | None = Field(description="For agents; null for others.")
+    author: ArticleAuthorRef | None = Field(description="For agents; null for others.")
 
 
-class CategoryOut(Schema):
+class ArticleCategoryOut(Schema):
     id: str
     name: str
     slug: str
@@ -176,7 +176,7 @@ class ArticlePatch(In):
     slug: str | None = Field(None, max_length=100, pattern=SLUG)
 
 
-class CategoryIn(In):
+class ArticleCategoryIn(In):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5_000)
     position: int = Field(0, ge=0, le=1_000_000)
@@ -188,7 +188,7 @@ class CategoryIn(In):
     )
 
 
-class CategoryPatch(In):
+class ArticleCategoryPatch(In):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5_000)
     position: int | None = Field(None, ge=0, le=1_000_000)
