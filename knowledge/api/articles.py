@@ -43,8 +43,8 @@ from .schemas_articles import (
     ArticleDetailOut,
     ArticleFilterIn,
     ArticleIn,
-    ArticleOut,
     ArticlePatch,
+    ArticleSummaryOut,
     article_detail_out,
     article_out,
     category_out,
@@ -169,7 +169,7 @@ def _refused(error: services.ArticleError) -> ApiError:
     "/knowledge/articles",
     auth=READERS,
     openapi_extra=OPTIONAL_AUTH,
-    response=answers({200: Page[ArticleOut]}),
+    response=answers({200: Page[ArticleSummaryOut]}),
     summary="List or search articles",
 )
 def article_list(request, filters: Query[ArticleFilterIn]):

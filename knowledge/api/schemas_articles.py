@@ -34,7 +34,7 @@ class ArticleAuthorRef(Schema):
     full_name: str
 
 
-class ArticleOut(Schema):
+class ArticleSummaryOut(Schema):
     id: str
     title: str
     slug: str
@@ -55,7 +55,7 @@ class ArticleOut(Schema):
     updated_at: datetime
 
 
-class ArticleDetailOut(ArticleOut):
+class ArticleDetailOut(ArticleSummaryOut):
     body: str = Field(description="Markdown, as written.")
     body_html: str = Field(description="The body rendered and sanitised.")
     author: ArticleAuthorRef | None = Field(description="For agents; null for others.")

@@ -646,3 +646,35 @@ def test_customers_and_visitors_cannot_write_categories(api_as, customer, visito
         401
     )
     assert list(ArticleCategory.objects.values_list("name", flat=True)) == ["Billing"]
+
+
+# --- The document -------------------------------------------------------------
+
+
+def test_the_document_describes_these_shapes_under_names_of_their_own(client):
+    """The OpenAPI document names shapes by class: a shape of another router
+    with the same name would silently replace one of them."""
+    document = client.get("/api/v1/openapi.json").json()
+    shapes = document["components"]["schemas"]
+
+    def shape_of(path, method, status="200"):
+        content = document["paths"][path][method]["responses"][status]["content"]
+        schema = content["application/json"]["schema"]
+        if "items" in schema:
+            schema = schema["items"]
+        return shapes[schema["$ref"].rsplit("/", 1)[-1]]
+
+    page = shape_of("/api/v1/knowledge/articles", "get")
+    row = shapes[page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert {"slug", "visibility", "score", "url"} <= set(row["properties"])
+    detail = shape_of("/api/v1/knowledge/articles/{article_id}", "get")
+    assert {"body", "body_html", "author"} <= set(detail["properties"])
+    categories = shape_of("/api/v1/knowledge/categories", "get")
+    assert {"article_count", "position"} <= set(categories["properties"])
+    ticket_categories = shape_of("/api/v1/categories", "get")
+    assert "default_department_id" in ticket_categories["properties"]
+    security = document["paths"]["/api/v1/knowledge/articles"]["get"]["security"]
+    assert {} in security  # readable without credentials
+    assert {} not in document["paths"]["/api/v1/knowledge/articles"]["post"].get(
+        "security", []
+    )
