@@ -28,3 +28,18 @@ def article_get_for(user: User | None, slug: str) -> Article:
 
 def category_list() -> QuerySet[ArticleCategory]:
     return ArticleCategory.objects.all()
+
+
+def category_article_counts(user: User | None) -> dict:
+    """``{category id: published articles in it that user may read}``, in one
+    query; categories without any are absent."""
+    from django.db.models import Count  # here: appended without touching the top
+
+    rows = (
+        article_list_visible_to(user)
+        .filter(category__isnull=False)
+        .order_by()
+        .values("category")
+        .annotate(count=Count("pk"))
+    )
+    return {row["category"]: row["count"] for row in rows}
