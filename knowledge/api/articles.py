@@ -11,14 +11,11 @@ slugs unique and moves the search index on.
 
 import re
 
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
-from accounts.security import client_ip
-from helpdesk.api import ApiError, BearerKey, HeaderKey, VerifiedSession
+from helpdesk.api import ApiError
 from helpdesk.api_tools import (
     MAX_PER_PAGE,
     Page,
@@ -29,13 +26,13 @@ from helpdesk.api_tools import (
     require_agent,
     sent_fields,
 )
-from helpdesk.ratelimit import count_hit, window_now
 
 from .. import selectors
 from ..models import Article, ArticleCategory
 from ..permissions import can_edit_articles
 from ..search import article_search
 from ..services import articles as services
+from .access import OPTIONAL_AUTH, READERS
 from .schemas_articles import (
     ArticleCategoryIn,
     ArticleCategoryOut,
@@ -67,37 +64,6 @@ ERROR_FIELDS = {
     "slug_taken": "slug",
     "name_required": "name",
 }
-
-
-# --- Visitors -----------------------------------------------------------------
-
-
-def visitor(request: HttpRequest) -> AnonymousUser | None:
-    """The last way in for reads: a caller who sent no credentials at all is
-    a visitor, who reads what the public help center shows. One who sent a
-    key or token that failed stays refused (401), and a session that still
-    owes its second factor reads as a visitor, never as its user. Visitors
-    share ``API_RATE_LIMIT_PER_MINUTE`` per client address (429)."""
-    if request.headers.get("Authorization") or request.headers.get("X-API-Key"):
-        return None
-    window, retry_after = window_now(60)
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    if count_hit(f"api-rate:ip:{client_ip(request)}:{window}", 60) > limit:
-        raise ApiError(
-            429,
-            f"Rate limit of {limit} requests a minute reached; retry shortly.",
-            "rate_limited",
-            {"retry_after": retry_after},
-        )
-    request.user = AnonymousUser()
-    request.api_key = None
-    return request.user
-
-
-READERS = [BearerKey(), HeaderKey(), VerifiedSession(), visitor]
-# The document says so: any of the ways in, or none at all (``{}``; ninja
-# adds it to the ways in it lists itself).
-OPTIONAL_AUTH = {"security": [{}]}
 
 
 # --- Lookups ------------------------------------------------------------------

@@ -14,9 +14,8 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from accounts.models import User
 from accounts.security import client_ip, ticket_rate_limit
-from helpdesk.api import ApiError, BearerKey, HeaderKey, VerifiedSession
+from helpdesk.api import ApiError
 from helpdesk.api_tools import In, answers
 from helpdesk.shortcuts import id_value
 
@@ -24,29 +23,13 @@ from ..models import ChatConversation, ChatQuestion
 from ..search import ArticleHit
 from ..services import chat as chat_services
 from ..services import handover as handover_services
+from .access import OPTIONAL_AUTH, READERS, caller
 
 router = Router(tags=["chatbot"])
 
-ANONYMOUS = "anonymous"
-
-
-def anonymous(request: HttpRequest):
-    """The last way in: no credentials at all. Sent ones that failed stay a
-    401 (a wrong key must not quietly read as anonymous)."""
-    if request.META.get("HTTP_AUTHORIZATION") or request.META.get("HTTP_X_API_KEY"):
-        return None
-    return ANONYMOUS
-
-
-OPEN_TO_ALL = [BearerKey(), HeaderKey(), VerifiedSession(), anonymous]
-
-
-def _caller(request: HttpRequest) -> User | None:
-    return request.auth if isinstance(request.auth, User) else None
-
 
 def _limit_anonymous(request: HttpRequest) -> None:
-    if _caller(request) is None:
+    if caller(request) is None:
         chat_services.chat_ask_rate_limit(client_ip(request))
 
 
@@ -156,7 +139,8 @@ class HandoverOut(Schema):
 
 @router.post(
     "/chatbot/ask",
-    auth=OPEN_TO_ALL,
+    auth=READERS,
+    openapi_extra=OPTIONAL_AUTH,
     response=answers({200: AnswerOut}),
     summary="Ask the bot one question",
 )
@@ -168,7 +152,7 @@ def ask(request, payload: QuestionIn):
     ``question_too_long`` past the limit; 429 ``rate_limited`` for an
     anonymous caller over KNOWLEDGE_ASK_PER_MINUTE from one IP."""
     _limit_anonymous(request)
-    user = _caller(request)
+    user = caller(request)
     conversation = chat_services.chat_start(
         user=user, channel=ChatConversation.Channel.API
     )
@@ -185,14 +169,14 @@ def ask(request, payload: QuestionIn):
 
 
 def _session(request, token: str) -> ChatConversation:
-    conversation = chat_services.chat_get_for(_caller(request), token)
+    conversation = chat_services.chat_get_for(caller(request), token)
     if conversation is None:
         raise ApiError(404, "There is no such chat session.", "not_found")
     return conversation
 
 
 def _session_out(request, conversation: ChatConversation) -> dict:
-    user = _caller(request)
+    user = caller(request)
     lines = conversation.messages.order_by("created_at", "id")
     return {
         "token": conversation.token,
@@ -220,7 +204,8 @@ def _session_out(request, conversation: ChatConversation) -> dict:
 
 @router.post(
     "/chatbot/sessions",
-    auth=OPEN_TO_ALL,
+    auth=READERS,
+    openapi_extra=OPTIONAL_AUTH,
     response=answers({201: SessionOut}),
     summary="Start a chat session",
 )
@@ -229,7 +214,7 @@ def session_start(request, payload: SessionIn):
     callers' new sessions count against their per-IP question limit (429)."""
     _limit_anonymous(request)
     conversation = chat_services.chat_start(
-        user=_caller(request),
+        user=caller(request),
         channel=ChatConversation.Channel.API,
         language=payload.language,
     )
@@ -238,7 +223,8 @@ def session_start(request, payload: SessionIn):
 
 @router.get(
     "/chatbot/sessions/{token}",
-    auth=OPEN_TO_ALL,
+    auth=READERS,
+    openapi_extra=OPTIONAL_AUTH,
     response=answers({200: SessionOut}),
     summary="A chat session's transcript",
 )
@@ -251,7 +237,8 @@ def session_get(request, token: str):
 
 @router.post(
     "/chatbot/sessions/{token}/messages",
-    auth=OPEN_TO_ALL,
+    auth=READERS,
+    openapi_extra=OPTIONAL_AUTH,
     response=answers({200: ReplyOut}),
     summary="Ask the bot in a session",
 )
@@ -281,7 +268,8 @@ def session_message(request, token: str, payload: MessageIn):
 
 @router.post(
     "/chatbot/sessions/{token}/feedback",
-    auth=OPEN_TO_ALL,
+    auth=READERS,
+    openapi_extra=OPTIONAL_AUTH,
     response=answers({200: FeedbackOut}),
     summary="Say whether the answer helped",
 )
@@ -306,7 +294,8 @@ def session_feedback(request, token: str, payload: FeedbackIn):
 
 @router.post(
     "/chatbot/sessions/{token}/handover",
-    auth=OPEN_TO_ALL,
+    auth=READERS,
+    openapi_extra=OPTIONAL_AUTH,
     response=answers({200: HandoverOut}),
     summary="Talk to a person",
 )
@@ -321,7 +310,7 @@ def session_handover(request, token: str, payload: HandoverIn):
     ``agents_do_not_hand_over`` for agents; 404 for
     someone else's session."""
     conversation = _session(request, token)
-    user = _caller(request)
+    user = caller(request)
     if conversation.ticket_id is None:
         if user is None:
             handover_services.chat_handover_rate_limit(
