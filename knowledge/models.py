@@ -292,6 +292,11 @@ class ChatMessage(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     text = models.TextField()
+    html = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="A bot line rendered and sanitised once, when it was written.",
+    )
     question = models.ForeignKey(
         ChatQuestion,
         on_delete=models.CASCADE,
@@ -307,3 +312,11 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:60]}"
+
+    @property
+    def bot_html(self) -> SafeString:
+        """The bot line's stored HTML (its Markdown rendered once by
+        ``helpdesk.rendering`` when written); text escaped if none."""
+        if self.html:
+            return SafeString(self.html)  # sanitised by helpdesk.rendering
+        return SafeString(render_plain(self.text))

@@ -23,6 +23,7 @@ from accounts.models import User
 from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError
 from helpdesk.ratelimit import rate_limit_hit
+from helpdesk.rendering import render_markdown
 
 from ..models import Article, ChatConversation, ChatMessage, ChatQuestion
 from ..search import ArticleHit, article_search, is_confident
@@ -183,6 +184,20 @@ class BotReply:
     offered: list[ArticleHit]
 
 
+def bot_line_add(
+    *, conversation: ChatConversation, text: str, question: ChatQuestion | None
+) -> ChatMessage:
+    """Store a bot line: its Markdown, and its HTML rendered once, here, by
+    the one safe renderer (pages show the stored HTML, never render again)."""
+    return ChatMessage.objects.create(
+        conversation=conversation,
+        role=Role.BOT,
+        text=text,
+        html=render_markdown(text),
+        question=question,
+    )
+
+
 def _touch(conversation: ChatConversation) -> None:
     conversation.updated_at = timezone.now()
     conversation.save(update_fields=["updated_at"])
@@ -213,11 +228,8 @@ def chat_ask(
     ChatMessage.objects.create(
         conversation=conversation, role=Role.VISITOR, text=text, question=asked
     )
-    line = ChatMessage.objects.create(
-        conversation=conversation,
-        role=Role.BOT,
-        text=_reply_markdown(answer, offered),
-        question=asked,
+    line = bot_line_add(
+        conversation=conversation, text=_reply_markdown(answer, offered), question=asked
     )
     _touch(conversation)
     return BotReply(question=asked, message=line, answer=answer, offered=offered)
@@ -242,9 +254,7 @@ def chat_feedback(*, question: ChatQuestion, helpful: bool) -> ChatQuestion:
     ChatMessage.objects.create(
         conversation=conversation, role=Role.VISITOR, text=said, question=question
     )
-    ChatMessage.objects.create(
-        conversation=conversation, role=Role.BOT, text=reply, question=question
-    )
+    bot_line_add(conversation=conversation, text=reply, question=question)
     _touch(conversation)
     return question
 

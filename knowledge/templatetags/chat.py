@@ -1,10 +1,7 @@
-"""The chat launcher for help-center pages, and the bot's lines as HTML."""
+"""The chat launcher for help-center pages."""
 
 from django import template
 from django.conf import settings
-from django.utils.safestring import SafeString
-
-from helpdesk.rendering import render_markdown
 
 register = template.Library()
 
@@ -24,10 +21,3 @@ def chat_launcher(context) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     return {"show": request is not None and launcher_shown(user)}
-
-
-@register.filter
-def chat_markdown(text: str) -> SafeString:
-    """A bot line (Markdown the bot wrote, titles and excerpts escaped)
-    through the one safe renderer."""
-    return SafeString(render_markdown(text))  # sanitised by helpdesk.rendering

@@ -244,3 +244,20 @@ def test_the_panel_has_no_inline_script_or_style(client):
     assert "<script>" not in html
     assert " style=" not in html
     assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_the_bot_lines_are_rendered_once_when_written_not_on_every_page(
+    client, monkeypatch
+):
+    article = publish("Track your order")
+    client.post(ASK, {"question": "track your order"}, **HTMX)
+
+    def render_again(text):
+        raise AssertionError("a page rendered a stored bot line again")
+
+    monkeypatch.setattr("knowledge.services.chat.render_markdown", render_again)
+    monkeypatch.setattr("helpdesk.rendering.render_markdown", render_again)
+    response = client.get(CHAT)
+
+    assert response.status_code == 200
+    assert f'href="{article.get_absolute_url()}"' in response.content.decode()
