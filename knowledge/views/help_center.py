@@ -77,7 +77,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def article_vote(request: HttpRequest, slug: str) -> HttpResponse:
-    """"Was this helpful?": ``helpful`` is ``yes`` or ``no``. htmx gets the
+    """ "Was this helpful?": ``helpful`` is ``yes`` or ``no``. htmx gets the
     vote box back; a plain form post returns to the article."""
     article = article_get_for(request.user, slug)
     answer = request.POST.get("helpful", "")
@@ -113,9 +113,10 @@ def help_search(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, hits, SEARCH_PAGE_SIZE)
     results = [
-        {"article": hit.article, "excerpt": help_selectors.article_excerpt(
-            hit.article, query
-        )}
+        {
+            "article": hit.article,
+            "excerpt": help_selectors.article_excerpt(hit.article, query),
+        }
         for hit in page.object_list
     ]
     return render(
