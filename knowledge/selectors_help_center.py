@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 
 from accounts.models import User
 
@@ -145,9 +145,9 @@ def article_excerpt(article: Article, query: str = "") -> SafeString:
     for match in _WORDS.finditer(piece):
         if match.group().casefold() in terms:
             out.append(escape(piece[last : match.start()]))
-            out.append(f"<mark>{escape(match.group())}</mark>")
+            out.append(format_html("<mark>{}</mark>", match.group()))
             last = match.end()
     out.append(escape(piece[last:]))
     prefix = "… " if start else ""
     suffix = " …" if cut else ""
-    return mark_safe(prefix + "".join(out) + suffix)  # every piece escaped
+    return SafeString(prefix + "".join(out) + suffix)  # every piece escaped

@@ -200,5 +200,5 @@ def test_csv_export_neutralises_formulas_and_import_reads_them_back(tmp_path):
 
 
 def test_export_unknown_extension(tmp_path):
-    with pytest.raises(CommandError, match=".json or .csv"):
+    with pytest.raises(CommandError, match=r"\.json or \.csv"):
         call_command("export_faq", str(tmp_path / "out.xlsx"))
