@@ -111,6 +111,7 @@ def category_list_for(user: User | None) -> list[ArticleCategory]:
     return [c for c in ArticleCategory.objects.all() if c.pk in with_articles]
 
 
+_BLOCK_ENDS = re.compile(r"</(?:p|li|h[1-6]|div|blockquote|pre|tr|td|th)>|<br\s*/?>")
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+", re.UNICODE)
@@ -118,7 +119,7 @@ _WORDS = re.compile(r"\w+", re.UNICODE)
 
 def plain_text(article: Article) -> str:
     """The article's body as one line of text (tags dropped, entities read)."""
-    return _SPACES.sub(" ", html.unescape(_TAGS.sub(" ", str(article.html)))).strip()
+    return _SPACES.sub(" ", html.unescape(_TAGS.sub("", _BLOCK_ENDS.sub(" ", str(article.html))))).strip()
 
 
 def article_excerpt(article: Article, query: str = "") -> SafeString:

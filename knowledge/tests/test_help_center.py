@@ -355,3 +355,16 @@ def test_search_query_count_does_not_grow(client, django_assert_max_num_queries)
     _many(20, billing, prefix="Invoice more")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url, {"q": "invoice"})
+
+
+def test_excerpts_read_as_text_escape_markup_and_mark_the_words():
+    from knowledge.selectors_help_center import article_excerpt
+
+    art = article(
+        "Profiles",
+        body="Open **Profile**, type `<script>x</script>`.\n\n- one\n- two password",
+    )
+    text = str(article_excerpt(art, "password profile"))
+    assert "<mark>Profile</mark>, type" in text
+    assert "&lt;script&gt;" in text and "<script>" not in text
+    assert "one two <mark>password</mark>" in text
