@@ -100,3 +100,27 @@ def test_a_customer_sees_customer_articles_and_never_agent_ones(new_page, shot):
     page.goto("/help/a/handling-an-outage-report/")
     expect(page.get_by_text("Handling an outage report")).to_have_count(0)
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [1200, 1280])
+@pytest.mark.parametrize("role", ["admin", "customer"])
+def test_the_top_bar_fits_with_the_knowledge_links(new_page, shot, width, role):
+    # A long name: the account button is the bar's widest item.
+    name = "Maximiliane Alexandra Richardson-Okonkwo"
+    admin = UserFactory(admin=True, full_name=name, email="a-long-address@acme.example")
+    if role == "customer":
+        admin = UserFactory(full_name=name)
+    page = new_page(width=width, height=700)
+    sign_in(page, admin)
+    page.goto("/help/")
+    _fits(page, width)
+    nav = page.locator("nav.navbar").bounding_box()
+    assert nav["height"] < 80, "the top bar wrapped onto two lines"
+    if role == "customer":
+        expect(page.get_by_role("link", name="Ask a question")).to_be_visible()
+        shot(page, f"{role}-{width}")
+        return
+    page.get_by_role("button", name="account menu").click()
+    expect(page.get_by_role("link", name="Knowledge report")).to_be_visible()
+    expect(page.get_by_role("link", name="Help center")).to_be_visible()
+    shot(page, f"{role}-{width}")
