@@ -27,9 +27,11 @@ def _watch_csp(page):
     refused = []
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     return refused
 
@@ -124,3 +126,69 @@ def test_the_top_bar_fits_with_the_knowledge_links(new_page, shot, width, role):
     expect(page.get_by_role("link", name="Knowledge report")).to_be_visible()
     expect(page.get_by_role("link", name="Help center")).to_be_visible()
     shot(page, f"{role}-{width}")
+
+
+@pytest.mark.mfa
+def test_an_admin_writes_an_article_with_a_preview_and_imports_a_faq(
+    new_page, shot, tmp_path
+):
+    import base64
+    import json
+
+    import pyotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.tests.factories import TEST_PASSWORD
+
+    admin = UserFactory(admin=True, full_name="Ada Admin", mfa_enabled=True)
+    device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
+    page = new_page(width=1280)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    totp = pyotp.TOTP(base64.b32encode(bytes.fromhex(device.key)).decode())
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(admin.email)
+    page.locator("#id_password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#id_code").fill(totp.now())
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_have_count(0)
+
+    page.goto("/admin/knowledge/article/add/")
+    page.locator("#id_title").fill("How do I close my account?")
+    page.locator("#id_body").fill(
+        "Write to us from **Profile**.\n\n- We keep invoices for 10 years\n"
+        "- Everything else goes within 30 days\n\n<img src=x onerror=alert(1)>"
+    )
+    page.get_by_role("button", name="Save and continue editing").click()
+    frame_element = page.locator("iframe.article-preview-frame")
+    expect(frame_element).to_be_visible()
+    frame_element.scroll_into_view_if_needed()
+    frame = frame_element.content_frame
+    expect(frame.get_by_text("We keep invoices for 10 years")).to_be_visible()
+    expect(frame.locator("strong")).to_have_text("Profile")
+    page.wait_for_timeout(300)
+    shot(page, "admin-article-preview")
+    assert dialogs == []
+
+    faq = tmp_path / "faq.json"
+    faq.write_text(
+        json.dumps(
+            [
+                {"question": "Do you offer a free trial?", "answer": "Yes, 14 days."},
+                {
+                    "question": "Where are you based?",
+                    "answer": "Berlin.",
+                    "category": "About us",
+                },
+            ]
+        )
+    )
+    page.goto("/admin/knowledge/article/")
+    page.get_by_role("link", name="Import FAQ").click()
+    page.locator("#id_file").set_input_files(str(faq))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("2 created, 0 updated, 0 unchanged")).to_be_visible()
+    expect(page.get_by_role("link", name="Do you offer a free trial?")).to_be_visible()
+    shot(page, "admin-article-list")
+    assert page.errors == []

@@ -81,10 +81,8 @@ class ArticleAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "category",
         "status",
         "visibility",
-        "language",
-        "view_count",
-        "helpful_count",
-        "not_helpful_count",
+        "views",
+        "helpful",
         "updated_at",
     )
     list_filter = ("status", "visibility", "category", "language")
@@ -136,6 +134,14 @@ class ArticleAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    @admin.display(description="views", ordering="view_count")
+    def views(self, obj):
+        return obj.view_count
+
+    @admin.display(description="helpful yes / no", ordering="-helpful_count")
+    def helpful(self, obj):
+        return f"{obj.helpful_count} / {obj.not_helpful_count}"
 
     # --- Preview -----------------------------------------------------------
 

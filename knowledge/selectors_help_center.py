@@ -119,7 +119,9 @@ _WORDS = re.compile(r"\w+", re.UNICODE)
 
 def plain_text(article: Article) -> str:
     """The article's body as one line of text (tags dropped, entities read)."""
-    return _SPACES.sub(" ", html.unescape(_TAGS.sub("", _BLOCK_ENDS.sub(" ", str(article.html))))).strip()
+    return _SPACES.sub(
+        " ", html.unescape(_TAGS.sub("", _BLOCK_ENDS.sub(" ", str(article.html))))
+    ).strip()
 
 
 def article_excerpt(article: Article, query: str = "") -> SafeString:
