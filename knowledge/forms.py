@@ -9,9 +9,10 @@ from .services.faq_io import FaqEntry, FaqError, faq_parse, format_for
 FAQ_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 
-class ArticleAdminForm(forms.ModelForm):
-    """The admin's article form; ``knowledge.services.articles`` writes it.
-    The address is made from the title when left empty."""
+class ArticleForm(forms.ModelForm):
+    """An article's fields, in the admin and the agents' workspace editor;
+    ``knowledge.services.articles`` writes them. The address is made from
+    the title when left empty."""
 
     class Meta:
         model = Article
@@ -42,6 +43,16 @@ class ArticleAdminForm(forms.ModelForm):
                 f"An article's body is limited to {BODY_MAX_CHARS:,} characters."
             )
         return body
+
+
+ArticleAdminForm = ArticleForm
+
+
+class ArticleFilterForm(forms.Form):
+    q = forms.CharField(label="Search titles", required=False, max_length=200)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any"), *Article.Status.choices]
+    )
 
 
 class FaqImportForm(forms.Form):

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 HELP = f'href="{reverse("knowledge:home")}"'
 CHAT = f'href="{reverse("knowledge:chat")}"'
 REPORT = f'href="{reverse("knowledge:report")}"'
+EDITOR = f'href="{reverse("knowledge:article_manage_list")}"'
 
 
 def _bar(client):
@@ -29,12 +30,14 @@ def test_customers_get_help_center_and_ask_a_question(client):
     assert HELP in html
     assert CHAT in html and "Ask a question" in html
     assert REPORT not in html
+    assert EDITOR not in html
 
 
 def test_agents_get_the_help_center_but_not_the_report(client, login):
     login(UserFactory(agent=True))
     html = _bar(client)
     assert HELP in html
+    assert EDITOR in html
     assert REPORT not in html
     assert CHAT not in html
 
