@@ -192,3 +192,33 @@ def test_an_admin_writes_an_article_with_a_preview_and_imports_a_faq(
     expect(page.get_by_role("link", name="Do you offer a free trial?")).to_be_visible()
     shot(page, "admin-article-list")
     assert page.errors == []
+
+
+def test_an_agent_writes_an_article_with_a_live_preview(new_page, shot):
+    demo_articles_add(author=None)
+    agent = UserFactory(agent=True)
+    page = new_page(width=1280)
+    refused = _watch_csp(page)
+    sign_in(page, agent)
+    page.goto("/agent/knowledge/articles/")
+    expect(page.get_by_role("link", name="Handling an outage report")).to_be_visible()
+    shot(page, "editor-list")
+    page.get_by_role("link", name="New article").first.click()
+    page.locator("#id_title").fill("How do I add a colleague?")
+    page.locator("#id_body").press_sequentially(
+        "Open **Team** and press *Invite*.", delay=5
+    )
+    preview = page.locator("#article-preview")
+    expect(preview.locator("strong")).to_have_text("Team")
+    page.locator("#id_status").select_option("published")
+    shot(page, "editor-live-preview")
+    page.get_by_role("button", name="Save").click()
+    expect(
+        page.get_by_text("Saved “How do I add a colleague?” (published).")
+    ).to_be_visible()
+    page.get_by_role("link", name="View in the help center").click()
+    expect(
+        page.get_by_role("heading", name="How do I add a colleague?")
+    ).to_be_visible()
+    assert page.errors == []
+    assert refused == []

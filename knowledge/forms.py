@@ -32,9 +32,11 @@ class ArticleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields[
-            "slug"
-        ].help_text = "The article's address; empty: made from the title."
+        self.fields["slug"].help_text = "Its address; empty: made from the title."
+        self.fields["body"].help_text = (
+            "Markdown: **bold**, *italic*, - lists, [links](https://…), "
+            "`code`, ## headings."
+        )
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
