@@ -1,7 +1,8 @@
 """The knowledge base in the Django admin: the editors' place.
 
 The admin is for admins (``User.is_staff`` is true for admins only, and the
-site needs a second factor); agents write articles through the API. Every
+site needs a second factor); agents write articles in the workspace's editor
+(``knowledge.views.editor``, /agent/knowledge/articles/). Every
 save and delete goes through ``knowledge.services.articles``, which renders
 the body and moves the search index on.
 """
