@@ -368,3 +368,10 @@ def test_excerpts_read_as_text_escape_markup_and_mark_the_words():
     assert "<mark>Profile</mark>, type" in text
     assert "&lt;script&gt;" in text and "<script>" not in text
     assert "one two <mark>password</mark>" in text
+
+
+def test_htmx_vote_with_a_bad_answer_shows_the_error_in_the_box(client, shelf):
+    response = _vote(client, shelf["public"], "maybe", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Choose Yes or No." in response.content.decode()
+    assert not ArticleVote.objects.exists()

@@ -78,27 +78,34 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def article_vote(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Was this helpful?": ``helpful`` is ``yes`` or ``no``. htmx gets the
-    vote box back; a plain form post returns to the article."""
+    vote box back (with the error, if any); a plain form post returns to the
+    article with a message."""
     article = article_get_for(request.user, slug)
     answer = request.POST.get("helpful", "")
-    if answer not in ("yes", "no"):
-        messages.error(request, "Choose Yes or No.")
-        return redirect(article)
-    helpful = answer == "yes"
-    try:
-        article = votes.article_vote(
-            article=article, voter=votes.reader_key(request), helpful=helpful
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect(article)
+    voter = votes.reader_key(request)
+    error = "" if answer in ("yes", "no") else "Choose Yes or No."
+    if not error:
+        try:
+            article = votes.article_vote(
+                article=article, voter=voter, helpful=answer == "yes"
+            )
+        except ApplicationError as refused:
+            error = refused.message
     if request.htmx:
         return render(
             request,
             "knowledge/_vote.html",
-            {"article": article, "my_vote": helpful, "thanked": True},
+            {
+                "article": article,
+                "my_vote": votes.article_vote_of(article=article, voter=voter),
+                "thanked": not error,
+                "error": error,
+            },
         )
-    messages.success(request, "Thanks for your feedback.")
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Thanks for your feedback.")
     return redirect(f"{article.get_absolute_url()}#was-this-helpful")
 
 
