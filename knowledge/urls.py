@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import chat, help_center, reports, ticket_flow
+from .views import chat, editor, help_center, reports, ticket_flow
 
 app_name = "knowledge"
 
@@ -11,6 +11,19 @@ urlpatterns = [
     path("help/c/<slug:slug>/", help_center.category_detail, name="category"),
     path("help/a/<slug:slug>/", help_center.article_detail, name="article"),
     path("help/a/<slug:slug>/vote/", help_center.article_vote, name="article_vote"),
+    # --- The agents' article editor (editor.py) ------------------------------
+    path(
+        "agent/knowledge/articles/",
+        editor.article_manage_list,
+        name="article_manage_list",
+    ),
+    path("agent/knowledge/articles/new/", editor.article_new, name="article_new"),
+    path(
+        "agent/knowledge/articles/<str:article_id>/",
+        editor.article_edit,
+        name="article_edit",
+    ),
+    path("agent/knowledge/preview/", editor.article_preview, name="article_preview"),
     # --- The chatbot panel (chat.py) ----------------------------------------
     path("help/chat/", chat.chat_panel, name="chat"),
     path("help/chat/ask/", chat.chat_ask_view, name="chat_ask"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from helpdesk.db import atomic
 from helpdesk.demo import content
+from helpdesk.demo.articles import demo_articles_add
 from helpdesk.demo.clock import history_clock
 from helpdesk.demo.service_levels import outage_level_add, standard_level_add
 from helpdesk.demo.volume import HISTORY_DAYS, bulk_tickets_add
@@ -114,6 +115,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Loaded {BASE_TICKETS} demo tickets.")
         else:
             self.stdout.write("Tickets already exist; demo tickets left as they are.")
+        with atomic():
+            added = demo_articles_add(author=people["admin"])
+        self.stdout.write(f"Added {added} help-center articles.")
         if tickets > 0:
             started = time.monotonic()
             bulk_tickets_add(rng, people, tickets, self.stdout.write)

@@ -1,0 +1,86 @@
+"""Forms for editing the knowledge base in the admin and importing FAQ files."""
+
+from django import forms
+
+from .models import Article
+from .services.articles import BODY_MAX_CHARS
+from .services.faq_io import FaqEntry, FaqError, faq_parse, format_for
+
+FAQ_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+
+class ArticleForm(forms.ModelForm):
+    """An article's fields, in the admin and the agents' workspace editor;
+    ``knowledge.services.articles`` writes them. The address is made from
+    the title when left empty."""
+
+    class Meta:
+        model = Article
+        fields = [
+            "title",
+            "slug",
+            "category",
+            "status",
+            "visibility",
+            "language",
+            "body",
+        ]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 18, "class": "vLargeTextField"})
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "Its address; empty: made from the title."
+        self.fields["body"].help_text = (
+            "Markdown: **bold**, *italic*, - lists, [links](https://…), "
+            "`code`, ## headings."
+        )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if len(body) > BODY_MAX_CHARS:
+            raise forms.ValidationError(
+                f"An article's body is limited to {BODY_MAX_CHARS:,} characters."
+            )
+        return body
+
+
+ArticleAdminForm = ArticleForm
+
+
+class ArticleFilterForm(forms.Form):
+    q = forms.CharField(label="Search titles", required=False, max_length=200)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any"), *Article.Status.choices]
+    )
+
+
+class FaqImportForm(forms.Form):
+    """One FAQ file (.json or .csv), read and checked whole before anything
+    is written; ``cleaned_data["entries"]`` holds its entries."""
+
+    file = forms.FileField(
+        label="FAQ file",
+        help_text="A .json list of {question, answer, category} or a .csv "
+        "with those columns (category optional). At most 5 MB.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is None:
+            return data
+        if upload.size > FAQ_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        try:
+            entries: list[FaqEntry] = faq_parse(
+                upload.read(), fmt=format_for(upload.name)
+            )
+        except FaqError as error:
+            raise forms.ValidationError(
+                f"{error.message} Nothing was imported."
+            ) from None
+        data["entries"] = entries
+        return data
