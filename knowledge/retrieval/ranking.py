@@ -1,0 +1,176 @@
+"""One in-memory index of articles: BM25 per language, optionally blended
+with sentence-embedding similarity, scored as a calibrated confidence.
+
+``Retriever(documents, encoder=None).search(query, language=..., limit=...)``
+→ ``[Match(id, score), ...]`` best first. Pure Python and numpy: it knows no
+Django; ``knowledge.search`` builds one per audience from the database.
+
+Scores. BM25 alone gives each article the share of the query it matches
+(``LexicalIndex.confidences``, 0..1). With an encoder, that share is blended
+with the cosine similarity of the query's and the article's embeddings:
+``SEMANTIC_WEIGHT * cosine + (1 - SEMANTIC_WEIGHT) * share``. Either raw
+value is then mapped piecewise-linearly so that the mode's *knee* (the raw
+value that best separates right answers from off-topic questions on the
+benchmark, ``bench/retrieval.py``) lands on 0.5: 0..knee → 0..0.5 and
+knee..1 → 0.5..1. So one threshold (``CONFIDENT``) means the same in both
+modes, and callers can show the score as a percentage.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexical import LexicalIndex, Passage
+from .semantic import Encoder
+from .text import normalize_language
+
+# The calibrated score at and above which the best match is offered as the
+# answer rather than as a guess.
+CONFIDENT = 0.5
+# Raw values mapped to CONFIDENT, chosen on the benchmark (bench/retrieval.py).
+LEXICAL_KNEE = 0.30
+SEMANTIC_KNEE = 0.45
+SEMANTIC_WEIGHT = 0.6
+# A match is returned only if BM25 found one of its terms or, with an
+# encoder, its cosine reaches this: below, embeddings of unrelated texts.
+SEMANTIC_FLOOR = 0.30
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article as the index sees it; ``vector`` is its unit-length
+    embedding (required when the retriever has an encoder)."""
+
+    id: str
+    title: str
+    body: str
+    language: str = "en"
+    vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A document found: its id and calibrated score (0..1, see module)."""
+
+    id: str
+    score: float
+
+
+def calibrate(raw: np.ndarray, knee: float) -> np.ndarray:
+    """Map raw 0..1 values so that ``knee`` lands on ``CONFIDENT`` (0.5)."""
+    raw = np.clip(raw, 0.0, 1.0)
+    below = raw / knee * CONFIDENT
+    above = CONFIDENT + (raw - knee) / (1.0 - knee) * (1.0 - CONFIDENT)
+    return np.where(raw < knee, below, above)
+
+
+class Retriever:
+    """The articles of one audience, ready to search. Immutable once built,
+    so any number of threads may search it at once."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        encoder: Encoder | None = None,
+        *,
+        semantic_weight: float = SEMANTIC_WEIGHT,
+        knee: float | None = None,
+    ) -> None:
+        self.documents = list(documents)
+        self.encoder = encoder
+        self.semantic_weight = semantic_weight
+        if knee is None:
+            knee = SEMANTIC_KNEE if encoder is not None else LEXICAL_KNEE
+        self.knee = knee
+        self.size = len(self.documents)
+        self._position = {doc.id: i for i, doc in enumerate(self.documents)}
+        self.languages = np.array(
+            [normalize_language(doc.language) for doc in self.documents]
+        )
+        self._groups: list[tuple[np.ndarray, LexicalIndex]] = []
+        for language in dict.fromkeys(self.languages.tolist()):
+            positions = np.flatnonzero(self.languages == language)
+            passages = [
+                Passage(self.documents[i].title, self.documents[i].body)
+                for i in positions
+            ]
+            self._groups.append((positions, LexicalIndex(passages, language)))
+        self._matrix = None
+        if encoder is not None and self.size:
+            self._matrix = np.zeros((self.size, encoder.dimension), dtype=np.float32)
+            for i, doc in enumerate(self.documents):
+                if doc.vector is not None and doc.vector.shape == (encoder.dimension,):
+                    self._matrix[i] = doc.vector
+
+    @property
+    def semantic(self) -> bool:
+        return self._matrix is not None
+
+    def raw_scores(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each document's lexical share (0..1) and, with an encoder, its
+        cosine with the query (-1..1; None without)."""
+        lexical = np.zeros(self.size, dtype=np.float32)
+        for positions, index in self._groups:
+            lexical[positions] = index.confidences(query)
+        cosine = None
+        if self._matrix is not None:
+            cosine = self._matrix @ self.encoder.encode([query])[0]
+        return lexical, cosine
+
+    def blend(
+        self, lexical: np.ndarray, cosine: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw scores (0..1, before calibration) from ``raw_scores``'s two
+        arrays, and whether each document matched at all."""
+        if cosine is None:
+            return lexical, lexical > 0
+        blended = (
+            self.semantic_weight * np.clip(cosine, 0.0, 1.0)
+            + (1.0 - self.semantic_weight) * lexical
+        )
+        return blended, (lexical > 0) | (cosine >= SEMANTIC_FLOOR)
+
+    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated scores (0..1) and whether each document matched at all."""
+        raw, matched = self.blend(*self.raw_scores(query))
+        return calibrate(raw, self.knee), matched
+
+    def search(
+        self,
+        query: str,
+        *,
+        language: str | None = None,
+        limit: int = 10,
+        exclude: Iterable[str] = (),
+    ) -> list[Match]:
+        """At most ``limit`` matches, best first, leaving out the ids in
+        ``exclude``.
+
+        With ``language``, articles in that language come first when the best
+        of them is confident; otherwise (or with no article in it) all
+        languages are ranked together, so a reader whose language has no
+        answer still gets one in another.
+        """
+        if not query.strip() or not self.size or limit <= 0:
+            return []
+        scores, matched = self.scores(query)
+        for doc_id in exclude:
+            position = self._position.get(str(doc_id))
+            if position is not None:
+                matched[position] = False
+        candidates = np.flatnonzero(matched)
+        if not len(candidates):
+            return []
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        preferred = normalize_language(language)
+        if preferred:
+            mine = order[self.languages[order] == preferred]
+            if len(mine) and scores[mine[0]] >= CONFIDENT:
+                order = np.concatenate(
+                    [mine, order[self.languages[order] != preferred]]
+                )
+        return [
+            Match(self.documents[i].id, round(float(scores[i]), 4))
+            for i in order[:limit]
+        ]
