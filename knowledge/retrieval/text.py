@@ -62,7 +62,9 @@ _STOP_WORDS = {
     "da": frozenset(bm25s_stopwords.STOPWORDS_DANISH),
     "de": frozenset(bm25s_stopwords.STOPWORDS_GERMAN),
     "es": frozenset(bm25s_stopwords.STOPWORDS_SPANISH),
-    "fr": frozenset(bm25s_stopwords.STOPWORDS_FRENCH),
+    # NLTK's French list has no question words; its German one has them.
+    "fr": frozenset(bm25s_stopwords.STOPWORDS_FRENCH)
+    | {"comment", "pourquoi", "quand", "où", "quel", "quelle", "quels", "quelles"},
     "it": frozenset(bm25s_stopwords.STOPWORDS_ITALIAN),
     "nb": frozenset(bm25s_stopwords.STOPWORDS_NORWEGIAN),
     "nl": frozenset(bm25s_stopwords.STOPWORDS_DUTCH),
