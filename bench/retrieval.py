@@ -291,9 +291,7 @@ def questions_of(articles: list[dict]) -> list[tuple[str, str]]:
 
 
 def with_vectors(docs: list[Document], encoder) -> list[Document]:
-    from knowledge.retrieval import document_text
-
-    vectors = encoder.encode([document_text(d.title, d.body) for d in docs])
+    vectors = encoder.encode_documents([(d.title, d.body) for d in docs])
     return [
         Document(d.id, d.title, d.body, d.language, v)
         for d, v in zip(docs, vectors, strict=True)

@@ -20,8 +20,9 @@ Semantic extra: with ``KNOWLEDGE_SEMANTIC_MODEL`` resolving to a model (see
 ``knowledge.retrieval.semantic.resolve_model``), a rebuild encodes the
 articles whose text changed since their embedding was stored
 (``Article.embedding_key``: a digest of the model and the text) and stores the
-new vectors with a queryset ``update()``, which leaves the index version
-alone. The first search of a process loads the model (a few seconds).
+new vectors (one per passage: ``knowledge.retrieval.semantic``) with a
+queryset ``update()``, which leaves the index version alone. The first search
+of a process loads the model (a few seconds).
 """
 
 import logging
@@ -53,7 +54,8 @@ logger = logging.getLogger(__name__)
 
 # Longer questions are cut: the first words say what they are about.
 QUERY_MAX_CHARS = 1000
-ENCODE_BATCH = 64
+# Articles encoded per call to the model.
+ENCODE_BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -112,20 +114,20 @@ def _documents(audience: tuple[str, ...], encoder: Encoder | None) -> list[Docum
     if encoder is not None:
         stale = []
         for pk, title, body, _language, embedding, key in rows:
-            text = document_text(title, body)
-            vector = vector_from_text(embedding)
-            if key == encoder.key(text) and vector is not None:
-                vectors[pk] = vector
+            stored = vector_from_text(embedding)
+            if key == encoder.key(document_text(title, body)) and stored is not None:
+                vectors[pk] = stored.reshape(-1, encoder.dimension)
             else:
-                stale.append((pk, text))
+                stale.append((pk, title, body))
         for start in range(0, len(stale), ENCODE_BATCH):
             batch = stale[start : start + ENCODE_BATCH]
-            encoded = encoder.encode([text for _pk, text in batch])
-            for (pk, text), vector in zip(batch, encoded, strict=True):
-                vectors[pk] = vector
+            encoded = encoder.encode_documents([(t, b) for _pk, t, b in batch])
+            for (pk, title, body), passages in zip(batch, encoded, strict=True):
+                vectors[pk] = passages
                 # update() on purpose: no service, no index version bump.
                 Article.objects.filter(pk=pk).update(
-                    embedding=vector_to_text(vector), embedding_key=encoder.key(text)
+                    embedding=vector_to_text(passages),
+                    embedding_key=encoder.key(document_text(title, body)),
                 )
     return [
         Document(
@@ -133,7 +135,7 @@ def _documents(audience: tuple[str, ...], encoder: Encoder | None) -> list[Docum
             title=title,
             body=body,
             language=language,
-            vector=vectors.get(pk),
+            vectors=vectors.get(pk),
         )
         for pk, title, body, language, _embedding, _key in rows
     ]

@@ -9,6 +9,7 @@ from .ranking import CONFIDENT, Document, Match, Retriever
 from .semantic import (
     Encoder,
     SemanticUnavailable,
+    document_passages,
     document_text,
     encoder_for,
     resolve_model,
@@ -24,6 +25,7 @@ __all__ = [
     "Match",
     "Retriever",
     "SemanticUnavailable",
+    "document_passages",
     "document_text",
     "encoder_for",
     "resolve_model",

@@ -46,7 +46,7 @@ class Document:
     title: str
     body: str
     language: str = "en"
-    vector: np.ndarray | None = None
+    vectors: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,23 @@ class Retriever:
             self._groups.append((positions, LexicalIndex(passages, language)))
         self._matrix = None
         if encoder is not None and self.size:
-            self._matrix = np.zeros((self.size, encoder.dimension), dtype=np.float32)
+            blocks, owners = [], []
             for i, doc in enumerate(self.documents):
-                if doc.vector is not None and doc.vector.shape == (encoder.dimension,):
-                    self._matrix[i] = doc.vector
+                if doc.vectors is None or not doc.vectors.size:
+                    continue
+                vectors = np.asarray(doc.vectors, dtype=np.float32)
+                vectors = vectors.reshape(-1, vectors.shape[-1])
+                if vectors.shape[1] == encoder.dimension:
+                    blocks.append(vectors)
+                    owners.append(np.full(len(vectors), i))
+            self._matrix = (
+                np.concatenate(blocks)
+                if blocks
+                else np.zeros((0, encoder.dimension), dtype=np.float32)
+            )
+            self._owners = (
+                np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+            )
 
     @property
     def semantic(self) -> bool:
@@ -115,7 +128,11 @@ class Retriever:
             lexical[positions] = index.confidences(query)
         cosine = None
         if self._matrix is not None:
-            cosine = self._matrix @ self.encoder.encode([query])[0]
+            # Each document's best passage; -1 for one without vectors.
+            cosine = np.full(self.size, -1.0, dtype=np.float32)
+            if len(self._matrix):
+                similarities = self._matrix @ self.encoder.encode([query])[0]
+                np.maximum.at(cosine, self._owners, similarities)
         return lexical, cosine
 
     def blend(
