@@ -46,8 +46,10 @@ SEMANTIC_FLOOR = 0.30
 
 @dataclass(frozen=True)
 class Document:
-    """An article as the index sees it; ``vector`` is its unit-length
-    embedding (required when the retriever has an encoder)."""
+    """An article as the index sees it. ``vectors``: its passages'
+    unit-length embeddings, shape (passages, dim), from
+    ``Encoder.encode_documents``; an article without them is found by BM25
+    alone."""
 
     id: str
     title: str
