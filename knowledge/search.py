@@ -92,14 +92,19 @@ def index_cache_clear() -> None:
 
 
 def _encoder(setting: str) -> Encoder | None:
+    """The model ``setting`` names, or None: BM25 alone. A model that cannot
+    be loaded is logged once and searches go on with BM25 rather than fail."""
     try:
         path = resolve_model(setting)
+        return encoder_for(path) if path is not None else None
     except SemanticUnavailable as exc:
-        if setting not in _warned:
-            _warned.add(setting)
-            logger.warning("Semantic search is off: %s", exc)
-        return None
-    return encoder_for(path) if path is not None else None
+        problem = str(exc)
+    except Exception as exc:  # any loader error: fall back, do not fail
+        problem = f"the model could not be loaded ({exc!r})"
+    if setting not in _warned:
+        _warned.add(setting)
+        logger.warning("Semantic search is off: %s", problem)
+    return None
 
 
 def _documents(audience: tuple[str, ...], encoder: Encoder | None) -> list[Document]:

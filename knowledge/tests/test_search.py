@@ -209,3 +209,15 @@ def test_the_readers_language_comes_first():
     assert hits[0].article.title == "Wie setze ich mein Passwort zurück?"
     hits = search.article_search(user=None, query="reset my password", language="de")
     assert hits[0].article.title == "How do I reset my password?"
+
+
+def test_a_model_path_that_does_not_load_falls_back_to_bm25(faq, settings, tmp_path):
+    settings.KNOWLEDGE_SEMANTIC_MODEL = str(tmp_path)  # a folder, but no model
+    hits = search.article_search(user=None, query="reset my password")
+    assert titles(hits)[0] == "How do I reset my password?"
+
+
+def test_a_model_path_that_does_not_exist_falls_back_to_bm25(faq, settings):
+    settings.KNOWLEDGE_SEMANTIC_MODEL = "/nowhere/model"
+    hits = search.article_search(user=None, query="reset my password")
+    assert titles(hits)[0] == "How do I reset my password?"
