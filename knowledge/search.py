@@ -120,7 +120,11 @@ def _documents(audience: tuple[str, ...], encoder: Encoder | None) -> list[Docum
         stale = []
         for pk, title, body, _language, embedding, key in rows:
             stored = vector_from_text(embedding)
-            if key == encoder.key(document_text(title, body)) and stored is not None:
+            if (
+                key == encoder.key(document_text(title, body))
+                and stored is not None
+                and stored.size % encoder.dimension == 0
+            ):
                 vectors[pk] = stored.reshape(-1, encoder.dimension)
             else:
                 stale.append((pk, title, body))

@@ -123,3 +123,13 @@ def test_off_keeps_bm25_alone(faq, settings):
     settings.KNOWLEDGE_SEMANTIC_MODEL = "off"
     hits = search.article_search(user=None, query="money back guarantee?")
     assert not hits or hits[0].article.title != "Can I get a refund?"
+
+
+def test_a_damaged_embedding_is_encoded_again(faq):
+    search.article_search(user=None, query="refund")
+    Article.objects.filter(pk=faq[0].pk).update(embedding="AAAAAA==")  # one float
+    IndexVersion.objects.filter(name="articles").update(version=F("version") + 1)
+    hits = search.article_search(user=None, query="money back guarantee?")
+    assert hits[0].article.title == "Can I get a refund?"
+    vector = vector_from_text(Article.objects.get(pk=faq[0].pk).embedding)
+    assert vector.size % 384 == 0
