@@ -19,11 +19,12 @@ export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run serve migrate demo test lint format worker beat mongo-server clean
+.PHONY: help install install-dev install-semantic run serve migrate demo test lint format worker beat mongo-server clean
 
 help:
 	@echo "make run      install, migrate, load demo data; serve http://$(HOST):$(PORT) with a Celery worker and beat"
 	@echo "make test     install dev tools, lint and run the whole test suite"
+	@echo "make install-semantic  add the optional semantic search extra (torch's CPU build first)"
 	@echo "make worker   start only a Celery worker"
 	@echo "make beat     start only Celery beat"
 	@echo "make format   format the code with ruff"
@@ -40,8 +41,19 @@ $(VENV)/.installed-dev: pyproject.toml build-constraints.txt | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+# The optional semantic search extra (README, "Semantic search (optional)").
+# torch's CPU build goes in first: left to resolve the extra on its own, pip
+# would fetch the multi-gigabyte CUDA build. This machine's pip finds the CPU
+# wheel of TORCH_VERSION locally.
+TORCH_VERSION ?= 2.13.0
+$(VENV)/.installed-semantic: pyproject.toml build-constraints.txt | $(VENV)/.installed
+	$(PY) -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(PY) -m pip install --quiet -e ".[semantic]"
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-semantic: $(VENV)/.installed-semantic
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -28,6 +28,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if env("HELPDESK_TEST_DB_NAME", default=""):
     DATABASES["default"]["NAME"] = env("HELPDESK_TEST_DB_NAME")
 
+# Searches rank with BM25 alone unless a test asks for the semantic extra's
+# model (knowledge/tests/test_search_semantic.py): the same scores whether or
+# not the extra is installed, and no model to load in every test process.
+KNOWLEDGE_SEMANTIC_MODEL = env("KNOWLEDGE_SEMANTIC_MODEL", default="off")
+
 # Tasks run in-process unless a test starts a real worker and sends to it.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
