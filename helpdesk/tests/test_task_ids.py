@@ -22,6 +22,9 @@ from accounts.tests.factories import UserFactory
 from helpdesk.celery import app
 from integrations.models import InboundEmail, Mailbox
 from integrations.services import inbound_receive
+from knowledge.models import ChatConversation
+from knowledge.services.chat import chat_start
+from knowledge.services.handover import handover_link_sign
 from notifications.models import EmailLog
 from notifications.receivers import on_ticket_event, on_ticket_events
 from tickets import services
@@ -121,6 +124,12 @@ def _call_retry_inbound(ticket):
     return {"inbound_id": str(inbound.pk)}, inbound.status
 
 
+def _call_chat_handover_link(ticket):
+    conversation = chat_start(user=None, channel=ChatConversation.Channel.HELP_CENTER)
+    signed = handover_link_sign(conversation.token, "visitor@example.com")
+    return {"conversation_id": str(conversation.pk), "signed": signed}, True
+
+
 # One way to call each task that takes an id, and what it answers when it found
 # the row (None: it ran, whatever it answered).
 CALLS = {
@@ -132,6 +141,7 @@ CALLS = {
     "notifications.tasks.send_email": _call_send_email,
     "integrations.tasks.poll_mailbox": _call_poll_mailbox,
     "integrations.tasks.retry_inbound": _call_retry_inbound,
+    "knowledge.tasks.send_chat_handover_link": _call_chat_handover_link,
 }
 
 
@@ -152,7 +162,10 @@ def test_each_task_finds_its_row_by_a_text_id(name, ticket, monkeypatch):
     answer = registered_tasks()[name].apply(kwargs=kwargs).get()
     if expected is not None:
         assert answer == expected
-    if name == "notifications.tasks.send_email":
+    if name in {
+        "notifications.tasks.send_email",
+        "knowledge.tasks.send_chat_handover_link",
+    }:
         assert len(mail.outbox) == outbox + 1
 
 

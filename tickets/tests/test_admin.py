@@ -75,6 +75,14 @@ def objects(agent, rf):
     OrganizationDomainFactory()
     TeamFactory(department=agent.departments.get())
     CategoryFactory()
+    from knowledge.services import article_create, category_create
+
+    article_create(
+        title="Reset a password",
+        body="Open **Settings**.",
+        actor=None,
+        category=category_create(name="Account", actor=None),
+    )
     return attachment
 
 
