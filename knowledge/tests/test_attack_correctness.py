@@ -155,3 +155,24 @@ def test_attack_opening_one_suggestion_three_times_is_one_deflection(customer):
     figures = suggestion_figures(ReportPeriod.last_days(7), now=later)
 
     assert figures.deflected == 1
+
+
+# --- The admins' report ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/agent/knowledge/report/", "/agent/knowledge/report/unanswered.csv"]
+)
+def test_attack_a_custom_period_ending_on_the_last_date_is_not_a_500(
+    admin_user, login, path
+):
+    """end=9999-12-31 passes the form; ReportPeriod.between adds a day to it
+    (OverflowError): a 500 instead of a form error."""
+    client = login(admin_user)
+    client.raise_request_exception = False
+
+    response = client.get(
+        path, {"period": "custom", "start": "9999-12-01", "end": "9999-12-31"}
+    )
+
+    assert response.status_code < 500
