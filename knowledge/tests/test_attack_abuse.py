@@ -185,3 +185,19 @@ def test_attack_nul_in_the_suggestion_query_is_not_a_500(customer):
 
     assert response.status_code == 302
     assert Article.objects.filter(pk=target.pk).exists()
+
+
+def test_attack_feedback_without_an_answer_is_not_recorded_as_not_helpful(client):
+    """The panel's feedback takes anything but ``helpful=yes`` (a missing or
+    misspelt value too) as "No, that didn't help", which then counts in the
+    report's not-helpful and unanswered figures. The vote box refuses such
+    a post ("Choose Yes or No.")."""
+    article("Track your order", body="Track your order in the portal. Open Orders.")
+    client.post(ASK, {"question": "track your order"})
+    question = ChatQuestion.objects.get()
+
+    client.post(FEEDBACK, {"question": str(question.pk)})
+    client.post(FEEDBACK, {"question": str(question.pk), "helpful": "Yes"})
+
+    question.refresh_from_db()
+    assert question.feedback != ChatQuestion.Feedback.NOT_HELPFUL
