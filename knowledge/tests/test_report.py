@@ -96,6 +96,35 @@ def test_the_chatbot_figures(login, admin_user, chats):
     assert "divided by the conversations" in page  # the definition is printed
 
 
+def test_a_visitor_who_asked_for_a_person_is_handed_over_not_deflected(
+    articles, now
+):
+    password = articles["password"]
+    day = now - timedelta(days=1)
+    # Anonymous: the handover link was mailed, not followed yet.
+    mailed = chat(("reset password", password, True), at=day)
+    mailed.visitor_email = "v@example.com"
+    mailed.save(update_fields=["visitor_email"])
+    # Signed in: a ticket is linked (handed_over_at not set).
+    chat(
+        ("reset password again", password, True),
+        user=UserFactory(),
+        ticket=TicketFactory(),
+        at=day,
+    )
+    # Answered, nobody asked for a person: deflected.
+    chat(("reset my password", password, True), at=day)
+
+    figures = report_selectors.chatbot_figures(ReportPeriod.last_days(7))
+    assert figures.handed_over == 2
+    assert figures.deflected_conversations == 1
+
+
+def test_the_page_defines_handed_over(login, admin_user, chats):
+    page = login(admin_user).get(REPORT).content.decode()
+    assert "a link to open one was mailed" in page
+
+
 def test_the_period_bounds_the_figures(login, admin_user, chats):
     client = login(admin_user)
     assert client.get(REPORT, {"period": "90"}).context["chatbot"].questions_asked == 7
@@ -120,6 +149,56 @@ def test_a_custom_period_ending_before_it_starts_is_refused(login, admin_user):
     assert "The period ends before it starts." in response.content.decode()
     period = response.context["period"]
     assert period.last_day - period.first_day == timedelta(days=29)  # the default
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("9999-12-01", "9999-12-31"),  # the last date: one day more overflows
+        ("0001-01-01", "0001-01-31"),
+        ("1999-12-01", "2000-01-31"),
+    ],
+)
+def test_a_custom_period_outside_the_sane_range_is_refused(
+    login, admin_user, start, end
+):
+    response = login(admin_user).get(
+        REPORT, {"period": "custom", "start": start, "end": end}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A custom period runs from 1 Jan 2000 to" in page
+    period = response.context["period"]
+    assert period.last_day == timezone.localdate()  # the default
+
+
+def test_the_csv_of_a_refused_period_is_the_default_periods(login, admin_user):
+    response = login(admin_user).get(
+        CSV, {"period": "custom", "start": "9999-12-01", "end": "9999-12-31"}
+    )
+    assert response.status_code == 200
+    today = timezone.localdate()
+    assert f"-to-{today:%Y-%m-%d}.csv" in response["Content-Disposition"]
+
+
+def test_a_custom_period_up_to_a_year_ahead_is_allowed(login, admin_user):
+    client = login(admin_user)
+    ahead = timezone.localdate() + timedelta(days=365)
+    response = client.get(
+        REPORT,
+        {
+            "period": "custom",
+            "start": (ahead - timedelta(days=30)).isoformat(),
+            "end": ahead.isoformat(),
+        },
+    )
+    assert response.context["form"].errors == {}
+    assert response.context["period"].last_day == ahead
+    response = client.get(
+        REPORT, {"period": "custom", "start": "2000-01-01", "end": "2000-12-31"}
+    )
+    assert response.context["form"].errors == {}
+    assert response.context["period"].first_day == date(2000, 1, 1)
 
 
 def test_report_period_days_are_whole_local_days():
@@ -178,6 +257,48 @@ def test_an_open_in_the_window_followed_by_a_ticket_is_settled(settings, article
     figures = report_selectors.suggestion_figures(ReportPeriod.last_days(7), now=now)
     assert (figures.opens, figures.followed_by_ticket, figures.pending) == (1, 1, 0)
     assert figures.deflection_rate == 0.0
+
+
+def test_repeat_opens_of_one_suggestion_within_the_window_count_once(
+    settings, articles, now
+):
+    settings.KNOWLEDGE_DEFLECTION_WINDOW_MINUTES = 60
+    user, other = UserFactory.create_batch(2)
+    opened = now - timedelta(days=2)
+    # Three opens of one article in ten minutes: one open, deflected.
+    for minutes in (0, 5, 10):
+        suggestion_open(user, articles["password"], at=opened + timedelta(minutes=minutes))
+    # The same article again two hours later: a new open.
+    suggestion_open(user, articles["password"], at=opened + timedelta(hours=2))
+    # Another article, and another customer: separate opens.
+    suggestion_open(user, articles["invoice"], at=opened + timedelta(minutes=1))
+    suggestion_open(other, articles["password"], at=opened + timedelta(minutes=1))
+    # The same timestamp twice (a double click stored at once): one open.
+    suggestion_open(other, articles["invoice"], at=opened)
+    suggestion_open(other, articles["invoice"], at=opened)
+
+    period = ReportPeriod.last_days(7)
+    figures = report_selectors.suggestion_figures(period, now=now)
+    assert (figures.opens, figures.deflected) == (5, 5)
+    top = report_selectors.top_suggestions_opened(period)
+    assert [(row["title"], row["opens"]) for row in top] == [
+        ("Reset your password", 3),
+        ("Find your invoice", 2),
+    ]
+
+
+def test_a_repeat_open_followed_by_a_ticket_is_one_followed_open(
+    settings, articles, now
+):
+    settings.KNOWLEDGE_DEFLECTION_WINDOW_MINUTES = 60
+    user = UserFactory()
+    opened = now - timedelta(days=1)
+    suggestion_open(user, articles["password"], at=opened)
+    suggestion_open(user, articles["password"], at=opened + timedelta(minutes=2))
+    TicketFactory(requester=user, created_at=opened + timedelta(minutes=5))
+
+    figures = report_selectors.suggestion_figures(ReportPeriod.last_days(7), now=now)
+    assert (figures.opens, figures.followed_by_ticket, figures.deflected) == (1, 1, 0)
 
 
 def test_no_opens_has_no_rate(now):
