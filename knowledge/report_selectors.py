@@ -12,13 +12,21 @@ Definitions (the report page prints them too):
   scored above the confidence threshold). It is *unanswered*, for the list
   of articles to write, when the bot was not confident or the asker marked
   the answer "not helpful".
+- A conversation is *handed over* when the visitor asked for a person: a
+  ticket is linked or the handover was claimed (``ticket`` or
+  ``handed_over_at`` set), or, for an anonymous visitor, a link to open one
+  was mailed (``visitor_email`` set; only the handover sets it), whether or
+  not the link has been followed yet.
 - *Chatbot deflection rate*: among the conversations started in the period
   with at least one question, the share where the bot gave a confident
-  answer not marked "not helpful" and nobody asked for a person.
+  answer not marked "not helpful" and nobody asked for a person (not handed
+  over).
 - *Suggestion deflection rate*: a customer opening an article that the
   new-ticket form suggested is a deflection unless the same customer files a
   ticket (any channel) within ``KNOWLEDGE_DEFLECTION_WINDOW_MINUTES`` after
-  the open. Opens whose window is still running with no ticket yet are
+  the open. An open is counted once per customer and article: a *repeat*
+  (the same customer opened the same article less than the window before)
+  is not counted. Opens whose window is still running with no ticket yet are
   *pending* and left out of the rate.
 """
 
@@ -131,6 +139,13 @@ UNANSWERED = (
 )
 
 
+# Asked for a person: a ticket, a claimed handover, or (anonymous) a mailed
+# link, which is what sets ``visitor_email``.
+HANDED_OVER = (
+    Q(handed_over_at__isnull=False) | Q(ticket__isnull=False) | ~Q(visitor_email="")
+)
+
+
 def chatbot_figures(period: ReportPeriod) -> ChatbotFigures:
     """The chatbot's figures for ``period``, in two aggregate queries.
 
@@ -150,16 +165,15 @@ def chatbot_figures(period: ReportPeriod) -> ChatbotFigures:
     conversations = ChatConversation.objects.filter(
         created_at__gte=period.start, created_at__lt=period.end
     ).order_by()
-    handed = Q(handed_over_at__isnull=False) | Q(ticket__isnull=False)
     asked_in = ChatQuestion.objects.filter(conversation=OuterRef("pk"))
     answered_in = asked_in.filter(ANSWERED).exclude(
         feedback=ChatQuestion.Feedback.NOT_HELPFUL
     )
     chats = conversations.aggregate(
         total=Count("pk"),
-        handed_over=Count("pk", filter=handed),
+        handed_over=Count("pk", filter=HANDED_OVER),
         with_questions=Count("pk", filter=Q(Exists(asked_in))),
-        deflected=Count("pk", filter=Q(Exists(answered_in)) & ~handed),
+        deflected=Count("pk", filter=Q(Exists(answered_in)) & ~HANDED_OVER),
     )
     return ChatbotFigures(
         questions_asked=counts["asked"],
@@ -199,14 +213,35 @@ class SuggestionFigures:
         return percent(self.deflection_rate)
 
 
+def _counted_opens(period: ReportPeriod, window: timedelta):
+    """The suggestion opens of ``period`` that are not repeats: no open of
+    the same article by the same customer in the ``window`` before it (of
+    two opens stored at the same instant, the one with the smaller pk
+    counts). A repeat just before the period still makes an open a repeat."""
+    window_start = ExpressionWrapper(
+        OuterRef("created_at") - window, output_field=DateTimeField()
+    )
+    earlier = SuggestionOpen.objects.filter(
+        Q(created_at__gte=window_start, created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
+        user=OuterRef("user"),
+        article=OuterRef("article"),
+    )
+    return SuggestionOpen.objects.filter(
+        created_at__gte=period.start, created_at__lt=period.end
+    ).exclude(Exists(earlier))
+
+
 def suggestion_figures(
     period: ReportPeriod, *, now: datetime | None = None
 ) -> SuggestionFigures:
     """Deflection by the new-ticket suggestions opened in ``period``, in one
-    query: each open is checked against its customer's tickets (requester,
-    created within ``KNOWLEDGE_DEFLECTION_WINDOW_MINUTES`` after the open)
-    by a subquery, so the ticket app needs no hook. ``now`` (default: the
-    current time) decides which windows are still running."""
+    query: each open that is not a repeat (the same customer opened the same
+    article less than ``KNOWLEDGE_DEFLECTION_WINDOW_MINUTES`` before) is
+    checked against its customer's tickets (requester, created within the
+    window after the open) by a subquery, so the ticket app needs no hook.
+    ``now`` (default: the current time) decides which windows are still
+    running."""
     now = now or timezone.now()
     minutes = settings.KNOWLEDGE_DEFLECTION_WINDOW_MINUTES
     window = timedelta(minutes=minutes)
@@ -221,9 +256,7 @@ def suggestion_figures(
         )
     )
     counts = (
-        SuggestionOpen.objects.filter(
-            created_at__gte=period.start, created_at__lt=period.end
-        )
+        _counted_opens(period, window)
         .order_by()
         .aggregate(
             opens=Count("pk"),
@@ -269,11 +302,12 @@ def top_articles_offered(period: ReportPeriod, *, limit: int = TOP_ARTICLES) -> 
 
 def top_suggestions_opened(period: ReportPeriod, *, limit: int = TOP_ARTICLES) -> list:
     """The articles customers opened most from new-ticket suggestions in
-    ``period``: dicts with ``article_pk``, ``title``, ``slug``, ``opens``."""
+    ``period``: dicts with ``article_pk``, ``title``, ``slug``, ``opens``
+    (repeats within the deflection window not counted, as in
+    ``suggestion_figures``)."""
+    window = timedelta(minutes=settings.KNOWLEDGE_DEFLECTION_WINDOW_MINUTES)
     return list(
-        SuggestionOpen.objects.filter(
-            created_at__gte=period.start, created_at__lt=period.end
-        )
+        _counted_opens(period, window)
         .order_by()
         .values(
             article_pk=F("article"),

@@ -96,9 +96,7 @@ def test_the_chatbot_figures(login, admin_user, chats):
     assert "divided by the conversations" in page  # the definition is printed
 
 
-def test_a_visitor_who_asked_for_a_person_is_handed_over_not_deflected(
-    articles, now
-):
+def test_a_visitor_who_asked_for_a_person_is_handed_over_not_deflected(articles, now):
     password = articles["password"]
     day = now - timedelta(days=1)
     # Anonymous: the handover link was mailed, not followed yet.
@@ -267,7 +265,9 @@ def test_repeat_opens_of_one_suggestion_within_the_window_count_once(
     opened = now - timedelta(days=2)
     # Three opens of one article in ten minutes: one open, deflected.
     for minutes in (0, 5, 10):
-        suggestion_open(user, articles["password"], at=opened + timedelta(minutes=minutes))
+        suggestion_open(
+            user, articles["password"], at=opened + timedelta(minutes=minutes)
+        )
     # The same article again two hours later: a new open.
     suggestion_open(user, articles["password"], at=opened + timedelta(hours=2))
     # Another article, and another customer: separate opens.

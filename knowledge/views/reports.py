@@ -3,7 +3,7 @@ the new-ticket suggestions, the articles offered most, and the unanswered
 questions grouped by similarity (also as CSV), over a chosen period."""
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 
 from django import forms
@@ -28,6 +28,9 @@ PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
 DEFAULT_PRESET = "30"
 # A custom period may span at most this many days.
 MAX_DAYS = 366 * 3
+# A custom period starts on this day at the earliest (and ends at most a
+# year ahead: ``report_date_range``).
+EARLIEST_DAY = date(2000, 1, 1)
 GROUPS_SHOWN = 50
 
 
@@ -42,6 +45,13 @@ def admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def report_date_range() -> tuple[date, date]:
+    """The first and last day a custom period may cover: 1 Jan 2000 to a
+    year after today (local date), so that a date at the calendar's edge
+    cannot overflow the period's bounds."""
+    return EARLIEST_DAY, timezone.localdate() + timedelta(days=365)
 
 
 class ReportPeriodForm(forms.Form):
@@ -64,6 +74,12 @@ class ReportPeriodForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if not start or not end:
             raise forms.ValidationError("A custom period needs both dates.")
+        first, last = report_date_range()
+        if start < first or end > last:
+            raise forms.ValidationError(
+                f"A custom period runs from {first.day} {first:%b %Y}"
+                f" to {last.day} {last:%b %Y} at the widest."
+            )
         if end < start:
             raise forms.ValidationError("The period ends before it starts.")
         if (end - start).days >= MAX_DAYS:
