@@ -209,3 +209,22 @@ def test_export_downloads_json_and_safe_csv(admin_client):
     cells = list(csv.reader(io.StringIO(response.content.decode())))[1]
     assert cells[0].startswith("'=") and cells[1] == "'-2+3"
     assert b"Secret" not in response.content
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (json.dumps([{"question": "a\x00b", "answer": "c"}]).encode(), "Entry 1"),
+    ],
+)
+def test_import_faq_page_refuses_deep_json_and_nul_with_a_message(
+    admin_client, content, reason
+):
+    response = admin_client.post(
+        reverse("admin:knowledge_article_import_faq"),
+        {"file": SimpleUploadedFile("faq.json", content)},
+    )
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    assert not Article.objects.exists()

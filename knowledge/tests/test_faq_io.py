@@ -175,7 +175,12 @@ def test_export_writes_published_public_articles_and_reimports_to_nothing(
         assert "0 created, 0 updated, 1 unchanged" in again.getvalue()
     rows = json.loads((tmp_path / "out.json").read_text())
     assert rows == [
-        {"question": "Can I pay by card?", "answer": "Yes.", "category": "Billing"}
+        {
+            "question": "Can I pay by card?",
+            "answer": "Yes.",
+            "category": "Billing",
+            "slug": Article.objects.get(title="Can I pay by card?").slug,
+        }
     ]
 
 
@@ -202,3 +207,71 @@ def test_csv_export_neutralises_formulas_and_import_reads_them_back(tmp_path):
 def test_export_unknown_extension(tmp_path):
     with pytest.raises(CommandError, match=r"\.json or \.csv"):
         call_command("export_faq", str(tmp_path / "out.xlsx"))
+
+
+def test_a_slug_finds_its_article_and_a_new_entry_keeps_its_slug():
+    faq_import(
+        entries=faq_parse(
+            json.dumps([{"question": "Old title?", "answer": "A.", "slug": "moved"}]),
+            fmt="json",
+        ),
+        actor=None,
+    )
+    assert Article.objects.get().slug == "moved"
+    result = faq_import(
+        entries=faq_parse(
+            json.dumps([{"question": "New title?", "answer": "B.", "slug": "moved"}]),
+            fmt="json",
+        ),
+        actor=None,
+    )
+    assert str(result) == "0 created, 1 updated, 0 unchanged"
+    moved = Article.objects.get()
+    assert (moved.title, moved.body) == ("Old title?", "B.")  # body only
+
+
+def test_a_slug_of_an_agents_only_article_never_reaches_it():
+    runbook = article("Runbook", body="Internal.", visibility=Visibility.AGENTS)
+    faq_import(
+        entries=faq_parse(
+            json.dumps([{"question": "Q?", "answer": "Public.", "slug": runbook.slug}]),
+            fmt="json",
+        ),
+        actor=None,
+    )
+    runbook.refresh_from_db()
+    assert runbook.body == "Internal."
+    made = Article.objects.exclude(pk=runbook.pk).get()
+    assert (made.body, made.visibility) == ("Public.", "public")
+    assert made.slug != runbook.slug
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        (
+            [
+                {"question": "Q", "answer": "a", "slug": "x"},
+                {"question": "Q", "answer": "b"},
+            ],
+            "same question as entry 1",
+        ),
+        (
+            [
+                {"question": "Q", "answer": "a", "slug": "x"},
+                {"question": "R", "answer": "b", "slug": "X"},
+            ],
+            "same slug as entry 1",
+        ),
+        ([{"question": "Q", "answer": "a", "slug": "not a slug"}], "Entry 1: the slug"),
+        ([{"question": "Q", "answer": "a\x00"}], "Entry 1: the answer holds a NUL"),
+    ],
+)
+def test_ambiguous_or_unstorable_entries_are_refused(rows, reason):
+    with pytest.raises(FaqError, match=reason):
+        faq_parse(json.dumps(rows), fmt="json")
+
+
+def test_a_nul_in_a_csv_names_the_entry():
+    with pytest.raises(FaqError, match="Entry 2: the question holds a NUL"):
+        faq_parse("question,answer\nA,b\nC\x00,d\n", fmt="csv")

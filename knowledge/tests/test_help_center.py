@@ -283,7 +283,7 @@ def test_two_readers_both_count(customer_client, shelf):
     art.refresh_from_db()
     assert art.not_helpful_count == 2
     voters = set(ArticleVote.objects.values_list("voter", flat=True))
-    assert any(v.startswith("session:") for v in voters)
+    assert any(v.startswith("visitor:") for v in voters)
     assert any(v.startswith("user:") for v in voters)
 
 
@@ -380,3 +380,26 @@ def test_htmx_vote_with_a_bad_answer_shows_the_error_in_the_box(client, shelf):
     assert response.status_code == 200
     assert "Choose Yes or No." in response.content.decode()
     assert not ArticleVote.objects.exists()
+
+
+def test_a_vote_before_signing_in_shows_as_the_readers_own(client, shelf):
+    art = shelf["public"]
+    _vote(client, art, "yes")
+    client.force_login(UserFactory())
+    assert "You answered Yes" in client.get(art.get_absolute_url()).content.decode()
+    _vote(client, art, "no")
+    art.refresh_from_db()
+    assert (art.helpful_count, art.not_helpful_count) == (0, 1)
+    assert ArticleVote.objects.get(article=art).voter.startswith("user:")
+
+
+def test_too_many_visitor_votes_from_one_address_are_refused_with_a_message(shelf):
+    from knowledge.services import votes
+
+    art = shelf["public"]
+    for _ in range(votes.VISITOR_VOTES_PER_IP_PER_ARTICLE):
+        _vote(Client(), art, "yes")
+    response = _vote(Client(), art, "yes", HTTP_HX_REQUEST="true")
+    assert "Many readers on your network" in response.content.decode()
+    art.refresh_from_db()
+    assert art.helpful_count == votes.VISITOR_VOTES_PER_IP_PER_ARTICLE

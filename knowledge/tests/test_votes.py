@@ -57,7 +57,8 @@ def test_reader_key_for_users_and_visitors():
 
     request.user = AnonymousUser()
     key = votes.reader_key(request)
-    assert key.startswith("session:") and len(key) > len("session:") + 10
+    assert key.startswith("visitor:") and len(key) > len("visitor:") + 10
+    assert key == f"visitor:{request.session[votes.VOTER_SESSION_KEY]}"
     assert votes.reader_key(request) == key
 
 
@@ -72,3 +73,48 @@ def test_view_counted_once_per_session_and_memory_bounded(monkeypatch):
     votes.article_view_count(request=request, article=arts[2])
     assert len(request.session[votes.VIEWED_SESSION_KEY]) == 2
     assert Article.objects.get(pk=arts[0].pk).view_count == 1
+
+
+def test_a_visitor_vote_becomes_the_readers_after_signing_in():
+    art = article()
+    votes.article_vote(article=art, voter="visitor:v", helpful=True)
+    votes.article_vote(article=art, voter="user:1", helpful=False, visitor="visitor:v")
+    assert _counts(art) == (0, 1)
+    assert list(ArticleVote.objects.values_list("voter", "helpful")) == [
+        ("user:1", False)
+    ]
+
+
+def test_a_visitor_vote_is_dropped_when_the_reader_had_voted_signed_in():
+    art = article()
+    votes.article_vote(article=art, voter="user:1", helpful=True)
+    votes.article_vote(article=art, voter="visitor:v", helpful=True)
+    votes.article_vote(article=art, voter="user:1", helpful=True, visitor="visitor:v")
+    assert _counts(art) == (1, 0)
+    assert ArticleVote.objects.get().voter == "user:1"
+
+
+def test_visitor_votes_are_limited_per_ip_and_article_but_changes_are_not():
+    from helpdesk.ratelimit import RateLimited
+
+    art, other = article(), article("Another")
+    limit = votes.VISITOR_VOTES_PER_IP_PER_ARTICLE
+    for n in range(limit):
+        votes.article_vote(
+            article=art, voter=f"visitor:{n}", helpful=True, client_ip="192.0.2.1"
+        )
+    with pytest.raises(RateLimited):
+        votes.article_vote(
+            article=art, voter="visitor:x", helpful=True, client_ip="192.0.2.1"
+        )
+    votes.article_vote(
+        article=art, voter="visitor:0", helpful=False, client_ip="192.0.2.1"
+    )
+    votes.article_vote(
+        article=art, voter="visitor:y", helpful=True, client_ip="192.0.2.2"
+    )
+    votes.article_vote(
+        article=other, voter="visitor:x", helpful=True, client_ip="192.0.2.1"
+    )
+    votes.article_vote(article=art, voter="user:1", helpful=True, client_ip="192.0.2.1")
+    assert _counts(art) == (limit + 1, 1)

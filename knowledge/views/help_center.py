@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.security import client_ip
 from helpdesk.errors import ApplicationError
 from tickets.views.common import paginate
 
@@ -62,12 +63,15 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = article_get_for(request.user, slug)
     votes.article_view_count(request=request, article=article)
     voter = votes.reader_key(request)
+    visitor = votes.previous_visitor_key(request)
     return render(
         request,
         "knowledge/article.html",
         {
             "article": article,
-            "my_vote": votes.article_vote_of(article=article, voter=voter),
+            "my_vote": votes.article_vote_of(
+                article=article, voter=voter, visitor=visitor
+            ),
             "related": related_articles(
                 user=request.user, article=article, limit=RELATED
             ),
@@ -79,15 +83,22 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def article_vote(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Was this helpful?": ``helpful`` is ``yes`` or ``no``. htmx gets the
     vote box back (with the error, if any); a plain form post returns to the
-    article with a message."""
+    article with a message. A vote cast before signing in becomes the
+    reader's own; visitors' new votes are limited per client IP
+    (``knowledge.services.votes``)."""
     article = article_get_for(request.user, slug)
     answer = request.POST.get("helpful", "")
     voter = votes.reader_key(request)
+    visitor = votes.previous_visitor_key(request)
     error = "" if answer in ("yes", "no") else "Choose Yes or No."
     if not error:
         try:
             article = votes.article_vote(
-                article=article, voter=voter, helpful=answer == "yes"
+                article=article,
+                voter=voter,
+                helpful=answer == "yes",
+                visitor=visitor,
+                client_ip=client_ip(request),
             )
         except ApplicationError as refused:
             error = refused.message
@@ -97,7 +108,9 @@ def article_vote(request: HttpRequest, slug: str) -> HttpResponse:
             "knowledge/_vote.html",
             {
                 "article": article,
-                "my_vote": votes.article_vote_of(article=article, voter=voter),
+                "my_vote": votes.article_vote_of(
+                    article=article, voter=voter, visitor=visitor
+                ),
                 "thanked": not error,
                 "error": error,
             },

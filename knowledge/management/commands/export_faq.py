@@ -8,7 +8,8 @@ from knowledge.services.faq_io import FaqError, faq_dump, faq_export_entries, fo
 class Command(BaseCommand):
     help = (
         "Write the published public articles to a FAQ file: JSON or CSV by "
-        "the file's extension (the format import_faq reads)."
+        "the file's extension (the format import_faq reads, with each "
+        "article's slug so a round trip finds the same articles)."
     )
 
     def add_arguments(self, parser):

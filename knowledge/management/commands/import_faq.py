@@ -7,9 +7,13 @@ from knowledge.services.faq_io import FaqError, faq_import, faq_parse, format_fo
 
 class Command(BaseCommand):
     help = (
-        "Import a FAQ file (.json: a list of {question, answer, category}; "
-        ".csv: those columns) as published public articles. Importing the "
-        "same file again changes nothing; a changed answer updates its article."
+        "Import a FAQ file (.json: a list of {question, answer, category, "
+        "slug}; .csv: those columns; category and slug optional) as published "
+        "public articles. Importing the same file again changes nothing; a "
+        "changed answer updates its article. The slug (export_faq writes it) "
+        "finds an article again after its title was edited; agents-only, "
+        "customers-only and draft articles written by hand are never "
+        "overwritten."
     )
 
     def add_arguments(self, parser):
