@@ -122,6 +122,19 @@ def _category_filter(raw: str) -> Q:
     return Q(pk__in=[]) if match is None else match
 
 
+def _visible_categories(
+    request: HttpRequest,
+) -> tuple[QuerySet[ArticleCategory], dict]:
+    """The categories the caller may see and ``{category id: readable
+    published articles in it}`` (one query now, one when the categories are
+    read): agents every category, anyone else only those the counts hold."""
+    counts = selectors.category_article_counts(request.user)
+    categories = selectors.category_list()
+    if not can_edit_articles(request.user):
+        categories = categories.filter(pk__in=list(counts))
+    return categories, counts
+
+
 def _refused(error: services.ArticleError) -> ApiError:
     """A service's refusal as a 400 naming the field it is about."""
     field = ERROR_FIELDS.get(error.code, "body")
@@ -287,12 +300,18 @@ def article_delete(request, article_id: str):
     summary="List categories",
 )
 def category_list(request):
-    """Every category by position, each with ``article_count``: the
-    published articles in it that the caller may read."""
-    counts = selectors.category_article_counts(request.user)
+    """The categories the caller may see, by position, each with
+    ``article_count``: the published articles in it that the caller may read.
+
+    As on the help center, a visitor or customer sees only categories holding
+    at least one published article they may read (an agents-only section's
+    name never reaches them); agents and admins see every category, empty
+    ones too, to edit them. Two queries whatever the number of categories.
+    """
+    categories, counts = _visible_categories(request)
     return [
         category_out(category, counts.get(category.pk, 0))
-        for category in selectors.category_list().order_by("position", "name")
+        for category in categories.order_by("position", "name")
     ]
 
 
@@ -304,9 +323,11 @@ def category_list(request):
     summary="Get a category",
 )
 def category_get(request, category_id: str):
-    """One category by id or slug, with its ``article_count``."""
-    category = _one(selectors.category_list(), category_id)
-    counts = selectors.category_article_counts(request.user)
+    """One category by id or slug, with its ``article_count``; 404 for a
+    category the caller may not see (for a visitor or customer: one without
+    a published article they may read). Two queries."""
+    categories, counts = _visible_categories(request)
+    category = _one(categories, category_id)
     return category_out(category, counts.get(category.pk, 0))
 
 

@@ -1,16 +1,23 @@
 """The chatbot over the API: one-off questions, and chat sessions for a widget.
 
-Anonymous callers are welcome here (no key, no session): they get public
-articles only, their questions and new sessions are limited per IP
-(KNOWLEDGE_ASK_PER_MINUTE, 429 ``rate_limited``), and their sessions are
-reached by token alone. A caller who sends credentials that do not work gets
-a 401, not anonymous answers. A session's token is its secret: another
+Anonymous callers (no key, no session) get public articles only, their
+questions and new sessions are limited per IP (KNOWLEDGE_ASK_PER_MINUTE, 429
+``rate_limited``), and their sessions are reached by token alone.
+KNOWLEDGE_CHAT_ANONYMOUS says whether they may chat: when it is off, every
+chat-session endpoint (start, transcript, messages, feedback, handover)
+refuses them with a 403 ``sign_in_to_chat``, as the chat page does, so no
+session is made and no handover link is mailed. One-off questions
+(``POST /chatbot/ask``) stay open to them either way, as the issue asks:
+public articles only, limited per IP, and no session that could be handed
+to a person or mail a link. A caller who sends credentials that do not work
+gets a 401, not anonymous answers. A session's token is its secret: another
 caller's session, or a made-up token, is a 404.
 """
 
 from datetime import datetime
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
@@ -26,6 +33,18 @@ from ..services import handover as handover_services
 from .access import OPTIONAL_AUTH, READERS, caller
 
 router = Router(tags=["chatbot"])
+
+
+def _chat_allowed(request: HttpRequest) -> None:
+    """Refuse an anonymous caller (403 ``sign_in_to_chat``) when
+    KNOWLEDGE_CHAT_ANONYMOUS is off; a signed-in caller always passes.
+    Checked before anything is read or written."""
+    if caller(request) is None and not settings.KNOWLEDGE_CHAT_ANONYMOUS:
+        raise ApiError(
+            403,
+            "Chat is for signed-in users here: send your API key or sign in.",
+            "sign_in_to_chat",
+        )
 
 
 def _limit_anonymous(request: HttpRequest) -> None:
@@ -150,7 +169,9 @@ def ask(request, payload: QuestionIn):
     article's opening) only when the bot is confident. The question is kept
     for the chatbot reports. 400 ``question_required`` for an empty one,
     ``question_too_long`` past the limit; 429 ``rate_limited`` for an
-    anonymous caller over KNOWLEDGE_ASK_PER_MINUTE from one IP."""
+    anonymous caller over KNOWLEDGE_ASK_PER_MINUTE from one IP. Open to
+    anonymous callers even with KNOWLEDGE_CHAT_ANONYMOUS off: a one-off
+    question opens no session a person could be handed."""
     _limit_anonymous(request)
     user = caller(request)
     conversation = chat_services.chat_start(
@@ -169,6 +190,12 @@ def ask(request, payload: QuestionIn):
 
 
 def _session(request, token: str) -> ChatConversation:
+    """The caller's session ``token`` names: 403 for an anonymous caller
+    while anonymous chat is off, 404 for a token that is not theirs (one
+    holding a NUL too, which PostgreSQL cannot even compare)."""
+    _chat_allowed(request)
+    if "\x00" in token:
+        raise ApiError(404, "There is no such chat session.", "not_found")
     conversation = chat_services.chat_get_for(caller(request), token)
     if conversation is None:
         raise ApiError(404, "There is no such chat session.", "not_found")
@@ -211,7 +238,10 @@ def _session_out(request, conversation: ChatConversation) -> dict:
 )
 def session_start(request, payload: SessionIn):
     """A new, empty session; its ``token`` reaches it from now on. Anonymous
-    callers' new sessions count against their per-IP question limit (429)."""
+    callers' new sessions count against their per-IP question limit (429),
+    and are refused (403 ``sign_in_to_chat``) while KNOWLEDGE_CHAT_ANONYMOUS
+    is off."""
+    _chat_allowed(request)
     _limit_anonymous(request)
     conversation = chat_services.chat_start(
         user=caller(request),
@@ -231,7 +261,8 @@ def session_start(request, payload: SessionIn):
 def session_get(request, token: str):
     """The session and every line of it, in order. 404 for a token that is
     not the caller's (a signed-in caller's sessions need their credentials,
-    an anonymous one's none)."""
+    an anonymous one's none); 403 ``sign_in_to_chat`` for an anonymous
+    caller while KNOWLEDGE_CHAT_ANONYMOUS is off."""
     return _session_out(request, _session(request, token))
 
 
@@ -247,7 +278,8 @@ def session_message(request, token: str, payload: MessageIn):
     two others (``answer`` set only when confident), and is stored in the
     transcript. 400 ``question_required`` / ``question_too_long``; 404 for
     someone else's session; 409 ``handed_over`` once a person has it; 429
-    for anonymous callers over the limit."""
+    for anonymous callers over the limit, 403 ``sign_in_to_chat`` for them
+    while KNOWLEDGE_CHAT_ANONYMOUS is off."""
     conversation = _session(request, token)
     if conversation.handed_over:
         raise ApiError(
@@ -276,7 +308,9 @@ def session_message(request, token: str, payload: MessageIn):
 def session_feedback(request, token: str, payload: FeedbackIn):
     """Record "did that answer your question?" for ``question_id`` (the
     latest question when left out). 404 for someone else's session or a
-    question not in it; 409 ``no_question`` before any question."""
+    question not in it; 409 ``no_question`` before any question; 403
+    ``sign_in_to_chat`` for an anonymous caller while
+    KNOWLEDGE_CHAT_ANONYMOUS is off."""
     conversation = _session(request, token)
     questions = conversation.questions.select_related("conversation")
     if payload.question_id is None:
@@ -308,7 +342,8 @@ def session_handover(request, token: str, payload: HandoverIn):
     address (429); a customer's new ticket counts against the new-ticket
     limits (RATE_LIMIT_TICKETS_PER_ADDRESS / _PER_IP, 429). 400
     ``agents_do_not_hand_over`` for agents; 404 for
-    someone else's session."""
+    someone else's session; 403 ``sign_in_to_chat`` for an anonymous caller
+    while KNOWLEDGE_CHAT_ANONYMOUS is off (nothing is mailed)."""
     conversation = _session(request, token)
     user = caller(request)
     if conversation.ticket_id is None:

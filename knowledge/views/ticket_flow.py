@@ -35,6 +35,13 @@ AGENT_SEARCH_LIMIT = 10
 QUERY_MAX_CHARS = 255
 
 
+def query_text(raw: str) -> str:
+    """A search typed by a user as one line: NUL characters dropped
+    (PostgreSQL cannot store or compare text holding one), runs of spaces
+    made one, at most ``QUERY_MAX_CHARS`` characters."""
+    return " ".join(raw.replace("\x00", " ").split())[:QUERY_MAX_CHARS]
+
+
 def markdown_link(title: str, url: str) -> str:
     """``[title](url)`` with the title's ``\\``, ``[`` and ``]`` escaped and the
     URL's spaces, parentheses and angle brackets percent-encoded, so Markdown
@@ -57,7 +64,7 @@ def article_public_url(article: Article) -> str:
 def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
     """The articles matching ``?subject=``, for the new-ticket form (a partial
     that htmx swaps in below the subject); empty for a short subject."""
-    subject = " ".join(request.GET.get("subject", "").split())[:QUERY_MAX_CHARS]
+    subject = query_text(request.GET.get("subject", ""))
     hits = []
     if len(subject) >= SUGGESTION_MIN_CHARS:
         hits = article_search(user=request.user, query=subject, limit=SUGGESTION_LIMIT)
@@ -76,7 +83,8 @@ def suggestion_open(request: HttpRequest, article_id: str) -> HttpResponse:
     404 for an article the user may not read (agents only, a draft, an
     archived one, or an id no article has), so the link reveals nothing.
     Agents and admins are sent on without a record: the deflection rate is
-    about customers.
+    about customers. ``?q=`` (the subject the suggestion answered) is kept
+    as one line without NUL characters.
     """
     article = get_or_404(
         article_list_visible_to(request.user), article_id, message="No such article."
@@ -85,7 +93,7 @@ def suggestion_open(request: HttpRequest, article_id: str) -> HttpResponse:
         suggestion_open_record(
             user=request.user,
             article=article,
-            query=request.GET.get("q", ""),
+            query=query_text(request.GET.get("q", "")),
         )
     return redirect(article.get_absolute_url())
 
@@ -96,7 +104,7 @@ def agent_search(request: HttpRequest) -> HttpResponse:
     """Published articles of every audience matching ``?q=``, each with its
     audience and its Markdown link. htmx gets the results partial (the
     ticket page's box); a plain request the whole page."""
-    query = " ".join(request.GET.get("q", "").split())[:QUERY_MAX_CHARS]
+    query = query_text(request.GET.get("q", ""))
     hits = (
         article_search(user=request.user, query=query, limit=AGENT_SEARCH_LIMIT)
         if query
