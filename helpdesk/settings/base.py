@@ -415,7 +415,8 @@ SLA_AT_RISK_MINUTES = env.int("SLA_AT_RISK_MINUTES", default=60)
 # names a sentence-transformers model on local disk, "off" keeps BM25 alone.
 # Nothing is ever downloaded (HF_HUB_OFFLINE).
 KNOWLEDGE_SEMANTIC_MODEL = env("KNOWLEDGE_SEMANTIC_MODEL", default="auto")
-# Whether anonymous visitors of the help center may chat with the bot.
+# Whether anonymous visitors may chat with the bot (the help center's chat and
+# the API's chat sessions; /api/v1/chatbot/ask stays open, public articles only).
 KNOWLEDGE_CHAT_ANONYMOUS = env.bool("KNOWLEDGE_CHAT_ANONYMOUS", default=True)
 # Chat conversations older than this are deleted (a handed-over chat lives on
 # as its ticket's first message).

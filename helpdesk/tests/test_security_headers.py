@@ -418,8 +418,7 @@ def test_no_template_submits_a_token_holding_form_as_get():
         str(path.relative_to(BASE))
         for path in project_templates()
         for text in [path.read_text()]
-        if "csrf_token" in text
-        and re.search(GET_SENDING_A_FORM, text, re.I)
+        if "csrf_token" in text and re.search(GET_SENDING_A_FORM, text, re.I)
     ]
     assert offenders == []
 
