@@ -154,7 +154,8 @@ class IndexVersion(models.Model):
 class ArticleVote(TimeStampedModel):
     """One reader's answer to "Was this helpful?"; a second answer replaces it.
 
-    ``voter`` is ``user:<id>`` for someone signed in, ``session:<key>`` for a
+    ``voter`` is ``user:<id>`` for someone signed in, ``visitor:<random id>``
+    (kept in the visitor's session, never the session key itself) for a
     visitor, so each reader counts once per article.
     """
 
