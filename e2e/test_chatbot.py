@@ -152,3 +152,44 @@ def test_a_visitor_on_a_phone_uses_the_launcher(new_page, shot, live_server, art
     expect(dialog.get_by_label("Your email address", exact=False)).to_be_visible()
     shot(page, "phone-launcher-handover-email")
     assert not page.errors
+
+
+def test_a_visitor_hands_over_and_the_address_owner_reads_before_sending(
+    new_page, shot, articles
+):
+    """The link mailed to the address shows the chat as it was when mailed
+    (not what the visitor typed afterwards) before its owner sends it."""
+    import re
+
+    from django.core import mail
+
+    visitor = new_page()
+    visitor.goto("/help/chat/")
+    visitor.get_by_role("textbox", name="Your question").fill("reset your password")
+    visitor.get_by_role("button", name="Send").click()
+    log = visitor.get_by_role("log")
+    expect(log).to_contain_text("Did that answer your question?")
+    visitor.get_by_text("Talk to a person", exact=True).click()
+    visitor.get_by_label("Your email address", exact=False).fill("owner@example.com")
+    visitor.get_by_role("button", name="Send me the link").click()
+    expect(log).to_contain_text("was sent to owner@example.com")
+    visitor.get_by_role("textbox", name="Your question").fill("a later question")
+    visitor.get_by_role("button", name="Send").click()
+    expect(log).to_contain_text("a later question")
+
+    path = re.search(r"(/help/chat/handover/[^/\s]+/)", mail.outbox[-1].body)[1]
+    owner = new_page()
+    owner.goto(path)
+    shown = owner.get_by_role("list", name="The chat that will be sent")
+    expect(shown).to_contain_text("reset your password")
+    expect(shown).not_to_contain_text("a later question")
+    shot(owner, "confirm-page-shows-the-chat")
+
+    owner.get_by_role("button", name="Send this chat to the team").click()
+    expect(
+        owner.get_by_role("heading", name="Your chat is with our team")
+    ).to_be_visible()
+    shot(owner, "confirm-page-sent")
+    body = Ticket.objects.get().messages.get().body
+    assert "reset your password" in body and "a later question" not in body
+    assert not owner.errors and not visitor.errors

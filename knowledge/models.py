@@ -228,6 +228,19 @@ class ChatConversation(TimeStampedModel):
         related_name="+",
     )
     handed_over_at = models.DateTimeField(null=True, blank=True)
+    handover_key = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="The one-use key in the handover link mailed to "
+        "visitor_email (never the token); cleared once the link is used.",
+    )
+    handover_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the handover link was mailed: the ticket sends the "
+        "lines up to this moment, no later ones.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -33,7 +33,8 @@ def chat_purge_expired(older_than_days: int | None = None) -> int:
 def send_chat_handover_link(conversation_id: str, signed: str) -> bool:
     """Mail the link that passes an anonymous chat to a person to the address
     the visitor gave (knowledge.services.handover.chat_handover). Nothing goes
-    for a conversation handed over or deleted meanwhile. Links are built from
+    for a conversation handed over or deleted meanwhile, or a link
+    replaced by a newer one. Links are built from
     SITE_URL, never from a request's Host header."""
     from helpdesk.errors import ApplicationError
 
@@ -43,7 +44,7 @@ def send_chat_handover_link(conversation_id: str, signed: str) -> bool:
         conversation, email = handover_link_read(signed)
     except ApplicationError:  # expired, forged or purged: nothing to send
         return False
-    if str(conversation.pk) != str(conversation_id) or conversation.ticket_id:
+    if str(conversation.pk) != str(conversation_id) or conversation.handed_over:
         return False
     path = reverse("knowledge:chat_handover_confirm", args=[signed])
     send_mail(

@@ -102,17 +102,26 @@ def chat_answer(*, user: User | None, question: str, limit: int) -> Answer:
     """Search the articles ``user`` may read (None: public ones) for
     ``question``; no writes. Raises ChatError for an empty question or one
     over ``QUESTION_MAX_CHARS``."""
-    question = _clean_question(question)
+    question = question_clean(question)
     hits = article_search(user=user, query=question, limit=limit)
     confident = is_confident(hits)
     excerpt = article_excerpt(hits[0].article) if confident else None
     return Answer(hits=hits, confident=confident, excerpt=excerpt)
 
 
-def _clean_question(question: str) -> str:
+def question_clean(question: str) -> str:
+    """``question`` stripped; raises ChatError when it is empty
+    (``question_required``), too long (``question_too_long``) or holds a NUL
+    character (``question_invalid``)."""
     question = (question or "").strip()
     if not question:
         raise ChatError("Type a question first.", code="question_required")
+    if "\x00" in question:
+        raise ChatError(
+            "Your question has a character we cannot store (NUL); "
+            "type it again without it.",
+            code="question_invalid",
+        )
     if len(question) > QUESTION_MAX_CHARS:
         raise ChatError(
             f"Questions are limited to {QUESTION_MAX_CHARS:,} characters.",
@@ -170,7 +179,7 @@ def chat_start(
     return ChatConversation.objects.create(
         user=user,
         channel=channel,
-        language=(language or "en").strip().lower()[:16] or "en",
+        language=(language or "en").replace("\x00", "").strip().lower()[:16] or "en",
     )
 
 
@@ -213,7 +222,7 @@ def chat_ask(
     to ``limit - 1`` others, or "not sure" and what might help, or nothing).
     Answers only from articles the conversation's user may read. Raises
     ChatError for an empty or over-long question."""
-    text = _clean_question(question)
+    text = question_clean(question)
     answer = chat_answer(user=conversation.user, question=text, limit=limit)
     offered = answer.hits[:limit]
     best = offered[0] if offered else None
@@ -235,26 +244,49 @@ def chat_ask(
     return BotReply(question=asked, message=line, answer=answer, offered=offered)
 
 
+FEEDBACK_LINES = {
+    True: ("Yes, thanks", "Glad that helped! Anything else?"),
+    False: (
+        "No, that didn't help",
+        "Sorry about that. Try asking in other words, or talk to a person: "
+        "they will see this conversation.",
+    ),
+}
+
+
 @atomic
 def chat_feedback(*, question: ChatQuestion, helpful: bool) -> ChatQuestion:
     """Record whether the bot's answer to ``question`` helped, with the
-    visitor's "Yes" or "No" and the bot's response in the transcript. A
-    second answer replaces the first."""
-    question.feedback = Feedback.HELPFUL if helpful else Feedback.NOT_HELPFUL
-    question.save(update_fields=["feedback"])
+    visitor's "Yes" or "No" and the bot's response in the transcript. The
+    same answer again changes nothing; a changed answer replaces the first
+    and rewrites its two lines in place (the transcript never grows by
+    clicking)."""
+    wanted = Feedback.HELPFUL if helpful else Feedback.NOT_HELPFUL
+    if question.feedback == wanted:
+        return question
+    said, reply = FEEDBACK_LINES[helpful]
     conversation = question.conversation
-    if helpful:
-        said, reply = "Yes, thanks", "Glad that helped! Anything else?"
-    else:
-        said = "No, that didn't help"
-        reply = (
-            "Sorry about that. Try asking in other words, or talk to a person: "
-            "they will see this conversation."
+    if question.feedback != Feedback.NONE:
+        old_said, old_reply = FEEDBACK_LINES[question.feedback == Feedback.HELPFUL]
+        # The latest such lines: a question typed as "Yes, thanks" stays.
+        lines = ChatMessage.objects.filter(question=question).order_by(
+            "-created_at", "-id"
         )
-    ChatMessage.objects.create(
-        conversation=conversation, role=Role.VISITOR, text=said, question=question
-    )
-    bot_line_add(conversation=conversation, text=reply, question=question)
+        said_line = lines.filter(role=Role.VISITOR, text=old_said).first()
+        reply_line = lines.filter(role=Role.BOT, text=old_reply).first()
+        if said_line is not None:
+            said_line.text = said
+            said_line.save(update_fields=["text"])
+        if reply_line is not None:
+            reply_line.text, reply_line.html = reply, render_markdown(reply)
+            reply_line.save(update_fields=["text", "html"])
+    else:
+        ChatMessage.objects.create(
+            conversation=conversation, role=Role.VISITOR, text=said, question=question
+        )
+        bot_line_add(conversation=conversation, text=reply, question=question)
+    question.feedback = wanted
+    question.save(update_fields=["feedback"])
     _touch(conversation)
     return question
 
@@ -266,7 +298,7 @@ def chat_get_for(user: User | None, token: str) -> ChatConversation | None:
     """The conversation ``token`` names if it is ``user``'s (an anonymous
     caller: only anonymous ones), else None: someone else's chat is as
     unknown as a made-up token."""
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or "\x00" in token:
         return None
     owner = user if user is not None and user.is_authenticated else None
     found = ChatConversation.objects.filter(token=token).select_related("ticket")
@@ -274,12 +306,26 @@ def chat_get_for(user: User | None, token: str) -> ChatConversation | None:
     return found.first()
 
 
-def chat_ask_rate_limit(ip: str) -> None:
-    """Count one anonymous question (or new chat) from ``ip``; raises
-    RateLimited (429) past ``KNOWLEDGE_ASK_PER_MINUTE`` a minute."""
+# A signed-in asker is known, so gets this many times the anonymous limit.
+SIGNED_IN_ASK_FACTOR = 5
+
+
+def chat_ask_rate_limit(ip: str, user: User | None = None) -> None:
+    """Count one question (or new chat). Anonymous (``user`` None): against
+    ``ip``, ``KNOWLEDGE_ASK_PER_MINUTE`` a minute; signed in: against the
+    user, ``SIGNED_IN_ASK_FACTOR`` times that. Raises RateLimited (429)."""
+    if user is not None and user.is_authenticated:
+        subjects = {
+            "user": (
+                str(user.pk),
+                settings.KNOWLEDGE_ASK_PER_MINUTE * SIGNED_IN_ASK_FACTOR,
+            )
+        }
+    else:
+        subjects = {"ip": (ip, settings.KNOWLEDGE_ASK_PER_MINUTE)}
     rate_limit_hit(
         scope="chat-ask",
-        subjects={"ip": (ip, settings.KNOWLEDGE_ASK_PER_MINUTE)},
+        subjects=subjects,
         window_seconds=60,
         message="You are asking faster than the bot can answer; wait a minute.",
     )

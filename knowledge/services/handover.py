@@ -4,6 +4,11 @@ A signed-in customer's chat becomes a ticket (channel ``chat``) at once, its
 first message the whole transcript. An anonymous visitor gives an email
 address first; nothing is opened in that address's name until its owner
 follows a signed, expiring link mailed to it (``chat_handover_confirm``).
+The link carries a random one-use key (``ChatConversation.handover_key``),
+never the chat's token; its page shows the chat as it was when the link was
+mailed, and only those lines are sent (later ones stay with the bot). One
+chat goes to one address: while a link is out, a link for another address
+is refused, and a chat passed to a person is never passed again.
 Following the link proves the address: an account made for it that nobody
 can sign in to yet (no password) is marked confirmed; an account that signed
 itself up with a password is left to its own confirmation link, so whoever
@@ -11,6 +16,7 @@ chose that password gains nothing from the chat.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
@@ -40,6 +46,13 @@ class HandoverLinkInvalid(ChatError):
     code = "handover_link_invalid"
 
 
+class HandoverRefused(ChatError):
+    """An anonymous chat that cannot go to this address: it went to a
+    person already, or its link is out to another address (409)."""
+
+    status_code = 409
+
+
 # --- Handing over -------------------------------------------------------------
 
 _RELATIVE_LINK = re.compile(r"\]\((/[^)\s]*)\)")
@@ -50,11 +63,21 @@ def _absolute_links(markdown: str) -> str:
     return _RELATIVE_LINK.sub(lambda found: f"]({base}{found[1]})", markdown)
 
 
+def handover_lines(conversation: ChatConversation) -> list[ChatMessage]:
+    """The lines a handover sends, in order: for an anonymous chat whose
+    link was mailed, those up to the moment it was mailed (the visitor may
+    chat on; the address's owner sends what they were shown); else all."""
+    lines = conversation.messages.order_by("created_at", "id")
+    if conversation.user_id is None and conversation.handover_requested_at:
+        lines = lines.filter(created_at__lte=conversation.handover_requested_at)
+    return list(lines)
+
+
 def chat_transcript_markdown(conversation: ChatConversation) -> str:
-    """The whole conversation as readable Markdown (a ticket's first
-    message): one paragraph per line, who said it and when (UTC), the
+    """The conversation as readable Markdown (a ticket's first message): the
+    ``handover_lines``, one paragraph each, who said it and when (UTC), the
     visitor's words escaped so they show as typed, the bot's links absolute."""
-    lines = list(conversation.messages.order_by("created_at", "id"))
+    lines = handover_lines(conversation)
     if conversation.user is not None:
         visitor = conversation.user.display_name
     else:
@@ -77,7 +100,10 @@ def chat_transcript_markdown(conversation: ChatConversation) -> str:
 
 
 def _subject(conversation: ChatConversation) -> str:
-    first = conversation.questions.order_by("created_at").first()
+    questions = conversation.questions.order_by("created_at")
+    if conversation.user_id is None and conversation.handover_requested_at:
+        questions = questions.filter(created_at__lte=conversation.handover_requested_at)
+    first = questions.first()
     if first is None:
         return "Chat with the help bot"
     text = " ".join(first.text.split())
@@ -145,32 +171,74 @@ def chat_handover(*, conversation: ChatConversation, email: str = "") -> Handove
     transcript, and after commit mails a signed link to it that expires in
     ``HANDOVER_LINK_MAX_AGE``; no ticket yet. Raises ChatError for agents
     (they answer tickets, they do not open chats as customers) and for an
-    address that is not one.
+    address that is not one; HandoverRefused (409) for an anonymous chat
+    handed over already, or with a link out to another address (the same
+    address again gets a new link; the old one stops working).
     """
-    if conversation.ticket_id is not None:
-        return Handover(ticket=conversation.ticket)
     user = conversation.user
     if user is not None:
+        if conversation.ticket_id is not None:
+            return Handover(ticket=conversation.ticket)
         if user.is_agent:
             raise ChatError(
                 "Agents can try the bot, but only customers hand a chat over.",
                 code="agents_do_not_hand_over",
             )
         return Handover(ticket=_open_ticket(conversation, user))
+    if conversation.handed_over:
+        # Its ticket is the address owner's business, not this visitor's.
+        raise HandoverRefused(
+            "This chat was passed to a person already. Start a new chat to "
+            "ask something else.",
+            code="handed_over",
+        )
     address = _valid_address(email)
+    now = timezone.now()
+    if (
+        handover_link_pending(conversation, now=now)
+        and conversation.visitor_email != address
+    ):
+        raise HandoverRefused(
+            f"A link for this chat went to {conversation.visitor_email} already. "
+            "Open it, or start over to use another address.",
+            code="handover_pending",
+        )
+    key = secrets.token_urlsafe(24)
     conversation.visitor_email = address
-    conversation.save(update_fields=["visitor_email", "updated_at"])
+    conversation.handover_key = key
+    conversation.handover_requested_at = now
+    conversation.updated_at = now
+    conversation.save(
+        update_fields=[
+            "visitor_email",
+            "handover_key",
+            "handover_requested_at",
+            "updated_at",
+        ]
+    )
     ChatMessage.objects.create(
         conversation=conversation,
         role=Role.SYSTEM,
         text=f"A link to pass this chat to a person was sent to {address}.",
+        created_at=now,
     )
-    token, conversation_id = conversation.token, str(conversation.pk)
+    conversation_id = str(conversation.pk)
     transaction.on_commit(
-        lambda: _queue_link(conversation_id, handover_link_sign(token, address)),
+        lambda: _queue_link(conversation_id, handover_link_sign(key)),
         robust=True,
     )
     return Handover(ticket=None, email=address)
+
+
+def handover_link_pending(conversation: ChatConversation, *, now=None) -> bool:
+    """Whether a handover link for ``conversation`` is out and not expired
+    (nor used: a chat handed over has none pending)."""
+    if conversation.handed_over or not conversation.handover_key:
+        return False
+    if conversation.handover_requested_at is None:
+        return False
+    now = now or timezone.now()
+    return conversation.handover_requested_at + HANDOVER_LINK_MAX_AGE > now
 
 
 def _queue_link(conversation_id: str, signed: str) -> None:
@@ -179,7 +247,16 @@ def _queue_link(conversation_id: str, signed: str) -> None:
     send_chat_handover_link.delay(conversation_id, signed)
 
 
+def handover_address(email: str) -> str:
+    """``email`` normalised, as a handover's address; raises ChatError
+    (``email_required``, ``invalid_email``) when there is none or it is not
+    an address."""
+    return _valid_address(email)
+
+
 def _valid_address(email: str) -> str:
+    if "\x00" in (email or ""):
+        raise ChatError("That is not an email address.", code="invalid_email")
     address = normalize_email_address((email or "").strip())
     if not address:
         raise ChatError(
@@ -195,50 +272,62 @@ def _valid_address(email: str) -> str:
     return address
 
 
-def handover_link_sign(token: str, email: str) -> str:
-    """The signed value in a handover link: the chat's token and the address."""
-    return signing.dumps({"t": token, "e": email}, salt=HANDOVER_SALT)
+def handover_link_sign(key: str) -> str:
+    """The signed value in a handover link: the conversation's random
+    ``handover_key`` (not its token, not the address), signed with the time
+    so that it expires."""
+    return signing.dumps({"k": key}, salt=HANDOVER_SALT)
 
 
 def handover_link_read(signed: str) -> tuple[ChatConversation, str]:
-    """The conversation and address a handover link names. Raises
-    HandoverLinkInvalid for a forged, altered or expired link, or one whose
-    conversation is gone."""
+    """The conversation a handover link names and the address it was mailed
+    to. Raises HandoverLinkInvalid for a forged, altered or expired link,
+    one replaced by a newer link, or one whose conversation is gone."""
     try:
         data = signing.loads(
             signed,
             salt=HANDOVER_SALT,
             max_age=HANDOVER_LINK_MAX_AGE.total_seconds(),
         )
-        token, email = str(data["t"]), str(data["e"])
-    except (signing.BadSignature, KeyError, TypeError) as error:
+        key = str(data["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
         raise HandoverLinkInvalid(
             "This link is not valid or has expired. Start the chat again and "
             "ask for a new one."
         ) from error
     conversation = (
-        ChatConversation.objects.filter(token=token, user__isnull=True)
+        ChatConversation.objects.filter(handover_key=key, user__isnull=True)
+        .exclude(handover_key="")
         .select_related("ticket")
         .first()
+        if key and "\x00" not in key
+        else None
     )
     if conversation is None:
         raise HandoverLinkInvalid(
-            "This chat is no longer stored. Start a new one, or open a request."
+            "This link no longer works: the chat is gone, or a newer link was "
+            "sent for it. Start a new chat, or open a request."
         )
-    return conversation, email
+    return conversation, conversation.visitor_email
 
 
 @atomic
 def chat_handover_confirm(*, signed: str) -> Ticket:
     """The owner of the address followed the handover link: open the ticket
     in that address's name (an account is made for a new address) with the
-    transcript, and return it; a link followed again returns the same ticket.
+    lines up to the moment the link was mailed, and return it. The key is
+    used once: a second post of the same link returns the same ticket (a
+    double click), and nothing else.
     An unconfirmed account without a password is marked confirmed (the link
     proved the address); one with a password is left to its own link.
     Raises HandoverLinkInvalid, or ChatError for a deactivated account."""
     conversation, email = handover_link_read(signed)
     if conversation.ticket is not None:
         return conversation.ticket
+    if conversation.handed_over:
+        raise ChatError(
+            "This chat is being passed to a person already.", code="handover_busy"
+        )
     requester, _ = customer_get_or_create(email=email)
     if not requester.is_active:
         raise ChatError(
@@ -247,8 +336,6 @@ def chat_handover_confirm(*, signed: str) -> Ticket:
         )
     if not requester.email_verified and not requester.has_usable_password():
         requester = user_confirm_email(user=requester)
-    conversation.visitor_email = email
-    conversation.save(update_fields=["visitor_email", "updated_at"])
     return _open_ticket(conversation, requester)
 
 

@@ -158,7 +158,9 @@ def test_attack_nul_in_an_anonymous_chat_question_is_refused_not_stored(settings
     response = visitor.post(ASK, {"question": "pay\x00invoice"})
 
     assert response.status_code < 500
-    assert not ChatQuestion.objects.filter(text__contains="\x00").exists()
+    # Checked in Python: PostgreSQL refuses a NUL in the LIKE pattern itself.
+    stored = ChatQuestion.objects.values_list("text", flat=True)
+    assert not any("\x00" in text for text in stored)
 
 
 def test_attack_nul_in_a_chat_session_token_is_a_404(db):

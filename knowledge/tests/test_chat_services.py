@@ -268,15 +268,22 @@ def test_an_anonymous_handover_needs_an_address(email):
 
 def test_a_forged_or_altered_link_opens_nothing():
     conversation = chat_services.chat_start(user=None, channel=Channel.HELP_CENTER)
-    signed = handover_services.handover_link_sign(conversation.token, "a@example.com")
+    handover_services.chat_handover(conversation=conversation, email="a@example.com")
+    key = conversation.handover_key
+    signed = handover_services.handover_link_sign(key)
     with pytest.raises(handover_services.HandoverLinkInvalid):
         handover_services.chat_handover_confirm(signed=signed[:-2] + "xx")
     with pytest.raises(handover_services.HandoverLinkInvalid):
         handover_services.chat_handover_confirm(
-            signed=handover_services.signing.dumps(
-                {"t": conversation.token, "e": "a@example.com"}, salt="other"
-            )
+            signed=handover_services.signing.dumps({"k": key}, salt="other")
         )
+    for old_style in ({"t": conversation.token, "e": "a@example.com"}, {"k": ""}):
+        with pytest.raises(handover_services.HandoverLinkInvalid):
+            handover_services.chat_handover_confirm(
+                signed=handover_services.signing.dumps(
+                    old_style, salt=handover_services.HANDOVER_SALT
+                )
+            )
     assert not Ticket.objects.exists()
 
 
@@ -295,7 +302,8 @@ def test_an_expired_link_opens_nothing(monkeypatch):
     import time
 
     conversation = chat_services.chat_start(user=None, channel=Channel.HELP_CENTER)
-    signed = handover_services.handover_link_sign(conversation.token, "a@example.com")
+    handover_services.chat_handover(conversation=conversation, email="a@example.com")
+    signed = handover_services.handover_link_sign(conversation.handover_key)
     later = time.time() + handover_services.HANDOVER_LINK_MAX_AGE.total_seconds() + 60
     monkeypatch.setattr(handover_services.signing.time, "time", lambda: later)
 

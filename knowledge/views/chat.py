@@ -120,14 +120,15 @@ def chat_panel(request: HttpRequest) -> HttpResponse:
 @require_POST
 def chat_ask_view(request: HttpRequest) -> HttpResponse:
     """Put a question to the bot, starting a conversation on the first one.
-    Anonymous visitors are limited per IP (429)."""
+    Limited per IP for anonymous visitors, per user (more) for signed-in
+    ones (429). A question refused (empty, too long, a NUL) starts nothing."""
     if not chat_allowed(request.user):
         return _refuse(request)
     conversation = _current(request)
     question = request.POST.get("question", "")
     try:
-        if _asker(request) is None:
-            chat_services.chat_ask_rate_limit(client_ip(request))
+        chat_services.chat_ask_rate_limit(client_ip(request), _asker(request))
+        question = chat_services.question_clean(question)
         if conversation is None or conversation.handed_over:
             conversation = chat_services.chat_start(
                 user=_asker(request),
@@ -163,9 +164,10 @@ def chat_feedback_view(request: HttpRequest) -> HttpResponse:
         )
     if question is None:
         return _respond(request, conversation, error="That question is not here.")
-    chat_services.chat_feedback(
-        question=question, helpful=request.POST.get("helpful") == "yes"
-    )
+    helpful = {"yes": True, "no": False}.get(request.POST.get("helpful", ""))
+    if helpful is None:
+        return _respond(request, conversation, error="Choose Yes or No.")
+    chat_services.chat_feedback(question=question, helpful=helpful)
     return _respond(request, conversation)
 
 
@@ -173,12 +175,20 @@ def chat_feedback_view(request: HttpRequest) -> HttpResponse:
 def chat_handover_view(request: HttpRequest) -> HttpResponse:
     """ "Talk to a person": a ticket for a signed-in customer; for an
     anonymous visitor, a confirmation link mailed to the address they give
-    (limited per IP and per address, 429)."""
+    (limited per IP and per address, 429). The address is checked and the
+    limits counted before any conversation is started."""
     if not chat_allowed(request.user):
         return _refuse(request)
     conversation = _current(request)
     email = request.POST.get("email", "").strip()
     try:
+        opening = conversation is None or conversation.ticket_id is None
+        if opening and _asker(request) is None:
+            address = handover_services.handover_address(email)
+            handover_services.chat_handover_rate_limit(client_ip(request), address)
+        elif opening and request.user.is_customer:
+            # A new ticket, as from the new-request form: same limits.
+            ticket_rate_limit(request, address=request.user.email, per_ip=True)
         if conversation is None:
             conversation = chat_services.chat_start(
                 user=_asker(request),
@@ -189,16 +199,6 @@ def chat_handover_view(request: HttpRequest) -> HttpResponse:
                 ),
             )
             request.session[SESSION_KEY] = conversation.token
-        if conversation.ticket_id is None:
-            if _asker(request) is None:
-                if not email:
-                    raise chat_services.ChatError(
-                        "Give your email address so that a person can answer you."
-                    )
-                handover_services.chat_handover_rate_limit(client_ip(request), email)
-            elif request.user.is_customer:
-                # A new ticket, as from the new-request form: same limits.
-                ticket_rate_limit(request, address=request.user.email, per_ip=True)
         outcome = handover_services.chat_handover(
             conversation=conversation, email=email
         )
@@ -207,7 +207,8 @@ def chat_handover_view(request: HttpRequest) -> HttpResponse:
             request, conversation, error=error.message, email=email, status=429
         )
     except ApplicationError as error:
-        return _respond(request, conversation, error=error.message, email=email)
+        shown = email.replace("\x00", "")  # refused, and never echoed back
+        return _respond(request, conversation, error=error.message, email=shown)
     if not request.htmx:
         if outcome.mailed:
             messages.success(
@@ -232,9 +233,12 @@ def chat_restart_view(request: HttpRequest) -> HttpResponse:
 
 
 def chat_handover_confirm_view(request: HttpRequest, signed: str) -> HttpResponse:
-    """The page the handover email links to: a button (a GET changes
-    nothing, so mail scanners that open links open no ticket), then the
-    ticket opened in the address's name, said on the page."""
+    """The page the handover email links to: the chat as it will be sent
+    (the lines up to the moment the link was mailed) and a button (a GET
+    changes nothing, so mail scanners that open links open no ticket); the
+    post opens the ticket in the address's name and says so. A link whose
+    chat was sent already says only that: no ticket reference. Four queries
+    at most, however long the chat."""
     try:
         conversation, email = handover_services.handover_link_read(signed)
     except ApplicationError as error:
@@ -244,15 +248,14 @@ def chat_handover_confirm_view(request: HttpRequest, signed: str) -> HttpRespons
             {"error": error.message},
             status=404,
         )
-    ticket = conversation.ticket
-    error = ""
-    if request.method == "POST" and ticket is None:
+    context = {"email": email, "signed": signed, "error": "", "ticket": None}
+    if request.method == "POST" and not conversation.handed_over:
         try:
-            ticket = handover_services.chat_handover_confirm(signed=signed)
+            context["ticket"] = handover_services.chat_handover_confirm(signed=signed)
         except ApplicationError as refused:
-            error = refused.message
-    return render(
-        request,
-        "knowledge/chat/handover_confirm.html",
-        {"email": email, "ticket": ticket, "error": error, "signed": signed},
-    )
+            context["error"] = refused.message
+    elif conversation.handed_over:
+        context["used"] = True
+    if context["ticket"] is None and not context.get("used"):
+        context["chat_lines"] = handover_services.handover_lines(conversation)
+    return render(request, "knowledge/chat/handover_confirm.html", context)
