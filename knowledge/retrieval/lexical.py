@@ -23,6 +23,8 @@ import numpy as np
 from .text import analyzer_for
 
 # The title is what a FAQ entry is about: its words count this many times.
+# So do each of its phrasings ("also asked as": questions customers asked
+# that the article answers), which are titles in other words.
 TITLE_WEIGHT = 3
 K1 = 1.2
 B = 0.75
@@ -30,10 +32,12 @@ B = 0.75
 
 @dataclass(frozen=True)
 class Passage:
-    """The text of one article the lexical index reads."""
+    """The text of one article the lexical index reads: ``phrasings`` are
+    other questions it answers, read like the title."""
 
     title: str
     body: str
+    phrasings: tuple[str, ...] = ()
 
 
 class LexicalIndex:
@@ -46,7 +50,12 @@ class LexicalIndex:
         self.analyzer = analyzer_for(language)
         self.size = len(passages)
         corpus = [
-            self.analyzer.terms(p.title) * TITLE_WEIGHT + self.analyzer.terms(p.body)
+            [
+                term
+                for line in (p.title, *p.phrasings)
+                for term in self.analyzer.terms(line) * TITLE_WEIGHT
+            ]
+            + self.analyzer.terms(p.body)
             for p in passages
         ]
         self._document_frequency: dict[str, int] = {}
