@@ -114,6 +114,15 @@ class ArticleAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 "“Save and continue editing”) to see the preview below.",
             },
         ),
+        (
+            "Also asked as",
+            {
+                "fields": ("phrasings",),
+                "description": "Questions customers asked that this article "
+                "answers; the report's “Teach” adds them from the chatbot's "
+                "unanswered questions.",
+            },
+        ),
         ("Preview", {"fields": ("preview",)}),
         (
             "Readers",
