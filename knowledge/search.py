@@ -17,7 +17,7 @@ next search, without a restart or a message between them. Rebuilds hold a
 lock, so two threads never build the same index at once.
 
 Phrasings: an article's "also asked as" lines (``Article.phrasings``) are
-indexed like its title (``knowledge.retrieval.Document``); they only ever
+indexed with its title and body (``knowledge.retrieval.Document``); they only ever
 raise the article in results and are never shown to a reader.
 
 Semantic extra: with ``KNOWLEDGE_SEMANTIC_MODEL`` resolving to a model (see

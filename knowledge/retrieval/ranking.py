@@ -50,8 +50,9 @@ class Document:
     unit-length embeddings, shape (passages, dim), from
     ``Encoder.encode_documents``; an article without them is found by BM25
     alone. ``phrasings``: other questions the article answers ("also asked
-    as", ``Article.phrasings``); BM25 reads each like the title and the
-    encoder makes each a passage of its own, so a question worded like one
+    as", ``Article.phrasings``); BM25 reads them with the title and body
+    (``lexical.PHRASING_WEIGHT``) and the encoder makes each a passage of
+    its own, so a question worded like one
     of them finds the article even when it shares no word with the text."""
 
     id: str
