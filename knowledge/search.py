@@ -25,8 +25,9 @@ Semantic extra: with ``KNOWLEDGE_SEMANTIC_MODEL`` resolving to a model (see
 articles whose text changed since their embedding was stored
 (``Article.embedding_key``: a digest of the model and the text, phrasings
 included) and stores the new vectors (one per passage:
-``knowledge.retrieval.semantic``) with a queryset ``update()``, which leaves the index version alone. The first search
-of a process loads the model (a few seconds).
+``knowledge.retrieval.semantic``) with a queryset ``update()``, which leaves
+the index version alone. The first search of a process loads the model (a
+few seconds).
 """
 
 import logging

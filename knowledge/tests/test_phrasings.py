@@ -97,7 +97,9 @@ def test_the_services_normalise_what_they_store(faq):
 
 def test_only_agents_add_phrasings(faq, customer):
     with pytest.raises(PermissionDeniedError):
-        article_phrasings_add(article=faq["invoice"], phrasings=["bill"], actor=customer)
+        article_phrasings_add(
+            article=faq["invoice"], phrasings=["bill"], actor=customer
+        )
     assert Article.objects.get(pk=faq["invoice"].pk).phrasings == ""
 
 
@@ -106,7 +108,9 @@ def test_only_agents_add_phrasings(faq, customer):
 
 def test_a_phrasing_raises_its_article_for_a_held_out_paraphrase():
     documents = [
-        Document("mfa", "Two-factor authentication troubleshooting", "Check the clock."),
+        Document(
+            "mfa", "Two-factor authentication troubleshooting", "Check the clock."
+        ),
         Document("code", "Send a discount code to a customer", "Codes stop on expiry."),
     ]
     before = Retriever(documents).search(HELD_OUT)
@@ -353,4 +357,3 @@ def test_the_way_back_only_ever_leads_to_the_report(login, admin_user, faq):
         },
     )
     assert response["Location"] == REPORT
-

@@ -23,9 +23,6 @@ from helpdesk.errors import ApplicationError
 
 from ..forms import TeachForm
 from ..question_groups import QuestionGroup
-from ..selectors import article_list_visible_to
-from ..services import article_phrasings_add
-
 from ..report_selectors import (
     ReportPeriod,
     chatbot_figures,
@@ -35,6 +32,8 @@ from ..report_selectors import (
     top_suggestions_opened,
     unanswered_question_groups,
 )
+from ..selectors import article_list_visible_to
+from ..services import article_phrasings_add
 
 PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
 DEFAULT_PRESET = "30"
