@@ -6,13 +6,14 @@ dimensions, English). Models are only ever read from local disk: the Hugging
 Face libraries are put offline (``HF_HUB_OFFLINE``, ``TRANSFORMERS_OFFLINE``)
 before they are imported, so a missing file is an error, never a download.
 
-An article is embedded as several passages (``document_passages``): its
-title, its title with the whole body, its title with each paragraph of the
-body, and each of its phrasings ("also asked as") on its own; a question's
-similarity to the article is the best of its similarities to the passages.
-A FAQ answer's paragraphs each answer a narrower question ("I didn't get the
-email", "what if my admin turned sharing off") that one vector of the whole text blurs: on the benchmark, the best passage ranks the
-right article first about 6 points more often than the whole text alone.
+An article is embedded as several passages (``document_passages``): its title,
+its title with the whole body, its title with each paragraph of the body, and
+each of its phrasings ("also asked as") on its own; a question's similarity to
+the article is the best of its similarities to the passages. A FAQ answer's
+paragraphs each answer a narrower question ("I didn't get the email", "what if
+my admin turned sharing off") that one vector of the whole text blurs: on the
+benchmark, the best passage ranks the right article first about 6 points more
+often than the whole text alone.
 
 Vectors travel as text (``vector_to_text``: base64 of little-endian float32,
 an article's passages one after another) so that SQLite, PostgreSQL and
