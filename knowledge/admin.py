@@ -88,7 +88,7 @@ class ArticleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("status", "visibility", "category", "language")
     list_select_related = ("category",)
-    search_fields = ("title", "slug", "body")
+    search_fields = ("title", "slug", "body", "phrasings")
     date_hierarchy = "updated_at"
     actions = ["publish", "archive"]
     readonly_fields = (

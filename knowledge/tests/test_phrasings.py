@@ -357,3 +357,20 @@ def test_the_way_back_only_ever_leads_to_the_report(login, admin_user, faq):
         },
     )
     assert response["Location"] == REPORT
+
+
+def test_the_teach_form_keeps_a_constant_query_count(
+    login, admin_user, faq, django_assert_max_num_queries
+):
+    client = login(admin_user)
+    params = {"q": ["login code not arriving"], "closest": faq["password"].title}
+
+    def queries() -> int:
+        with django_assert_max_num_queries(10) as context:
+            assert client.get(TEACH, params).status_code == 200
+        return len(context.captured_queries)
+
+    few = queries()
+    for n in range(15):
+        publish(f"Article {n}", "Body.", visibility=["public", "agents"][n % 2])
+    assert queries() == few

@@ -245,7 +245,11 @@ def teach_phrasings(request: HttpRequest) -> HttpResponse:
     else:
         wordings = [w for w in request.GET.getlist("q") if w.strip()]
         closest = request.GET.get("closest", "")
-        chosen = next((a.pk for a in articles if a.title == closest), None)
+        chosen = (
+            articles.filter(title=closest).values_list("pk", flat=True).first()
+            if closest
+            else None
+        )
         form = TeachForm(
             initial={"article": chosen, "back": request.GET.get("back", "")},
             articles=articles,
