@@ -97,6 +97,18 @@ class FaqImportForm(forms.Form):
 class TeachArticleChoiceField(forms.ModelChoiceField):
     """Published articles by title; an article not public says who reads it."""
 
+    def to_python(self, value):
+        # An id no article can have (not an ObjectId on MongoDB, not a number
+        # on SQL) is the same "not a published article" on every database.
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code == "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
     def label_from_instance(self, obj: Article) -> str:
         if obj.visibility == Article.Visibility.PUBLIC:
             return obj.title
