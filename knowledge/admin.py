@@ -88,7 +88,7 @@ class ArticleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("status", "visibility", "category", "language")
     list_select_related = ("category",)
-    search_fields = ("title", "slug", "body")
+    search_fields = ("title", "slug", "body", "phrasings")
     date_hierarchy = "updated_at"
     actions = ["publish", "archive"]
     readonly_fields = (
@@ -112,6 +112,15 @@ class ArticleAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 "description": "Markdown: **bold**, *italic*, lists, links, "
                 "`code`, headings. Save (for example as a draft, with "
                 "“Save and continue editing”) to see the preview below.",
+            },
+        ),
+        (
+            "Also asked as",
+            {
+                "fields": ("phrasings",),
+                "description": "Questions customers asked that this article "
+                "answers; the report's “Teach” adds them from the chatbot's "
+                "unanswered questions.",
             },
         ),
         ("Preview", {"fields": ("preview",)}),

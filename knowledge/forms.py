@@ -3,7 +3,7 @@
 from django import forms
 
 from .models import Article
-from .services.articles import BODY_MAX_CHARS
+from .services.articles import BODY_MAX_CHARS, PHRASINGS_MAX
 from .services.faq_io import FaqEntry, FaqError, faq_parse, format_for
 
 FAQ_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
@@ -24,15 +24,23 @@ class ArticleForm(forms.ModelForm):
             "visibility",
             "language",
             "body",
+            "phrasings",
         ]
         widgets = {
-            "body": forms.Textarea(attrs={"rows": 18, "class": "vLargeTextField"})
+            "body": forms.Textarea(attrs={"rows": 18, "class": "vLargeTextField"}),
+            "phrasings": forms.Textarea(attrs={"rows": 5, "class": "vLargeTextField"}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].help_text = "Its address; empty: made from the title."
+        self.fields["phrasings"].label = "Also asked as"
+        self.fields["phrasings"].help_text = (
+            "Other ways customers ask this question, one per line (at most "
+            f"{PHRASINGS_MAX}): search and the chatbot match them like the "
+            "title; readers never see them. Repeats and empty lines are dropped."
+        )
         self.fields["body"].help_text = (
             "Markdown: **bold**, *italic*, - lists, [links](https://…), "
             "`code`, ## headings."
@@ -84,3 +92,50 @@ class FaqImportForm(forms.Form):
             ) from None
         data["entries"] = entries
         return data
+
+
+class TeachArticleChoiceField(forms.ModelChoiceField):
+    """Published articles by title; an article not public says who reads it."""
+
+    def to_python(self, value):
+        # An id no article can have (not an ObjectId on MongoDB, not a number
+        # on SQL) is the same "not a published article" on every database.
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code == "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+    def label_from_instance(self, obj: Article) -> str:
+        if obj.visibility == Article.Visibility.PUBLIC:
+            return obj.title
+        audience = {
+            Article.Visibility.CUSTOMERS: "signed-in customers",
+            Article.Visibility.AGENTS: "agents only",
+        }[obj.visibility]
+        return f"{obj.title} ({audience})"
+
+
+class TeachForm(forms.Form):
+    """Teach an article a group of unanswered questions (the report's
+    "Teach"): the article that answers them, among ``articles`` (the
+    published ones the admin may read). The questions themselves are the
+    checked ``phrasing`` boxes, read by the view."""
+
+    article = TeachArticleChoiceField(
+        queryset=Article.objects.none(),
+        label="Article that answers these questions",
+        empty_label="Choose an article…",
+        error_messages={
+            "required": "Nothing was taught: choose the article that answers them.",
+            "invalid_choice": "Nothing was taught: that article is not published.",
+        },
+    )
+    back = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, articles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["article"].queryset = articles

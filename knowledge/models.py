@@ -64,6 +64,13 @@ class Article(TimeStampedModel):
         related_name="articles",
     )
     body = models.TextField(help_text="Markdown.")
+    phrasings = models.TextField(
+        "also asked as",
+        blank=True,
+        help_text="Other ways customers ask this question, one per line. "
+        "Search and the chatbot match them like the title; readers never "
+        "see them.",
+    )
     body_html = models.TextField(
         blank=True,
         editable=False,
@@ -121,6 +128,11 @@ class Article(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("knowledge:article", args=[self.slug])
+
+    @property
+    def phrasing_list(self) -> list[str]:
+        """``phrasings`` as a list, one question per non-empty line."""
+        return [line.strip() for line in self.phrasings.splitlines() if line.strip()]
 
     @property
     def is_published(self) -> bool:

@@ -29,6 +29,8 @@ from functools import cache, lru_cache
 
 THRESHOLD = 0.5
 EXAMPLES = 3
+# Distinct wordings a group keeps for teaching an article (the "Teach" form).
+WORDINGS = 20
 
 WORD = re.compile(r"[^\W_]+")
 _STOP_WORDS_TEXT = """
@@ -91,13 +93,16 @@ class UnansweredQuestion:
 class QuestionGroup:
     """Similar unanswered questions: ``size`` of them, the ``representative``
     wording, up to ``EXAMPLES`` other ``examples`` (newest first), the
-    ``closest_article`` the bot offered most ("" for none), ``last_asked``."""
+    ``closest_article`` the bot offered most ("" for none), ``last_asked``,
+    and ``wordings``: the representative then up to ``WORDINGS`` - 1 other
+    distinct wordings, newest first (what "Teach" offers as phrasings)."""
 
     size: int
     representative: str
     examples: list[str]
     closest_article: str
     last_asked: datetime
+    wordings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -120,12 +125,14 @@ def _finish(building: _Building, examples: int) -> QuestionGroup:
     # Counter.most_common keeps first-seen order among ties: the newest wins.
     top = wordings.most_common(1)[0][0]
     articles = Counter(q.article_title for q in questions if q.article_title)
+    others = [text for key, text in first_seen.items() if key != top]
     return QuestionGroup(
         size=len(questions),
         representative=first_seen[top],
-        examples=[text for key, text in first_seen.items() if key != top][:examples],
+        examples=others[:examples],
         closest_article=articles.most_common(1)[0][0] if articles else "",
         last_asked=max(question.asked_at for question in questions),
+        wordings=[first_seen[top], *others][:WORDINGS],
     )
 
 

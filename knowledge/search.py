@@ -16,13 +16,18 @@ visibility made by any web or worker process is seen by every process on its
 next search, without a restart or a message between them. Rebuilds hold a
 lock, so two threads never build the same index at once.
 
+Phrasings: an article's "also asked as" lines (``Article.phrasings``) are
+indexed with its title and body (``knowledge.retrieval.Document``); they only ever
+raise the article in results and are never shown to a reader.
+
 Semantic extra: with ``KNOWLEDGE_SEMANTIC_MODEL`` resolving to a model (see
 ``knowledge.retrieval.semantic.resolve_model``), a rebuild encodes the
 articles whose text changed since their embedding was stored
-(``Article.embedding_key``: a digest of the model and the text) and stores the
-new vectors (one per passage: ``knowledge.retrieval.semantic``) with a
-queryset ``update()``, which leaves the index version alone. The first search
-of a process loads the model (a few seconds).
+(``Article.embedding_key``: a digest of the model and the text, phrasings
+included) and stores the new vectors (one per passage:
+``knowledge.retrieval.semantic``) with a queryset ``update()``, which leaves
+the index version alone. The first search of a process loads the model (a
+few seconds).
 """
 
 import logging
@@ -108,35 +113,49 @@ def _encoder(setting: str) -> Encoder | None:
 
 
 def _documents(audience: tuple[str, ...], encoder: Encoder | None) -> list[Document]:
-    """The published articles of ``audience``, with their vectors when there
-    is an encoder (encoding and storing those that are missing or stale)."""
-    rows = list(
-        Article.objects.filter(
-            status=Article.Status.PUBLISHED, visibility__in=audience
-        ).values_list("pk", "title", "body", "language", "embedding", "embedding_key")
-    )
+    """The published articles of ``audience`` (with their phrasings), with
+    their vectors when there is an encoder (encoding and storing those that
+    are missing or stale: the key covers title, body and phrasings)."""
+    rows = [
+        (pk, title, body, tuple(_lines(phrasings)), language, embedding, key)
+        for pk, title, body, phrasings, language, embedding, key in (
+            Article.objects.filter(
+                status=Article.Status.PUBLISHED, visibility__in=audience
+            ).values_list(
+                "pk",
+                "title",
+                "body",
+                "phrasings",
+                "language",
+                "embedding",
+                "embedding_key",
+            )
+        )
+    ]
     vectors: dict = {}
     if encoder is not None:
         stale = []
-        for pk, title, body, _language, embedding, key in rows:
+        for pk, title, body, phrasings, _language, embedding, key in rows:
             stored = vector_from_text(embedding)
             if (
-                key == encoder.key(document_text(title, body))
+                key == encoder.key(document_text(title, body, phrasings))
                 and stored is not None
                 and stored.size % encoder.dimension == 0
             ):
                 vectors[pk] = stored.reshape(-1, encoder.dimension)
             else:
-                stale.append((pk, title, body))
+                stale.append((pk, title, body, phrasings))
         for start in range(0, len(stale), ENCODE_BATCH):
             batch = stale[start : start + ENCODE_BATCH]
-            encoded = encoder.encode_documents([(t, b) for _pk, t, b in batch])
-            for (pk, title, body), passages in zip(batch, encoded, strict=True):
+            encoded = encoder.encode_documents([row[1:] for row in batch])
+            for (pk, title, body, phrasings), passages in zip(
+                batch, encoded, strict=True
+            ):
                 vectors[pk] = passages
                 # update() on purpose: no service, no index version bump.
                 Article.objects.filter(pk=pk).update(
                     embedding=vector_to_text(passages),
-                    embedding_key=encoder.key(document_text(title, body)),
+                    embedding_key=encoder.key(document_text(title, body, phrasings)),
                 )
     return [
         Document(
@@ -145,9 +164,14 @@ def _documents(audience: tuple[str, ...], encoder: Encoder | None) -> list[Docum
             body=body,
             language=language,
             vectors=vectors.get(pk),
+            phrasings=phrasings,
         )
-        for pk, title, body, language, _embedding, _key in rows
+        for pk, title, body, phrasings, language, _embedding, _key in rows
     ]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def _retriever_for(audience: tuple[str, ...]) -> Retriever:

@@ -54,4 +54,5 @@ urlpatterns = [
         reports.unanswered_csv,
         name="report_unanswered_csv",
     ),
+    path("agent/knowledge/report/teach/", reports.teach_phrasings, name="report_teach"),
 ]

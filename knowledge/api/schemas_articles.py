@@ -56,6 +56,8 @@ class ArticleSummaryOut(Schema):
 
 
 class ArticleDetailOut(ArticleSummaryOut):
+    # An article's phrasings ("also asked as", ``Article.phrasings``) are not
+    # part of the API: they are for editors, never shown to readers.
     body: str = Field(description="Markdown, as written.")
     body_html: str = Field(description="The body rendered and sanitised.")
     author: ArticleAuthorRef | None = Field(description="For agents; null for others.")

@@ -49,13 +49,18 @@ class Document:
     """An article as the index sees it. ``vectors``: its passages'
     unit-length embeddings, shape (passages, dim), from
     ``Encoder.encode_documents``; an article without them is found by BM25
-    alone."""
+    alone. ``phrasings``: other questions the article answers ("also asked
+    as", ``Article.phrasings``); BM25 reads them with the title and body
+    (``lexical.PHRASING_WEIGHT``) and the encoder makes each a passage of
+    its own, so a question worded like one
+    of them finds the article even when it shares no word with the text."""
 
     id: str
     title: str
     body: str
     language: str = "en"
     vectors: np.ndarray | None = None
+    phrasings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,11 @@ class Retriever:
         for language in dict.fromkeys(self.languages.tolist()):
             positions = np.flatnonzero(self.languages == language)
             passages = [
-                Passage(self.documents[i].title, self.documents[i].body)
+                Passage(
+                    self.documents[i].title,
+                    self.documents[i].body,
+                    tuple(self.documents[i].phrasings),
+                )
                 for i in positions
             ]
             self._groups.append((positions, LexicalIndex(passages, language)))

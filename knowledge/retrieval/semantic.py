@@ -6,13 +6,14 @@ dimensions, English). Models are only ever read from local disk: the Hugging
 Face libraries are put offline (``HF_HUB_OFFLINE``, ``TRANSFORMERS_OFFLINE``)
 before they are imported, so a missing file is an error, never a download.
 
-An article is embedded as several passages (``document_passages``): its
-title, its title with the whole body, and its title with each paragraph of the
-body; a question's similarity to the article is the best of its similarities
-to the passages. A FAQ answer's paragraphs each answer a narrower question
-("I didn't get the email", "what if my admin turned sharing off") that one
-vector of the whole text blurs: on the benchmark, the best passage ranks the
-right article first about 6 points more often than the whole text alone.
+An article is embedded as several passages (``document_passages``): its title,
+its title with the whole body, its title with each paragraph of the body, and
+each of its phrasings ("also asked as") on its own; a question's similarity to
+the article is the best of its similarities to the passages. A FAQ answer's
+paragraphs each answer a narrower question ("I didn't get the email", "what if
+my admin turned sharing off") that one vector of the whole text blurs: on the
+benchmark, the best passage ranks the right article first about 6 points more
+often than the whole text alone.
 
 Vectors travel as text (``vector_to_text``: base64 of little-endian float32,
 an article's passages one after another) so that SQLite, PostgreSQL and
@@ -25,6 +26,7 @@ import hashlib
 import os
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -140,9 +142,11 @@ class Encoder:
         all of them, once, when the model changes)."""
         return embedding_key(f"{self.name}/{PASSAGES_VERSION}", text)
 
-    def encode_documents(self, documents: list[tuple[str, str]]) -> list[np.ndarray]:
-        """``[(title, body), ...]`` → one (passages, dim) array each."""
-        passages = [document_passages(title, body) for title, body in documents]
+    def encode_documents(self, documents: list[tuple]) -> list[np.ndarray]:
+        """``[(title, body), ...]`` or ``[(title, body, phrasings), ...]``
+        (phrasings: a sequence of questions) → one (passages, dim) array
+        each, the passages of ``document_passages``."""
+        passages = [document_passages(*document) for document in documents]
         flat = self.encode([text for texts in passages for text in texts])
         arrays, start = [], 0
         for texts in passages:
@@ -164,19 +168,29 @@ def encoder_for(path: Path) -> Encoder:
         return encoder
 
 
-def document_text(title: str, body: str) -> str:
-    """The text of an article that its embedding key is made from."""
-    return f"{title.strip()}\n\n{body.strip()}"
+def document_text(title: str, body: str, phrasings: Sequence[str] = ()) -> str:
+    """The text of an article that its embedding key is made from: title,
+    body and, when it has any, its phrasings (so the embedding is computed
+    again when they change; an article without them keeps its old key)."""
+    text = f"{title.strip()}\n\n{body.strip()}"
+    lines = [line.strip() for line in phrasings if line.strip()]
+    if lines:
+        text += "\n\nAlso asked as:\n" + "\n".join(lines)
+    return text
 
 
-def document_passages(title: str, body: str) -> list[str]:
+def document_passages(
+    title: str, body: str, phrasings: Sequence[str] = ()
+) -> list[str]:
     """The passages an article is embedded as (see module): title, title and
-    body, title and each of the first ``MAX_PARAGRAPHS`` paragraphs."""
+    body, title and each of the first ``MAX_PARAGRAPHS`` paragraphs, then
+    each phrasing alone."""
     title = title.strip()
     paragraphs = [p.strip() for p in _PARAGRAPH.split(body) if p.strip()]
     passages = [title, document_text(title, body)[:MAX_CHARS]]
     if len(paragraphs) > 1:
         passages += [f"{title}\n{p}"[:MAX_CHARS] for p in paragraphs[:MAX_PARAGRAPHS]]
+    passages += [line.strip()[:MAX_CHARS] for line in phrasings if line.strip()]
     return passages
 
 

@@ -7,6 +7,8 @@ publish, archive, delete or change of visibility reaches every web and worker
 process without a restart.
 """
 
+from collections.abc import Iterable, Sequence
+
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,7 +25,19 @@ INDEX_NAME = "articles"
 TITLE_MAX = 255
 BODY_MAX_CHARS = 100_000
 # Fields a caller may change through ``article_update``.
-EDITABLE = ("title", "body", "category", "status", "visibility", "language", "slug")
+EDITABLE = (
+    "title",
+    "body",
+    "phrasings",
+    "category",
+    "status",
+    "visibility",
+    "language",
+    "slug",
+)
+# "Also asked as": at most this many phrasings of this many characters each.
+PHRASINGS_MAX = 50
+PHRASING_MAX_CHARS = 300
 
 
 class ArticleError(ApplicationError):
@@ -66,8 +80,33 @@ def _unique_slug(model, wanted: str, *, exclude_pk=None, fallback: str) -> str:
     return slug
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def phrasings_normalize(phrasings: str | Iterable[str], *, title: str = "") -> str:
+    """``phrasings`` (text, one question per line, or a list of questions)
+    as ``Article.phrasings`` stores them: each line's whitespace folded,
+    empty lines and repeats (case-insensitive, and the ``title`` itself)
+    dropped, each cut to ``PHRASING_MAX_CHARS``, the first ``PHRASINGS_MAX``
+    kept, joined by newlines. Never raises."""
+    lines = phrasings.splitlines() if isinstance(phrasings, str) else phrasings
+    seen = {_folded(title)} if title.strip() else set()
+    kept: list[str] = []
+    for line in lines:
+        text = " ".join(str(line).split())[:PHRASING_MAX_CHARS].strip()
+        if not text or _folded(text) in seen:
+            continue
+        seen.add(_folded(text))
+        kept.append(text)
+        if len(kept) == PHRASINGS_MAX:
+            break
+    return "\n".join(kept)
+
+
 def _clean(article: Article) -> None:
     article.title = article.title.strip()[:TITLE_MAX]
+    article.phrasings = phrasings_normalize(article.phrasings, title=article.title)
     if not article.title:
         raise ArticleError("An article needs a title.", code="title_required")
     if not article.body.strip():
@@ -102,11 +141,14 @@ def article_create(
     language: str = "en",
     slug: str = "",
     import_key: str = "",
+    phrasings: str = "",
 ) -> Article:
     """Write a new article; ``actor`` (None: a command or an import) becomes
     its author. Raises ArticleError for a missing title or body, an unknown
     status or visibility, or a body over ``BODY_MAX_CHARS``;
-    PermissionDeniedError when ``actor`` is not an agent."""
+    PermissionDeniedError when ``actor`` is not an agent. ``phrasings``
+    ("also asked as", one question per line) are normalised
+    (``phrasings_normalize``)."""
     _require_editor(actor)
     article = Article(
         title=title,
@@ -117,6 +159,7 @@ def article_create(
         language=language,
         author=actor,
         import_key=import_key,
+        phrasings=phrasings,
     )
     _clean(article)
     article.slug = _unique_slug(Article, slug or article.title, fallback="article")
@@ -147,6 +190,26 @@ def article_update(*, article: Article, actor: User | None, **changes) -> Articl
     save_unique(article, ArticleError("That address is taken.", code="slug_taken"))
     index_version_bump()
     return article
+
+
+@atomic
+def article_phrasings_add(
+    *, article: Article, phrasings: Sequence[str], actor: User | None
+) -> Article:
+    """Append ``phrasings`` (questions customers asked, e.g. a group of the
+    chatbot's unanswered questions) to ``article``'s "also asked as" lines,
+    so search and the chatbot find it for them; repeats and lines past
+    ``PHRASINGS_MAX`` are dropped (``phrasings_normalize``). The article is
+    read again first, so lines saved since the caller loaded it are kept;
+    only ``phrasings`` is written. The index follows. Raises PermissionDeniedError when
+    ``actor`` is not an agent."""
+    _require_editor(actor)
+    fresh = Article.objects.get(pk=article.pk)
+    fresh.phrasings = "\n".join([*fresh.phrasing_list, *phrasings])
+    _clean(fresh)
+    fresh.save(update_fields=["phrasings", "updated_at"])
+    index_version_bump()
+    return fresh
 
 
 @atomic

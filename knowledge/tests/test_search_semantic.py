@@ -133,3 +133,20 @@ def test_a_damaged_embedding_is_encoded_again(faq):
     assert hits[0].article.title == "Can I get a refund?"
     vector = vector_from_text(Article.objects.get(pk=faq[0].pk).embedding)
     assert vector.size % 384 == 0
+
+
+def test_a_phrasing_is_encoded_as_a_passage_and_makes_the_answer_confident(faq):
+    refund = faq[0]
+    question = "I was billed after I stopped using it"
+    hits = search.article_search(user=None, query=question)
+    assert hits[0].article.pk == refund.pk and not search.is_confident(hits)
+    before = Article.objects.get(pk=refund.pk)
+    article_update(
+        article=before, actor=None, phrasings="I was charged for a year I did not use"
+    )
+    hits = search.article_search(user=None, query=question)
+    assert hits[0].article.pk == refund.pk and search.is_confident(hits)
+    after = Article.objects.get(pk=refund.pk)
+    assert after.embedding_key != before.embedding_key
+    passages = vector_from_text(after.embedding).size // 384
+    assert passages == vector_from_text(before.embedding).size // 384 + 1

@@ -1,19 +1,28 @@
 """The knowledge-base report for admins: the chatbot's figures, deflection by
 the new-ticket suggestions, the articles offered most, and the unanswered
-questions grouped by similarity (also as CSV), over a chosen period."""
+questions grouped by similarity (also as CSV), over a chosen period; and
+"Teach": a group's questions become phrasings of the article that answers
+them, so the bot finds it next time."""
 
 import csv
 from datetime import date, timedelta
 from functools import wraps
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
 
+from helpdesk.errors import ApplicationError
+
+from ..forms import TeachForm
+from ..question_groups import QuestionGroup
 from ..report_selectors import (
     ReportPeriod,
     chatbot_figures,
@@ -23,6 +32,8 @@ from ..report_selectors import (
     top_suggestions_opened,
     unanswered_question_groups,
 )
+from ..selectors import article_list_visible_to
+from ..services import article_phrasings_add
 
 PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"))
 DEFAULT_PRESET = "30"
@@ -126,7 +137,10 @@ def chatbot_report(request: HttpRequest) -> HttpResponse:
         "top_offered": top_articles_offered(period),
         "top_opened": top_suggestions_opened(period),
         "unanswered": unanswered,
-        "groups_shown": unanswered.groups[:GROUPS_SHOWN],
+        "groups_shown": [
+            (group, _teach_url(group, request.GET.urlencode()))
+            for group in unanswered.groups[:GROUPS_SHOWN]
+        ],
         "groups_limit": GROUPS_SHOWN,
         "query": request.GET.urlencode(),
     }
@@ -174,3 +188,98 @@ def unanswered_csv(request: HttpRequest) -> HttpResponse:
             ]
         )
     return response
+
+
+# --- Teach: a group's questions become an article's phrasings ------------------
+
+REPORT_QUERY_KEYS = ("period", "start", "end")
+
+
+def _teach_url(group: QuestionGroup, report_query: str) -> str:
+    """The teach form's address for ``group``: its wordings, the article the
+    bot offered most, and the report's period to come back to."""
+    params = [("q", wording) for wording in group.wordings]
+    if group.closest_article:
+        params.append(("closest", group.closest_article))
+    if report_query:
+        params.append(("back", report_query))
+    return f"{reverse('knowledge:report_teach')}?{urlencode(params)}"
+
+
+def _report_url(back: str) -> str:
+    """The report with the period ``back`` (a query string) named; any other
+    key is dropped, so the redirect never leaves the report."""
+    given = QueryDict(back or "")
+    kept = [(key, given[key]) for key in REPORT_QUERY_KEYS if given.get(key)]
+    url = reverse("knowledge:report")
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def teach_phrasings(request: HttpRequest) -> HttpResponse:
+    """GET ``?q=…&q=…&closest=<title>&back=<report query>``: the form that
+    teaches an article a group of unanswered questions (each wording a
+    checked box, the published articles in a select, the closest one
+    chosen). POST ``article``, ``phrasing`` (repeated), ``back``: appends the
+    checked wordings to the article's phrasings
+    (``knowledge.services.article_phrasings_add``) and goes back to the
+    report with a message; a 400 with the form again when no published
+    article or no question was given."""
+    articles = article_list_visible_to(request.user).order_by("title")
+    if request.method == "POST":
+        wordings = [w for w in request.POST.getlist("phrasing") if w.strip()]
+        form = TeachForm(request.POST, articles=articles)
+        if form.is_valid() and not wordings:
+            form.add_error(None, "Nothing was taught: check at least one question.")
+        if form.is_valid():
+            article = form.cleaned_data["article"]
+            before = len(article.phrasing_list)
+            try:
+                taught = article_phrasings_add(
+                    article=article, phrasings=wordings, actor=request.user
+                )
+            except ApplicationError as error:
+                form.add_error(None, f"Nothing was taught: {error.message}")
+            else:
+                added = len(taught.phrasing_list) - before
+                if added:
+                    messages.success(
+                        request,
+                        f"Added {added} phrasing{'s' if added != 1 else ''} to "
+                        f"“{taught.title}”: search and the chatbot now find it "
+                        "for these questions.",
+                    )
+                else:
+                    messages.info(
+                        request,
+                        f"“{taught.title}” already had these phrasings (or has "
+                        "the most it may keep); nothing changed.",
+                    )
+                return redirect(_report_url(form.cleaned_data["back"]))
+        status = 400
+    else:
+        wordings = [w for w in request.GET.getlist("q") if w.strip()]
+        closest = request.GET.get("closest", "")
+        chosen = (
+            articles.filter(title=closest).values_list("pk", flat=True).first()
+            if closest
+            else None
+        )
+        form = TeachForm(
+            initial={"article": chosen, "back": request.GET.get("back", "")},
+            articles=articles,
+        )
+        status = 200
+    return render(
+        request,
+        "knowledge/report_teach.html",
+        {
+            "form": form,
+            "wordings": wordings,
+            "report_url": _report_url(
+                request.POST.get("back") or request.GET.get("back", "")
+            ),
+        },
+        status=status,
+    )
