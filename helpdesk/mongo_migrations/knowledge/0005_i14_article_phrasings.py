@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('knowledge', '0003_i14_chat_line_html'),
+        ('knowledge', '0004_i14_chat_handover_key'),
     ]
 
     operations = [
