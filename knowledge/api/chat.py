@@ -47,9 +47,10 @@ def _chat_allowed(request: HttpRequest) -> None:
         )
 
 
-def _limit_anonymous(request: HttpRequest) -> None:
-    if caller(request) is None:
-        chat_services.chat_ask_rate_limit(client_ip(request))
+def _limit_asks(request: HttpRequest) -> None:
+    """Count one question or new chat: per IP for anonymous callers, per user
+    (at a higher limit) for signed-in ones; 429 past it."""
+    chat_services.chat_ask_rate_limit(client_ip(request), caller(request))
 
 
 # --- Shapes -------------------------------------------------------------------
@@ -172,7 +173,7 @@ def ask(request, payload: QuestionIn):
     anonymous caller over KNOWLEDGE_ASK_PER_MINUTE from one IP. Open to
     anonymous callers even with KNOWLEDGE_CHAT_ANONYMOUS off: a one-off
     question opens no session a person could be handed."""
-    _limit_anonymous(request)
+    _limit_asks(request)
     user = caller(request)
     conversation = chat_services.chat_start(
         user=user, channel=ChatConversation.Channel.API
@@ -242,7 +243,7 @@ def session_start(request, payload: SessionIn):
     and are refused (403 ``sign_in_to_chat``) while KNOWLEDGE_CHAT_ANONYMOUS
     is off."""
     _chat_allowed(request)
-    _limit_anonymous(request)
+    _limit_asks(request)
     conversation = chat_services.chat_start(
         user=caller(request),
         channel=ChatConversation.Channel.API,
@@ -287,7 +288,7 @@ def session_message(request, token: str, payload: MessageIn):
             "This chat is with a person now; start a new session to ask the bot.",
             "handed_over",
         )
-    _limit_anonymous(request)
+    _limit_asks(request)
     reply = chat_services.chat_ask(conversation=conversation, question=payload.text)
     return {
         "question_id": str(reply.question.pk),

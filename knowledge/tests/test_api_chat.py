@@ -131,6 +131,15 @@ def test_anonymous_asks_are_limited_per_ip_with_a_429(anon, settings):
     assert other.status_code == 200
 
 
+def test_signed_in_callers_are_limited_per_user_at_a_higher_limit(api_as, settings):
+    settings.KNOWLEDGE_ASK_PER_MINUTE = 2
+    api = api_as(UserFactory())
+    codes = [
+        api.post("/chatbot/ask", {"question": "hi"}).status_code for _ in range(11)
+    ]
+    assert codes == [200] * 10 + [429]
+
+
 def test_a_wrong_key_is_a_401_not_an_anonymous_answer(anon):
     response = post(
         anon, "/chatbot/ask", {"question": "hi"}, HTTP_AUTHORIZATION="Bearer hdk_nope"
