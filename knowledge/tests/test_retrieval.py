@@ -121,6 +121,29 @@ def test_excluded_ids_are_left_out(faq):
     assert best not in [m.id for m in matches]
 
 
+def test_a_question_that_is_a_whole_title_finds_that_article_first():
+    """A short article whose longer title merely holds the words would win on
+    BM25's length normalisation alone."""
+    retriever = Retriever(
+        [
+            Document(
+                "web",
+                "Reset your password",
+                "Forgot your password? Open the sign-in page and choose Forgot "
+                "password. We email you a link that works for one hour. Follow "
+                "it and choose a new password. Still stuck? Talk to us.",
+            ),
+            Document(
+                "app",
+                "Reset your password on the mobile app",
+                "In the app, open Profile, then Security. Tap Reset password.",
+            ),
+        ]
+    )
+    assert [m.id for m in retriever.search("reset your password")] == ["web", "app"]
+    assert retriever.search("reset password in the app")[0].id == "app"
+
+
 def test_the_readers_language_comes_first_when_it_has_an_answer():
     retriever = Retriever(
         [
