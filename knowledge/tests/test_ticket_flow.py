@@ -101,6 +101,21 @@ def test_no_match_says_nothing_and_keeps_the_form_quiet(login, customer):
     assert "Reset your password" not in page
 
 
+def test_a_subject_sharing_one_word_with_an_article_suggests_nothing(login, customer):
+    article("Reset your password")
+    article("Invoices and receipts")
+    page = (
+        login(customer)
+        .get(
+            SUGGESTIONS,
+            {"subject": "The office printer jams and makes a noise after a reset"},
+            HTTP_HX_REQUEST="true",
+        )
+        .content.decode()
+    )
+    assert "Reset your password" not in page
+
+
 def test_suggestions_need_a_signed_in_user(client, password_articles):
     response = client.get(SUGGESTIONS, {"subject": "password"})
     assert response.status_code == 302

@@ -24,11 +24,15 @@ from accounts.decorators import agent_required
 from helpdesk.shortcuts import get_or_404
 
 from ..models import Article
-from ..search import article_search
+from ..search import CONFIDENT_SCORE, article_search
 from ..selectors import article_list_visible_to
 from ..services.deflection import suggestion_open_record
 
 SUGGESTION_LIMIT = 5
+# Weaker matches than this (half the chatbot's confident score) share a
+# word or so with the subject and only distract: on the retrieval benchmark
+# few off-topic questions reach it (bench/retrieval.py's calibration table).
+SUGGESTION_MIN_SCORE = CONFIDENT_SCORE / 2
 # Fewer characters than this match too much to help.
 SUGGESTION_MIN_CHARS = 3
 AGENT_SEARCH_LIMIT = 10
@@ -63,11 +67,18 @@ def article_public_url(article: Article) -> str:
 @require_GET
 def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
     """The articles matching ``?subject=``, for the new-ticket form (a partial
-    that htmx swaps in below the subject); empty for a short subject."""
+    that htmx swaps in beside it); empty for a short subject, and weak
+    matches (under ``SUGGESTION_MIN_SCORE``) are left out."""
     subject = query_text(request.GET.get("subject", ""))
     hits = []
     if len(subject) >= SUGGESTION_MIN_CHARS:
-        hits = article_search(user=request.user, query=subject, limit=SUGGESTION_LIMIT)
+        hits = [
+            hit
+            for hit in article_search(
+                user=request.user, query=subject, limit=SUGGESTION_LIMIT
+            )
+            if hit.score >= SUGGESTION_MIN_SCORE
+        ]
     return render(
         request,
         "knowledge/ticket_flow_suggestions.html",
