@@ -126,7 +126,12 @@ def _call_retry_inbound(ticket):
 
 def _call_chat_handover_link(ticket):
     conversation = chat_start(user=None, channel=ChatConversation.Channel.HELP_CENTER)
-    signed = handover_link_sign(conversation.token, "visitor@example.com")
+    ChatConversation.objects.filter(pk=conversation.pk).update(
+        visitor_email="visitor@example.com",
+        handover_key="a-random-key",
+        handover_requested_at=timezone.now(),
+    )
+    signed = handover_link_sign("a-random-key")
     return {"conversation_id": str(conversation.pk), "signed": signed}, True
 
 
