@@ -50,6 +50,22 @@ def test_the_new_ticket_form_asks_for_suggestions_as_the_subject_is_typed(
     assert 'id="ticket-suggestions"' in page and 'aria-live="polite"' in page
 
 
+def test_the_suggestions_sit_under_the_subject_outside_the_form_it_belongs_to(
+    login, customer
+):
+    """The subject is bound to the form by its ``form`` attribute, so the
+    suggestions right under it are outside the element holding the token,
+    and a browser still sends the subject with the form."""
+    page = login(customer).get(reverse("tickets:portal_new")).content.decode()
+    subject, suggestions = (
+        page.index('id="id_subject"'),
+        page.index('id="ticket-suggestions"'),
+    )
+    form_start = page.index('<form id="new-request-form"')
+    assert subject < suggestions < form_start
+    assert 'form="new-request-form"' in page[page.rfind("<input", 0, subject) :]
+
+
 def test_a_customer_sees_matching_articles_for_the_subject(
     login, customer, password_articles
 ):

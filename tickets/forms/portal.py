@@ -11,9 +11,19 @@ from .fields import (
 Status = Ticket.Status
 
 
+# The id of the new-request form on its page. The subject field stands
+# outside that element (bound to it by the ``form`` attribute) so that the
+# suggestions below it, fetched with a GET, are outside the form holding the
+# CSRF token.
+PORTAL_TICKET_FORM_ID = "new-request-form"
+
+
 class PortalTicketForm(forms.Form):
     subject = forms.CharField(
-        max_length=255, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        max_length=255,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "form": PORTAL_TICKET_FORM_ID}
+        ),
     )
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(active=True),
