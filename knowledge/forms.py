@@ -3,7 +3,7 @@
 from django import forms
 
 from .models import Article
-from .services.articles import BODY_MAX_CHARS, PHRASINGS_MAX
+from .services.articles import BODY_MAX_CHARS, PHRASINGS_MAX, language_code_valid
 from .services.faq_io import FaqEntry, FaqError, faq_parse, format_for
 
 FAQ_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
@@ -45,6 +45,12 @@ class ArticleForm(forms.ModelForm):
             "Markdown: **bold**, *italic*, - lists, [links](https://…), "
             "`code`, ## headings."
         )
+
+    def clean_language(self) -> str:
+        language = (self.cleaned_data["language"] or "").strip().lower()
+        if not language_code_valid(language):
+            raise forms.ValidationError("Use a language code such as en, de or pt-br.")
+        return language
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]

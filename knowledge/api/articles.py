@@ -62,6 +62,8 @@ ERROR_FIELDS = {
     "bad_status": "status",
     "bad_visibility": "visibility",
     "slug_taken": "slug",
+    "bad_slug": "slug",
+    "bad_language": "language",
     "name_required": "name",
 }
 

@@ -7,6 +7,7 @@ publish, archive, delete or change of visibility reaches every web and worker
 process without a restart.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 
 from django.db.models import F
@@ -25,6 +26,7 @@ INDEX_NAME = "articles"
 TITLE_MAX = 255
 BODY_MAX_CHARS = 100_000
 # Fields a caller may change through ``article_update``.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,8})?")
 EDITABLE = (
     "title",
     "body",
@@ -80,6 +82,29 @@ def _unique_slug(model, wanted: str, *, exclude_pk=None, fallback: str) -> str:
     return slug
 
 
+def _requested_slug(model, wanted: str, *, exclude_pk=None) -> str:
+    """The address a caller asked for, slugified; raises ArticleError when it
+    holds no letter or digit (``bad_slug``) or another row has it
+    (``slug_taken``): an address asked for is never silently changed."""
+    slug = slugify(wanted)[:90]
+    if not slug:
+        raise ArticleError(
+            "An address needs at least one letter or digit.", code="bad_slug"
+        )
+    others = model.objects.filter(slug=slug)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise ArticleError(f"The address “{slug}” is taken.", code="slug_taken")
+    return slug
+
+
+def language_code_valid(language: str) -> bool:
+    """Whether ``language`` looks like an ISO 639 code with an optional
+    region or script (``en``, ``pt-br``, ``zh_hant``)."""
+    return bool(LANGUAGE_CODE.fullmatch(language))
+
+
 def _folded(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -89,12 +114,14 @@ def phrasings_normalize(phrasings: str | Iterable[str], *, title: str = "") -> s
     as ``Article.phrasings`` stores them: each line's whitespace folded,
     empty lines and repeats (case-insensitive, and the ``title`` itself)
     dropped, each cut to ``PHRASING_MAX_CHARS``, the first ``PHRASINGS_MAX``
-    kept, joined by newlines. Never raises."""
+    kept, joined by newlines. NUL characters count as spaces. Never raises."""
     lines = phrasings.splitlines() if isinstance(phrasings, str) else phrasings
     seen = {_folded(title)} if title.strip() else set()
     kept: list[str] = []
     for line in lines:
-        text = " ".join(str(line).split())[:PHRASING_MAX_CHARS].strip()
+        # NUL: PostgreSQL refuses it in text, and it is never a reader's.
+        text = " ".join(str(line).replace("\x00", " ").split())
+        text = text[:PHRASING_MAX_CHARS].strip()
         if not text or _folded(text) in seen:
             continue
         seen.add(_folded(text))
@@ -123,6 +150,11 @@ def _clean(article: Article) -> None:
             f"Unknown visibility {article.visibility!r}.", code="bad_visibility"
         )
     article.language = (article.language or "en").strip().lower()[:16] or "en"
+    if not language_code_valid(article.language):
+        raise ArticleError(
+            f"{article.language!r} is not a language code such as en or pt-br.",
+            code="bad_language",
+        )
     article.body_html = render_markdown(article.body)
     article.body_html_version = RENDERER_VERSION
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
@@ -162,7 +194,11 @@ def article_create(
         phrasings=phrasings,
     )
     _clean(article)
-    article.slug = _unique_slug(Article, slug or article.title, fallback="article")
+    article.slug = (
+        _requested_slug(Article, slug)
+        if slug
+        else _unique_slug(Article, article.title, fallback="article")
+    )
     save_unique(article, ArticleError("That address is taken.", code="slug_taken"))
     index_version_bump()
     return article
@@ -171,7 +207,8 @@ def article_create(
 @atomic
 def article_update(*, article: Article, actor: User | None, **changes) -> Article:
     """Change an article's ``EDITABLE`` fields; the body is rendered again
-    and the index follows. A changed ``slug`` is made unique. Raises as
+    and the index follows. A ``slug`` asked for must be free (an empty one
+    is made from the title). Raises as
     ``article_create``, and ArticleError for a field outside ``EDITABLE``."""
     _require_editor(actor)
     unknown = set(changes) - set(EDITABLE)
@@ -181,11 +218,12 @@ def article_update(*, article: Article, actor: User | None, **changes) -> Articl
         setattr(article, name, value)
     _clean(article)
     if "slug" in changes:
-        article.slug = _unique_slug(
-            Article,
-            changes.get("slug") or article.title,
-            exclude_pk=article.pk,
-            fallback="article",
+        article.slug = (
+            _requested_slug(Article, changes["slug"], exclude_pk=article.pk)
+            if changes["slug"]
+            else _unique_slug(
+                Article, article.title, exclude_pk=article.pk, fallback="article"
+            )
         )
     save_unique(article, ArticleError("That address is taken.", code="slug_taken"))
     index_version_bump()
@@ -238,7 +276,11 @@ def category_create(
         name=name,
         description=description,
         position=max(0, int(position)),
-        slug=_unique_slug(ArticleCategory, slug or name, fallback="category"),
+        slug=(
+            _requested_slug(ArticleCategory, slug)
+            if slug
+            else _unique_slug(ArticleCategory, name, fallback="category")
+        ),
     )
     save_unique(category, ArticleError("That address is taken.", code="slug_taken"))
     index_version_bump()
@@ -260,11 +302,15 @@ def category_update(
     if not category.name:
         raise ArticleError("A category needs a name.", code="name_required")
     if "slug" in changes:
-        category.slug = _unique_slug(
-            ArticleCategory,
-            changes["slug"] or category.name,
-            exclude_pk=category.pk,
-            fallback="category",
+        category.slug = (
+            _requested_slug(ArticleCategory, changes["slug"], exclude_pk=category.pk)
+            if changes["slug"]
+            else _unique_slug(
+                ArticleCategory,
+                category.name,
+                exclude_pk=category.pk,
+                fallback="category",
+            )
         )
     save_unique(category, ArticleError("That address is taken.", code="slug_taken"))
     index_version_bump()

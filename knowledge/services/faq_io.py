@@ -46,6 +46,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.text import slugify
+
 from accounts.models import User
 from helpdesk.db import atomic
 
@@ -324,12 +326,17 @@ def faq_import(*, entries: list[FaqEntry], actor: User | None) -> FaqImportResul
             status=Article.Status.PUBLISHED,
             visibility=Article.Visibility.PUBLIC,
             actor=actor,
-            slug=entry.slug,
+            # At the entry's address when that is free; else one from the title.
+            slug=entry.slug if _slug_free(entry.slug) else "",
             import_key=key,
         )
         claimed.add(str(article.pk))
         created += 1
     return FaqImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _slug_free(slug: str) -> bool:
+    return bool(slug) and not Article.objects.filter(slug=slugify(slug)).exists()
 
 
 # --- Exporting ---------------------------------------------------------------

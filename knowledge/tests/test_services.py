@@ -128,3 +128,26 @@ def test_categories_are_listed_by_position(agent):
     services.category_create(name="Apples", position=5, actor=agent)
 
     assert [c.name for c in ArticleCategory.objects.all()] == ["Zebra", "Apples"]
+
+
+def test_an_address_asked_for_is_never_silently_changed(agent):
+    first = write(agent)
+    second = write(agent, title="Another", slug="another-one")
+
+    assert second.slug == "another-one"
+    with pytest.raises(ArticleError) as caught:
+        write(agent, title="Third", slug=first.slug)
+    assert caught.value.code == "slug_taken"
+    with pytest.raises(ArticleError) as caught:
+        services.article_update(article=second, actor=agent, slug=first.slug)
+    assert caught.value.code == "slug_taken"
+    assert Article.objects.get(pk=second.pk).slug == "another-one"
+    cleared = services.article_update(article=second, actor=agent, slug="")
+    assert cleared.slug == "another"  # empty: made from the title
+
+
+def test_a_language_must_look_like_a_language_code(agent):
+    assert write(agent, language="PT-br").language == "pt-br"
+    with pytest.raises(ArticleError) as caught:
+        write(agent, title="Other", language="not valid!")
+    assert caught.value.code == "bad_language"

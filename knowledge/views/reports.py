@@ -259,8 +259,11 @@ def teach_phrasings(request: HttpRequest) -> HttpResponse:
                 return redirect(_report_url(form.cleaned_data["back"]))
         status = 400
     else:
-        wordings = [w for w in request.GET.getlist("q") if w.strip()]
-        closest = request.GET.get("closest", "")
+        # NUL characters: PostgreSQL refuses them in a lookup; no title has one.
+        wordings = [
+            w.replace("\x00", " ") for w in request.GET.getlist("q") if w.strip()
+        ]
+        closest = request.GET.get("closest", "").replace("\x00", "")
         chosen = (
             articles.filter(title=closest).values_list("pk", flat=True).first()
             if closest
