@@ -192,11 +192,10 @@ def ask(request, payload: QuestionIn):
 
 def _session(request, token: str) -> ChatConversation:
     """The caller's session ``token`` names: 403 for an anonymous caller
-    while anonymous chat is off, 404 for a token that is not theirs (one
-    holding a NUL too, which PostgreSQL cannot even compare)."""
+    while anonymous chat is off, 404 for a token that is not theirs
+    (``chat_get_for`` also answers None for one holding a NUL, which
+    PostgreSQL cannot even compare)."""
     _chat_allowed(request)
-    if "\x00" in token:
-        raise ApiError(404, "There is no such chat session.", "not_found")
     conversation = chat_services.chat_get_for(caller(request), token)
     if conversation is None:
         raise ApiError(404, "There is no such chat session.", "not_found")
