@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("knowledge.urls")),
     path("notifications/", include("notifications.urls")),
+    path("agent/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # JSON, not the site's HTML 404

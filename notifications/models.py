@@ -18,6 +18,8 @@ class Event(models.TextChoices):
     TICKET_MERGED = "ticket_merged", "Ticket merged into another"
     SLA_WARNING = "sla_warning", "SLA target at risk"
     SLA_BREACH = "sla_breach", "SLA target breached"
+    SATISFACTION_GOOD = "satisfaction_good", "Customer rated the support good"
+    SATISFACTION_BAD = "satisfaction_bad", "Customer rated the support bad"
 
 
 # People may turn these off; an agent's public reply is the answer itself and

@@ -429,6 +429,16 @@ KNOWLEDGE_DEFLECTION_WINDOW_MINUTES = env.int(
     "KNOWLEDGE_DEFLECTION_WINDOW_MINUTES", default=60
 )
 
+# --- Reports and customer satisfaction --------------------------------------------
+# Solving a ticket sends the requester a Good / Bad survey (an automation
+# rule on "Ticket solved"); false hides the survey everywhere.
+CSAT_ENABLED = env.bool("CSAT_ENABLED", default=True)
+# A survey link works this many days after it was sent, and a rating can be
+# changed until the ticket has been closed this long.
+CSAT_TOKEN_MAX_AGE_DAYS = env.int("CSAT_TOKEN_MAX_AGE_DAYS", default=30)
+# The longest custom range a report accepts, in days.
+REPORTS_MAX_RANGE_DAYS = env.int("REPORTS_MAX_RANGE_DAYS", default=731)
+
 # --- Celery ------------------------------------------------------------------
 # Tasks always go through a broker to a worker; beat starts the periodic ones
 # (``make run`` starts both beside the web server). With REDIS_URL, Redis is

@@ -1,5 +1,6 @@
 """The tickets app's models, split by subject."""
 
+from .satisfaction import SatisfactionRating
 from .sla import (
     BusinessCalendar,
     BusinessHoliday,
@@ -32,6 +33,7 @@ __all__ = [
     "Category",
     "Message",
     "SLANotice",
+    "SatisfactionRating",
     "SLAPolicy",
     "SLATarget",
     "SavedFilter",

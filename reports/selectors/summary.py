@@ -1,4 +1,4 @@
-"""The numbers a team lead asks for, over the tickets the caller may see."""
+"""The dashboard's short summary (GET /api/v1/reports/summary)."""
 
 from datetime import timedelta
 
