@@ -43,7 +43,7 @@ class Bucket:
 
     @property
     def label(self) -> str:
-        """ "3 Nov" for a day, "3–9 Nov" for a week (across a month: "29 Sep – 5 Oct")."""
+        """A day as "3 Nov", a week as "3–9 Nov" or "29 Sep – 5 Oct"."""
         first, last = self.first_day, self.last_day
         if first == last:
             return f"{first.day} {first:%b}"
