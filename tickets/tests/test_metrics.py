@@ -17,7 +17,11 @@ from django.core.management import call_command
 
 from tickets import services
 from tickets.models import SLAPolicy, SLATarget, Ticket, TicketEvent
-from tickets.services.metrics import METRIC_FIELDS, metrics_backfill
+from tickets.services.metrics import (
+    METRIC_FIELDS,
+    metrics_backfill,
+    metrics_on_public_reply,
+)
 from tickets.services.sla_policies import holidays_add
 
 from .office import berlin
@@ -323,3 +327,14 @@ def test_the_backfill_counts_only_public_replies_by_agents(policy, desk, custome
     metrics_backfill()
 
     assert figures(ticket)["public_reply_count"] == 2
+
+
+def test_minutes_are_real_minutes_across_the_end_of_summer_time():
+    """Moments in one zone subtract as instants, not on the wall clock: the
+    night the clocks go back lasts an hour longer."""
+    ticket = Ticket(created_at=berlin(2026, 10, 24, 17, 0))  # Saturday, CEST
+
+    metrics_on_public_reply(ticket=ticket, at=berlin(2026, 10, 25, 17, 0), first=True)
+
+    assert ticket.first_reply_minutes == 25 * 60
+    assert ticket.first_reply_business_minutes == 25 * 60  # no policy
