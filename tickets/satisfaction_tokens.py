@@ -82,7 +82,8 @@ def survey_link_read(token: str, *, number: int | None = None) -> SurveyLink:
         raise invalid from None
     if not isinstance(payload, dict):
         raise invalid
-    ticket_pk, requester_pk, issued = payload.get("t"), payload.get("r"), payload.get("at")
+    ticket_pk, requester_pk = payload.get("t"), payload.get("r")
+    issued = payload.get("at")
     if not (
         isinstance(ticket_pk, str)
         and isinstance(requester_pk, str)

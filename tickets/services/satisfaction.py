@@ -93,8 +93,7 @@ def _check(actor: User, ticket: Ticket) -> None:
         )
     if not satisfaction_open(ticket):
         raise SatisfactionClosed(
-            "This request was closed too long ago to be rated or to change its "
-            "rating."
+            "This request was closed too long ago to be rated or to change its rating."
         )
 
 
