@@ -16,6 +16,9 @@ from tickets.services.satisfaction import (
 
 register = template.Library()
 
+NOT_RATED = SafeString(
+    '<span aria-hidden="true">—</span><span class="visually-hidden">Not rated</span>'
+)
 RATING_LOOK = {
     # The word carries the meaning; the colour and symbol only repeat it.
     SatisfactionRating.Rating.GOOD: ("text-bg-success", "\u263a", "Good"),
@@ -28,10 +31,7 @@ def satisfaction_badge(rating: str | None) -> SafeString:
     """A rating as a badge with its word, or a dash read as "Not rated"."""
     look = RATING_LOOK.get(rating or "")
     if look is None:
-        return format_html(
-            '<span aria-hidden="true">—</span>'
-            '<span class="visually-hidden">Not rated</span>'
-        )
+        return NOT_RATED
     css, symbol, word = look
     return format_html(
         '<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>',
