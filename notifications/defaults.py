@@ -199,8 +199,8 @@ now {{ ticket.priority|lower }} priority.</p>
         "subject": "[{{ ticket.reference }}] How did we do? {{ ticket.subject }}",
         "body_text": """Hello {{ recipient.name }},
 
-How would you rate the support you received on {{ ticket.reference }} \
-"{{ ticket.subject }}"?
+Your request {{ ticket.reference }} "{{ ticket.subject }}" is solved. \
+How would you rate the support you received?
 
 Good: {{ survey.good }}
 
@@ -212,8 +212,8 @@ change your rating later with the same links; they work for \
         + SIGN_OFF_TEXT
         + FOOTER_TEXT,
         "body_html": """<p>Hello {{ recipient.name }},</p>
-<p>How would you rate the support you received on {{ ticket.reference }}
-<strong>{{ ticket.subject }}</strong>?</p>
+<p>Your request {{ ticket.reference }} <strong>{{ ticket.subject }}</strong>
+is solved. How would you rate the support you received?</p>
 <p><a href="{{ survey.good }}"><strong>&#9786; Good</strong></a>
 &nbsp;&nbsp;&nbsp;
 <a href="{{ survey.bad }}"><strong>&#9785; Bad</strong></a></p>
