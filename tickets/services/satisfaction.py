@@ -79,7 +79,9 @@ def satisfaction_for(ticket: Ticket) -> SatisfactionRating | None:
         return None
 
 
-def _check(actor: User, ticket: Ticket) -> None:
+def satisfaction_check(actor: User, ticket: Ticket) -> None:
+    """Raise the reason ``actor`` may not rate ``ticket`` now, if any:
+    SurveysOff, PermissionDeniedError or SatisfactionClosed."""
     if not surveys_enabled():
         raise SurveysOff("Satisfaction surveys are turned off.")
     if actor.is_agent or ticket.requester_id != actor.pk or not actor.is_active:
@@ -89,7 +91,10 @@ def _check(actor: User, ticket: Ticket) -> None:
         )
     if ticket.status not in RATEABLE_STATUSES or ticket.merged_into_id is not None:
         raise SatisfactionClosed(
-            "Only solved requests can be rated.", code="not_solved"
+            "Only solved requests can be rated. This one is "
+            f"{ticket.get_status_display().lower()}"
+            f"{' (merged into another)' if ticket.merged_into_id else ''}.",
+            code="not_solved",
         )
     if not satisfaction_open(ticket):
         raise SatisfactionClosed(
@@ -114,7 +119,7 @@ def satisfaction_rate(
     """
     if rating not in Rating.values:
         raise ApplicationError("Choose Good or Bad.", code="invalid_rating")
-    _check(actor, ticket)
+    satisfaction_check(actor, ticket)
     now = timezone.now()
     existing = SatisfactionRating.objects.filter(ticket=ticket).first()
     old_rating = existing.rating if existing else ""

@@ -206,6 +206,10 @@ def test_a_link_stops_working_when_the_ticket_gets_another_requester(client):
 
 def test_a_link_cannot_rate_an_unsolved_ticket(client):
     ticket = TicketFactory(open=True)
+    opened = client.get(survey_url(ticket, rating="good"))
+    assert opened.status_code == 409  # said at once, with nothing to send
+    assert " data-autosubmit>" not in opened.content.decode()
+    assert "This one is open." in opened.content.decode()
     response = client.post(survey_url(ticket), {"rating": "good"})
     assert response.status_code == 409
     assert "Only solved requests can be rated" in response.content.decode()

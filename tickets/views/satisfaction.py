@@ -19,6 +19,7 @@ from tickets import selectors
 from tickets.forms import SatisfactionForm
 from tickets.satisfaction_tokens import SurveyLink, survey_link_read
 from tickets.services.satisfaction import (
+    satisfaction_check,
     satisfaction_for,
     satisfaction_rate,
     satisfaction_window_ends_at,
@@ -52,6 +53,11 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request, error.message, error.status_code)
     ticket = link.ticket
     rating = satisfaction_for(ticket)
+    try:
+        # Said before any choice is made, not after the click.
+        satisfaction_check(link.requester, ticket)
+    except ApplicationError as error:
+        return _refused(request, error.message, error.status_code)
     if request.method == "POST":
         form = SatisfactionForm(request.POST)
         if form.is_valid():
@@ -62,7 +68,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                     rating=form.cleaned_data["rating"],
                     comment=form.comment_sent(),
                 )
-            except ApplicationError as error:
+            except ApplicationError as error:  # changed since the check above
                 return _refused(request, error.message, error.status_code)
             messages.success(
                 request,
