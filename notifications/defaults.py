@@ -191,6 +191,58 @@ now {{ ticket.priority|lower }} priority.</p>
 <p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
     },
     {
+        "key": "satisfaction_survey",
+        "description": "To the requester, when their ticket is solved: the "
+        "satisfaction survey. Its Good and Bad links ({{ survey.good }}, "
+        "{{ survey.bad }}) are only ever made for the requester; with surveys "
+        "turned off (CSAT_ENABLED) this email is not sent.",
+        "subject": "[{{ ticket.reference }}] How did we do? {{ ticket.subject }}",
+        "body_text": """Hello {{ recipient.name }},
+
+Your request {{ ticket.reference }} "{{ ticket.subject }}" is solved. \
+How would you rate the support you received?
+
+Good: {{ survey.good }}
+
+Bad: {{ survey.bad }}
+
+One click records your answer, and you can add a comment after it. You can \
+change your rating later with the same links; they work for \
+{{ survey.days }} days."""
+        + SIGN_OFF_TEXT
+        + FOOTER_TEXT,
+        "body_html": """<p>Hello {{ recipient.name }},</p>
+<p>Your request {{ ticket.reference }} <strong>{{ ticket.subject }}</strong>
+is solved. How would you rate the support you received?</p>
+<p><a href="{{ survey.good }}"><strong>&#9786; Good</strong></a>
+&nbsp;&nbsp;&nbsp;
+<a href="{{ survey.bad }}"><strong>&#9785; Bad</strong></a></p>
+<p>One click records your answer, and you can add a comment after it. You can
+change your rating later with the same links; they work for {{ survey.days }}
+days.</p>"""
+        + SIGN_OFF_HTML,
+    },
+    {
+        "key": "satisfaction_bad_staff",
+        "description": "To the agents who own a ticket, when its requester rates "
+        "the support Bad (or changes their rating to Bad).",
+        "subject": "[{{ ticket.reference }}] Rated bad: {{ ticket.subject }}",
+        "body_text": """{{ ticket.requester_name }} rated the support on \
+{{ ticket.reference }} "{{ ticket.subject }}" as Bad.\
+{% if satisfaction.comment %}
+
+Their comment:
+{{ satisfaction.comment }}{% endif %}
+
+Open the ticket: {{ links.ticket }}""",
+        "body_html": """<p><strong>{{ ticket.requester_name }}</strong> rated the
+support on {{ ticket.reference }} <em>{{ ticket.subject }}</em> as
+<strong>Bad</strong>.</p>{% if satisfaction.comment %}
+<p>Their comment:</p>
+<blockquote>{{ satisfaction.comment|linebreaksbr }}</blockquote>{% endif %}
+<p><a href="{{ links.ticket }}">Open the ticket</a></p>""",
+    },
+    {
         "key": "inbound_refused",
         "description": "To an unknown sender, when email may not open tickets.",
         "subject": "Re: {{ original_subject }}",
@@ -222,4 +274,6 @@ RULES = [
     ("ticket_merged", "requester", "ticket_merged"),
     ("sla_warning", "owners", "sla_warning"),
     ("sla_breach", "owners", "sla_breach"),
+    ("ticket_solved", "requester", "satisfaction_survey"),
+    ("satisfaction_bad", "owners", "satisfaction_bad_staff"),
 ]

@@ -1,6 +1,7 @@
 """Who gets which email when something happens to a ticket (the sending is
 in ``notifications.sending``)."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -8,13 +9,16 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.db import IntegrityError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, ConflictError
 from tickets import permissions
-from tickets.models import Message, Ticket, TicketEvent
+from tickets.models import Message, SatisfactionRating, Ticket, TicketEvent
+from tickets.satisfaction_tokens import survey_token_make
+from tickets.services.satisfaction import satisfaction_for, satisfaction_open
 
 from .models import (
     OPTIONAL_EVENTS,
@@ -30,6 +34,13 @@ from .selectors import email_choices_for, rules_orphaned_by
 REPLY_MARKER = "##- Please type your reply above this line -##"
 Kind = TicketEvent.Kind
 Recipient = AutomationRule.Recipient
+# A satisfaction event's new value, and the automation event it is.
+SATISFACTION_EVENTS = {
+    SatisfactionRating.Rating.GOOD: Event.SATISFACTION_GOOD,
+    SatisfactionRating.Rating.BAD: Event.SATISFACTION_BAD,
+}
+# A template that shows survey links ({{ survey.good }} and the like).
+SURVEY_LINKS = re.compile(r"\{\{\s*survey\.")
 
 
 # --- What happened -------------------------------------------------------------
@@ -79,6 +90,10 @@ def notice_for(ticket_event: TicketEvent) -> TicketNotice | None:
         # Merging closes the ticket; its requester is told of the merge
         # (above), not that their request was closed.
         return None
+    elif ticket_event.kind == Kind.SATISFACTION and ticket_event.new_value in (
+        SATISFACTION_EVENTS
+    ):
+        event = SATISFACTION_EVENTS[ticket_event.new_value]
     elif ticket_event.kind == Kind.STATUS and ticket_event.new_value in (
         Ticket.Status.SOLVED,
         Ticket.Status.CLOSED,
@@ -346,8 +361,14 @@ def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
     for rule in rules_for(notice):
         if not EmailTemplate.objects.filter(key=rule.template_key).exists():
             rule_disable_for_missing_template(rule=rule)
+        survey_email = template_shows_survey(rule.template_key)
         for address, user in recipients_for(rule, notice):
             if opted_out(user, notice.event):
+                continue
+            survey = survey_context(notice, user)
+            if survey_email and not survey:
+                # Surveys are off, or this person is not the one to rate it:
+                # an email of links that cannot be there is not sent at all.
                 continue
             entry = email_queue(
                 template_key=rule.template_key,
@@ -364,6 +385,8 @@ def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
                         "due_at": ticket_event.old_value,
                     },
                     **merge_context(notice, user),
+                    **survey,
+                    **satisfaction_context(notice),
                 },
             )
             if entry is not None:
@@ -391,6 +414,58 @@ def merge_context(notice: TicketNotice, user: User | None) -> dict:
             "visible": visible,
             "subject": target.subject if visible else "",
             "link": link,
+        }
+    }
+
+
+def template_shows_survey(template_key: str) -> bool:
+    """Whether any language of the template shows survey links."""
+    return any(
+        SURVEY_LINKS.search(f"{text}\n{html}")
+        for text, html in EmailTemplate.objects.filter(key=template_key).values_list(
+            "body_text", "body_html"
+        )
+    )
+
+
+def survey_context(notice: TicketNotice, user: User | None) -> dict:
+    """``survey``: the Good and Bad links of the satisfaction survey, for the
+    ticket's requester only (a customer, while the ticket may be rated and
+    surveys are on). Each carries a signed token that rates this ticket for
+    this requester, and opens the survey page with the choice preselected;
+    nobody else is ever given one, so the dict is empty for them."""
+    ticket = notice.ticket
+    if (
+        user is None
+        or user.is_agent
+        or user.pk != ticket.requester_id
+        or not satisfaction_open(ticket)
+    ):
+        return {}
+    link = absolute(
+        reverse("tickets:survey", kwargs={"token": survey_token_make(ticket)})
+    )
+    return {
+        "survey": {
+            "link": link,
+            "good": f"{link}?rating=good",
+            "bad": f"{link}?rating=bad",
+            "days": settings.CSAT_TOKEN_MAX_AGE_DAYS,
+        }
+    }
+
+
+def satisfaction_context(notice: TicketNotice) -> dict:
+    """``satisfaction``, for the emails about a rating: what was given."""
+    if notice.event not in SATISFACTION_EVENTS.values():
+        return {}
+    rating = satisfaction_for(notice.ticket)
+    if rating is None:
+        return {}
+    return {
+        "satisfaction": {
+            "rating": rating.get_rating_display(),
+            "comment": rating.comment,
         }
     }
 

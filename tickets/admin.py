@@ -18,6 +18,7 @@ from .models import (
     BusinessHours,
     Category,
     Message,
+    SatisfactionRating,
     SLANotice,
     SLAPolicy,
     SLATarget,
@@ -228,6 +229,30 @@ class TicketEventAdmin(admin.ModelAdmin):
     search_fields = ("=ticket__number", "actor__email", "old_value", "new_value")
     date_hierarchy = "created_at"
     fields = ("ticket", "actor", "kind", "old_value", "new_value", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(admin.ModelAdmin):
+    """Requesters' ratings, read-only: only the requester gives or changes
+    one (tickets.services.satisfaction), and each change is in the audit
+    trail."""
+
+    list_display = ("ticket", "rating", "rated_by", "rated_at")
+    list_filter = ("rating",)
+    list_select_related = ("ticket", "rated_by")
+    search_fields = ("=ticket__number", "rated_by__email", "comment")
+    date_hierarchy = "rated_at"
+    fields = ("ticket", "rated_by", "rating", "comment", "created_at", "rated_at")
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from .views import agent, agent_ticket, attachments, canned, portal, search
+from .views import (
+    agent,
+    agent_ticket,
+    attachments,
+    canned,
+    portal,
+    satisfaction,
+    search,
+)
 
 app_name = "tickets"
 
@@ -18,6 +26,13 @@ urlpatterns = [
         portal.portal_status,
         name="portal_status",
     ),
+    path(
+        "portal/tickets/<int:number>/satisfaction/",
+        satisfaction.portal_satisfaction,
+        name="portal_satisfaction",
+    ),
+    # The satisfaction survey behind an emailed link: no sign-in needed
+    path("survey/<str:token>/", satisfaction.survey, name="survey"),
     # Search everywhere (the top bar's box), for everyone signed in
     path("search/", search.search, name="search"),
     # Files, for everyone who may see the ticket

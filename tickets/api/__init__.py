@@ -2,9 +2,10 @@
 
 from ninja import Router
 
-from . import catalog, messages, tickets
+from . import catalog, messages, satisfaction, tickets
 
 router = Router()
 router.add_router("", tickets.router)
 router.add_router("", messages.router)
 router.add_router("", catalog.router)
+router.add_router("", satisfaction.router)

@@ -11,10 +11,10 @@ from accounts.models import User
 from helpdesk.api_tools import In
 
 from .. import selectors
-from ..models import Message, Ticket
+from ..models import Message, SatisfactionRating, Ticket
 
 # Beyond Ticket.objects.for_list(): what an API ticket shows besides a row.
-TICKET_EXTRAS = ("merged_into", "follow_up_of", "sla_policy")
+TICKET_EXTRAS = ("merged_into", "follow_up_of", "sla_policy", "satisfaction")
 
 TicketStatus = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -44,6 +44,12 @@ class SLAOut(Schema):
     paused: bool
 
 
+class SatisfactionSummary(Schema):
+    rating: Literal["good", "bad"]
+    comment: str
+    rated_at: datetime
+
+
 class TicketOut(Schema):
     number: int
     reference: str
@@ -65,6 +71,11 @@ class TicketOut(Schema):
     merged_into: int | None
     follow_up_of: int | None
     sla: SLAOut | None = Field(description="For agents; null for customers.")
+    satisfaction: SatisfactionSummary | None = Field(
+        None,
+        description="The requester's rating, for agents and the requester; "
+        "null until rated.",
+    )
 
 
 def person(user: User | None, viewer: User) -> dict | None:
@@ -117,6 +128,22 @@ def ticket_out(ticket: Ticket, viewer: User) -> dict:
         }
         if staff
         else None,
+        "satisfaction": _satisfaction(ticket, viewer),
+    }
+
+
+def _satisfaction(ticket: Ticket, viewer: User) -> dict | None:
+    """Agents and the requester see the rating; a colleague does not."""
+    if not viewer.is_agent and ticket.requester_id != viewer.pk:
+        return None
+    try:
+        rating = ticket.satisfaction
+    except SatisfactionRating.DoesNotExist:
+        return None
+    return {
+        "rating": rating.rating,
+        "comment": rating.comment,
+        "rated_at": rating.rated_at,
     }
 
 
@@ -180,6 +207,9 @@ class TicketFilterIn(In):
     requester: str = ""
     created_from: date | None = None
     created_to: date | None = None
+    satisfaction: Literal["", "good", "bad", "unrated"] = Field(
+        "", description="Agents: the requester's rating, or unrated."
+    )
     q: str = Field("", max_length=200)
     sort: Sort = "-updated"
     page: int = Field(1, ge=1, le=100_000)

@@ -99,6 +99,7 @@ def ticket_list(request, filters: Query[TicketFilterIn]):
                 requester=filters.requester,
                 created_from=filters.created_from,
                 created_to=filters.created_to,
+                satisfaction=filters.satisfaction,
                 q=filters.q,
                 sort=filters.sort,
             ),

@@ -30,6 +30,7 @@ from .portal import (
     PortalStatusForm,
     PortalTicketForm,
 )
+from .satisfaction import SatisfactionForm
 
 __all__ = [
     "PER_PAGE",
@@ -48,6 +49,7 @@ __all__ = [
     "PortalReplyForm",
     "PortalStatusForm",
     "PortalTicketForm",
+    "SatisfactionForm",
     "SavedFilterForm",
     "StatusForm",
     "TicketFilterForm",

@@ -25,6 +25,12 @@ SORT_LABELS = {
     "sla": "SLA: next due first",
 }
 PER_PAGE = (25, 50, 100)
+SATISFACTION_CHOICES = [
+    ("", "Any"),
+    ("good", "Good"),
+    ("bad", "Bad"),
+    ("unrated", "Unrated"),
+]
 
 
 class TicketFilterForm(forms.Form):
@@ -60,6 +66,11 @@ class TicketFilterForm(forms.Form):
         label="Created until",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    satisfaction = forms.ChoiceField(
+        label="Satisfaction",
+        choices=SATISFACTION_CHOICES,
+        required=False,
     )
     q = forms.CharField(label="Search", required=False, max_length=200)
     sort = forms.ChoiceField(
@@ -119,6 +130,7 @@ class TicketFilterForm(forms.Form):
             requester=data.get("requester") or "",
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),
+            satisfaction=data.get("satisfaction") or "",
             q=data.get("q") or "",
             sort=data.get("sort") or "-updated",
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from helpdesk.search_text import search_fold
 
-from ..models import UNSOLVED_STATUSES, Message, Ticket
+from ..models import UNSOLVED_STATUSES, Message, SatisfactionRating, Ticket
 from ..permissions import agent_department_ids, agent_team_ids
 from .visibility import ticket_list_visible_to
 
@@ -165,6 +165,7 @@ class TicketFilters:
     requester: str = ""  # an email fragment
     created_from: date | None = None
     created_to: date | None = None
+    satisfaction: str = ""  # "", "good", "bad" or "unrated"
     q: str = ""
     sort: str = "-updated"
 
@@ -222,5 +223,12 @@ def agent_ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     if filters.created_to and filters.created_to < LATEST_DAY:
         end = _day_start(filters.created_to + timedelta(days=1))
         queryset = queryset.filter(created_at__lt=end)
+    if filters.satisfaction == "unrated":
+        queryset = queryset.filter(satisfaction__isnull=True)
+    elif filters.satisfaction in SatisfactionRating.Rating.values:
+        queryset = queryset.filter(satisfaction__rating=filters.satisfaction)
     queryset = _search(queryset, filters.q, include_internal=True)
+    # The rating for the list's column, in the rows' own query (a join on
+    # the one-to-one; ``for_rows`` restricts the ticket's columns only).
+    queryset = queryset.annotate(satisfaction_rating=F("satisfaction__rating"))
     return _sorted(queryset, filters.sort)

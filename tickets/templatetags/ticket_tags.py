@@ -15,6 +15,8 @@ from django.utils.safestring import SafeString
 from tickets import business_time as bt
 from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 
+from .satisfaction_tags import satisfaction_badge
+
 register = template.Library()
 
 
@@ -56,6 +58,7 @@ EVENT_SENTENCES = {
     KIND.SLA_ESCALATED: "escalated the ticket after an SLA breach ({new})",
     KIND.SLA_PAUSED: "paused the resolution clock (solved): {new}",
     KIND.SLA_RESUMED: "resumed the resolution clock (reopened): {new}",
+    KIND.SATISFACTION: "rated the support {new}",
 }
 
 VIA_MERGED_SENTENCES = {
@@ -371,6 +374,7 @@ def agent_ticket_rows(tickets) -> SafeString:
                 '<td class="d-none d-md-table-cell">{requester}{organization}</td>'
                 '<td class="d-none d-xl-table-cell small">{department}{team}</td>'
                 '<td class="d-none d-lg-table-cell">{assignee}</td>'
+                '<td class="d-none d-md-table-cell">{satisfaction}</td>'
                 '<td class="d-none d-sm-table-cell small text-body-secondary text-end '
                 'text-nowrap pe-3"><time datetime="{iso}">{ago} ago</time></td>'
                 "</tr>",
@@ -387,6 +391,9 @@ def agent_ticket_rows(tickets) -> SafeString:
                 department=ticket.department.name if ticket.department_id else "—",
                 team=team,
                 assignee=ticket.assignee.display_name if ticket.assignee_id else "—",
+                satisfaction=satisfaction_badge(
+                    getattr(ticket, "satisfaction_rating", None)
+                ),
                 iso=ticket.updated_at.isoformat(),
                 ago=timesince(ticket.updated_at, depth=1),
             )

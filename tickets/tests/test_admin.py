@@ -50,7 +50,13 @@ def objects(agent, rf):
     NotificationOptOut.objects.create(user=agent, event="ticket_closed")
     from datetime import date, time
 
-    from tickets.models import BusinessCalendar, SLANotice, SLAPolicy, SLATarget
+    from tickets.models import (
+        BusinessCalendar,
+        SatisfactionRating,
+        SLANotice,
+        SLAPolicy,
+        SLATarget,
+    )
 
     calendar = BusinessCalendar.objects.create(name="Office")
     calendar.hours.create(weekday=0, start=time(9), end=time(17))
@@ -64,6 +70,12 @@ def objects(agent, rf):
         target="resolution",
         stage="warning",
         due_at="2026-12-01T10:00:00Z",
+    )
+    SatisfactionRating.objects.create(
+        ticket=attachment.message.ticket,
+        rated_by=attachment.message.ticket.requester,
+        rating="bad",
+        comment="Slow",
     )
     AccessFailureLog.objects.create(
         username="x@example.com",
