@@ -71,10 +71,19 @@ def _custom_when_dates_edited(form: ReportFilterForm) -> None:
         data["preset"] = "custom"
 
 
+def bound_form(request: HttpRequest) -> ReportFilterForm:
+    """The filter form on the query string. A team's name shows its
+    department's, fetched with it rather than once per team."""
+    form = ReportFilterForm(request.GET.copy(), user=request.user)
+    teams = form.fields["team"]
+    teams.queryset = teams.queryset.select_related("department")
+    return form
+
+
 def filter_bar(request: HttpRequest, *, extra: dict[str, str] | None = None):
     """Bind the filter form to the query string; ``extra`` pairs (the ticket
     list's basis) travel in the page's own links and downloads."""
-    form = ReportFilterForm(request.GET.copy(), user=request.user)
+    form = bound_form(request)
     _custom_when_dates_edited(form)
     if not form.is_valid():
         raw = request.GET.copy()
@@ -506,7 +515,7 @@ def export(request: HttpRequest, table: str) -> HttpResponseBase:
     with the same filters as the page."""
     if table != "tickets" and table not in TABLES:
         raise Http404("No such table.")
-    form = ReportFilterForm(request.GET.copy(), user=request.user)
+    form = bound_form(request)
     if not form.is_valid():
         errors = "; ".join(m for messages in form.errors.values() for m in messages)
         return HttpResponseBadRequest(f"The filters are not valid: {errors}")
