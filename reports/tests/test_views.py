@@ -386,3 +386,13 @@ def test_each_page_asks_its_selector_once(
     assert login(admin_user).get(url(name)).status_code == 200
 
     assert len(calls) == 1
+
+
+def test_a_long_range_is_drawn_per_week(login, admin_user, world):
+    query = "preset=custom&start=2026-01-01&end=2026-11-20"
+    html = login(admin_user).get(url("volume", query)).content.decode()
+
+    assert "1 Jan 2026 – 20 Nov 2026 · per week" in html
+    assert '<th scope="col">Week</th>' in html
+    assert ">1–4 Jan</th>" in html  # the first week, clipped to the range
+    assert ">2–8 Nov</th>" in html
