@@ -17,6 +17,7 @@ from tickets.models import Ticket, TicketEvent
 from tickets.tests.factories import TicketFactory
 
 from .helpers import sign_in
+from .test_csp import RECORD_VIOLATIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,9 +129,20 @@ def test_the_reports_on_desktop_and_phone(
     new_page, shot, admin_user, month_of_work, width, device
 ):
     page = new_page(width=width, height=900)
+    page.context.add_init_script(RECORD_VIOLATIONS)
+    console = []
+    page.on(
+        "console",
+        lambda message: (
+            console.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     sign_in(page, admin_user)
     for name, address in PAGES:
         page.goto(address)
+        assert page.evaluate("window.__cspViolations || []") == [], name
         expect(page.get_by_role("heading", level=1)).to_contain_text("Reports")
         expect(page.get_by_label("Date range")).to_have_value("last_30")
         if name in ("volume", "speed", "service-levels", "satisfaction"):
@@ -140,6 +152,7 @@ def test_the_reports_on_desktop_and_phone(
         expect(page.get_by_role("link", name="Download CSV").first).to_be_visible()
         shot(page, f"{device}-{name}")
     assert page.errors == []
+    assert console == []  # the pages run under the site's CSP untouched
 
 
 def test_filters_tabs_and_the_breached_tickets(

@@ -20,7 +20,14 @@ from accounts.decorators import agent_required
 from tickets.models import SLANotice
 
 from . import charts, exports
-from .filters import INTERVALS, PRESETS, ReportFilterForm, ReportFilters, preset_days
+from .filters import (
+    DIMENSIONS,
+    INTERVALS,
+    PRESETS,
+    ReportFilterForm,
+    ReportFilters,
+    preset_days,
+)
 from .selectors import (
     people_report,
     report_ticket_list,
@@ -50,11 +57,13 @@ TARGET_LABELS = dict(SLANotice.Target.choices)
 class FilterBar:
     form: ReportFilterForm
     filters: ReportFilters | None  # None while the form has errors
-    query: str  # the filters as a query string, for tabs and downloads
+    query: str  # the filters as a query string, for this page's links
+    base_query: str  # the same without this page's own pairs, for the tabs
     preset: str  # what the bar shows
     interval: str
     start: str
     end: str
+    more_open: bool = False  # a dimension is set or wrong: show them
 
 
 def _custom_when_dates_edited(form: ReportFilterForm) -> None:
@@ -85,6 +94,7 @@ def filter_bar(request: HttpRequest, *, extra: dict[str, str] | None = None):
     list's basis) travel in the page's own links and downloads."""
     form = bound_form(request)
     _custom_when_dates_edited(form)
+    more_open = any(form.data.get(name) for name in DIMENSIONS)
     if not form.is_valid():
         raw = request.GET.copy()
         for key in ("page", "shown_start", "shown_end"):
@@ -93,13 +103,21 @@ def filter_bar(request: HttpRequest, *, extra: dict[str, str] | None = None):
             form=form,
             filters=None,
             query=raw.urlencode(),
+            base_query=raw.urlencode(),
             preset=form.data.get("preset", ""),
             interval=form.data.get("interval", ""),
             start=form.data.get("start", ""),
             end=form.data.get("end", ""),
+            more_open=more_open,
         )
     filters = form.filters()
-    items = filters.query_string_items() + list((extra or {}).items())
+    interval = form.cleaned_data.get("interval") or "auto"
+    # "Automatic" stays automatic from page to page, so a longer range picked
+    # later is drawn per week again.
+    items = [
+        (key, interval if key == "interval" else value)
+        for key, value in filters.query_string_items()
+    ]
     if filters.preset != "custom":
         first, last = preset_days(filters.preset, form.today)
     else:
@@ -107,23 +125,24 @@ def filter_bar(request: HttpRequest, *, extra: dict[str, str] | None = None):
     return FilterBar(
         form=form,
         filters=filters,
-        query=urlencode(items),
+        query=urlencode(items + list((extra or {}).items())),
+        base_query=urlencode(items),
         preset=filters.preset,
-        interval=form.cleaned_data.get("interval") or "auto",
+        interval=interval,
         start=first.isoformat(),
         end=last.isoformat(),
+        more_open=more_open,
     )
 
 
 def _render(
     request: HttpRequest, current: str, bar: FilterBar, context: dict
 ) -> HttpResponse:
-    base_query = urlencode(bar.filters.query_string_items()) if bar.filters else ""
     tabs = [
         {
             "key": key,
             "label": label,
-            "url": f"{reverse(f'reports:{key}')}?{base_query or bar.query}",
+            "url": f"{reverse(f'reports:{key}')}?{bar.base_query}",
             "current": key == current,
         }
         for key, label in TABS
@@ -162,7 +181,7 @@ def percent_text(rate: float | None) -> str:
     return f"{rate * 100:.0f}%"
 
 
-def _axis_label(bucket, interval: str) -> str:
+def _axis_label(bucket) -> str:
     """A chart's x label: the day, or a week's first day (the table beside
     gives whole weeks)."""
     return f"{bucket.first_day.day} {bucket.first_day:%b}"
@@ -182,7 +201,7 @@ def volume(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if bar.filters:
         report = volume_report(request.user, bar.filters)
-        labels = [_axis_label(p.bucket, bar.filters.interval) for p in report.points]
+        labels = [_axis_label(p.bucket) for p in report.points]
         per = _per(bar.filters)
         flow = [
             charts.Series("Created", [p.created for p in report.points]),
@@ -299,7 +318,7 @@ def service_levels(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if bar.filters:
         report = service_level_report(request.user, bar.filters)
-        base = urlencode(bar.filters.query_string_items())
+        base = bar.base_query
         tickets_url = reverse("reports:tickets")
         rows = [
             {
@@ -385,7 +404,7 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
     if bar.filters:
         report = satisfaction_report(request.user, bar.filters)
         per = _per(bar.filters)
-        labels = [_axis_label(p.bucket, bar.filters.interval) for p in report.points]
+        labels = [_axis_label(p.bucket) for p in report.points]
         series = [
             charts.Series(
                 "Satisfaction",

@@ -277,6 +277,7 @@ def test_tabs_keep_the_filters(login, admin_user, world):
             link.startswith(reverse(f"reports:{name}") + "?")
             and "preset=last_7" in link
             and f"team={team}" in link
+            and "interval=auto" in link  # "Automatic" stays automatic
             for link in tab_links
         ), name
 
