@@ -16,7 +16,6 @@ from .helpers_b import (
     question,
     rating_at,
     solved,
-    ticket_at,
     utc,
 )
 
@@ -43,7 +42,7 @@ def people(department):
 
 
 def test_figures_per_agent_and_per_team(admin_user, people, department):
-    ann, bob, alpha, beta = people
+    ann, bob, alpha, _ = people
     customer = UserFactory()
     at = utc(2026, 11, 3, 12)
     first = solved(at, 60, assignee=ann, team=alpha, department=department)
@@ -91,7 +90,6 @@ def test_figures_per_agent_and_per_team(admin_user, people, department):
 
 
 def test_agents_sorted_by_name_zeros_included(admin_user, people):
-    ann, bob, _, _ = people
     UserFactory(full_name="Aaron the customer")
     UserFactory(agent=True, inactive=True, full_name="Alice who left")
 
@@ -186,7 +184,7 @@ def test_an_empty_range(admin_user, people):
 def test_the_query_count_does_not_grow_with_people_or_tickets(
     admin_user, agent, department, django_assert_max_num_queries
 ):
-    for n in range(5):
+    for _ in range(5):
         person = UserFactory(agent=True)
         team = TeamFactory(department=department)
         ticket = solved(utc(2026, 11, 3), 60, assignee=person, team=team)
