@@ -1,14 +1,12 @@
 """Satisfaction: the CSAT score over time, with the comments."""
 
-from bisect import bisect_right
-from collections import Counter
-
 from accounts.models import User
 from reports.filters import ReportFilters
 from tickets.models import SatisfactionRating
 
 from .results import SatisfactionComment, SatisfactionPoint, SatisfactionReport
 from .service_levels import related_ticket_condition
+from .volume import per_bucket
 
 GOOD, BAD = SatisfactionRating.Rating.GOOD, SatisfactionRating.Rating.BAD
 
@@ -20,27 +18,27 @@ def satisfaction_report(
     the score is good / (good + bad). Comments: the non-empty ones, newest
     first, at most ``comment_limit`` (None: all, for the CSV).
 
-    Two queries: the moments and answers of the range's ratings (a few per
-    solved ticket at most), put in their buckets here, and the comments."""
-    in_range = SatisfactionRating.objects.filter(
-        related_ticket_condition(user, filters),
-        rated_at__gte=filters.start,
-        rated_at__lt=filters.end,
-    ).order_by()
+    Two queries: the ratings counted per bucket and answer (the bucket
+    found by the database, as the volume report does), and the comments."""
+    scope = related_ticket_condition(user, filters)
     buckets = filters.buckets()
-    starts = [bucket.start for bucket in buckets]
-    counts: Counter[tuple[int, str]] = Counter()
-    for rated_at, rating in in_range.values_list("rated_at", "rating"):
-        counts[bisect_right(starts, rated_at) - 1, rating] += 1
+    counts = per_bucket(
+        SatisfactionRating.objects.filter(scope), "rated_at", buckets, "rating"
+    )
     points = [
         SatisfactionPoint(
-            bucket=bucket, good=counts[index, GOOD], bad=counts[index, BAD]
+            bucket=bucket,
+            good=counts.get((index, GOOD), 0),
+            bad=counts.get((index, BAD), 0),
         )
         for index, bucket in enumerate(buckets)
     ]
 
     rows = (
-        in_range.exclude(comment="")
+        SatisfactionRating.objects.filter(
+            scope, rated_at__gte=filters.start, rated_at__lt=filters.end
+        )
+        .exclude(comment="")
         .order_by("-rated_at", "-pk")
         .values_list(
             "ticket__number",
