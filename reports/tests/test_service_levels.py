@@ -121,3 +121,18 @@ def test_one_query_however_many_events(
     with django_assert_max_num_queries(2):  # and the agent's departments
         service_level_report(agent, question())
     assert outcomes(report)["resolution"] == (0, 7)
+
+
+def test_a_deactivated_agent_or_a_customer_counts_no_one_elses_tickets(
+    agent, department, customer
+):
+    event_at(
+        ticket_at(department=department), MET, utc(2026, 11, 3), new_value="resolution"
+    )
+    own = ticket_at(department=department, requester=customer)
+    event_at(own, BREACHED, utc(2026, 11, 3), new_value="resolution")
+    agent.is_active = False
+    agent.save()
+
+    assert outcomes(service_level_report(agent, question()))["resolution"] == (0, 0)
+    assert outcomes(service_level_report(customer, question()))["resolution"] == (0, 1)
