@@ -1,11 +1,14 @@
 """Volume for benchmarks: many tickets with three messages each and a
 timeline that agrees with them, written in a few large inserts
-(``init_demo_data --tickets N``)."""
+(``init_demo_data --tickets N``). Each carries what the services would have
+left on it: its report figures (``tickets.services.metrics``) and its SLA
+verdicts, met at the answer or solve, breached when the due time passed (as
+the sweep announces them)."""
 
 import random
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,14 +17,24 @@ from django.utils import timezone
 
 from helpdesk.db import atomic
 from helpdesk.demo import content
+from tickets import business_time as bt
 from tickets.bodies import body_rendered
-from tickets.models import Message, Ticket, TicketEvent
+from tickets.models import Message, SLANotice, Ticket, TicketEvent
 from tickets.search import ticket_search_text
-from tickets.services.sla import refresh as sla_refresh
-from tickets.services.sla import sla_fields_for_import
+from tickets.services.metrics import metrics_from_history
+from tickets.services.sla import (
+    TARGET_LABELS,
+    duration_words,
+    next_check,
+    running_clocks,
+    sla_fields_for_import,
+)
+from tickets.services.sla_policies import calendar_for
 
 Status = Ticket.Status
 Priority = Ticket.Priority
+Kind = TicketEvent.Kind
+Target = SLANotice.Target
 BULK_BATCH = 5000
 # How far back the bulk tickets were opened.
 HISTORY_DAYS = 365
@@ -38,6 +51,8 @@ class _Story:
     solved: datetime | None = None
     closed: datetime | None = None
     waiting_since: datetime | None = None
+    verdicts: list = field(default_factory=list)
+    said: list = field(default_factory=list)  # the Message rows, once built
 
     @property
     def updated(self) -> datetime:
@@ -99,7 +114,8 @@ def bulk_tickets_add(
     rng: random.Random, people: dict, count: int, progress: Callable[[str], object]
 ) -> None:
     """Insert ``count`` tickets, 3 messages each, in batches; their timeline
-    has the creation and each status move, at the times their stamps say.
+    has the creation, each reply, each status move and each SLA verdict, at
+    the times their stamps say, and their report figures agree with it.
 
     Bypasses the services on purpose: this is load for benchmarks, written
     in a few large inserts, with numbers taken from one range that this
@@ -123,7 +139,7 @@ def bulk_tickets_add(
     done = 0
     # Every body rendered once, stored with each of its rows.
     bodies = [(body, body_rendered(body)) for body in content.BULK_BODIES]
-    with _explicit_updated_at(Ticket):
+    with _explicit_stamp(Ticket, "updated_at", "auto_now"):
         while done < count:
             size = min(BULK_BATCH, count - done)
             tickets, stories = [], []
@@ -162,12 +178,18 @@ def bulk_tickets_add(
                 if story.waiting_since is not None:
                     # A waiting ticket's resolution clock stood still since.
                     ticket.sla_paused_since = story.waiting_since
-                    sla_refresh(ticket)
+                story.verdicts, announced = _sla_verdicts(ticket, story, now)
+                clocks = running_clocks(ticket)
+                ticket.sla_next_due_at = min((c.due_at for c in clocks), default=None)
+                ticket.sla_next_check_at = next_check(clocks, announced)
+                metrics_from_history(
+                    ticket, public_replies=1 if story.answered else 0, reopens=0
+                )
             with atomic():
                 Ticket.objects.bulk_create(tickets)
-                messages, events = [], []
+                messages = []
                 for ticket, story in zip(tickets, stories, strict=True):
-                    messages += [
+                    story.said = [
                         Message(
                             ticket=ticket,
                             author=author,
@@ -177,31 +199,110 @@ def bulk_tickets_add(
                         )
                         for author, body, at in story.messages
                     ]
-                    events += [
-                        TicketEvent(
-                            ticket=ticket,
-                            actor=actor,
-                            kind=TicketEvent.Kind.STATUS
-                            if old
-                            else TicketEvent.Kind.CREATED,
-                            old_value=old,
-                            new_value=new,
-                            created_at=at,
-                        )
-                        for actor, old, new, at in story.events
-                    ]
+                    messages += story.said
                 Message.objects.bulk_create(messages)
+                events, notices = [], []
+                for ticket, story in zip(tickets, stories, strict=True):
+                    events += _timeline(ticket, story)
+                    notices += [
+                        SLANotice(
+                            ticket=ticket,
+                            target=target,
+                            stage=SLANotice.Stage.BREACH,
+                            due_at=due,
+                            created_at=due,
+                        )
+                        for kind, target, at, due in story.verdicts
+                        if kind == Kind.SLA_BREACHED
+                    ]
                 TicketEvent.objects.bulk_create(events)
+                with _explicit_stamp(SLANotice, "created_at", "auto_now_add"):
+                    SLANotice.objects.bulk_create(notices)
             done += size
             progress(f"  {done}/{count} tickets")
 
 
+def _sla_verdicts(
+    ticket: Ticket, story: _Story, now: datetime
+) -> tuple[list[tuple[str, str, datetime, datetime | None]], set]:
+    """The SLA outcomes the services and the sweep would have recorded for
+    the story, as (event kind, target, when, due time), and the breaches
+    announced, as the sweep keys them. A target met at the answer or the
+    solve is met then; one whose due time passed while its clock ran was
+    announced by the sweep at that moment (escalations are left out)."""
+    verdicts = []
+    if ticket.sla_policy is None:
+        return verdicts, set()
+    due = ticket.first_response_due_at
+    if due is not None:
+        if story.answered is not None and story.answered <= due:
+            verdicts.append((Kind.SLA_MET, Target.FIRST_RESPONSE, story.answered, due))
+        elif due <= (story.answered or now):
+            verdicts.append((Kind.SLA_BREACHED, Target.FIRST_RESPONSE, due, due))
+    due = ticket.resolution_due_at
+    if due is not None:
+        # The clock ran until the solve, the wait, or now.
+        stopped = story.solved or story.waiting_since or now
+        if story.solved is not None and story.solved <= due:
+            verdicts.append((Kind.SLA_MET, Target.RESOLUTION, story.solved, due))
+        elif due <= stopped:
+            verdicts.append((Kind.SLA_BREACHED, Target.RESOLUTION, due, due))
+    announced = {
+        (target, SLANotice.Stage.BREACH, due)
+        for kind, target, at, due in verdicts
+        if kind == Kind.SLA_BREACHED
+    }
+    return verdicts, announced
+
+
+def _timeline(ticket: Ticket, story: _Story) -> list[TicketEvent]:
+    """The ticket's events, oldest first, each moment's in the order the
+    services write them: the reply, its SLA verdict, then the status move
+    (whose own verdict and pause follow it)."""
+    rows = []
+    for actor, old, new, at in story.events:
+        kind = Kind.STATUS if old else Kind.CREATED
+        rows.append((at, 0 if kind == Kind.CREATED else 3, kind, actor, old, new))
+    for message in story.said[1:]:  # the first one opened the ticket
+        rows.append(
+            (message.created_at, 1, Kind.REPLY, message.author, "", str(message.pk))
+        )
+    for kind, target, at, due in story.verdicts:
+        label = TARGET_LABELS[target]
+        if kind == Kind.SLA_BREACHED:
+            rows.append((at, 2, kind, None, due.isoformat(), label))
+        elif target == Target.FIRST_RESPONSE:
+            rows.append((at, 2, kind, None, "", label))
+        else:
+            # Solved in time: met, and the clock stops with the time left.
+            left = bt.business_minutes_between(
+                calendar_for(ticket.sla_policy.calendar), at, due
+            )
+            rows.append((at, 4, kind, None, "", label))
+            rows.append(
+                (at, 5, Kind.SLA_PAUSED, None, "", f"{duration_words(left)} left")
+            )
+    rows.sort(key=lambda row: row[:2])
+    return [
+        TicketEvent(
+            ticket=ticket,
+            actor=actor,
+            kind=kind,
+            old_value=old,
+            new_value=new,
+            created_at=at,
+        )
+        for at, _, kind, actor, old, new in rows
+    ]
+
+
 @contextmanager
-def _explicit_updated_at(model):
-    """Let bulk inserts keep the ``updated_at`` they set instead of 'now'."""
-    field = model._meta.get_field("updated_at")
-    field.auto_now = False
+def _explicit_stamp(model, name: str, flag: str):
+    """Let bulk inserts keep the time they set in an ``auto_now`` or
+    ``auto_now_add`` field instead of 'now'."""
+    field = model._meta.get_field(name)
+    setattr(field, flag, False)
     try:
         yield
     finally:
-        field.auto_now = True
+        setattr(field, flag, True)

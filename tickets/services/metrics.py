@@ -14,7 +14,7 @@ minutes (round the clock).
 """
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.apps import apps as global_apps
 
@@ -37,6 +37,9 @@ _ONE_MINUTE = timedelta(minutes=1)
 
 
 def _to_millisecond(moment: datetime) -> datetime:
+    """In UTC, so that two moments in one zone subtract as instants (Python
+    subtracts same-zone datetimes on the wall clock, across DST too)."""
+    moment = moment.astimezone(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from helpdesk.db import atomic
 from helpdesk.demo import content
 from helpdesk.demo.articles import demo_articles_add
-from helpdesk.demo.clock import history_clock
+from helpdesk.demo.clock import HistoryClock, history_clock
 from helpdesk.demo.service_levels import outage_level_add, standard_level_add
 from helpdesk.demo.volume import HISTORY_DAYS, bulk_tickets_add
 from helpdesk.maintenance import database_optimize
@@ -24,6 +24,7 @@ from tickets.models import (
     Category,
     Ticket,
 )
+from tickets.services.sla_sweep import sla_sweep
 from tickets.signals import events_unannounced
 
 Status = Ticket.Status
@@ -50,8 +51,11 @@ PRIORITY_CYCLE = [
 # The two new, high-priority tickets are outage reports opened minutes ago,
 # inside their SLA warning window (content.LIVE_OUTAGES).
 LIVE_OUTAGES = dict(zip((12, 42), content.LIVE_OUTAGES, strict=True))
-# A ticket's story ends before now, with this much room to spare at least.
+# A ticket's story ends before now, with this much room to spare at least;
+# the SLA sweep's announcements are written up to then too, so the first live
+# sweep announces the last hour's (the fresh outage reports' warnings).
 STORY_SPARE = timedelta(hours=1)
+ONE_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,25 @@ def _fitted(steps: list[Step], room: timedelta) -> Iterator[tuple[float, Callabl
     scale = min(1.0, spare / waits) if waits else 1.0
     for step in steps:
         yield (step.minutes if step.fixed else step.minutes * scale), step.act
+
+
+def _sweep_until(
+    clock: HistoryClock, ticket: Ticket, until: datetime, *, inclusive: bool = False
+) -> None:
+    """Announce what the SLA sweep, which runs every minute, would have
+    announced before ``until`` (or at it, ``inclusive``): each warning and
+    breach of ``ticket`` at the moment it came due, and the escalation, by the
+    sweep itself at that moment on the history clock. Without it the breaches
+    of tickets left overdue waited for the first live sweep, and reports saw
+    none in the past."""
+    while (check := ticket.sla_next_check_at) is not None and (
+        check < until or (inclusive and check == until)
+    ):
+        clock.advance(max(0.0, (check - clock.moment) / ONE_MINUTE))
+        sla_sweep(now=clock.moment)
+        ticket.refresh_from_db()
+        if ticket.sla_next_check_at == check:
+            return  # another sweep holds the lock: the live one will see it
 
 
 class Command(BaseCommand):
@@ -214,7 +237,8 @@ class Command(BaseCommand):
 
     def _base_tickets(self, rng: random.Random, people: dict, now: datetime) -> None:
         """Play each ticket's story through the services on a history clock,
-        so every message, event and stamp is written when it happened."""
+        so every message, event and stamp is written when it happened, with
+        the SLA sweep's announcements between the steps."""
         categories = {category.slug: category for category in people["categories"]}
         for index in range(BASE_TICKETS):
             subject, category_slug, opening, reply, follow_up = content.SCENARIOS[
@@ -255,8 +279,12 @@ class Command(BaseCommand):
                     channel=rng.choice([Ticket.Channel.PORTAL, Ticket.Channel.EMAIL]),
                 )
                 for minutes, act in _fitted(steps, room=age - STORY_SPARE):
-                    clock.advance(minutes)
+                    at = clock.moment + timedelta(minutes=minutes)
+                    _sweep_until(clock, ticket, at)
+                    clock.advance((at - clock.moment) / ONE_MINUTE)
                     act(ticket)
+                # What came due in the last hour is left to the first sweep.
+                _sweep_until(clock, ticket, now - STORY_SPARE, inclusive=True)
 
     def _story(self, status, customer, agent, reply, follow_up, rng) -> list[Step]:
         """What people did to bring the ticket to ``status``, in order, each
