@@ -1,12 +1,14 @@
 """Satisfaction: the CSAT score over time, with the comments."""
 
+from django.db.models import Count
+
 from accounts.models import User
 from reports.filters import ReportFilters
 from tickets.models import SatisfactionRating
 
 from .results import SatisfactionComment, SatisfactionPoint, SatisfactionReport
 from .service_levels import related_ticket_condition
-from .volume import per_bucket
+from .volume import bucket_number
 
 GOOD, BAD = SatisfactionRating.Rating.GOOD, SatisfactionRating.Rating.BAD
 
@@ -22,9 +24,17 @@ def satisfaction_report(
     found by the database, as the volume report does), and the comments."""
     scope = related_ticket_condition(user, filters)
     buckets = filters.buckets()
-    counts = per_bucket(
-        SatisfactionRating.objects.filter(scope), "rated_at", buckets, "rating"
-    )
+    in_range = SatisfactionRating.objects.filter(
+        scope, rated_at__gte=filters.start, rated_at__lt=filters.end
+    ).order_by()
+    counts = {
+        (row["bucket"], row["rating"]): row["total"]
+        for row in in_range.annotate(
+            bucket=bucket_number("rated_at", [bucket.start for bucket in buckets])
+        )
+        .values("bucket", "rating")
+        .annotate(total=Count("pk"))
+    }
     points = [
         SatisfactionPoint(
             bucket=bucket,
@@ -35,10 +45,7 @@ def satisfaction_report(
     ]
 
     rows = (
-        SatisfactionRating.objects.filter(
-            scope, rated_at__gte=filters.start, rated_at__lt=filters.end
-        )
-        .exclude(comment="")
+        in_range.exclude(comment="")
         .order_by("-rated_at", "-pk")
         .values_list(
             "ticket__number",
