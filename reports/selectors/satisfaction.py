@@ -1,7 +1,6 @@
 """Satisfaction: the CSAT score over time, with the comments."""
 
-from bisect import bisect_right
-from collections import Counter
+from django.db.models import Count
 
 from accounts.models import User
 from reports.filters import ReportFilters
@@ -9,6 +8,7 @@ from tickets.models import SatisfactionRating
 
 from .results import SatisfactionComment, SatisfactionPoint, SatisfactionReport
 from .service_levels import related_ticket_condition
+from .volume import bucket_number
 
 GOOD, BAD = SatisfactionRating.Rating.GOOD, SatisfactionRating.Rating.BAD
 
@@ -20,21 +20,26 @@ def satisfaction_report(
     the score is good / (good + bad). Comments: the non-empty ones, newest
     first, at most ``comment_limit`` (None: all, for the CSV).
 
-    Two queries: the moments and answers of the range's ratings (a few per
-    solved ticket at most), put in their buckets here, and the comments."""
-    in_range = SatisfactionRating.objects.filter(
-        related_ticket_condition(user, filters),
-        rated_at__gte=filters.start,
-        rated_at__lt=filters.end,
-    ).order_by()
+    Two queries: the ratings counted per bucket and answer (the bucket
+    found by the database, as the volume report does), and the comments."""
+    scope = related_ticket_condition(user, filters)
     buckets = filters.buckets()
-    starts = [bucket.start for bucket in buckets]
-    counts: Counter[tuple[int, str]] = Counter()
-    for rated_at, rating in in_range.values_list("rated_at", "rating"):
-        counts[bisect_right(starts, rated_at) - 1, rating] += 1
+    in_range = SatisfactionRating.objects.filter(
+        scope, rated_at__gte=filters.start, rated_at__lt=filters.end
+    ).order_by()
+    counts = {
+        (row["bucket"], row["rating"]): row["total"]
+        for row in in_range.annotate(
+            bucket=bucket_number("rated_at", [bucket.start for bucket in buckets])
+        )
+        .values("bucket", "rating")
+        .annotate(total=Count("pk"))
+    }
     points = [
         SatisfactionPoint(
-            bucket=bucket, good=counts[index, GOOD], bad=counts[index, BAD]
+            bucket=bucket,
+            good=counts.get((index, GOOD), 0),
+            bad=counts.get((index, BAD), 0),
         )
         for index, bucket in enumerate(buckets)
     ]

@@ -2,10 +2,21 @@
 
 from datetime import datetime
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
 
 from accounts.models import User
-from reports.filters import Bucket, ReportFilters, report_tickets
+from reports.filters import ReportFilters, report_tickets
 from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 from tickets.permissions import agent_sees_all_tickets
 
@@ -15,75 +26,57 @@ Status = Ticket.Status
 UNSOLVED = sorted(UNSOLVED_STATUSES)
 
 
-def bucket_number(field: str, buckets: list[Bucket]) -> Case | Value:
-    """The index of the bucket a moment in ``field`` falls in, as a database
-    expression: a binary search over the buckets' starts written as nested
-    CASEs, so each row costs a handful of comparisons however many buckets
-    there are, and no per-row function runs (Django's time-zone-aware
-    ``TruncDate`` calls Python for every row on SQLite). Rows must already be
-    restricted to the buckets' span."""
+def bucket_number(field: str, starts: list[datetime]) -> Case | Value:
+    """The index of the bucket a moment in ``field`` falls in, given the
+    buckets' starts in order, as a database expression: a binary search
+    written as nested CASEs, so each row costs a handful of comparisons
+    however many buckets there are, and no per-row function runs (Django's
+    time-zone-aware ``TruncDate`` calls Python for every row on SQLite). Rows
+    must already be restricted to the buckets' span."""
 
     def search(low: int, high: int) -> Case | Value:
         if high - low == 1:
             return Value(low, output_field=IntegerField())
         middle = (low + high) // 2
         return Case(
-            When(
-                Q(**{f"{field}__lt": buckets[middle].start}),
-                then=search(low, middle),
-            ),
+            When(Q(**{f"{field}__lt": starts[middle]}), then=search(low, middle)),
             default=search(middle, high),
             output_field=IntegerField(),
         )
 
-    return search(0, len(buckets))
+    return search(0, len(starts))
 
 
 def per_bucket(
-    queryset: QuerySet, field: str, buckets: list[Bucket], *extra: str
-) -> dict:
-    """Rows of ``queryset`` counted per bucket of ``field`` (and per value of
-    the ``extra`` columns), in one query over the range alone so the index on
-    ``field`` bounds the work: ``{index: count}``, or ``{(index, *extra):
-    count}`` with extra columns."""
-    start, end = buckets[0].start, buckets[-1].end
+    queryset: QuerySet, field: str, starts: list[datetime], end: datetime | None
+) -> dict[int, int]:
+    """Rows of ``queryset`` counted per bucket of ``field``, ``{index:
+    count}``, in one query over the span alone (from the first start to
+    ``end``, or on without end) so the index on ``field`` bounds the work."""
+    span = {f"{field}__gte": starts[0]}
+    if end is not None:
+        span[f"{field}__lt"] = end
     rows = (
-        queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+        queryset.filter(**span)
         .order_by()
-        .annotate(bucket=bucket_number(field, buckets))
-        .values("bucket", *extra)
+        .annotate(bucket=bucket_number(field, starts))
+        .values("bucket")
         .annotate(total=Count("pk"))
     )
-    if not extra:
-        return {row["bucket"]: row["total"] for row in rows}
-    return {
-        (row["bucket"], *(row[name] for name in extra)): row["total"] for row in rows
-    }
+    return {row["bucket"]: row["total"] for row in rows}
 
 
 def ticket_events(user: User, filters: ReportFilters) -> QuerySet[TicketEvent]:
     """Events on the tickets the report counts: joined to the ticket for an
-    agent who sees everything, else through the visible tickets."""
+    agent who sees everything, else each checked against the visible tickets
+    (a correlated EXISTS: the events' own index picks the few rows, and each
+    looks up one ticket, where ``IN (visible tickets)`` would first list
+    every ticket the agent may see)."""
     if agent_sees_all_tickets(user):
         return TicketEvent.objects.filter(filters.ticket_condition("ticket__"))
     return TicketEvent.objects.filter(
-        ticket__in=report_tickets(user, filters).values("pk")
+        Exists(report_tickets(user, filters).filter(pk=OuterRef("ticket_id")))
     )
-
-
-def unsolved_at(tickets: QuerySet[Ticket], moment: datetime) -> int:
-    """Tickets created before ``moment`` and neither solved nor closed before
-    it (a closed ticket was solved first, unless it was merged or closed
-    directly: then only ``closed_at`` says when it left the backlog)."""
-    counts = tickets.filter(created_at__lt=moment).aggregate(
-        created=Count("pk"),
-        done=Count(
-            "pk",
-            filter=Q(solved_at__lt=moment)
-            | Q(solved_at__isnull=True, closed_at__lt=moment),
-        ),
-    )
-    return counts["created"] - counts["done"]
 
 
 def volume_report(user: User, filters: ReportFilters) -> VolumeReport:
@@ -97,33 +90,48 @@ def volume_report(user: User, filters: ReportFilters) -> VolumeReport:
     - backlog: tickets unsolved at the bucket's end: created before it and
       neither solved nor closed (``solved_at`` / ``closed_at``) before it.
 
-    Four queries whatever the range: the backlog at the range's end is one
-    count, and each earlier bucket's follows from it by the tickets created,
-    solved and closed unsolved (merged, or closed directly; their status
-    event says when) in the buckets after it.
+    Five queries whatever the range, each bounded by an index: the tickets
+    unsolved now (by status), the reopenings per bucket, and per bucket plus
+    one last bucket from the range's end to now, the tickets created, solved,
+    and closed unsolved (merged, or closed directly: their status event says
+    when). The
+    backlog at each bucket's end follows from now's by differences, never by
+    counting the whole history per bucket.
     """
     buckets = filters.buckets()
+    starts = [bucket.start for bucket in buckets]
+    if timezone.now() >= filters.end:
+        starts.append(filters.end)  # the tail: from the range's end to now
     tickets = report_tickets(user, filters)
-    created = per_bucket(tickets, "created_at", buckets)
-    solved = per_bucket(tickets, "solved_at", buckets)
-    moves = per_bucket(
-        ticket_events(user, filters).filter(
-            Q(old_value=Status.SOLVED, new_value__in=UNSOLVED)
-            | Q(old_value__in=UNSOLVED, new_value=Status.CLOSED),
-            kind=TicketEvent.Kind.STATUS,
-        ),
+    created = per_bucket(tickets, "created_at", starts, None)
+    solved = per_bucket(tickets, "solved_at", starts, None)
+    events = ticket_events(user, filters).filter(kind=TicketEvent.Kind.STATUS)
+    # Two queries rather than one with an OR, so each can seek an index on
+    # (kind, old_value, new_value, created_at) straight to its few rows.
+    reopened = per_bucket(
+        events.filter(old_value=Status.SOLVED, new_value__in=UNSOLVED),
         "created_at",
-        buckets,
-        "new_value",
+        starts[: len(buckets)],
+        filters.end,
     )
-    reopened: dict[int, int] = {}
-    closed_unsolved: dict[int, int] = {}
-    for (index, new_value), total in moves.items():
-        into = closed_unsolved if new_value == Status.CLOSED else reopened
-        into[index] = into.get(index, 0) + total
+    closed_unsolved = per_bucket(
+        events.filter(old_value__in=UNSOLVED, new_value=Status.CLOSED),
+        "created_at",
+        starts,
+        None,
+    )
 
-    backlog_end = unsolved_at(tickets, filters.end)
-    backlog = backlog_end
+    def left_backlog(index: int) -> int:
+        """Tickets created in bucket ``index`` less those it saw solved or
+        closed unsolved: how much the backlog grew across it."""
+        return (
+            created.get(index, 0) - solved.get(index, 0) - closed_unsolved.get(index, 0)
+        )
+
+    backlog = tickets.filter(status__in=UNSOLVED).count()
+    if len(starts) > len(buckets):
+        backlog -= left_backlog(len(buckets))
+    backlog_end = backlog
     points = []
     for index in reversed(range(len(buckets))):
         points.append(
@@ -135,15 +143,13 @@ def volume_report(user: User, filters: ReportFilters) -> VolumeReport:
                 backlog=backlog,
             )
         )
-        backlog += (
-            solved.get(index, 0) + closed_unsolved.get(index, 0) - created.get(index, 0)
-        )
+        backlog -= left_backlog(index)
     points.reverse()
     return VolumeReport(
         points=points,
-        created=sum(created.values()),
-        solved=sum(solved.values()),
-        reopened=sum(reopened.values()),
+        created=sum(created.get(index, 0) for index in range(len(buckets))),
+        solved=sum(solved.get(index, 0) for index in range(len(buckets))),
+        reopened=sum(reopened.get(index, 0) for index in range(len(buckets))),
         backlog_start=backlog,
         backlog_end=backlog_end,
     )
