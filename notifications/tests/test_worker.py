@@ -66,7 +66,9 @@ def test_sending_is_asynchronous(start_worker, reply_setup, mailoutbox):
     assert mailoutbox == []  # this (web) process sent nothing itself
     # The server holds the message as soon as the dialogue ends; the worker
     # records "sent" a moment later, so wait for that write too.
-    email = wait_until(lambda: EmailLog.objects.filter(status=EmailLog.Status.SENT).first())
+    email = wait_until(
+        lambda: EmailLog.objects.filter(status=EmailLog.Status.SENT).first()
+    )
     assert email is not None, EmailLog.objects.values_list("status", flat=True)[:]
     assert messages[0]["message"]["Message-ID"] == email.message_id
 
@@ -89,7 +91,9 @@ def test_smtp_down_then_back_is_retried_and_delivered(start_worker, reply_setup)
     finally:
         smtp.controller.stop()
     assert len(messages) == 1
-    email = wait_until(lambda: EmailLog.objects.filter(status=EmailLog.Status.SENT).first())
+    email = wait_until(
+        lambda: EmailLog.objects.filter(status=EmailLog.Status.SENT).first()
+    )
     assert email is not None, EmailLog.objects.values_list("status", flat=True)[:]
     assert EmailLog.objects.count() == 1
     assert email.attempts >= 2
@@ -116,7 +120,9 @@ def test_a_worker_killed_mid_send_loses_no_email(start_worker, reply_setup):
         smtp.controller.stop()
 
     assert len(messages) == 1
-    email = wait_until(lambda: EmailLog.objects.filter(status=EmailLog.Status.SENT).first())
+    email = wait_until(
+        lambda: EmailLog.objects.filter(status=EmailLog.Status.SENT).first()
+    )
     assert email is not None, EmailLog.objects.values_list("status", flat=True)[:]
     assert EmailLog.objects.count() == 1
     assert email.attempts >= 2
