@@ -345,7 +345,7 @@ class SatisfactionCommentOut(Schema):
     requester_name: str
 
 
-class SatisfactionOut(Schema):
+class SatisfactionReportOut(Schema):
     range: RangeOut
     points: list[SatisfactionPointOut]
     good: int
@@ -356,7 +356,7 @@ class SatisfactionOut(Schema):
     )
 
 
-@router.get("/reports/satisfaction", response=answers({200: SatisfactionOut}))
+@router.get("/reports/satisfaction", response=answers({200: SatisfactionReportOut}))
 def satisfaction(request, params: Query[ReportIn]):
     """The CSAT score over time (ratings given or changed in each bucket),
     with the comments."""
