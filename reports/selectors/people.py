@@ -9,8 +9,8 @@ from organizations.models import Team
 from reports.filters import ReportFilters, report_tickets
 from tickets.models import SatisfactionRating, TicketEvent
 
+from .common import related_ticket_condition
 from .results import PeopleReport, PersonRow
-from .service_levels import related_ticket_condition
 from .speed import percentile
 
 AGENT_ROLES = [User.Role.AGENT, User.Role.ADMIN]

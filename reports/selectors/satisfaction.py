@@ -6,9 +6,8 @@ from accounts.models import User
 from reports.filters import ReportFilters
 from tickets.models import SatisfactionRating
 
+from .common import bucket_number, related_ticket_condition
 from .results import SatisfactionComment, SatisfactionPoint, SatisfactionReport
-from .service_levels import related_ticket_condition
-from .volume import bucket_number
 
 GOOD, BAD = SatisfactionRating.Rating.GOOD, SatisfactionRating.Rating.BAD
 

@@ -1,42 +1,16 @@
 """Service levels: SLA targets achieved and breached."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from accounts.models import User
 from reports.filters import ReportFilters
 from tickets.models import SLANotice, TicketEvent
-from tickets.permissions import agent_department_ids, agent_sees_all_tickets
-from tickets.selectors import ticket_list_visible_to
 from tickets.services.sla import TARGET_LABELS
 
+from .common import related_ticket_condition
 from .results import ServiceLevelReport, TargetOutcome
 
 Target = SLANotice.Target
-
-
-def related_ticket_condition(user: User, filters: ReportFilters) -> Q:
-    """A Q on a model with a ``ticket`` (events, ratings) keeping the rows of
-    tickets the viewer may see that match the filters.
-
-    Everything is a join on the ticket, so the database walks the rows in the
-    date range and looks each ticket up by its key. For an agent the rule is
-    ``can_work_ticket``'s (their departments' tickets, unrouted ones and their
-    own), the one ``ticket_list_visible_to`` applies; a subquery of the
-    visible tickets instead would list every ticket the agent may see, on
-    each report, however short the range."""
-    condition = filters.ticket_condition("ticket__")
-    if not (user.is_authenticated and user.is_active):
-        return condition & Q(pk__in=[])
-    if agent_sees_all_tickets(user):
-        return condition
-    if user.is_agent:
-        return condition & (
-            Q(ticket__department_id__in=list(agent_department_ids(user)))
-            | Q(ticket__department__isnull=True)
-            | Q(ticket__assignee_id=user.pk)
-        )
-    visible = ticket_list_visible_to(user).select_related(None).order_by()
-    return condition & Q(ticket__in=visible.values("pk"))
 
 
 def service_level_report(user: User, filters: ReportFilters) -> ServiceLevelReport:

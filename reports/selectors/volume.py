@@ -1,17 +1,9 @@
 """Volume: tickets created, solved and reopened, and the unsolved backlog."""
 
-from datetime import datetime
-
 from django.db.models import (
-    Case,
-    Count,
     Exists,
-    IntegerField,
     OuterRef,
-    Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -20,50 +12,11 @@ from reports.filters import ReportFilters, report_tickets
 from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 from tickets.permissions import agent_sees_all_tickets
 
+from .common import per_bucket
 from .results import VolumePoint, VolumeReport
 
 Status = Ticket.Status
 UNSOLVED = sorted(UNSOLVED_STATUSES)
-
-
-def bucket_number(field: str, starts: list[datetime]) -> Case | Value:
-    """The index of the bucket a moment in ``field`` falls in, given the
-    buckets' starts in order, as a database expression: a binary search
-    written as nested CASEs, so each row costs a handful of comparisons
-    however many buckets there are, and no per-row function runs (Django's
-    time-zone-aware ``TruncDate`` calls Python for every row on SQLite). Rows
-    must already be restricted to the buckets' span."""
-
-    def search(low: int, high: int) -> Case | Value:
-        if high - low == 1:
-            return Value(low, output_field=IntegerField())
-        middle = (low + high) // 2
-        return Case(
-            When(Q(**{f"{field}__lt": starts[middle]}), then=search(low, middle)),
-            default=search(middle, high),
-            output_field=IntegerField(),
-        )
-
-    return search(0, len(starts))
-
-
-def per_bucket(
-    queryset: QuerySet, field: str, starts: list[datetime], end: datetime | None
-) -> dict[int, int]:
-    """Rows of ``queryset`` counted per bucket of ``field``, ``{index:
-    count}``, in one query over the span alone (from the first start to
-    ``end``, or on without end) so the index on ``field`` bounds the work."""
-    span = {f"{field}__gte": starts[0]}
-    if end is not None:
-        span[f"{field}__lt"] = end
-    rows = (
-        queryset.filter(**span)
-        .order_by()
-        .annotate(bucket=bucket_number(field, starts))
-        .values("bucket")
-        .annotate(total=Count("pk"))
-    )
-    return {row["bucket"]: row["total"] for row in rows}
 
 
 def ticket_events(user: User, filters: ReportFilters) -> QuerySet[TicketEvent]:

@@ -36,7 +36,12 @@ from .search import (
     search_everywhere,
     search_ticket_by_number,
 )
-from .visibility import ticket_get_for, ticket_get_for_agent, ticket_list_visible_to
+from .visibility import (
+    ticket_get_for,
+    ticket_get_for_agent,
+    ticket_list_visible_to,
+    ticket_visibility_condition,
+)
 
 __all__ = [
     "MERGE_CHAIN_MAX_HOPS",
@@ -67,4 +72,5 @@ __all__ = [
     "ticket_merge_live_for",
     "ticket_merge_preview",
     "ticket_merge_target_live",
+    "ticket_visibility_condition",
 ]

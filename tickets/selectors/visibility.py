@@ -11,21 +11,31 @@ from ..permissions import agent_department_ids, agent_sees_all_tickets
 # --- Visibility --------------------------------------------------------------
 
 
-def _visibility_filter(user: User) -> Q | None:
-    """None means everything the database holds."""
+def ticket_visibility_condition(user: User, prefix: str = "") -> Q | None:
+    """Who sees which tickets, as a Q on Ticket, or on a model that reaches
+    the ticket through ``prefix`` (``"ticket__"`` for events and ratings, so
+    a report can keep the rows of visible tickets with a join instead of a
+    subquery listing them all). None means every ticket; callers check that
+    the user is signed in and active first.
+
+    Agents: their departments' tickets, unrouted ones and their own (what
+    ``permissions.can_work_ticket`` allows); customers: their own requests
+    and, when their organization shares tickets, its requests."""
     if agent_sees_all_tickets(user):
         return None
     if user.is_agent:
         return (
-            Q(department_id__in=list(agent_department_ids(user)))
-            | Q(department__isnull=True)
-            | Q(assignee_id=user.pk)
+            Q(**{f"{prefix}department_id__in": list(agent_department_ids(user))})
+            | Q(**{f"{prefix}department__isnull": True})
+            | Q(**{f"{prefix}assignee_id": user.pk})
         )
-    condition = Q(requester_id=user.pk)
+    condition = Q(**{f"{prefix}requester_id": user.pk})
     if user.organization_id is not None:
         condition |= Q(
-            organization_id=user.organization_id,
-            organization__share_tickets=True,
+            **{
+                f"{prefix}organization_id": user.organization_id,
+                f"{prefix}organization__share_tickets": True,
+            }
         )
     return condition
 
@@ -35,7 +45,7 @@ def ticket_list_visible_to(user: User) -> QuerySet[Ticket]:
     queryset = Ticket.objects.for_list()
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
-    condition = _visibility_filter(user)
+    condition = ticket_visibility_condition(user)
     return queryset if condition is None else queryset.filter(condition)
 
 
