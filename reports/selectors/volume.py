@@ -53,11 +53,13 @@ def volume_report(user: User, filters: ReportFilters) -> VolumeReport:
     """
     buckets = filters.buckets()
     starts = [bucket.start for bucket in buckets]
+    until = filters.end
     if timezone.now() >= filters.end:
         starts.append(filters.end)  # the tail: from the range's end to now
+        until = None
     tickets = report_tickets(user, filters)
-    created = per_bucket(tickets, "created_at", starts, None)
-    solved = per_bucket(tickets, "solved_at", starts, None)
+    created = per_bucket(tickets, "created_at", starts, until)
+    solved = per_bucket(tickets, "solved_at", starts, until)
     events = ticket_events(user, filters).filter(kind=TicketEvent.Kind.STATUS)
     # Two queries rather than one with an OR, so each can seek an index on
     # (kind, old_value, new_value, created_at) straight to its few rows.
@@ -71,7 +73,7 @@ def volume_report(user: User, filters: ReportFilters) -> VolumeReport:
         events.filter(old_value__in=UNSOLVED, new_value=Status.CLOSED),
         "created_at",
         starts,
-        None,
+        until,
     )
 
     def left_backlog(index: int) -> int:

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 
 from accounts.tests.factories import UserFactory
 from organizations.tests.factories import OrganizationFactory, TeamFactory
@@ -250,3 +251,22 @@ def test_the_query_count_grows_neither_with_tickets_nor_buckets(
 
     assert len(report.points) == buckets
     assert report.backlog_end == 4 + 13
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        at(15, 23, 45),  # the range ends today: nothing after it yet
+        at(16, 0, 30),  # just after it
+        at(20, 9, 0, month=12),  # weeks later
+    ],
+)
+def test_the_figures_do_not_depend_on_when_they_are_asked(agent, department, now):
+    h = history(department)
+    h.t9.delete()  # opened on 16 Nov: not there yet on the evening of the 15th
+
+    with time_machine.travel(now, tick=False):
+        report = volume_report(agent, question())
+
+    assert figures(report) == DAILY
+    assert (report.backlog_start, report.backlog_end) == (2, 4)
