@@ -41,6 +41,18 @@ def satisfaction_badge(rating: str | None) -> SafeString:
     )
 
 
+def satisfaction_below(rating: str | None) -> SafeString:
+    """The rating under the status, where the list is too narrow for its own
+    Satisfaction column (which shows from the xxl breakpoint on)."""
+    if rating not in RATING_LOOK:
+        return SafeString("")
+    return format_html(
+        '<div class="d-xxl-none mt-1"><span class="visually-hidden">'
+        "Satisfaction: </span>{}</div>",
+        satisfaction_badge(rating),
+    )
+
+
 @register.inclusion_tag("tickets/portal/_satisfaction.html", takes_context=True)
 def portal_satisfaction(context, ticket) -> dict:
     """The requester's choice on their solved request, or the rating they gave.

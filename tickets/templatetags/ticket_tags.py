@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from tickets import business_time as bt
 from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 
-from .satisfaction_tags import satisfaction_badge
+from .satisfaction_tags import satisfaction_badge, satisfaction_below
 
 register = template.Library()
 
@@ -349,6 +349,7 @@ def agent_ticket_rows(tickets) -> SafeString:
 
     rows = []
     for ticket in tickets:
+        rating = getattr(ticket, "satisfaction_rating", None)
         category = _optional(
             ' <span class="text-body-secondary ticket-category">· {}</span>',
             ticket.category.name if ticket.category_id else "",
@@ -370,11 +371,11 @@ def agent_ticket_rows(tickets) -> SafeString:
                 '<td class="ticket-number text-nowrap">{reference}</td>'
                 '<td><a class="fw-medium" href="{url}">{subject}</a>'
                 '<div class="small">{priority} {sla}{category}</div></td>'
-                "<td>{status}</td>"
+                "<td>{status}{satisfaction_below}</td>"
                 '<td class="d-none d-md-table-cell">{requester}{organization}</td>'
                 '<td class="d-none d-xl-table-cell small">{department}{team}</td>'
                 '<td class="d-none d-lg-table-cell">{assignee}</td>'
-                '<td class="d-none d-md-table-cell">{satisfaction}</td>'
+                '<td class="d-none d-xxl-table-cell">{satisfaction}</td>'
                 '<td class="d-none d-sm-table-cell small text-body-secondary text-end '
                 'text-nowrap pe-3"><time datetime="{iso}">{ago} ago</time></td>'
                 "</tr>",
@@ -391,9 +392,8 @@ def agent_ticket_rows(tickets) -> SafeString:
                 department=ticket.department.name if ticket.department_id else "—",
                 team=team,
                 assignee=ticket.assignee.display_name if ticket.assignee_id else "—",
-                satisfaction=satisfaction_badge(
-                    getattr(ticket, "satisfaction_rating", None)
-                ),
+                satisfaction=satisfaction_badge(rating),
+                satisfaction_below=satisfaction_below(rating),
                 iso=ticket.updated_at.isoformat(),
                 ago=timesince(ticket.updated_at, depth=1),
             )
