@@ -85,8 +85,12 @@ def test_a_bulk_solve_asks_before_emailing_customers(new_page, shot, agent, supp
     )
     shot(page, "bulk-solve-done")
     assert set(Ticket.objects.values_list("status", flat=True)) == {Status.SOLVED}
-    sent = wait_for_mail(8)
-    assert sorted(m.to[0] for m in sent) == sorted(t.requester.email for t in tickets)
+    sent = wait_for_mail(16)  # the solved notice and the survey, each
+    requesters = sorted(t.requester.email for t in tickets)
+    surveys = [m.to[0] for m in sent if "How did we do?" in m.subject]
+    notices = [m.to[0] for m in sent if "How did we do?" not in m.subject]
+    assert sorted(notices) == requesters
+    assert sorted(surveys) == requesters
 
 
 def test_agents_are_not_offered_closed_admins_are(

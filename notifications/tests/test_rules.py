@@ -180,6 +180,7 @@ def test_assignment_solve_and_close_notices(agent, admin_user):
     assert [(e.recipient, e.template_key) for e in emails] == [
         (agent.email, "ticket_assigned"),
         (ticket.requester.email, "ticket_solved"),
+        (ticket.requester.email, "satisfaction_survey"),
         (ticket.requester.email, "ticket_closed"),
     ]
 

@@ -8,6 +8,8 @@ to see) or a redirect to the login page (anonymous), and change nothing.
 import pytest
 from django.urls import reverse
 
+from tickets.models import SatisfactionRating, Ticket
+
 from .factories import AttachmentFactory, MessageFactory
 from .world import RELATIONS
 
@@ -19,6 +21,7 @@ ACTIONS = {
     "portal_detail": ("tickets:portal_detail", "get", {}),
     "portal_reply": ("tickets:portal_reply", "post", {"body": "Hello"}),
     "portal_status": ("tickets:portal_status", "post", {"status": "solved"}),
+    "portal_satisfaction": ("tickets:portal_satisfaction", "post", {"rating": "bad"}),
     "attachment": ("tickets:attachment", "get", {}),
     "agent_detail": ("tickets:agent_detail", "get", {}),
     "agent_reply": ("tickets:agent_reply", "post", {"kind": "public", "body": "Hi"}),
@@ -44,6 +47,7 @@ CUSTOMER_SEES = {
     "portal_detail": 200,
     "portal_reply": 302,
     "portal_status": 302,
+    "portal_satisfaction": 302,
     "attachment": 200,
 }
 AGENT_WORKS = {
@@ -68,8 +72,13 @@ def expected(relation: str, action: str) -> int:
     agent_action = action.startswith("agent_")
     if relation == "anonymous":
         return 302
-    if relation == "colleague_sharing" and action == "portal_status":
-        return 403  # colleagues read and reply; the status is the requester's
+    if relation == "colleague_sharing" and action in (
+        "portal_status",
+        "portal_satisfaction",
+    ):
+        return 403  # colleagues read and reply; status and rating are the requester's
+    if action == "portal_satisfaction" and relation in ("agent_in_department", "admin"):
+        return 403  # only the requester rates the support they received
     if relation in ("requester", "colleague_sharing"):
         return 403 if agent_action else CUSTOMER_SEES[action]
     if relation in ("colleague_private", "other_organization"):
@@ -88,6 +97,7 @@ def snapshot(ticket):
         ticket.merged_into_id,
         ticket.messages.count(),
         ticket.events.count(),
+        list(SatisfactionRating.objects.filter(ticket=ticket).values_list("rating")),
     )
 
 
@@ -112,6 +122,9 @@ def test_permission_matrix(client, login, world, relation, action):
         for key, value in data.items()
     }
     args = [ticket.number]
+    if action == "portal_satisfaction":
+        # Only a solved ticket can be rated.
+        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.SOLVED)
     if action == "attachment":
         args.append(world["attachment"].pk)
     before = snapshot(ticket)
