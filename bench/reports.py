@@ -1,0 +1,174 @@
+"""Time every report page, CSV export and report API call on 1,000,000 tickets.
+
+    .venv/bin/python bench/reports.py                      # SQLite, cached file
+    .venv/bin/python bench/reports.py --db /tmp/r.sqlite3  # another file
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reports \\
+        .venv/bin/python bench/reports.py                  # PostgreSQL
+    .venv/bin/python bench/reports.py --tickets 20000 --rebuild   # a quick run
+
+Builds the data once (``reports_data.py``: three years of a help desk) and
+keeps it: a SQLite file is written under another name and renamed when
+complete, a PostgreSQL database is marked complete by its ticket counter, so
+a rerun skips the load. Then, for every report and every date range, it
+requests the full page through Django's test client as an admin (who sees
+every ticket) and as an agent who works in one department, one warm-up and
+``--runs`` timed runs, and prints the median and the slowest run, the queries
+each request made, and the database. Exits 1 when any median is over the
+limit (1,000 ms), after printing everything.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMIT_MS = 1000.0
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.test")
+    # The test client logs in without a second factor; the reports are what
+    # is timed, not the two-factor middleware's redirect.
+    os.environ["MFA_REQUIRED_ROLES"] = ""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+# --- Building the data --------------------------------------------------------
+
+
+def build(tickets: int, seed: int) -> None:
+    """Migrate the configured database and load it (in this process)."""
+    import random
+
+    import reports_data
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    if connection.vendor == "sqlite":
+        # For the load only: a file that is renamed into place when complete
+        # and rebuilt from scratch otherwise does not need each commit synced
+        # to disk. The measuring process opens it with the project's own
+        # PRAGMAs (WAL, synchronous=NORMAL).
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("PRAGMA cache_size=-262144")
+    now = datetime.now(UTC)
+    first = reports_data.years_before(now)
+    rng = random.Random(seed)  # noqa: S311 - load data, not secrets
+    people = reports_data.people_add(rng, first - timedelta(days=30))
+    totals = reports_data.tickets_add(
+        rng, people, tickets, first, now, lambda line: print(line, flush=True)
+    )
+    loaded = time.monotonic() - started
+    with connection.cursor() as cursor:
+        # Fresh statistics for the planner, as the nightly database_optimize
+        # (SQLite) or autovacuum (PostgreSQL) would have by now.
+        cursor.execute("ANALYZE")
+    print(
+        f"generated {totals['tickets']:,} tickets, {totals['events']:,} events, "
+        f"{totals['messages']:,} messages, {totals['notices']:,} SLA notices, "
+        f"{totals['ratings']:,} ratings on {connection.vendor} in {loaded:.0f} s "
+        f"(+ ANALYZE {time.monotonic() - started - loaded:.0f} s)",
+        flush=True,
+    )
+
+
+def complete(tickets: int) -> bool | None:
+    """Whether the configured database holds a finished load of ``tickets``:
+    True, False (empty), or None (something else: a partial or other load)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if "tickets_ticket" not in connection.introspection.table_names():
+        return False
+    from tickets.models import Ticket, TicketNumberCounter
+
+    counter = TicketNumberCounter.objects.filter(name="ticket").first()
+    expected = settings.TICKET_NUMBER_START + tickets - 1
+    if counter is not None and counter.last_number == expected:
+        return Ticket.objects.count() == tickets or None
+    return False if not Ticket.objects.exists() else None
+
+
+def prepare_sqlite(path: Path, tickets: int, rebuild: bool, seed: int) -> None:
+    """Build the file in a child process unless a complete one is there."""
+    if path.exists() and not rebuild:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_name(path.name + ".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{building}{suffix}").unlink(missing_ok=True)
+    started = time.monotonic()
+    subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--build-only", "--tickets", str(tickets),
+         "--seed", str(seed), "--db", str(building)],
+        check=True,
+    )  # fmt: skip
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    building.rename(path)
+    print(f"SQLite file ready in {time.monotonic() - started:.0f} s: {path}")
+
+
+# --- Main ---------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "helpdesk-reports" / "reports.sqlite3",
+        help="The SQLite file (ignored when DATABASE_URL names PostgreSQL).",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="Load the data again.")
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only", default="", help="Time only reports whose name contains this."
+    )
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    on_postgres = url.startswith(("postgres://", "postgresql://"))
+    if args.build_only:
+        setup_django(url if on_postgres else f"sqlite:///{args.db}")
+        build(args.tickets, args.seed)
+        return 0
+    if on_postgres:
+        setup_django(url)
+        state = complete(args.tickets)
+        if state is None or (state and args.rebuild):
+            print(
+                "The PostgreSQL database holds another or a partial load: drop "
+                "and create it again (dropdb/createdb), then rerun.",
+                file=sys.stderr,
+            )
+            return 2
+        if not state:
+            build(args.tickets, args.seed)
+    else:
+        prepare_sqlite(args.db, args.tickets, args.rebuild, args.seed)
+        setup_django(f"sqlite:///{args.db}")
+        if not complete(args.tickets):
+            print(f"{args.db} is not a complete load; use --rebuild.", file=sys.stderr)
+            return 2
+    from measure import measure_all
+
+    return measure_all(runs=args.runs, only=args.only, limit_ms=LIMIT_MS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
