@@ -16,6 +16,7 @@ from tickets.selectors import ticket_merge_target_live
 from .attachments import attachments_store
 from .errors import InvalidTicketChange, MergedIntoUnseenTicket, TicketClosedError
 from .events import event_record
+from .metrics import metrics_on_public_reply
 from .sla import sla_on_public_reply
 from .status import open_if_new, status_check_closing, status_set
 from .tickets import ticket_create
@@ -145,6 +146,7 @@ def _message_add(
             update_fields += sla_on_public_reply(
                 ticket=ticket, by_agent=True, at=now, first=first
             )
+            update_fields += metrics_on_public_reply(ticket=ticket, at=now, first=first)
         if status is not None and status != ticket.status:
             update_fields += status_set(ticket=ticket, actor=author, status=status)
         else:

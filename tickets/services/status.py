@@ -13,6 +13,7 @@ from tickets.models import Ticket, TicketEvent
 from tickets.workflow import check_transition
 
 from .events import event_record
+from .metrics import metrics_on_status
 from .sla import sla_on_status
 
 Status = Ticket.Status
@@ -45,6 +46,7 @@ def status_set(*, ticket: Ticket, actor: User | None, status: str) -> list[str]:
         "solved_at",
         "closed_at",
         *sla_on_status(ticket=ticket, old=old, new=status, at=now),
+        *metrics_on_status(ticket=ticket, old=old, new=status, at=now),
     ]
 
 
