@@ -6,12 +6,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from tickets.models import UNSOLVED_STATUSES, SLANotice, Ticket
+from tickets.models import UNSOLVED_STATUSES, Ticket, TicketEvent
 from tickets.selectors import ticket_list_visible_to
 
 
 def summary_for(user: User, *, days: int = 7) -> dict:
-    """Open work by status and priority, and the last ``days`` days' flow."""
+    """Open work by status and priority, and the last ``days`` days' flow:
+    tickets created and solved, and SLA breaches (the SLA-breached events
+    recorded in the window on visible tickets, as the service-level report
+    counts them)."""
     since = timezone.now() - timedelta(days=days)
     visible = ticket_list_visible_to(user).order_by()
     by_status = {
@@ -30,8 +33,9 @@ def summary_for(user: User, *, days: int = 7) -> dict:
             "pk", filter=Q(status__in=UNSOLVED_STATUSES, assignee__isnull=True)
         ),
     )
-    breaches = SLANotice.objects.filter(
-        stage=SLANotice.Stage.BREACH,
+    # The SLA-breached events, as the service-level report counts them.
+    breaches = TicketEvent.objects.filter(
+        kind=TicketEvent.Kind.SLA_BREACHED,
         created_at__gte=since,
         ticket_id__in=visible.values("pk"),
     ).count()
