@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from helpdesk import views
 from helpdesk.api import api, api_not_found
@@ -12,6 +13,10 @@ urlpatterns = [
     path("", include("knowledge.urls")),
     path("notifications/", include("notifications.urls")),
     path("agent/reports/", include("reports.urls")),
+    path(
+        "reports/",
+        RedirectView.as_view(pattern_name="reports:volume", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # JSON, not the site's HTML 404
