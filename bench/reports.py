@@ -46,7 +46,7 @@ def setup_django(database_url: str) -> None:
 # --- Building the data --------------------------------------------------------
 
 
-def build(tickets: int, seed: int) -> None:
+def build(tickets: int, seed: int, full: bool) -> None:
     """Migrate the configured database and load it (in this process)."""
     import random
 
@@ -69,7 +69,13 @@ def build(tickets: int, seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311 - load data, not secrets
     people = reports_data.people_add(rng, first - timedelta(days=30))
     totals = reports_data.tickets_add(
-        rng, people, tickets, first, now, lambda line: print(line, flush=True)
+        rng,
+        people,
+        tickets,
+        first,
+        now,
+        lambda line: print(line, flush=True),
+        full=full,
     )
     loaded = time.monotonic() - started
     with connection.cursor() as cursor:
@@ -102,7 +108,9 @@ def complete(tickets: int) -> bool | None:
     return False if not Ticket.objects.exists() else None
 
 
-def prepare_sqlite(path: Path, tickets: int, rebuild: bool, seed: int) -> None:
+def prepare_sqlite(
+    path: Path, tickets: int, rebuild: bool, seed: int, full: bool
+) -> None:
     """Build the file in a child process unless a complete one is there."""
     if path.exists() and not rebuild:
         return
@@ -113,7 +121,8 @@ def prepare_sqlite(path: Path, tickets: int, rebuild: bool, seed: int) -> None:
     started = time.monotonic()
     subprocess.run(  # noqa: S603
         [sys.executable, __file__, "--build-only", "--tickets", str(tickets),
-         "--seed", str(seed), "--db", str(building)],
+         "--seed", str(seed), "--db", str(building),
+         *(["--full-timeline"] if full else [])],
         check=True,
     )  # fmt: skip
     for suffix in ("-wal", "-shm"):
@@ -155,6 +164,7 @@ def ranges(today) -> dict[str, dict[str, str]]:
 def targets() -> list[tuple[str, str, dict[str, str]]]:
     """(name, path, extra query) of every page, CSV table and report API
     call; the full ticket-list CSV streams and is left out."""
+    import helpdesk.api  # noqa: F401 - mounts the routers (reports.api imports it)
     from reports import api as reports_api
     from reports import views
 
@@ -276,6 +286,11 @@ def main() -> int:
         help="The SQLite file (ignored when DATABASE_URL names PostgreSQL).",
     )
     parser.add_argument("--rebuild", action="store_true", help="Load the data again.")
+    parser.add_argument(
+        "--full-timeline",
+        action="store_true",
+        help="Also load every status move and each ticket's first message.",
+    )
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--only", default="", help="Time only reports whose name contains this."
@@ -285,7 +300,7 @@ def main() -> int:
     on_postgres = url.startswith(("postgres://", "postgresql://"))
     if args.build_only:
         setup_django(url if on_postgres else f"sqlite:///{args.db}")
-        build(args.tickets, args.seed)
+        build(args.tickets, args.seed, args.full_timeline)
         return 0
     if on_postgres:
         setup_django(url)
@@ -298,9 +313,11 @@ def main() -> int:
             )
             return 2
         if not state:
-            build(args.tickets, args.seed)
+            build(args.tickets, args.seed, args.full_timeline)
     else:
-        prepare_sqlite(args.db, args.tickets, args.rebuild, args.seed)
+        prepare_sqlite(
+            args.db, args.tickets, args.rebuild, args.seed, args.full_timeline
+        )
         setup_django(f"sqlite:///{args.db}")
         if not complete(args.tickets):
             print(f"{args.db} is not a complete load; use --rebuild.", file=sys.stderr)
