@@ -2,7 +2,7 @@
 
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from accounts.models import User
 from organizations.models import Team
@@ -62,10 +62,19 @@ def people_report(user: User, filters: ReportFilters) -> PeopleReport:
 
     The median is in calendar minutes (``first_reply_minutes``). An inactive
     agent gets a row only when they have figures in the range; the last row
-    only when it has any. Six queries, whatever the number of people."""
+    only when it has any. Six queries, whatever the number of people (a
+    seventh names assignees who are no longer agents)."""
     tickets = report_tickets(user, filters)
     scope = related_ticket_condition(user, filters)
     agents, teams = _Figures(), _Figures()
+    # Everyone who is or was an agent: their replies are the ones counted
+    # (a list of keys instead of a join to every reply's author).
+    staff = {
+        str(pk): (full_name or email, is_active)
+        for pk, full_name, email, is_active in User.objects.filter(
+            role__in=AGENT_ROLES
+        ).values_list("pk", "full_name", "email", "is_active")
+    }
 
     solved = (
         tickets.filter(solved_at__gte=filters.start, solved_at__lt=filters.end)
@@ -91,7 +100,7 @@ def people_report(user: User, filters: ReportFilters) -> PeopleReport:
             kind=TicketEvent.Kind.REPLY,
             created_at__gte=filters.start,
             created_at__lt=filters.end,
-            actor__role__in=AGENT_ROLES,
+            actor_id__in=list(staff),
         )
         .order_by()
         .values("actor_id", "ticket__team_id")
@@ -116,13 +125,18 @@ def people_report(user: User, filters: ReportFilters) -> PeopleReport:
         getattr(agents, counter)[_key(row["ticket__assignee_id"])] += row["total"]
         getattr(teams, counter)[_key(row["ticket__team_id"])] += row["total"]
 
-    agent_keys = agents.with_figures() - {""}
-    people = User.objects.filter(
-        Q(role__in=AGENT_ROLES, is_active=True) | Q(pk__in=list(agent_keys))
-    ).values_list("pk", "full_name", "email")
+    with_figures = agents.with_figures() - {""}
+    names = {key: name for key, (name, active) in staff.items() if active}
+    names.update((key, staff[key][0]) for key in with_figures if key in staff)
+    if unknown := with_figures - set(staff):
+        names.update(
+            (str(pk), full_name or email)
+            for pk, full_name, email in User.objects.filter(
+                pk__in=list(unknown)
+            ).values_list("pk", "full_name", "email")
+        )
     agent_rows = sorted(
-        (agents.row(str(pk), full_name or email) for pk, full_name, email in people),
-        key=_by_name,
+        (agents.row(key, name) for key, name in names.items()), key=_by_name
     )
     if "" in agents.with_figures():
         agent_rows.append(agents.row("", "Unassigned"))

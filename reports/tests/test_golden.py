@@ -26,6 +26,8 @@ T4 "Password reset" (nobody, no team): created Thu 3 Dec 17:00 and never
    answered: the sweep records the first reply breached Thu 18:05 (due
    18:00) and the solution breached Fri 4 Dec 18:05 (due Fri 16:00: 60 on
    Thursday + 420 on Friday).
+
+The volume report (reports.selectors.volume) is checked here too.
 """
 
 from datetime import date, time
@@ -40,6 +42,7 @@ from reports.selectors import (
     satisfaction_report,
     service_level_report,
     speed_report,
+    volume_report,
 )
 from tickets import services
 from tickets.models import (
@@ -307,3 +310,20 @@ def test_satisfaction(story):
             "Carla Customer",
         ),
     ]
+
+
+def test_volume(story):
+    report = volume_report(story["reader"], story["filters"])
+
+    assert [
+        (point.bucket.label, point.created, point.solved, point.reopened, point.backlog)
+        for point in report.points
+    ] == [
+        # created T3, T2, T1; solved T3; unsolved at Mon 30 Nov 00:00: T1, T2.
+        ("23–29 Nov", 3, 1, 0, 2),
+        # created T4; solved T1 and T2 (its latest solve, Wed); T2 reopened
+        # once; unsolved at Mon 7 Dec 00:00: T4.
+        ("30 Nov – 6 Dec", 1, 2, 1, 1),
+    ]
+    assert (report.created, report.solved, report.reopened) == (4, 3, 1)
+    assert (report.backlog_start, report.backlog_end) == (0, 1)

@@ -197,3 +197,16 @@ def test_the_query_count_does_not_grow_with_people_or_tickets(
     with django_assert_max_num_queries(7):  # and the agent's departments
         people_report(agent, question())
     assert sum(row.solved for row in report.agents) == 5
+
+
+def test_an_assignee_who_is_no_longer_an_agent_keeps_their_row(admin_user):
+    former = UserFactory(agent=True, full_name="Former Agent")
+    ticket = solved(utc(2026, 11, 3), 60, assignee=former)
+    event_at(ticket, REPLY, utc(2026, 11, 3), actor=former)
+    former.role = "customer"
+    former.save()
+
+    report = people_report(admin_user, question())
+
+    row = next(row for row in report.agents if row.key == str(former.pk))
+    assert (row.name, row.solved, row.replies) == ("Former Agent", 1, 0)
