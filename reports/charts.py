@@ -37,6 +37,7 @@ class Size:
 
 
 WIDE = Size(width=720, height=300, font=13, max_labels=10, max_markers=45)
+COMPACT = Size(width=600, height=300, font=13, max_labels=10, max_markers=45)
 NARROW = Size(width=360, height=280, font=12, max_labels=4, max_markers=16)
 
 # Colour, dash pattern and marker of each series, in order: the dash and the
@@ -366,11 +367,14 @@ def series_description(series: Sequence[Series], *, bars: bool = False) -> str:
     )
 
 
-def responsive(draw: Callable[..., SafeString], **chart) -> SafeString:
-    """The chart drawn wide (shown from the md breakpoint up) and narrow
-    (phones), as two figures of which the page shows one."""
+def responsive(
+    draw: Callable[..., SafeString], *, wide_size: Size = WIDE, **chart
+) -> SafeString:
+    """The chart drawn wide (shown from the md breakpoint up; ``wide_size``
+    for a chart given half the page) and narrow (phones), as two figures of
+    which the page shows one."""
     chart_id = chart.pop("chart_id")
-    wide = draw(chart_id=f"{chart_id}-wide", size=WIDE, **chart)
+    wide = draw(chart_id=f"{chart_id}-wide", size=wide_size, **chart)
     narrow = draw(chart_id=f"{chart_id}-narrow", size=NARROW, **chart)
     return mark_safe(  # noqa: S308 - both drawings escape their text
         f'<div class="d-none d-md-block">{wide}</div>'

@@ -271,6 +271,7 @@ def speed(request: HttpRequest) -> HttpResponse:
             ),
             "chart": charts.responsive(
                 charts.bar_chart,
+                wide_size=charts.COMPACT,
                 chart_id="speed",
                 title="First reply and resolution time, in business hours",
                 description=(
@@ -320,6 +321,7 @@ def service_levels(request: HttpRequest) -> HttpResponse:
             "empty": not any(o.total for o in report.targets),
             "chart": charts.responsive(
                 charts.bar_chart,
+                wide_size=charts.COMPACT,
                 chart_id="service-levels",
                 title="SLA targets achieved and breached",
                 description=(
