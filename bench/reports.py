@@ -222,7 +222,9 @@ def database_label() -> str:
     return f"{connection.vendor} {version}, {Ticket.objects.count():,} tickets"
 
 
-def measure_all(*, runs: int, only: str, limit_ms: float, slowest: int) -> int:
+def measure_all(
+    *, runs: int, only: str, group: str, limit_ms: float, slowest: int
+) -> int:
     """Time everything, print the table, and answer 1 when a median is over
     ``limit_ms`` or a request failed. Under a slow row, the ``slowest``
     queries of its last run, to say where the time went."""
@@ -251,6 +253,9 @@ def measure_all(*, runs: int, only: str, limit_ms: float, slowest: int) -> int:
     today = timezone.localdate()
     for name, path, extra in targets():
         if only and only not in name:
+            continue
+        kind = name.split()[0] if name.startswith(("csv ", "api ")) else "pages"
+        if group not in ("all", kind):
             continue
         for range_name, query in ranges(today).items():
             url = f"{path}?{urlencode({**query, **extra})}"
@@ -310,6 +315,9 @@ def main() -> int:
         "--only", default="", help="Time only reports whose name contains this."
     )
     parser.add_argument(
+        "--group", choices=["all", "pages", "csv", "api"], default="all"
+    )
+    parser.add_argument(
         "--slowest",
         type=int,
         default=3,
@@ -343,7 +351,11 @@ def main() -> int:
             print(f"{args.db} is not a complete load; use --rebuild.", file=sys.stderr)
             return 2
     return measure_all(
-        runs=args.runs, only=args.only, limit_ms=LIMIT_MS, slowest=args.slowest
+        runs=args.runs,
+        only=args.only,
+        group=args.group,
+        limit_ms=LIMIT_MS,
+        slowest=args.slowest,
     )
 
 
