@@ -280,7 +280,10 @@ def measure_all(
                 )
                 if verdict == "SLOW" or slowest < 0:
                     show_slowest(queries, abs(slowest) or 3)
-    print(f"database: {label}")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"database: {label}; load average at the end {load} on {os.cpu_count()} cores"
+    )
     if failures:
         print(f"{len(failures)} over {limit_ms:.0f} ms or failed:")
         for name, range_name, user, median, status in failures:
