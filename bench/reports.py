@@ -185,21 +185,23 @@ def targets() -> list[tuple[str, str, dict[str, str]]]:
     return found
 
 
-def timed_get(client, url: str) -> tuple[float, int, list[dict]]:
-    """One request read to its last byte: (ms, status, its queries with the
-    time of each)."""
+def timed_get(client, url: str) -> tuple[float, float, int, list[dict]]:
+    """One request read to its last byte: (ms, CPU ms of this process, status,
+    its queries with the time of each)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
+        cpu_started = time.process_time()
         response = client.get(url)
         if response.streaming:
             b"".join(response.streaming_content)
         else:
             response.content  # noqa: B018 - rendered already; read for symmetry
         elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, response.status_code, queries.captured_queries
+        cpu = (time.process_time() - cpu_started) * 1000
+    return elapsed, cpu, response.status_code, queries.captured_queries
 
 
 def show_slowest(queries: list[dict], count: int) -> None:
@@ -245,7 +247,7 @@ def measure_all(
         clients[name] = client
     header = (
         f"{'report':<28}{'range':<12}{'user':<7}{'median':>8}{'max':>8}"
-        f"{'queries':>9}{'status':>8}  verdict"
+        f"{'cpu':>7}{'queries':>9}{'status':>8}  verdict"
     )
     print(header)
     print("-" * len(header))
@@ -260,12 +262,14 @@ def measure_all(
         for range_name, query in ranges(today).items():
             url = f"{path}?{urlencode({**query, **extra})}"
             for user, client in clients.items():
-                _, status, queries = timed_get(client, url)  # warm-up
-                times = []
+                timed_get(client, url)  # warm-up
+                times, cpu_times = [], []
                 for _ in range(runs):
-                    elapsed, status, queries = timed_get(client, url)
+                    elapsed, cpu, status, queries = timed_get(client, url)
                     times.append(elapsed)
+                    cpu_times.append(cpu)
                 median = statistics.median(times)
+                cpu = statistics.median(cpu_times)
                 verdict = "ok"
                 if status != 200:
                     verdict = "FAILED (status)"
@@ -275,7 +279,8 @@ def measure_all(
                     failures.append((name, range_name, user, median, status))
                 print(
                     f"{name:<28}{range_name:<12}{user:<7}{median:>8.0f}"
-                    f"{max(times):>8.0f}{len(queries):>9}{status:>8}  {verdict}",
+                    f"{max(times):>8.0f}{cpu:>7.0f}{len(queries):>9}{status:>8}"
+                    f"  {verdict}",
                     flush=True,
                 )
                 if verdict == "SLOW" or slowest < 0:
