@@ -225,7 +225,13 @@ def database_label() -> str:
 
 
 def measure_all(
-    *, runs: int, only: str, group: str, limit_ms: float, slowest: int
+    *,
+    runs: int,
+    only: str,
+    group: str,
+    ranges_wanted: str,
+    limit_ms: float,
+    slowest: int,
 ) -> int:
     """Time everything, print the table, and answer 1 when a median is over
     ``limit_ms`` or a request failed. Under a slow row, the ``slowest``
@@ -260,6 +266,8 @@ def measure_all(
         if group not in ("all", kind):
             continue
         for range_name, query in ranges(today).items():
+            if ranges_wanted and range_name not in ranges_wanted.split(","):
+                continue
             url = f"{path}?{urlencode({**query, **extra})}"
             for user, client in clients.items():
                 timed_get(client, url)  # warm-up
@@ -326,6 +334,12 @@ def main() -> int:
         "--group", choices=["all", "pages", "csv", "api"], default="all"
     )
     parser.add_argument(
+        "--ranges",
+        default="",
+        help="Comma-separated ranges to time (last_7,last_30,this_month,"
+        "last_month,365 d/week); all when empty.",
+    )
+    parser.add_argument(
         "--slowest",
         type=int,
         default=3,
@@ -362,6 +376,7 @@ def main() -> int:
         runs=args.runs,
         only=args.only,
         group=args.group,
+        ranges_wanted=args.ranges,
         limit_ms=LIMIT_MS,
         slowest=args.slowest,
     )
