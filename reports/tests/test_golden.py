@@ -49,11 +49,11 @@ from tickets.models import (
     BusinessCalendar,
     BusinessHoliday,
     BusinessHours,
-    SatisfactionRating,
     SLAPolicy,
     SLATarget,
     Ticket,
 )
+from tickets.services.satisfaction import satisfaction_rate
 from tickets.services.sla_sweep import sla_sweep
 from tickets.tests.office import berlin
 
@@ -111,8 +111,8 @@ def story(time_machine):
         services.ticket_change_status(ticket=fresh(ticket), actor=agent, status=SOLVED)
 
     def rate(ticket, rating, comment=""):
-        SatisfactionRating.objects.create(
-            ticket=ticket, rated_by=carla, rating=rating, comment=comment
+        satisfaction_rate(
+            ticket=fresh(ticket), actor=carla, rating=rating, comment=comment
         )
 
     at(2026, 11, 23, 10, 0)
