@@ -1,0 +1,138 @@
+"""Faults found by attacking the reports: days too far out for a local
+midnight to exist, and cells that start a formula behind characters a
+spreadsheet does not show or shows as "=" / "-"."""
+
+import csv
+import io
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from organizations.tests.factories import (
+    DepartmentFactory,
+    OrganizationFactory,
+    TeamFactory,
+)
+from reports.exports import neutralise
+from tickets.tests.factories import CategoryFactory
+
+from .helpers_b import rating_at, solved, utc
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["volume", "speed", "service_levels", "people", "satisfaction", "tickets"]
+FAR_RANGES = [
+    ("0001-01-01", "0001-01-05"),
+    ("9999-12-25", "9999-12-31"),
+    ("1899-12-31", "1900-01-02"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(utc(2026, 11, 20, 12), tick=False):
+        yield
+
+
+@pytest.fixture(params=["UTC", "Asia/Tokyo", "America/New_York"])
+def zoned_agent(request, agent):
+    agent.timezone = request.param
+    agent.save(update_fields=["timezone"])
+    return agent
+
+
+@pytest.mark.parametrize(("start", "end"), FAR_RANGES)
+def test_days_too_far_out_are_a_form_error_on_every_page(
+    login, zoned_agent, start, end
+):
+    client = login(zoned_agent)
+    query = {"preset": "custom", "start": start, "end": end}
+
+    for page in PAGES:
+        response = client.get(reverse(f"reports:{page}"), query)
+
+        assert response.status_code == 200
+        assert "Choose a day between 1900-01-01 and 9998-12-31." in (
+            response.content.decode()
+        )
+
+
+@pytest.mark.parametrize(("start", "end"), FAR_RANGES)
+def test_days_too_far_out_are_refused_by_the_exports(login, zoned_agent, start, end):
+    client = login(zoned_agent)
+    query = {"preset": "custom", "start": start, "end": end}
+
+    for table in ("volume", "tickets", "satisfaction-comments"):
+        response = client.get(reverse("reports:export", args=[table]), query)
+
+        assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("start", "end"), FAR_RANGES)
+def test_days_too_far_out_are_a_400_on_the_api(api_as, zoned_agent, start, end):
+    response = api_as(zoned_agent).get(
+        "/reports/volume", {"preset": "custom", "start": start, "end": end}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+LOOK_ALIKES = [
+    "\u00a0=1+1",  # no-break space
+    "\u3000=1+1",  # ideographic space
+    "\u200b=1+1",  # zero-width space
+    "\ufeff=1+1",  # byte-order mark
+    "\x00=1+1",
+    "\u2028=1+1",
+    "\uff1d1+1",  # full-width equals
+    "\ufe661+1",  # small equals
+    "\uff0b1",  # full-width plus
+    "\uff0d1",  # full-width minus
+    "\uff20SUM(A1)",  # full-width at
+    "\u2212 1",  # minus sign
+    " \t=1",
+]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_a_formula_behind_invisible_or_look_alike_characters_is_neutralised(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Printer", "a=1", "Zoë", "1+1", "", " "])
+def test_text_that_starts_no_formula_is_left_alone(text):
+    assert neutralise(text) == text
+
+
+def test_every_name_in_the_ticket_export_is_neutralised(login, admin_user):
+    """Subject, requester, organization, department, team, assignee and
+    category are all names someone else typed."""
+    department = DepartmentFactory(name="\uff1dDEPT()")
+    ticket = solved(
+        utc(2026, 11, 4, 12),
+        90,
+        60,
+        subject="\u00a0=HYPERLINK(1)",
+        organization=OrganizationFactory(name="\u200b@ORG"),
+        department=department,
+        team=TeamFactory(name="\u2212TEAM", department=department),
+        category=CategoryFactory(name="\uff0bCAT"),
+    )
+    ticket.requester.full_name = "\u3000+REQ"
+    ticket.requester.save(update_fields=["full_name"])
+    rating_at(ticket, "bad", utc(2026, 11, 4, 13), "\ufeff=COMMENT()")
+
+    client = login(admin_user)
+    query = "?preset=custom&start=2026-11-01&end=2026-11-08&basis=solved"
+    cells = []
+    for table in ("tickets", "satisfaction-comments", "people-teams"):
+        response = client.get(reverse("reports:export", args=[table]) + query)
+        body = b"".join(response.streaming_content).decode("utf-8")[1:]
+        cells += [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+
+    for marker in ("HYPERLINK", "ORG", "DEPT", "TEAM", "CAT", "REQ", "COMMENT"):
+        found = [cell for cell in cells if marker in cell]
+        assert found, marker
+        assert all(cell.startswith("'") for cell in found), found
