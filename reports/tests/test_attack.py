@@ -136,3 +136,130 @@ def test_every_name_in_the_ticket_export_is_neutralised(login, admin_user):
         found = [cell for cell in cells if marker in cell]
         assert found, marker
         assert all(cell.startswith("'") for cell in found), found
+
+
+# --- An agent of one department probing another's tickets ----------------------
+
+SECRET = "Zanzibar-secret"
+EXPORTS = [
+    "volume",
+    "speed",
+    "one-touch",
+    "service-levels",
+    "people-agents",
+    "people-teams",
+    "satisfaction",
+    "satisfaction-comments",
+    "tickets",
+]
+API = [
+    "/reports/volume",
+    "/reports/speed",
+    "/reports/service-levels",
+    "/reports/people",
+    "/reports/satisfaction",
+    "/reports/tickets",
+    "/reports/summary",
+]
+
+
+@pytest.fixture
+def hidden(agent):
+    """A ticket of a department the agent is not in, with every figure a
+    report shows: created, answered, solved, breached, rated with a comment."""
+    from accounts.tests.factories import UserFactory
+    from tickets.models import TicketEvent
+
+    from .helpers_b import event_at
+
+    other = DepartmentFactory(name="Billing")
+    billing_agent = UserFactory(agent=True, full_name="Bea Billing")
+    other.agents.add(billing_agent)
+    organization = OrganizationFactory(name="Acme")
+    ticket = solved(
+        utc(2026, 11, 4, 12),
+        90,
+        60,
+        subject=f"{SECRET} subject",
+        department=other,
+        team=TeamFactory(department=other),
+        assignee=billing_agent,
+        organization=organization,
+        category=CategoryFactory(),
+        first_response_at=utc(2026, 11, 4, 11),
+        first_reply_minutes=30,
+    )
+    type(ticket).objects.filter(pk=ticket.pk).update(created_at=utc(2026, 11, 4, 10))
+    ticket.requester.full_name = f"{SECRET} requester"
+    ticket.requester.save(update_fields=["full_name"])
+    event_at(
+        ticket,
+        TicketEvent.Kind.SLA_BREACHED,
+        utc(2026, 11, 4, 11),
+        new_value="resolution",
+    )
+    event_at(ticket, TicketEvent.Kind.REPLY, utc(2026, 11, 4, 11), actor=billing_agent)
+    rating_at(ticket, "bad", utc(2026, 11, 4, 13), f"{SECRET} comment")
+    return ticket
+
+
+def probes(ticket) -> list[dict]:
+    base = {"preset": "custom", "start": "2026-11-01", "end": "2026-11-08"}
+    return [
+        base,
+        {**base, "department": str(ticket.department_id)},
+        {**base, "assignee": str(ticket.assignee_id)},
+        {**base, "organization": str(ticket.organization_id)},
+        {**base, "team": str(ticket.team_id), "category": str(ticket.category_id)},
+        {**base, "basis": "solved"},
+        {**base, "basis": "breached", "target": "resolution"},
+    ]
+
+
+def test_another_departments_tickets_show_on_no_page(login, agent, hidden):
+    client = login(agent)
+    for query in probes(hidden):
+        for page in PAGES:
+            html = client.get(reverse(f"reports:{page}"), query).content.decode()
+            assert SECRET not in html, (page, query)
+            assert f"#{hidden.number}" not in html, (page, query)
+
+
+def test_another_departments_tickets_are_in_no_export(login, agent, hidden):
+    client = login(agent)
+    for query in probes(hidden):
+        for table in EXPORTS:
+            response = client.get(reverse("reports:export", args=[table]), query)
+            body = b"".join(response.streaming_content).decode("utf-8")
+            rows = list(csv.reader(io.StringIO(body[1:])))
+            assert SECRET not in body, (table, query)
+            # Every figure is zero or empty: nothing of the ticket is counted.
+            if table not in ("tickets", "satisfaction-comments", "people-agents"):
+                figures = [c for row in rows[1:] for c in row if c.isdigit()]
+                assert set(figures) <= {"0"}, (table, query, rows)
+            if table in ("tickets", "satisfaction-comments"):
+                assert rows[1:] == [], (table, query)
+
+
+def test_another_departments_tickets_count_in_no_api_figure(api_as, agent, hidden):
+    client = api_as(agent)
+    for query in probes(hidden):
+        for path in API:
+            response = client.get(path, query)
+            assert response.status_code == 200, (path, query, response.content)
+            assert SECRET not in response.content.decode(), (path, query)
+    volume = client.get("/reports/volume", probes(hidden)[1]).json()
+    assert sum(p["created"] + p["solved"] for p in volume["points"]) == 0
+    tickets = client.get("/reports/tickets", probes(hidden)[5]).json()
+    assert (tickets["count"], tickets["results"]) == (0, [])
+
+
+def test_customers_and_strangers_reach_no_report(login, customer, client):
+    anonymous = client.get(reverse("reports:export", args=["tickets"]))
+    assert anonymous.status_code == 302
+    signed_in = login(customer)
+    for page in PAGES:
+        assert signed_in.get(reverse(f"reports:{page}")).status_code == 403
+    for table in EXPORTS:
+        response = signed_in.get(reverse("reports:export", args=[table]))
+        assert response.status_code == 403
