@@ -263,3 +263,44 @@ def test_customers_and_strangers_reach_no_report(login, customer, client):
     for table in EXPORTS:
         response = signed_in.get(reverse("reports:export", args=[table]))
         assert response.status_code == 403
+
+
+# --- Markup in names, subjects and comments -------------------------------------
+
+MARKUP = '<script>alert(1)</script><svg onload="alert(2)">'
+
+
+def test_markup_in_names_subjects_and_comments_is_shown_as_text(login, admin_user):
+    from accounts.tests.factories import UserFactory
+
+    department = DepartmentFactory(name=f"D{MARKUP}")
+    agent = UserFactory(agent=True, full_name=f"A{MARKUP}")
+    ticket = solved(
+        utc(2026, 11, 4, 12),
+        90,
+        60,
+        subject=f"S{MARKUP}",
+        department=department,
+        team=TeamFactory(name=f"T{MARKUP}", department=department),
+        assignee=agent,
+        organization=OrganizationFactory(name=f"O{MARKUP}"),
+        category=CategoryFactory(name=f"C{MARKUP}"),
+    )
+    rating_at(ticket, "bad", utc(2026, 11, 4, 13), f"R{MARKUP}")
+    client = login(admin_user)
+    query = {
+        "preset": "custom",
+        "start": "2026-11-01",
+        "end": "2026-11-08",
+        "basis": "solved",
+    }
+
+    for page in PAGES:
+        html = client.get(reverse(f"reports:{page}"), query).content.decode()
+        assert "<script>alert" not in html, page
+        assert "<svg onload" not in html, page
+    people = client.get(reverse("reports:people"), query).content.decode()
+    assert "T&lt;script&gt;" in people
+    assert "A&lt;script&gt;" in people
+    comments = client.get(reverse("reports:satisfaction"), query).content.decode()
+    assert "R&lt;script&gt;" in comments
