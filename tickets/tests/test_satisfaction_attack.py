@@ -1,7 +1,6 @@
 """Faults found by attacking customer satisfaction: the same rating sent
 twice at once (a double click, a replayed link, two tabs) recorded its event,
-and so its "bad rating" email, twice; the bad-rating email showed the rating
-of the moment it was sent rather than the one it was about."""
+and so its "bad rating" email, twice, or was refused as a conflict."""
 
 import pytest
 from django.test import Client
