@@ -304,3 +304,14 @@ def test_markup_in_names_subjects_and_comments_is_shown_as_text(login, admin_use
     assert "A&lt;script&gt;" in people
     comments = client.get(reverse("reports:satisfaction"), query).content.decode()
     assert "R&lt;script&gt;" in comments
+
+
+def test_a_refused_export_repeats_what_was_sent_only_as_plain_text(login, agent):
+    response = login(agent).get(
+        reverse("reports:export", args=["volume"]),
+        {"assignee": MARKUP, "channel": MARKUP, "priority": MARKUP},
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["X-Content-Type-Options"] == "nosniff"
