@@ -115,7 +115,9 @@ def satisfaction_rate(
 
     Records a ``satisfaction`` event when the rating is new or changes, so a
     repeated click (a replayed link, a double submit) notifies nobody twice.
-    Raises SurveysOff, PermissionDeniedError or SatisfactionClosed.
+    Raises SurveysOff, PermissionDeniedError or SatisfactionClosed; a
+    ConflictError only if other requests kept changing the rating while this
+    one tried to write it.
     """
     if rating not in Rating.values:
         raise ApplicationError("Choose Good or Bad.", code="invalid_rating")
