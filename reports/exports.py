@@ -2,8 +2,10 @@
 open in a spreadsheet.
 
 A text cell a spreadsheet would read as a formula (its first character,
-after any leading whitespace, is ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return) gets a leading apostrophe, as OWASP's "CSV Injection" page
+after any leading whitespace, control or invisible formatting characters, is
+``=``, ``+``, ``-``, ``@`` or a look-alike of one such as the full-width
+``＝`` or the minus sign ``−``, or it starts with a tab or a carriage return)
+gets a leading apostrophe, as OWASP's "CSV Injection" page
 advises; a subject like ``=HYPERLINK(...)`` then shows as text. Numbers are
 written as numbers. defusedcsv was not used: it leaves a leading tab and
 carriage return alone.
@@ -13,6 +15,7 @@ right, and is streamed row by row: the ticket list may hold a million rows.
 """
 
 import csv
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -31,6 +34,9 @@ from .selectors.results import (
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters no compatibility normalisation turns into "-" that a spreadsheet
+# or a reader may still take for one.
+MINUS_LOOK_ALIKES = frozenset("\u2212\u2010\u2011\u2012\u2013\u2014\u2796\u2795")
 # A ticket-list export reads this many rows from the database at a time.
 CHUNK_SIZE = 2000
 
@@ -45,9 +51,25 @@ def neutralise(value: object) -> object:
     if isinstance(value, int | float | Decimal):
         return value
     text = str(value)
-    if text.lstrip(" \n\x0b\x0c").startswith(FORMULA_STARTS):
+    if looks_like_formula(text):
         return "'" + text
     return text
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether the first character that shows (past whitespace of any kind,
+    control and zero-width formatting characters) starts a formula, or a tab
+    or carriage return comes before it."""
+    for character in text:
+        if character in "\t\r":
+            return True
+        if character.isspace() or unicodedata.category(character) in ("Cc", "Cf"):
+            continue
+        return (
+            unicodedata.normalize("NFKC", character).startswith(FORMULA_STARTS)
+            or character in MINUS_LOOK_ALIKES
+        )
+    return False
 
 
 class _Echo:

@@ -29,6 +29,11 @@ PRESETS = {
 INTERVALS = {"auto": "Automatic", "day": "Per day", "week": "Per week"}
 # Longer ranges than this are drawn per week when the interval is automatic.
 AUTO_DAILY_MAX_DAYS = 62
+# The days a custom range may name: far enough apart for any real history,
+# and far enough from year 1 and 9999 that a local midnight (and the day after
+# the last) is still a datetime in every time zone.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,14 @@ class ReportFilterForm(forms.Form):
         data = super().clean()
         if data.get("preset") != "custom":
             return data
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                self.add_error(
+                    name,
+                    f"Choose a day between {EARLIEST_DAY.isoformat()} and "
+                    f"{LATEST_DAY.isoformat()}.",
+                )
         start, end = data.get("start"), data.get("end")
         if start is None and "start" not in self.errors:
             self.add_error("start", "Choose the first day of the range.")

@@ -538,8 +538,13 @@ def export(request: HttpRequest, table: str) -> HttpResponseBase:
         raise Http404("No such table.")
     form = bound_form(request)
     if not form.is_valid():
+        # Plain text: the messages repeat what was sent ("<script> is not one
+        # of the available choices"), which must never be read as markup.
         errors = "; ".join(m for messages in form.errors.values() for m in messages)
-        return HttpResponseBadRequest(f"The filters are not valid: {errors}")
+        return HttpResponseBadRequest(
+            f"The filters are not valid: {errors}",
+            content_type="text/plain; charset=utf-8",
+        )
     filters = form.filters()
     if table == "tickets":
         basis, target = _ticket_question(request)

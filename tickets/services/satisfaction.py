@@ -115,44 +115,28 @@ def satisfaction_rate(
 
     Records a ``satisfaction`` event when the rating is new or changes, so a
     repeated click (a replayed link, a double submit) notifies nobody twice.
-    Raises SurveysOff, PermissionDeniedError or SatisfactionClosed.
+    Raises SurveysOff, PermissionDeniedError or SatisfactionClosed; a
+    ConflictError only if other requests kept changing the rating while this
+    one tried to write it.
     """
     if rating not in Rating.values:
         raise ApplicationError("Choose Good or Bad.", code="invalid_rating")
     satisfaction_check(actor, ticket)
-    now = timezone.now()
-    existing = SatisfactionRating.objects.filter(ticket=ticket).first()
-    old_rating = existing.rating if existing else ""
-    if existing is None:
-        existing = SatisfactionRating(
-            ticket=ticket,
-            rated_by=actor,
-            rating=rating,
-            comment=(comment or "").strip(),
-            created_at=now,
-            rated_at=now,
-        )
-        try:
-            with atomic():
-                existing.save()
-        except IntegrityError as error:
-            # The same person rated a moment ago in another tab or request.
-            raise ConflictError(
-                "This request was rated a moment ago; reload to see the rating.",
-                code="rated_twice",
-            ) from error
+    if comment is not None:
+        comment = comment.strip()
+    # Each write only lands on the row as it was read (a compare-and-set), so
+    # two requests at once (a double click, a replayed link, two tabs) never
+    # both record the same change: the one that loses reads again and finds
+    # the rating already given.
+    for _attempt in range(RATE_ATTEMPTS):
+        existing, old_rating = _rating_written(ticket, actor, rating, comment)
+        if existing is not None:
+            break
     else:
-        fields = []
-        if rating != existing.rating:
-            existing.rating = rating
-            fields.append("rating")
-        if comment is not None and comment.strip() != existing.comment:
-            existing.comment = comment.strip()
-            fields.append("comment")
-        if fields:
-            existing.rated_by = actor
-            existing.rated_at = now
-            existing.save(update_fields=[*fields, "rated_by", "rated_at"])
+        raise ConflictError(
+            "This request was rated a moment ago; reload to see the rating.",
+            code="rated_twice",
+        )
     if rating != old_rating:
         event_record(
             ticket=ticket,
@@ -163,3 +147,48 @@ def satisfaction_rate(
         )
     ticket.satisfaction = existing
     return existing
+
+
+RATE_ATTEMPTS = 3
+
+
+def _rating_written(
+    ticket: Ticket, actor: User, rating: str, comment: str | None
+) -> tuple[SatisfactionRating | None, str]:
+    """Give or change the rating from the row as it is now: (the rating, the
+    answer it had before, "" for none), or (None, "") when another request
+    wrote it between the read and the write."""
+    now = timezone.now()
+    existing = SatisfactionRating.objects.filter(ticket=ticket).first()
+    if existing is None:
+        created = SatisfactionRating(
+            ticket=ticket,
+            rated_by=actor,
+            rating=rating,
+            comment=comment or "",
+            created_at=now,
+            rated_at=now,
+        )
+        try:
+            with atomic():
+                created.save()
+        except IntegrityError:
+            return None, ""  # rated a moment ago: read it again
+        return created, ""
+    changes: dict = {}
+    if rating != existing.rating:
+        changes["rating"] = rating
+    if comment is not None and comment != existing.comment:
+        changes["comment"] = comment
+    if not changes:
+        return existing, existing.rating
+    changes |= {"rated_by": actor, "rated_at": now}
+    written = SatisfactionRating.objects.filter(
+        pk=existing.pk, rating=existing.rating, comment=existing.comment
+    ).update(**changes)
+    if not written:
+        return None, ""
+    old_rating = existing.rating
+    for name, value in changes.items():
+        setattr(existing, name, value)
+    return existing, old_rating
