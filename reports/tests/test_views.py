@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from organizations.tests.factories import DepartmentFactory, TeamFactory
-from reports import views
+from reports.views import pages as views
 from tickets.models import TicketEvent
 
 from .helpers_b import answered, event_at, rating_at, solved, ticket_at, utc

@@ -1,34 +1,16 @@
-"""The report pages under /agent/reports/ (agents and admins) and their CSV
-downloads.
+"""The report pages: each asks its one selector once and shows each figure
+twice, as a chart (``reports.charts``) and as a table beside it."""
 
-Every page reads the same filter bar from the query string, asks its one
-selector once, and shows each figure twice: as a chart (``reports.charts``)
-and as a table beside it, which is also what its CSV holds.
-"""
-
-from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from accounts.decorators import agent_required
-from tickets.models import SLANotice
 
-from . import charts, exports
-from .filters import (
-    DIMENSIONS,
-    INTERVALS,
-    PRESETS,
-    ReportFilterForm,
-    ReportFilters,
-    preset_days,
-)
-from .selectors import (
+from .. import charts, exports
+from ..selectors import (
     people_report,
     report_ticket_list,
     satisfaction_report,
@@ -36,162 +18,17 @@ from .selectors import (
     speed_report,
     volume_report,
 )
-from .selectors.ticket_list import BASES
-
-TABS = (
-    ("volume", "Volume"),
-    ("speed", "Speed"),
-    ("service_levels", "Service levels"),
-    ("people", "People"),
-    ("satisfaction", "Satisfaction"),
-    ("tickets", "Tickets"),
+from ..selectors.ticket_list import BASES
+from .common import (
+    TARGET_LABELS,
+    TICKETS_PER_PAGE,
+    axis_label,
+    filter_bar,
+    hours_text,
+    per_label,
+    percent_text,
+    render_report,
 )
-TICKETS_PER_PAGE = 50
-TARGET_LABELS = dict(SLANotice.Target.choices)
-
-
-# --- The filter bar, shared by every page -------------------------------------
-
-
-@dataclass
-class FilterBar:
-    form: ReportFilterForm
-    filters: ReportFilters | None  # None while the form has errors
-    query: str  # the filters as a query string, for this page's links
-    base_query: str  # the same without this page's own pairs, for the tabs
-    preset: str  # what the bar shows
-    interval: str
-    start: str
-    end: str
-    more_open: bool = False  # a dimension is set or wrong: show them
-
-
-def _custom_when_dates_edited(form: ReportFilterForm) -> None:
-    """The date inputs always show the days the report covers; when the
-    viewer changed them (they differ from the ``shown_*`` days the page was
-    drawn with), they mean a custom range whatever the preset says."""
-    data = form.data
-    if data.get("preset") == "custom":
-        return
-    start, end = data.get("start", ""), data.get("end", "")
-    if not (start or end):
-        return
-    if (start, end) != (data.get("shown_start", ""), data.get("shown_end", "")):
-        data["preset"] = "custom"
-
-
-def bound_form(request: HttpRequest) -> ReportFilterForm:
-    """The filter form on the query string. A team's name shows its
-    department's, fetched with it rather than once per team."""
-    form = ReportFilterForm(request.GET.copy(), user=request.user)
-    teams = form.fields["team"]
-    teams.queryset = teams.queryset.select_related("department")
-    return form
-
-
-def filter_bar(request: HttpRequest, *, extra: dict[str, str] | None = None):
-    """Bind the filter form to the query string; ``extra`` pairs (the ticket
-    list's basis) travel in the page's own links and downloads."""
-    form = bound_form(request)
-    _custom_when_dates_edited(form)
-    more_open = any(form.data.get(name) for name in DIMENSIONS)
-    if not form.is_valid():
-        raw = request.GET.copy()
-        for key in ("page", "shown_start", "shown_end"):
-            raw.pop(key, None)
-        return FilterBar(
-            form=form,
-            filters=None,
-            query=raw.urlencode(),
-            base_query=raw.urlencode(),
-            preset=form.data.get("preset", ""),
-            interval=form.data.get("interval", ""),
-            start=form.data.get("start", ""),
-            end=form.data.get("end", ""),
-            more_open=more_open,
-        )
-    filters = form.filters()
-    interval = form.cleaned_data.get("interval") or "auto"
-    # "Automatic" stays automatic from page to page, so a longer range picked
-    # later is drawn per week again.
-    items = [
-        (key, interval if key == "interval" else value)
-        for key, value in filters.query_string_items()
-    ]
-    if filters.preset != "custom":
-        first, last = preset_days(filters.preset, form.today)
-    else:
-        first, last = filters.first_day, filters.last_day
-    return FilterBar(
-        form=form,
-        filters=filters,
-        query=urlencode(items + list((extra or {}).items())),
-        base_query=urlencode(items),
-        preset=filters.preset,
-        interval=interval,
-        start=first.isoformat(),
-        end=last.isoformat(),
-        more_open=more_open,
-    )
-
-
-def _render(
-    request: HttpRequest, current: str, bar: FilterBar, context: dict
-) -> HttpResponse:
-    tabs = [
-        {
-            "key": key,
-            "label": label,
-            "url": f"{reverse(f'reports:{key}')}?{bar.base_query}",
-            "current": key == current,
-        }
-        for key, label in TABS
-    ]
-    return render(
-        request,
-        f"reports/{current}.html",
-        {
-            "bar": bar,
-            "form": bar.form,
-            "filters": bar.filters,
-            "query": bar.query,
-            "tabs": tabs,
-            "current": current,
-            "presets": PRESETS,
-            "intervals": INTERVALS,
-            "report_title": dict(TABS)[current],
-            **context,
-        },
-    )
-
-
-# --- How figures read on the page ---------------------------------------------
-
-
-def hours_text(minutes: float | None) -> str:
-    """Minutes as hours with one decimal ("2.5"); "—" when nothing counted."""
-    if minutes is None:
-        return "—"
-    return f"{minutes / 60:.1f}"
-
-
-def percent_text(rate: float | None) -> str:
-    if rate is None:
-        return "—"
-    return f"{rate * 100:.0f}%"
-
-
-def _axis_label(bucket) -> str:
-    """A chart's x label: the day, or a week's first day (the table beside
-    gives whole weeks)."""
-    return f"{bucket.first_day.day} {bucket.first_day:%b}"
-
-
-def _per(filters: ReportFilters) -> str:
-    return "week" if filters.interval == "week" else "day"
-
-
-# --- The pages ----------------------------------------------------------------
 
 
 @agent_required
@@ -201,8 +38,8 @@ def volume(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if bar.filters:
         report = volume_report(request.user, bar.filters)
-        labels = [_axis_label(p.bucket) for p in report.points]
-        per = _per(bar.filters)
+        labels = [axis_label(p.bucket) for p in report.points]
+        per = per_label(bar.filters)
         flow = [
             charts.Series("Created", [p.created for p in report.points]),
             charts.Series("Solved", [p.solved for p in report.points]),
@@ -242,7 +79,7 @@ def volume(request: HttpRequest) -> HttpResponse:
                 series=backlog,
             ),
         }
-    return _render(request, "volume", bar, context)
+    return render_report(request, "volume", bar, context)
 
 
 @agent_required
@@ -307,7 +144,7 @@ def speed(request: HttpRequest) -> HttpResponse:
                 ],
             ),
         }
-    return _render(request, "speed", bar, context)
+    return render_report(request, "speed", bar, context)
 
 
 @agent_required
@@ -366,7 +203,7 @@ def service_levels(request: HttpRequest) -> HttpResponse:
                 ],
             ),
         }
-    return _render(request, "service_levels", bar, context)
+    return render_report(request, "service_levels", bar, context)
 
 
 def _people_rows(rows, none_label: str) -> list[dict]:
@@ -393,7 +230,7 @@ def people(request: HttpRequest) -> HttpResponse:
             "agents": _people_rows(report.agents, "Unassigned"),
             "teams": _people_rows(report.teams, "No team"),
         }
-    return _render(request, "people", bar, context)
+    return render_report(request, "people", bar, context)
 
 
 @agent_required
@@ -403,8 +240,8 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if bar.filters:
         report = satisfaction_report(request.user, bar.filters)
-        per = _per(bar.filters)
-        labels = [_axis_label(p.bucket) for p in report.points]
+        per = per_label(bar.filters)
+        labels = [axis_label(p.bucket) for p in report.points]
         series = [
             charts.Series(
                 "Satisfaction",
@@ -436,10 +273,10 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
                 percent=True,
             ),
         }
-    return _render(request, "satisfaction", bar, context)
+    return render_report(request, "satisfaction", bar, context)
 
 
-def _ticket_question(request: HttpRequest) -> tuple[str, str]:
+def ticket_question(request: HttpRequest) -> tuple[str, str]:
     """The ticket list's basis and SLA target; unknown values mean the
     defaults (created, any target)."""
     basis = request.GET.get("basis", "")
@@ -453,7 +290,7 @@ def _ticket_question(request: HttpRequest) -> tuple[str, str]:
 def tickets(request: HttpRequest) -> HttpResponse:
     """The tickets behind the figures: created, solved or breached in the
     range, a page at a time."""
-    basis, target = _ticket_question(request)
+    basis, target = ticket_question(request)
     extra = {"basis": basis, **({"target": target} if target else {})}
     bar = filter_bar(request, extra=extra)
     context: dict = {
@@ -471,92 +308,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
         if target:
             heading = f"{TARGET_LABELS[target]} target breached in the range"
         context |= {"page": page, "heading": heading}
-    return _render(request, "tickets", bar, context)
+    return render_report(request, "tickets", bar, context)
 
 
 # --- CSV downloads ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    report: str  # the file name's first word
-    header: tuple | Callable
-    rows: Callable  # (request, filters) -> iterable of rows
-
-
-def _one(selector, rows_of, **options):
-    return lambda request, filters: rows_of(selector(request.user, filters, **options))
-
-
-TABLES: dict[str, Table] = {
-    "volume": Table(
-        "volume", exports.VOLUME_HEADER, _one(volume_report, exports.volume_rows)
-    ),
-    "speed": Table(
-        "speed", exports.SPEED_HEADER, _one(speed_report, exports.speed_rows)
-    ),
-    "one-touch": Table(
-        "one-touch",
-        exports.ONE_TOUCH_HEADER,
-        _one(speed_report, exports.one_touch_rows),
-    ),
-    "service-levels": Table(
-        "service-levels",
-        exports.SERVICE_LEVEL_HEADER,
-        _one(service_level_report, exports.service_level_rows),
-    ),
-    "people-agents": Table(
-        "people-agents",
-        exports.people_header("Agent"),
-        _one(people_report, exports.people_agent_rows),
-    ),
-    "people-teams": Table(
-        "people-teams",
-        exports.people_header("Team"),
-        _one(people_report, exports.people_team_rows),
-    ),
-    "satisfaction": Table(
-        "satisfaction",
-        exports.SATISFACTION_HEADER,
-        _one(satisfaction_report, exports.satisfaction_rows),
-    ),
-    "satisfaction-comments": Table(
-        "satisfaction-comments",
-        exports.COMMENT_HEADER,
-        lambda request, filters: exports.comment_rows(
-            satisfaction_report(request.user, filters, comment_limit=None), filters.zone
-        ),
-    ),
-}
-
-
-@agent_required
-def export(request: HttpRequest, table: str) -> HttpResponseBase:
-    """One table of a report page, or the ticket list, as a CSV download
-    with the same filters as the page."""
-    if table != "tickets" and table not in TABLES:
-        raise Http404("No such table.")
-    form = bound_form(request)
-    if not form.is_valid():
-        # Plain text: the messages repeat what was sent ("<script> is not one
-        # of the available choices"), which must never be read as markup.
-        errors = "; ".join(m for messages in form.errors.values() for m in messages)
-        return HttpResponseBadRequest(
-            f"The filters are not valid: {errors}",
-            content_type="text/plain; charset=utf-8",
-        )
-    filters = form.filters()
-    if table == "tickets":
-        basis, target = _ticket_question(request)
-        queryset = report_ticket_list(request.user, filters, basis=basis, target=target)
-        return exports.csv_response(
-            exports.file_name("tickets", filters, basis, target),
-            exports.TICKET_HEADER,
-            exports.ticket_rows(queryset, filters.zone),
-        )
-    spec = TABLES[table]
-    return exports.csv_response(
-        exports.file_name(spec.report, filters),
-        spec.header,
-        list(spec.rows(request, filters)),
-    )
