@@ -83,8 +83,8 @@ def export(request: HttpRequest, table: str) -> HttpResponseBase:
         raise Http404("No such table.")
     form = bound_form(request)
     if not form.is_valid():
-        # Plain text: the messages repeat what was sent ("<script> is not one
-        # of the available choices"), which must never be read as markup.
+        # Plain text: the messages repeat what was sent (a markup tag "is not
+        # one of the available choices"), which must never be read as markup.
         errors = "; ".join(m for messages in form.errors.values() for m in messages)
         return HttpResponseBadRequest(
             f"The filters are not valid: {errors}",
