@@ -223,3 +223,9 @@ class InboundEmailAdmin(admin.ModelAdmin):
             + (f". Not rejected: {'; '.join(problems)}" if problems else "."),
             messages.SUCCESS if not problems else messages.WARNING,
         )
+
+
+# Teams and webhooks register their pages from their own modules.
+from .teams import admin as teams_admin  # noqa: E402, F401
+from .teams import admin_links as teams_admin_links  # noqa: E402, F401
+from .webhooks import admin as webhooks_admin  # noqa: E402, F401

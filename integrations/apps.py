@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class IntegrationsConfig(AppConfig):
-    """Inbound email (IMAP and an MTA pipe); later Teams and webhooks."""
+    """Inbound email (IMAP and an MTA pipe), Microsoft Teams (cards out,
+    commands in) and outgoing webhooks."""
 
     name = "integrations"
     verbose_name = "Integrations"
@@ -13,3 +14,15 @@ class IntegrationsConfig(AppConfig):
         from .checks import check_sender_authentication
 
         checks.register(check_sender_authentication)
+
+        from tickets.signals import ticket_event_recorded, ticket_events_recorded
+
+        from .teams.receivers import on_ticket_event as teams_on_event
+        from .teams.receivers import on_ticket_events as teams_on_events
+        from .webhooks.receivers import on_ticket_event as webhooks_on_event
+        from .webhooks.receivers import on_ticket_events as webhooks_on_events
+
+        ticket_event_recorded.connect(teams_on_event, dispatch_uid="teams")
+        ticket_events_recorded.connect(teams_on_events, dispatch_uid="teams-bulk")
+        ticket_event_recorded.connect(webhooks_on_event, dispatch_uid="webhooks")
+        ticket_events_recorded.connect(webhooks_on_events, dispatch_uid="webhooks-bulk")

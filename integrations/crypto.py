@@ -1,4 +1,5 @@
-"""Encrypting mailbox passwords at rest (Fernet, from the cryptography package)."""
+"""Encrypting secrets at rest: mailbox passwords, Teams webhook URLs and
+secrets, webhook signing secrets (Fernet, from the cryptography package)."""
 
 import base64
 import hashlib
@@ -20,13 +21,14 @@ def encrypt(plain: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    """The password, or a clear error when the key changed since it was saved."""
+    """The secret, or ValueError with a clear message when the key changed
+    since it was saved."""
     if not token:
         return ""
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as error:
         raise ValueError(
-            "The mailbox password cannot be decrypted: MAILBOX_ENCRYPTION_KEY "
+            "This secret cannot be decrypted: MAILBOX_ENCRYPTION_KEY "
             "(or DJANGO_SECRET_KEY) changed since it was saved. Enter it again."
         ) from error

@@ -50,3 +50,9 @@ def retry_inbound(inbound_id: str) -> str:
     if inbound.status != InboundEmail.Status.FAILED:
         return inbound.status
     return inbound_process(inbound=inbound).status
+
+
+# Teams cards and webhooks keep their tasks beside their services; importing
+# them here registers them wherever Celery imports this module.
+from .teams.tasks import *  # noqa: E402, F403
+from .webhooks.tasks import *  # noqa: E402, F403

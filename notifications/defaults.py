@@ -260,6 +260,24 @@ registered customers, so your message has not been received as a request.
 Please <a href="{{ links.portal }}">sign in, or ask us for an account</a>.</p>"""
         + SIGN_OFF_HTML,
     },
+    {
+        "key": "integration_disabled",
+        "description": "To every admin, when the helpdesk switches off a Teams "
+        "connector or a webhook endpoint that keeps failing.",
+        "subject": "{{ integration.kind }} switched off: {{ integration.name }}",
+        "body_text": """The helpdesk switched off the {{ integration.kind }} \
+"{{ integration.name }}".
+
+Why: {{ integration.reason }}
+
+Nothing more is sent to it until an admin turns it back on:
+{{ integration.link }}""",
+        "body_html": """<p>The helpdesk switched off the {{ integration.kind }}
+<strong>{{ integration.name }}</strong>.</p>
+<p>Why: {{ integration.reason }}</p>
+<p>Nothing more is sent to it until an admin
+<a href="{{ integration.link }}">turns it back on</a>.</p>""",
+    },
 ]
 
 # event, recipient, template key
@@ -276,4 +294,13 @@ RULES = [
     ("sla_breach", "owners", "sla_breach"),
     ("ticket_solved", "requester", "satisfaction_survey"),
     ("satisfaction_bad", "owners", "satisfaction_bad_staff"),
+]
+
+# Cards posted to Microsoft Teams (to the ticket's team's connector, else its
+# department's, else the default one): event, priority ("" for any), name.
+TEAMS_RULES = [
+    ("ticket_created", "urgent", "New urgent ticket: post to Teams"),
+    ("sla_warning", "", "SLA target at risk: post to Teams"),
+    ("sla_breach", "", "SLA target breached: post to Teams"),
+    ("satisfaction_bad", "", "Rated bad: post to Teams"),
 ]

@@ -90,8 +90,13 @@ def validate_template_key(value: str) -> None:
 
 
 class AutomationRule(TimeStampedModel):
-    """When EVENT happens to a ticket that matches the conditions, send TEMPLATE
-    to the recipients, after an optional delay. Empty conditions match all."""
+    """When EVENT happens to a ticket that matches the conditions, do the
+    ACTION: send TEMPLATE to the recipients after an optional delay, or post
+    a card to a Microsoft Teams channel. Empty conditions match all."""
+
+    class Action(models.TextChoices):
+        EMAIL = "email", "Send an email"
+        TEAMS = "teams", "Post a card to Microsoft Teams"
 
     class Recipient(models.TextChoices):
         REQUESTER = "requester", "Requester"
@@ -120,13 +125,28 @@ class AutomationRule(TimeStampedModel):
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, null=True, blank=True
     )
+    action = models.CharField(
+        max_length=8, choices=Action.choices, default=Action.EMAIL
+    )
     template_key = models.SlugField(
         "email template",
         max_length=64,
+        blank=True,
         validators=[validate_template_key],
-        help_text="The email template to send (by key).",
+        help_text="The email template to send (by key). Emails only.",
     )
-    recipient = models.CharField(max_length=16, choices=Recipient.choices)
+    recipient = models.CharField(
+        max_length=16, choices=Recipient.choices, blank=True, help_text="Emails only."
+    )
+    teams_connector = models.ForeignKey(
+        "integrations.TeamsConnector",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+        help_text="Teams cards only. Empty: the ticket's team's connector, "
+        "else its department's, else the default one.",
+    )
     fixed_address = models.EmailField(blank=True)
     delay_minutes = models.PositiveIntegerField(default=0)
     disabled_reason = models.CharField(
@@ -146,6 +166,21 @@ class AutomationRule(TimeStampedModel):
         # Turned back on by someone: the reason it was turned off is history.
         if self.active:
             self.disabled_reason = ""
+        errors = {}
+        if self.action == self.Action.EMAIL:
+            if not self.template_key:
+                errors["template_key"] = "An email rule needs a template."
+            if not self.recipient:
+                errors["recipient"] = "An email rule needs recipients."
+        else:
+            # A card has no template, recipients or delay of its own.
+            self.template_key = ""
+            self.recipient = ""
+            self.fixed_address = ""
+        if self.action != self.Action.TEAMS:
+            self.teams_connector = None
+        if errors:
+            raise ValidationError(errors)
 
 
 class EmailLog(models.Model):

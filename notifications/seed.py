@@ -1,6 +1,6 @@
 """Loading the default templates and rules (the data migration calls this)."""
 
-from .defaults import RULES, TEMPLATES
+from .defaults import RULES, TEAMS_RULES, TEMPLATES
 
 
 def seed_defaults(template_model=None, rule_model=None) -> None:
@@ -24,4 +24,14 @@ def seed_defaults(template_model=None, rule_model=None) -> None:
                 f"{recipient}",
                 "order": order * 10,
             },
+        )
+    if not any(field.name == "action" for field in rule_model._meta.get_fields()):
+        return  # an older migration's model: cards came later
+    for order, (event, priority, name) in enumerate(TEAMS_RULES, start=1):
+        rule_model.objects.get_or_create(
+            event=event,
+            action="teams",
+            priority=priority,
+            teams_connector=None,
+            defaults={"name": name, "order": 500 + order * 10},
         )

@@ -130,8 +130,13 @@ def rule_matches(rule: AutomationRule, notice: TicketNotice) -> bool:
     )
 
 
-def rules_for(notice: TicketNotice) -> list[AutomationRule]:
-    rules = AutomationRule.objects.filter(active=True, event=notice.event)
+def rules_for(
+    notice: TicketNotice, action: str = AutomationRule.Action.EMAIL
+) -> list[AutomationRule]:
+    """The active rules of ``action`` that this event fires, in order."""
+    rules = AutomationRule.objects.filter(
+        active=True, event=notice.event, action=action
+    )
     return [rule for rule in rules if rule_matches(rule, notice)]
 
 

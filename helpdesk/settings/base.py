@@ -439,6 +439,33 @@ CSAT_TOKEN_MAX_AGE_DAYS = env.int("CSAT_TOKEN_MAX_AGE_DAYS", default=30)
 # The longest custom range a report accepts, in days.
 REPORTS_MAX_RANGE_DAYS = env.int("REPORTS_MAX_RANGE_DAYS", default=731)
 
+# --- Microsoft Teams and outgoing webhooks (issue 16) -------------------------
+# Outgoing requests (cards to Teams, webhooks) never go to private, loopback,
+# link-local or otherwise non-public addresses, except those in these
+# networks (CIDRs, e.g. "10.0.0.0/8"; the tests allow loopback).
+INTEGRATIONS_ALLOWED_NETWORKS = env.list("INTEGRATIONS_ALLOWED_NETWORKS", default=[])
+# Seconds to connect and to read the answer of one outgoing request.
+INTEGRATIONS_HTTP_TIMEOUT_SECONDS = env.float(
+    "INTEGRATIONS_HTTP_TIMEOUT_SECONDS", default=5
+)
+# Webhook deliveries: the first retry's pause (doubling each time, at most an
+# hour apart), how long they are retried, and how long an endpoint may fail
+# every attempt before it is switched off and the admins are told.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_DISABLE_AFTER_HOURS = env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=24)
+# How long a worker may take over one delivery or card before another may.
+INTEGRATIONS_LEASE_SECONDS = env.int("INTEGRATIONS_LEASE_SECONDS", default=60)
+# Teams cards: tries per card (429 and 5xx are retried, honouring
+# Retry-After), and failed cards in a row before a connector is switched off.
+TEAMS_POST_MAX_ATTEMPTS = env.int("TEAMS_POST_MAX_ATTEMPTS", default=6)
+TEAMS_RETRY_BASE_SECONDS = env.float("TEAMS_RETRY_BASE_SECONDS", default=10)
+TEAMS_CONNECTOR_MAX_FAILURES = env.int("TEAMS_CONNECTOR_MAX_FAILURES", default=5)
+# Commands from Teams: messages older (or further ahead) than this are refused;
+# minutes a "link your account" link works.
+TEAMS_ACTIVITY_MAX_AGE_SECONDS = env.int("TEAMS_ACTIVITY_MAX_AGE_SECONDS", default=300)
+TEAMS_LINK_MAX_AGE_MINUTES = env.int("TEAMS_LINK_MAX_AGE_MINUTES", default=30)
+
 # --- Celery ------------------------------------------------------------------
 # Tasks always go through a broker to a worker; beat starts the periodic ones
 # (``make run`` starts both beside the web server). With REDIS_URL, Redis is
@@ -515,6 +542,14 @@ CELERY_BEAT_SCHEDULE = {
     "optimize-database": {
         "task": "helpdesk.tasks.optimize_database",
         "schedule": 24 * 60 * 60,
+    },
+    "deliver-due-webhooks": {
+        "task": "integrations.tasks.deliver_due_webhooks",
+        "schedule": 60,
+    },
+    "post-due-teams-cards": {
+        "task": "integrations.tasks.post_due_teams_cards",
+        "schedule": 60,
     },
     "purge-chat-conversations": {
         "task": "knowledge.tasks.chat_purge_expired",

@@ -58,3 +58,13 @@ else:
         BASE_DIR / env("CELERY_BROKER_FOLDER", default=".test-broker")
     )
 LOGGING["root"]["level"] = "WARNING"
+
+# Webhooks and Teams cards go to receivers the tests start on 127.0.0.1, and
+# are retried quickly.
+INTEGRATIONS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=0.2)
+TEAMS_RETRY_BASE_SECONDS = env.float("TEAMS_RETRY_BASE_SECONDS", default=0.2)
+INTEGRATIONS_LEASE_SECONDS = env.int("INTEGRATIONS_LEASE_SECONDS", default=10)
+INTEGRATIONS_HTTP_TIMEOUT_SECONDS = env.float(
+    "INTEGRATIONS_HTTP_TIMEOUT_SECONDS", default=5
+)

@@ -154,3 +154,13 @@ service anvil {{
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+@pytest.fixture
+def http_receiver():
+    """A recording HTTP server on 127.0.0.1 (``receivers.HttpReceiver``)."""
+    from .receivers import HttpReceiver
+
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.stop()

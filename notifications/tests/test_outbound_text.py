@@ -60,11 +60,17 @@ def _queue(key, ticket, message, agent):
         template_key=key,
         recipient=user.email,
         user=user,
-        ticket=None if key == "inbound_refused" else ticket,
+        ticket=None if key in ("inbound_refused", "integration_disabled") else ticket,
         message=message,
         extra_context={
             "sla": {"target": AWKWARD, "due_at": ""},
             "original_subject": AWKWARD,
+            "integration": {
+                "kind": "webhook endpoint",
+                "name": AWKWARD,
+                "reason": AWKWARD,
+                "link": "https://helpdesk.example/admin/",
+            },
         },
     )
 

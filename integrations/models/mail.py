@@ -8,7 +8,7 @@ from helpdesk.models import TimeStampedModel
 from helpdesk.storage import PrivateStorage
 from tickets.models import Message
 
-from .crypto import decrypt, encrypt
+from ..crypto import decrypt, encrypt
 
 
 class Mailbox(TimeStampedModel):

@@ -1,0 +1,1 @@
+"""Admin pages (filled in by the owner; see /work/wt/ISSUE16.md)."""
