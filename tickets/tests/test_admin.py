@@ -95,7 +95,48 @@ def objects(agent, rf):
         actor=None,
         category=category_create(name="Account", actor=None),
     )
+    _integrations_objects(agent, attachment.message.ticket)
     return attachment
+
+
+def _integrations_objects(agent, ticket):
+    from integrations.models import (
+        TeamsCommand,
+        TeamsConnector,
+        TeamsLink,
+        TeamsPost,
+        WebhookAttempt,
+        WebhookDelivery,
+        WebhookEndpoint,
+    )
+
+    connector = TeamsConnector(name="Support channel", is_default=True)
+    connector.webhook_url = "https://example.webhook.office.com/webhookb2/abc"
+    connector.outgoing_secret = "c2VjcmV0IHRva2Vu"
+    connector.save()
+    TeamsPost.objects.create(connector=connector, ticket=ticket, card="{}")
+    TeamsLink.objects.create(
+        aad_object_id="aad-1", user=agent, display_name="Ann Agent"
+    )
+    TeamsCommand.objects.create(
+        connector=connector,
+        activity_id="activity-1",
+        display_name="Ann Agent",
+        text="help",
+        verb="help",
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/helpdesk", description="CRM"
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="ticket.created",
+        webhook_id="msg_1",
+        payload='{"type": "ticket.created"}',
+    )
+    WebhookAttempt.objects.create(
+        delivery=delivery, number=1, status_code=500, duration_ms=12
+    )
 
 
 @pytest.mark.parametrize(
