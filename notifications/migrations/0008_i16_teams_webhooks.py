@@ -5,16 +5,6 @@ import notifications.models
 from django.db import migrations, models
 
 
-def seed(apps, schema_editor):
-    """Add the Teams card rules and the admins' integration_disabled email."""
-    from notifications.seed import seed_defaults
-
-    seed_defaults(
-        apps.get_model("notifications", "EmailTemplate"),
-        apps.get_model("notifications", "AutomationRule"),
-    )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -43,5 +33,4 @@ class Migration(migrations.Migration):
             name='template_key',
             field=models.SlugField(blank=True, help_text='The email template to send (by key). Emails only.', max_length=64, validators=[notifications.models.validate_template_key], verbose_name='email template'),
         ),
-        migrations.RunPython(seed, migrations.RunPython.noop),
     ]
