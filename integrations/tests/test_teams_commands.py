@@ -664,3 +664,18 @@ def test_a_racing_duplicate_is_refused_by_the_constraint(connector, linked_custo
     assert first is not None and second is None
     assert TeamsCommand.objects.count() == 1
     assert TeamsCommand.objects.get().outcome == "received"
+
+
+def test_assign_to_an_address_teams_turned_into_a_link(ask, ticket, linked_agent):
+    """Teams sends a typed address as a mailto link inside the HTML."""
+    colleague = UserFactory(agent=True, full_name="Lina Link")
+    address = colleague.email
+    text = answer_text(
+        ask(
+            f'assign #{ticket.number} <a href="mailto:{address}">{address}</a>',
+            aad="aad-agent",
+        )
+    )
+    assert text == f"Assigned {ticket.reference} to Lina Link."
+    ticket.refresh_from_db()
+    assert ticket.assignee == colleague
