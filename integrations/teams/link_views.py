@@ -6,6 +6,15 @@ the channel. So the confirmation page names the Teams user the link is for
 and asks only the person who wrote to confirm, the token expires after
 ``TEAMS_LINK_MAX_AGE_MINUTES``, and a link never replaces another person's
 (``links.teams_link_confirm``). Nothing is written until the POST.
+
+Risks that remain, and what limits them: someone who sees the link in the
+channel and confirms it first binds that Teams user to their own account
+(the Teams user then acts as them; the real owner is told the user is
+taken and an admin removes the wrong link in the admin). Someone who passes
+their own link to another person, asking them to confirm, would act as that
+person from Teams: the page names the Teams user and says to confirm only
+one's own. Each account sees and removes its links under Microsoft Teams
+in the profile; admins see every link and the command log.
 """
 
 from django.conf import settings
