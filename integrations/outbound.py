@@ -15,16 +15,21 @@ while verifying the certificate for the URL's name.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import http.client
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import urllib3
+import urllib3.connection
 from django.conf import settings
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from helpdesk.errors import ApplicationError
 
@@ -218,47 +223,65 @@ def post_json(
     except UnsafeTarget as error:
         return outcome(status=None, error=str(error)[:500])
     timeout = settings.INTEGRATIONS_HTTP_TIMEOUT_SECONDS
-    pool_options = {
-        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
-        "retries": False,
-        "maxsize": 1,
-    }
+    # From here, not from ``started``: a slow DNS answer must not leave the
+    # watchdog firing before the socket exists.
+    deadline = time.monotonic() + 2 * timeout
     if target.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
+        connection = urllib3.connection.HTTPSConnection(
             address,
             target.port,
+            timeout=timeout,
             server_hostname=target.host,
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
-            **pool_options,
         )
     else:
-        pool = urllib3.HTTPConnectionPool(address, target.port, **pool_options)
+        connection = urllib3.connection.HTTPConnection(
+            address, target.port, timeout=timeout
+        )
     request_headers = {
         "Host": target.host_header,
         "User-Agent": USER_AGENT,
         "Content-Type": "application/json",
         **(headers or {}),
     }
+    # The timeout bounds each socket operation; a receiver sending its
+    # answer a byte at a time never trips it. At the deadline the watchdog
+    # hangs up, which ends any read still waiting.
+    cut = threading.Event()
+    watchdog = threading.Timer(
+        max(deadline - time.monotonic(), 0.0), _hang_up, args=(connection, cut)
+    )
+    watchdog.daemon = True
+    watchdog.start()
+    failures = (
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+        CertificateError,  # the name check, a ValueError the pool used to wrap
+    )
     try:
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body,
-            headers=request_headers,
-            redirect=False,
-            retries=False,
-            assert_same_host=False,
-            preload_content=False,
-        )
         try:
-            content = _read_bounded(response, deadline=started + 2 * timeout)
-        finally:
-            response.release_conn()
-    except urllib3.exceptions.HTTPError as error:
-        return outcome(status=None, error=f"{type(error).__name__}: {error}"[:500])
+            connection.request(
+                "POST",
+                target.path,
+                body=body,
+                headers=request_headers,
+                preload_content=False,
+            )
+            response = connection.getresponse()
+            if cut.is_set():  # the headers ended because the watchdog hung up
+                raise TimeoutError
+        except failures as error:
+            if cut.is_set():
+                reason = f"TimeoutError: no complete answer within {2 * timeout:g} s"
+            else:
+                reason = f"{type(error).__name__}: {error}"
+            return outcome(status=None, error=reason[:500])
+        content = _read_bounded(response, deadline=deadline)
     finally:
-        pool.close()
+        watchdog.cancel()
+        connection.close()
     retry_after = None
     if response.status in (429, 503):
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
@@ -269,11 +292,26 @@ def post_json(
     )
 
 
+def _hang_up(connection, cut: threading.Event) -> None:
+    cut.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def _read_bounded(response, *, deadline: float) -> bytes:
+    """Up to MAX_READ_BYTES of the body, until the deadline: what arrived
+    by then (the status is already known; the body is only an excerpt)."""
     chunks: list[bytes] = []
     size = 0
     while size < MAX_READ_BYTES and time.monotonic() < deadline:
-        chunk = response.read(4096)
+        # read1: at most one socket read, so the deadline is checked between
+        # reads; read(4096) would wait for 4 KiB or the end.
+        try:
+            chunk = response.read1(4096)
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
+            break  # cut off by the deadline, or the receiver hung up
         if not chunk:
             break
         chunks.append(chunk)

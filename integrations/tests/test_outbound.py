@@ -406,13 +406,6 @@ class TricklingReceiver:
         self.thread.join(timeout=self.seconds + 5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG outbound._read_bounded: urllib3's response.read(4096) blocks "
-    "until 4096 bytes or the end arrive, so the 2 x timeout deadline for the "
-    "whole answer is only checked between 4 KiB chunks; a body sent a byte at "
-    "a time holds the worker until the receiver stops (fix: read1, see report)",
-)
 def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(settings):
     settings.INTEGRATIONS_HTTP_TIMEOUT_SECONDS = 0.5
     receiver = TricklingReceiver(
@@ -431,13 +424,6 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(settings):
     assert outcome.excerpt.startswith("x")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG outbound.post_json: the read timeout bounds each socket read, "
-    "and nothing bounds the whole answer while urllib3 reads the status line "
-    "and headers, so headers sent a byte at a time hold the worker until the "
-    "receiver stops (fix: a watchdog that hangs up at the deadline, see report)",
-)
 def test_headers_sent_a_byte_at_a_time_are_a_timeout(settings):
     settings.INTEGRATIONS_HTTP_TIMEOUT_SECONDS = 0.5
     receiver = TricklingReceiver(
