@@ -3,6 +3,7 @@ receiver on 127.0.0.1: routing, retries, give-up, switching a connector off."""
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -11,9 +12,15 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from conftest import free_port
+from helpdesk.errors import PermissionDeniedError
 from integrations.models import TeamsConnector, TeamsPost
 from integrations.teams.cards import ADAPTIVE_CARD_CONTENT_TYPE
-from integrations.teams.posting import teams_dispatch
+from integrations.teams.posting import (
+    SendLater,
+    teams_dispatch,
+    teams_post_send,
+    teams_test_post,
+)
 from integrations.teams.tasks import post_due_teams_cards
 from integrations.tests.receivers import Reply
 from notifications.models import AutomationRule, Event
@@ -169,10 +176,35 @@ def test_dispatching_an_event_twice_posts_once(
     assert len(http_receiver.requests) == 1
 
 
-def test_no_connector_no_task(department, django_capture_on_commit_callbacks):
+def test_no_connector_no_task(
+    department, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(
+        "integrations.teams.tasks.dispatch_teams_cards.delay", queued.append
+    )
+
     urgent_ticket(django_capture_on_commit_callbacks)
 
+    assert queued == []
     assert not TeamsPost.objects.exists()
+
+
+def test_no_active_teams_rule_no_task(
+    http_receiver, department, monkeypatch, django_capture_on_commit_callbacks
+):
+    connector(http_receiver.url, is_default=True)
+    AutomationRule.objects.filter(action=AutomationRule.Action.TEAMS).update(
+        active=False
+    )
+    queued = []
+    monkeypatch.setattr(
+        "integrations.teams.tasks.dispatch_teams_cards.delay", queued.append
+    )
+
+    urgent_ticket(django_capture_on_commit_callbacks)
+
+    assert queued == []
 
 
 # --- SLA and ratings -----------------------------------------------------------
@@ -390,3 +422,39 @@ def test_a_web_request_succeeds_while_the_channel_is_down(
     assert post.status == Status.RETRYING
     assert post.last_status_code is None
     assert post.error  # the connection error, for the admin's log
+
+
+def test_a_post_whose_sender_died_is_taken_over_once_its_lease_ends(
+    http_receiver, department, django_capture_on_commit_callbacks
+):
+    connector(http_receiver.url, is_default=True)
+    http_receiver.reply(Reply(status=500))
+    urgent_ticket(django_capture_on_commit_callbacks)
+    post = TeamsPost.objects.get()
+    # A worker took it and died mid-post: its lease is still running.
+    TeamsPost.objects.filter(pk=post.pk).update(
+        status=Status.SENDING, lease_until=timezone.now() + timedelta(seconds=30)
+    )
+    with pytest.raises(SendLater):
+        teams_post_send(post_id=str(post.pk))
+    assert post_due_teams_cards() == 0
+
+    TeamsPost.objects.filter(pk=post.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert post_due_teams_cards() == 1
+
+    post.refresh_from_db()
+    assert (post.status, post.attempts) == (Status.SENT, 2)
+    assert len(http_receiver.requests) == 2
+
+
+def test_only_admins_send_test_cards(http_receiver, agent, admin_user):
+    channel = connector(http_receiver.url)
+
+    with pytest.raises(PermissionDeniedError):
+        teams_test_post(actor=agent, connector=channel)
+    assert http_receiver.requests == []
+
+    assert teams_test_post(actor=admin_user, connector=channel).status == 200
+    assert len(http_receiver.requests) == 1
