@@ -333,15 +333,25 @@ def connector_failure_count(*, connector_id: str) -> TeamsConnector | None:
         return connector
 
 
+# A waiting post's own task normally runs at its time; the sweep takes it
+# only this long after, so a busy queue is not sent a second task a minute.
+SWEEP_GRACE = timedelta(seconds=30)
+
+
 def teams_due_post_ids(*, limit: int = 500) -> list[str]:
-    """Posts whose sender should run now: waiting ones whose time has come
-    (their task was lost, say with a restarted broker) and ones whose
-    sender died mid-post (lease expired). Ids as text."""
+    """Posts whose sender should run now: waiting ones whose time passed
+    SWEEP_GRACE ago (their task was lost, say with a restarted broker) and
+    ones whose sender died mid-post (lease expired). Ids as text, oldest
+    first."""
     now = timezone.now()
-    due = TeamsPost.objects.filter(
-        Q(status__in=WAITING, next_attempt_at__lte=now)
-        | Q(status=Status.SENDING, lease_until__lt=now)
-    ).values_list("pk", flat=True)[:limit]
+    due = (
+        TeamsPost.objects.filter(
+            Q(status__in=WAITING, next_attempt_at__lte=now - SWEEP_GRACE)
+            | Q(status=Status.SENDING, lease_until__lt=now)
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
     return [str(post_id) for post_id in due]
 
 

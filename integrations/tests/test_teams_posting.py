@@ -72,10 +72,10 @@ def urgent_ticket(capture, **fields) -> Ticket:
 
 
 def run_due_now() -> int:
-    """Make every waiting post due now and run the every-minute sweep (the
+    """Make every waiting post overdue and run the every-minute sweep (the
     tests do not wait out backoff delays)."""
     TeamsPost.objects.filter(status__in=[Status.QUEUED, Status.RETRYING]).update(
-        next_attempt_at=timezone.now()
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
     )
     return post_due_teams_cards()
 
