@@ -135,6 +135,27 @@ def _call_chat_handover_link(ticket):
     return {"conversation_id": str(conversation.pk), "signed": signed}, True
 
 
+def _call_dispatch_teams_cards(ticket):
+    from integrations.models import TeamsConnector
+    from notifications.models import AutomationRule
+
+    # No webhook URL: the card is queued and fails without any HTTP.
+    TeamsConnector.objects.create(name="Ops", is_default=True)
+    AutomationRule.objects.create(
+        name="Every new ticket to Teams", event="ticket_created", action="teams"
+    )
+    event = TicketEvent.objects.filter(ticket=ticket).earliest("pk")
+    return {"event_ids": [str(event.pk)]}, 1
+
+
+def _call_post_teams_card(ticket):
+    from integrations.models import TeamsConnector, TeamsPost
+
+    connector = TeamsConnector.objects.create(name="Ops")  # no URL: no HTTP
+    post = TeamsPost.objects.create(connector=connector, ticket=ticket, card="{}")
+    return {"post_id": str(post.pk)}, TeamsPost.Status.FAILED
+
+
 # One way to call each task that takes an id, and what it answers when it found
 # the row (None: it ran, whatever it answered).
 CALLS = {
@@ -146,6 +167,8 @@ CALLS = {
     "notifications.tasks.send_email": _call_send_email,
     "integrations.tasks.poll_mailbox": _call_poll_mailbox,
     "integrations.tasks.retry_inbound": _call_retry_inbound,
+    "integrations.tasks.dispatch_teams_cards": _call_dispatch_teams_cards,
+    "integrations.tasks.post_teams_card": _call_post_teams_card,
     "knowledge.tasks.send_chat_handover_link": _call_chat_handover_link,
 }
 
