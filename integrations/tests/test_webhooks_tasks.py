@@ -73,3 +73,16 @@ def test_receivers_queue_nothing_without_an_active_endpoint(monkeypatch, event):
     assert queued[0] == str(event.pk)
     assert [len(chunk) for chunk in queued[1:]] == [receivers.CHUNK, 1]
     assert all(isinstance(i, str) for chunk in queued[1:] for i in chunk)
+
+
+def test_pings_are_deliveries_of_their_own_with_rising_sequences(admin_user):
+    """Pings have no ticket event: the one-delivery-per-event rule must not
+    refuse a second one (null is no duplicate, on MongoDB as elsewhere)."""
+    from integrations.webhooks.services import webhook_ping
+
+    endpoint = WebhookEndpoint.objects.create(url=REFUSING_URL)
+    first = webhook_ping(actor=admin_user, endpoint=endpoint)
+    second = webhook_ping(actor=admin_user, endpoint=endpoint)
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert first.webhook_id != second.webhook_id
+    assert WebhookDelivery.objects.filter(event_type="webhook.ping").count() == 2
