@@ -220,3 +220,26 @@ def test_only_admins_get_into_the_webhook_pages(
     assert endpoint.signing_secret == secret
     assert WebhookDelivery.objects.count() == 1  # no ping was made
     assert delivery.attempt_log.count() == 1  # nothing was redelivered
+
+
+def test_the_delivery_log_pages_keep_a_constant_query_count(
+    admin_client, admin_user, django_assert_max_num_queries
+):
+    endpoints = [
+        WebhookEndpoint.objects.create(url=f"https://hooks.example.com/{n}")
+        for n in range(3)
+    ]
+    for n in range(30):
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoints[n % 3],
+            event_type="webhook.ping",
+            webhook_id=f"msg_{n}",
+            payload="{}",
+        )
+        WebhookAttempt.objects.create(delivery=delivery, number=1, status_code=200)
+    for name in ("webhookdelivery", "webhookattempt", "webhookendpoint"):
+        with django_assert_max_num_queries(20):
+            response = admin_client.get(
+                reverse(f"admin:integrations_{name}_changelist")
+            )
+        assert response.status_code == 200

@@ -329,13 +329,6 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> bool:
     return bool(changed)
 
 
-def webhook_give_up(*, delivery_id: str) -> None:
-    """Mark a delivery failed (its endpoint is gone or off)."""
-    WebhookDelivery.objects.filter(pk=delivery_id).exclude(
-        status=Status.DELIVERED
-    ).update(status=Status.FAILED, lease_until=None)
-
-
 def due_delivery_ids(*, grace_seconds: float, limit: int = 500) -> list[str]:
     """Deliveries whose task seems lost: pending or retrying ones due for
     more than ``grace_seconds``, and delivering ones whose lease ran out."""

@@ -5,7 +5,6 @@ from .delivery import (
     DeliverLater,
     endpoint_disable,
     webhook_deliver,
-    webhook_give_up,
     webhooks_dispatch,
 )
 from .endpoints import (
@@ -25,7 +24,6 @@ __all__ = [
     "webhook_endpoint_delete",
     "webhook_endpoint_rotate_secret",
     "webhook_endpoint_save",
-    "webhook_give_up",
     "webhook_ping",
     "webhook_redeliver",
     "webhooks_dispatch",
