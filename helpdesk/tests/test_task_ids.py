@@ -156,6 +156,36 @@ def _call_post_teams_card(ticket):
     return {"post_id": str(post.pk)}, TeamsPost.Status.FAILED
 
 
+def _webhook_delivery():
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+
+    # Port 9 (discard) on loopback: nothing answers, the delivery retries.
+    endpoint = WebhookEndpoint.objects.create(url="http://127.0.0.1:9/in")
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="webhook.ping",
+        webhook_id="msg_t",
+        payload="{}",
+    )
+
+
+def _call_dispatch_webhook(ticket):
+    from integrations.models import WebhookEndpoint
+
+    WebhookEndpoint.objects.create(url="http://127.0.0.1:9/in")
+    event = TicketEvent.objects.get(ticket=ticket, kind="created")
+    return {"event_id": str(event.pk)}, 1
+
+
+def _call_dispatch_webhooks(ticket):
+    kwargs, answer = _call_dispatch_webhook(ticket)
+    return {"event_ids": [kwargs["event_id"]]}, answer
+
+
+def _call_deliver_webhook(ticket):
+    return {"delivery_id": str(_webhook_delivery().pk)}, "retrying"
+
+
 # One way to call each task that takes an id, and what it answers when it found
 # the row (None: it ran, whatever it answered).
 CALLS = {
@@ -169,6 +199,9 @@ CALLS = {
     "integrations.tasks.retry_inbound": _call_retry_inbound,
     "integrations.tasks.dispatch_teams_cards": _call_dispatch_teams_cards,
     "integrations.tasks.post_teams_card": _call_post_teams_card,
+    "integrations.tasks.dispatch_webhook": _call_dispatch_webhook,
+    "integrations.tasks.dispatch_webhooks": _call_dispatch_webhooks,
+    "integrations.tasks.deliver_webhook": _call_deliver_webhook,
     "knowledge.tasks.send_chat_handover_link": _call_chat_handover_link,
 }
 
