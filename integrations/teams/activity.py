@@ -1,0 +1,107 @@
+"""Reading the activity Teams' outgoing webhook posts (a Bot Framework
+message activity, JSON): who wrote what, in which tenant.
+
+Teams sends the message as HTML (``<p>``, ``<br>``, ``<div>``, ``&nbsp;``,
+entities) with the bot's mention as ``<at>Name</at>`` (Microsoft Learn,
+"Create Outgoing Webhooks"; Bot Framework "Activity schema"). The text is
+turned into plain text with ``integrations.html_text`` (one linear scan,
+whatever the markup), after the body size was capped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from helpdesk.errors import ApplicationError
+
+from ..html_text import html_to_text
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_TEXT_CHARS = 20_000
+# A mention: <at>…</at>, attributes allowed, content without tags. Bounded
+# and free of nested quantifiers, so it cannot backtrack.
+_MENTION = re.compile(r"<at\b[^>]{0,200}>[^<]{0,500}</at\s{0,20}>", re.IGNORECASE)
+
+
+class ActivityInvalid(ApplicationError):
+    """The body is not a message activity this endpoint can read."""
+
+    code = "teams_activity_invalid"
+    status_code = 400
+
+
+class ActivityTooLarge(ApplicationError):
+    code = "teams_activity_too_large"
+    status_code = 413
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the helpdesk uses of one message activity."""
+
+    id: str
+    text: str
+    display_name: str
+    aad_object_id: str
+    tenant_id: str
+    raw: dict
+
+
+def _text(value: object, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def body_check_size(body: bytes) -> None:
+    """Raise ActivityTooLarge for a body over MAX_BODY_BYTES (256 KiB; a
+    Teams message is at most about 28 KB)."""
+    if len(body) > MAX_BODY_BYTES:
+        raise ActivityTooLarge("This message is too large.")
+
+
+def activity_load(body: bytes) -> dict:
+    """The activity JSON as a dict; ActivityTooLarge over MAX_BODY_BYTES,
+    ActivityInvalid when it is not UTF-8 JSON holding an object."""
+    body_check_size(body)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ActivityInvalid("The body is not a JSON object.") from None
+    if not isinstance(data, dict):
+        raise ActivityInvalid("The body is not a JSON object.")
+    return data
+
+
+def command_text(markup: str) -> str:
+    """The message as plain text: mentions (``<at>…</at>``) removed, HTML
+    turned to text, non-breaking spaces to spaces, blank edges trimmed."""
+    markup = _MENTION.sub(" ", markup[:MAX_TEXT_CHARS])
+    return html_to_text(markup).strip()
+
+
+def activity_read(data: dict) -> Activity:
+    """The parts of a message activity the commands use. ActivityInvalid
+    when it is not a message or carries no id."""
+    if data.get("type") != "message":
+        raise ActivityInvalid("Only message activities are handled.")
+    activity_id = data.get("id")
+    if not isinstance(activity_id, str) or not activity_id.strip():
+        raise ActivityInvalid("The activity has no id.")
+    sender = data.get("from") if isinstance(data.get("from"), dict) else {}
+    channel_data = (
+        data.get("channelData") if isinstance(data.get("channelData"), dict) else {}
+    )
+    tenant = (
+        channel_data.get("tenant")
+        if isinstance(channel_data.get("tenant"), dict)
+        else {}
+    )
+    return Activity(
+        id=activity_id.strip()[:255],
+        text=command_text(_text(data.get("text"), MAX_TEXT_CHARS)),
+        display_name=_text(sender.get("name"), 255).strip(),
+        aad_object_id=_text(sender.get("aadObjectId"), 64).strip(),
+        tenant_id=_text(tenant.get("id"), 64).strip(),
+        raw=data,
+    )
