@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,40 +150,151 @@ def django_setup(database_folder: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def sample_messages() -> dict[str, dict]:
-    """``{name: message}``: each card's message body as it would be posted."""
-    from integrations.teams.cards import adaptive_card, adaptive_message
+# The demo's clock: a Monday morning in office hours (the demo SLA calendar is
+# Berlin's, Mon-Fri 08-18), so the cards read the same on every run.
+DEMO_NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
-    facts = [
-        {"title": "Requester", "value": "Ann Lee (ann@acme.example)"},
-        {"title": "Priority", "value": "Urgent"},
-        {"title": "Status", "value": "New"},
-        {"title": "SLA", "value": "First reply in 45m"},
-    ]
-    body = [
-        {
-            "type": "TextBlock",
-            "text": "New urgent ticket",
-            "isSubtle": True,
-            "size": "Small",
-        },
-        {
-            "type": "TextBlock",
-            "text": "#1042 Printer on floor 3 jams",
-            "weight": "Bolder",
-            "size": "Medium",
-            "wrap": True,
-        },
-        {"type": "FactSet", "facts": facts},
-    ]
-    actions = [
-        {
-            "type": "Action.OpenUrl",
-            "title": "Open ticket",
-            "url": "https://helpdesk.example.com/agent/tickets/1042/",
+
+def sample_messages() -> dict[str, dict]:
+    """``{name: message}``: each card's message body as it would be posted,
+    made by the project's card builder from real ticket events: the events
+    go through ``notifications.services.notice_for`` and
+    ``integrations.teams.cards.card_for_notice`` as a posting rule's would.
+    Also one command answer (``#1042``, the breached ticket, asked by a
+    linked agent), from
+    ``integrations.teams.commands.command_handle``."""
+    import time_machine
+
+    with time_machine.travel(DEMO_NOW - timedelta(hours=6), tick=False):
+        people = _demo_people()
+        breached = _ticket_opened(
+            people,
+            subject="VPN drops every few minutes since this morning",
+            body="Since 7:00 the VPN disconnects every 3-5 minutes.",
+            priority="high",
+        )
+    with time_machine.travel(DEMO_NOW - timedelta(hours=1), tick=False):
+        rated = _ticket_opened(
+            people,
+            subject="Invoice 991 charged twice",
+            body="We were charged twice for invoice 991 in November.",
+            priority="normal",
+        )
+        _rated_bad(people, rated)
+    with time_machine.travel(DEMO_NOW, tick=False):
+        urgent = _ticket_opened(
+            people,
+            subject="Payment page returns error 500 for every customer",
+            body="Checkout fails for everyone since 9:50. Error 500 on /pay.",
+            priority="urgent",
+        )
+        breach_event = _sla_breach(breached)
+        messages = {
+            "new-urgent-ticket": _card(urgent.events.get(kind="created")),
+            "sla-breach": _card(breach_event),
+            "bad-rating": _card(rated.events.get(kind="satisfaction")),
+            "command-show": _command_answer(people, f"#{breached.number}"),
         }
-    ]
-    return {"placeholder": adaptive_message(adaptive_card(body, actions))}
+    return messages
+
+
+def _demo_people() -> dict:
+    from accounts.models import User
+    from helpdesk.demo.service_levels import standard_level_add
+    from organizations.models import Department, Organization, Team
+
+    standard_level_add(year=DEMO_NOW.year)
+    acme = Organization.objects.create(name="Acme Corp")
+    department = Department.objects.create(name="IT Support")
+    team = Team.objects.create(name="Service desk", department=department)
+    agent = User.objects.create_user(
+        email="nia@helpdesk.example", full_name="Nia Okafor", role=User.Role.AGENT
+    )
+    department.agents.add(agent)
+    team.members.add(agent)
+    customer = User.objects.create_user(
+        email="ann.lee@acme.example",
+        full_name="Ann Lee",
+        role=User.Role.CUSTOMER,
+        organization=acme,
+    )
+    return {"agent": agent, "customer": customer, "team": team}
+
+
+def _ticket_opened(people: dict, *, subject: str, body: str, priority: str):
+    from tickets.services import ticket_create
+
+    return ticket_create(
+        requester=people["customer"],
+        subject=subject,
+        body=body,
+        priority=priority,
+        team=people["team"],
+    )
+
+
+def _rated_bad(people: dict, ticket) -> None:
+    from tickets.services import message_add, ticket_assign
+    from tickets.services.satisfaction import satisfaction_rate
+
+    agent = people["agent"]
+    ticket_assign(ticket=ticket, actor=agent, assignee=agent)
+    message_add(
+        ticket=ticket,
+        author=agent,
+        body="The second charge is a pre-authorisation; it disappears in a week.",
+        status="solved",
+    )
+    ticket.refresh_from_db()
+    satisfaction_rate(
+        ticket=ticket,
+        actor=people["customer"],
+        rating="bad",
+        comment="It did not disappear. Please refund the second charge.",
+    )
+
+
+def _sla_breach(ticket):
+    from tickets.models import TicketEvent
+    from tickets.services.sla_sweep import sla_sweep
+
+    sla_sweep(now=DEMO_NOW)
+    return TicketEvent.objects.filter(ticket=ticket, kind="sla_breached").latest(
+        "created_at"
+    )
+
+
+def _card(ticket_event) -> dict:
+    from integrations.teams.cards import adaptive_message, card_for_notice
+    from notifications.services import notice_for
+
+    notice = notice_for(ticket_event)
+    if notice is None:
+        sys.exit(f"No notice for the event {ticket_event.kind}.")
+    return adaptive_message(card_for_notice(notice, ticket_event=ticket_event))
+
+
+def _command_answer(people: dict, text: str) -> dict:
+    from integrations.models import TeamsConnector, TeamsLink
+    from integrations.teams.activity import Activity
+    from integrations.teams.commands import command_handle
+
+    connector = TeamsConnector.objects.create(name="IT Support channel")
+    TeamsLink.objects.create(
+        tenant_id="tenant",
+        aad_object_id="aad-nia",
+        user=people["agent"],
+        display_name="Nia Okafor",
+    )
+    activity = Activity(
+        id="activity-1",
+        text=text,
+        display_name="Nia Okafor",
+        aad_object_id="aad-nia",
+        tenant_id="tenant",
+        raw={},
+    )
+    return command_handle(connector=connector, activity=activity)
 
 
 # --- Rendering ----------------------------------------------------------------------
@@ -219,6 +331,10 @@ html, body { margin: 0; background: #f5f5f5; }
 .ac-adaptiveCard p { margin: 0; }
 .ac-adaptiveCard p + p { margin-top: 4px; }
 .ac-adaptiveCard a { color: #6264a7; text-decoration: none; }
+.text-answer { padding: 12px 16px; font: 14px/20px %(font)s; color: #252424; }
+.text-answer p { margin: 0 0 8px; }
+.text-answer p:last-child { margin-bottom: 0; }
+.text-answer a { color: #6264a7; }
 .ac-pushButton {
   font-family: %(font)s; font-size: 14px; font-weight: 600;
   height: 32px; padding: 0 20px; min-width: 96px; flex: 0 1 auto !important;
@@ -244,9 +360,20 @@ window.renderCard = function (card, hostConfig) {
   for (let i = 0; i < context.eventCount; i++) {
     problems.push(context.getEventAt(i).message);
   }
-  const target = document.getElementById('card');
-  target.replaceChildren(adaptive.render());
+  const element = adaptive.render();
+  if (element) {
+    document.getElementById('card').replaceChildren(element);
+  } else {
+    problems.push('the card did not render');
+  }
   return problems;
+};
+// A text answer: Teams shows a bot's text as Markdown in the reply.
+window.renderText = function (text) {
+  const md = window.markdownit({html: false, linkify: true, breaks: true});
+  const target = document.getElementById('card');
+  target.innerHTML = '<div class="text-answer">' + md.render(text) + '</div>';
+  return [];
 };
 """
 
@@ -290,13 +417,18 @@ def render(messages: dict[str, dict], node_modules: Path) -> list[Path]:
         )
         for name, message in messages.items():
             page.set_content(html)
-            card = message["attachments"][0]["content"]
-            problems = page.evaluate(
-                "([card, config]) => window.renderCard(card, config)",
-                [card, host_config],
-            )
+            if message.get("attachments"):
+                card = message["attachments"][0]["content"]
+                problems = page.evaluate(
+                    "([card, config]) => window.renderCard(card, config)",
+                    [card, host_config],
+                )
+            else:
+                problems = page.evaluate("window.renderText", message["text"])
             for problem in problems:
                 print(f"{name}: {problem}")
+            if page.locator("#card > *").count() == 0:
+                sys.exit(f"{name}: nothing rendered.")
             page.evaluate("document.fonts.ready")
             path = IMAGES_DIR / f"teams-card-{name}.png"
             page.locator("#frame").screenshot(path=str(path))
