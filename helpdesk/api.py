@@ -274,6 +274,7 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 def register_routers() -> None:
     from accounts.api import router as accounts_router
     from integrations.api import router as integrations_router
+    from integrations.webhooks.api import router as webhooks_router
     from knowledge.api import router as knowledge_router
     from notifications.api import router as notifications_router
     from organizations.api import router as organizations_router
@@ -286,6 +287,7 @@ def register_routers() -> None:
     api.add_router("", reports_router)
     api.add_router("", notifications_router)
     api.add_router("", integrations_router)
+    api.add_router("", webhooks_router)
     api.add_router("", knowledge_router)
 
 
