@@ -131,7 +131,13 @@ def sla_state(ticket: Ticket, now: datetime | None = None) -> tuple[str, str]:
     return state, f"{state}: {label} due {_when(due)}"
 
 
-def ticket_card(*, ticket: Ticket, headline: str, detail: str = "") -> dict:
+def ticket_card(
+    *,
+    ticket: Ticket,
+    headline: str,
+    detail: str = "",
+    now: datetime | None = None,
+) -> dict:
     """The AdaptiveCard (schema 1.4) the automation rules post about a ticket.
 
     ``headline`` (ours, e.g. "New urgent ticket", shown as is) in bold
@@ -140,8 +146,9 @@ def ticket_card(*, ticket: Ticket, headline: str, detail: str = "") -> dict:
     Department/Team; ``detail`` (e.g. a bad rating's comment; text someone
     typed) below, at most 500 characters; an "Open ticket" button to the
     agent's page (absolute, from SITE_URL). Everything users typed is shown
-    literally (``markdown_literal``). Returns the card dict; wrap it with
-    ``adaptive_message`` to post it.
+    literally (``markdown_literal``). The SLA state is as of ``now``
+    (default: now; a card about an event passes the event's time). Returns
+    the card dict; wrap it with ``adaptive_message`` to post it.
     """
     from notifications.rendering import absolute
 
@@ -150,7 +157,7 @@ def ticket_card(*, ticket: Ticket, headline: str, detail: str = "") -> dict:
     place = " / ".join(
         part.name for part in (ticket.department, ticket.team) if part is not None
     )
-    _state, sla_phrase = sla_state(ticket)
+    _state, sla_phrase = sla_state(ticket, now)
     facts = [
         ("Requester", f"{requester.display_name} ({requester.email})"),
         ("Priority", ticket.get_priority_display()),
@@ -249,4 +256,9 @@ def card_for_notice(notice, *, ticket_event: TicketEvent | None = None) -> dict:
         headline = f"Merged into {ticket.merged_into.reference}"
     else:
         headline = Event(event).label
-    return ticket_card(ticket=ticket, headline=headline, detail=detail)
+    return ticket_card(
+        ticket=ticket,
+        headline=headline,
+        detail=detail,
+        now=ticket_event.created_at if ticket_event is not None else None,
+    )

@@ -48,7 +48,6 @@ def teams_link(request: HttpRequest, token: str) -> HttpResponse:
             request,
             "integrations/teams_link_invalid.html",
             {
-                "message": error.message,
                 "expired": expired,
                 "max_age_minutes": settings.TEAMS_LINK_MAX_AGE_MINUTES,
             },

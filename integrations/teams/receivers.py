@@ -1,11 +1,22 @@
 """Listening for committed ticket events (``tickets.signals``)."""
 
+CHUNK = 200
+
 
 def on_ticket_event(sender, event_id: object, **kwargs) -> None:
     """One committed ticket event: hand it to a worker (ids as text)."""
-    return None  # filled in by the receiver's owner
+    on_ticket_events(sender, [event_id])
 
 
 def on_ticket_events(sender, event_ids: list, **kwargs) -> None:
-    """Many at once (the SLA sweep): one task per chunk of events."""
-    return None  # filled in by the receiver's owner
+    """Many at once (the SLA sweep): one task per chunk of events. Nothing is
+    queued when no card could be posted (no active Teams rule or no active
+    connector): two cheap queries instead of a task per ticket event."""
+    from .posting import teams_wanted
+    from .tasks import dispatch_teams_cards
+
+    if not event_ids or not teams_wanted():
+        return
+    ids = [str(event_id) for event_id in event_ids]
+    for start in range(0, len(ids), CHUNK):
+        dispatch_teams_cards.delay(ids[start : start + CHUNK])

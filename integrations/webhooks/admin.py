@@ -34,6 +34,12 @@ EVENT_CHOICES = [
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label="URL",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="Where each event is POSTed. Public addresses only.",
+    )
     events = forms.MultipleChoiceField(
         choices=EVENT_CHOICES,
         required=False,

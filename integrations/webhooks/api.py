@@ -110,11 +110,6 @@ def _endpoint(request, endpoint_id: str) -> WebhookEndpoint:
     return row_or_404(WebhookEndpoint.objects.all(), endpoint_id)
 
 
-def _with_secret(endpoint: WebhookEndpoint, secret: str) -> dict:
-    shown = WebhookEndpointOut.from_orm(endpoint).model_dump()
-    return {**shown, "signing_secret": secret}
-
-
 @router.get("/webhooks/endpoints", response=answers({200: list[WebhookEndpointOut]}))
 def webhook_endpoint_list(request):
     """Every endpoint. Admins only (403 otherwise)."""
@@ -131,7 +126,7 @@ def webhook_endpoint_create(request, payload: WebhookEndpointIn):
     endpoint = services.webhook_endpoint_save(
         actor=request.user, endpoint=None, **payload.model_dump()
     )
-    return Status(201, _with_secret(endpoint, endpoint.signing_secret))
+    return Status(201, endpoint)  # with its secret: the one time it is shown
 
 
 @router.get(
@@ -170,10 +165,10 @@ def webhook_endpoint_rotate(request, endpoint_id: str):
     """A new signing secret, in force at once; the answer is the only place
     it is shown."""
     endpoint = _endpoint(request, endpoint_id)
-    endpoint, secret = services.webhook_endpoint_rotate_secret(
+    endpoint, _secret = services.webhook_endpoint_rotate_secret(
         actor=request.user, endpoint=endpoint
     )
-    return _with_secret(endpoint, secret)
+    return endpoint
 
 
 @router.post(
