@@ -159,7 +159,8 @@ def sample_messages() -> dict[str, dict]:
     """``{name: message}``: each card's message body as it would be posted,
     made by the project's card builder from real ticket events: the events
     go through ``notifications.services.notice_for`` and
-    ``integrations.teams.cards.card_for_notice`` as a posting rule's would.
+    ``integrations.teams.cards.card_for_notice`` as ``teams_dispatch`` sends
+    them (a note is printed if no active Teams rule would post one).
     Also one command answer (``#1042``, the breached ticket, asked by a
     linked agent), from
     ``integrations.teams.commands.command_handle``."""
@@ -266,11 +267,15 @@ def _sla_breach(ticket):
 
 def _card(ticket_event) -> dict:
     from integrations.teams.cards import adaptive_message, card_for_notice
-    from notifications.services import notice_for
+    from notifications.models import AutomationRule
+    from notifications.services import notice_for, rules_for
 
     notice = notice_for(ticket_event)
     if notice is None:
         sys.exit(f"No notice for the event {ticket_event.kind}.")
+    rules = rules_for(notice, action=AutomationRule.Action.TEAMS)
+    if not rules:
+        print(f"note: no active Teams rule posts a card for {notice.event}")
     return adaptive_message(card_for_notice(notice, ticket_event=ticket_event))
 
 
