@@ -100,7 +100,12 @@ def teams_host_config() -> dict:
         },
         "separator": {"lineThickness": 1, "lineColor": "#EEEEEE"},
         "imageSizes": {"small": 32, "medium": 52, "large": 100},
-        "fontStyles": {
+        # The renderer reads "fontTypes" (Teams' own file says "fontStyles",
+        # which this renderer ignores) and the top-level legacy keys.
+        "fontFamily": TEAMS_FONT,
+        "fontSizes": font_sizes,
+        "fontWeights": font_weights,
+        "fontTypes": {
             "default": {
                 "fontFamily": TEAMS_FONT,
                 "fontSizes": font_sizes,
