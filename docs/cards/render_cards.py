@@ -51,26 +51,27 @@ NPM_PACKAGES = [
 FRAME_WIDTH = 600
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
-# Teams' light theme, as a host config for the renderer (values from Teams'
-# published light host config: Segoe UI, 14px text, #252424 ink, #6264a7
-# accent).
+# Teams' light theme, as a host config for the renderer: the values of the
+# Teams light host config Microsoft publishes with the Adaptive Cards samples
+# (Segoe UI, 14px text, #252424 ink, #6264a7 accent; colours as #AARRGGBB
+# where they carry an alpha). Where Segoe UI is missing, Roboto stands in.
 TEAMS_FONT = "'Segoe UI', Roboto, 'Helvetica Neue', sans-serif"
 TEAMS_COLOURS = {
     "default": ("#252424", "#bf252424"),
     "dark": ("#252424", "#bf252424"),
     "light": ("#ffffff", "#fff3f2f1"),
     "accent": ("#6264a7", "#8b8cc7"),
-    "good": ("#237b4b", "#bf237b4b"),
-    "warning": ("#835c00", "#bf835c00"),
+    "good": ("#92c353", "#e592c353"),
+    "warning": ("#f8d22a", "#e5f8d22a"),
     "attention": ("#c4314b", "#e5c4314b"),
 }
 TEAMS_BACKGROUNDS = {
     "default": "#ffffff",
-    "emphasis": "#f5f5f5",
-    "accent": "#e8ebfa",
-    "good": "#e7f2da",
-    "attention": "#fcf4f6",
-    "warning": "#fbf6d9",
+    "emphasis": "#fff9f8f7",
+    "accent": "#c7def9",
+    "good": "#ccffcc",
+    "attention": "#ffc5b2",
+    "warning": "#ffe2b2",
 }
 
 
