@@ -129,9 +129,16 @@ def _template_choices() -> list[tuple[str, str]]:
 
 class AutomationRuleForm(ModelForm):
     """The template is picked from the templates there are; the model's
-    validator refuses any other key for every caller, this form included."""
+    validator refuses any other key for every caller, this form included.
+    A Teams rule needs no template or recipients: the model's ``clean``
+    empties them (and names them when an email rule lacks them)."""
 
-    template_key = ChoiceField(label="Email template", choices=_template_choices)
+    template_key = ChoiceField(
+        label="Email template",
+        choices=_template_choices,
+        required=False,
+        help_text="Email rules only.",
+    )
 
     class Meta:
         model = AutomationRule
@@ -145,11 +152,22 @@ class AutomationRuleForm(ModelForm):
             "category",
             "department",
             "organization",
+            "action",
             "template_key",
             "recipient",
             "fixed_address",
             "delay_minutes",
+            "teams_connector",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form posted without the action (written before Teams cards) is
+        # an email rule, as the model's default says.
+        self.fields["action"].required = False
+
+    def clean_action(self) -> str:
+        return self.cleaned_data.get("action") or AutomationRule.Action.EMAIL
 
 
 class AutomationRuleListForm(ModelForm):
@@ -159,7 +177,8 @@ class AutomationRuleListForm(ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("active") and not self.instance.active:
+        email = self.instance.action == AutomationRule.Action.EMAIL
+        if email and data.get("active") and not self.instance.active:
             try:
                 validate_template_key(self.instance.template_key)
             except ValidationError as error:
@@ -176,8 +195,8 @@ class AutomationRuleAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "event",
-        "recipient",
-        "template_key",
+        "action",
+        "does",
         "delay_minutes",
         "active",
         "disabled_reason",
@@ -185,9 +204,10 @@ class AutomationRuleAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("disabled_reason",)
     list_editable = ("active", "order")
-    list_filter = ("active", "event", "recipient")
+    list_filter = ("active", "action", "event", "recipient")
+    list_select_related = ("teams_connector",)
     search_fields = ("name", "template_key", "fixed_address")
-    autocomplete_fields = ("category", "department", "organization")
+    autocomplete_fields = ("category", "department", "organization", "teams_connector")
     fieldsets = (
         (None, {"fields": ("name", "active", "disabled_reason", "order")}),
         (
@@ -203,11 +223,43 @@ class AutomationRuleAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        ("Do", {"fields": ("action",)}),
         (
-            "Send",
-            {"fields": ("template_key", "recipient", "fixed_address", "delay_minutes")},
+            "Send an email",
+            {
+                "fields": (
+                    "template_key",
+                    "recipient",
+                    "fixed_address",
+                    "delay_minutes",
+                ),
+                "description": "Email rules only; a Teams rule ignores these.",
+                "classes": ("rule-action-email",),
+            },
+        ),
+        (
+            "Post a card to Microsoft Teams",
+            {
+                "fields": ("teams_connector",),
+                "description": "Teams rules only. No connector: the ticket's "
+                "team's connector, else its department's, else the default one.",
+                "classes": ("rule-action-teams",),
+            },
         ),
     )
+
+    class Media:
+        # Shows the fieldset of the chosen action only (a file: the CSP
+        # refuses inline scripts). Without JavaScript both stay visible.
+        js = ["notifications/rule_action.js"]
+
+    @admin.display(description="sends")
+    def does(self, obj):
+        if obj.action == AutomationRule.Action.TEAMS:
+            if obj.teams_connector_id:
+                return f"Card to {obj.teams_connector}"
+            return "Card to the ticket's connector"
+        return f"{obj.template_key} to {obj.get_recipient_display()}"
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(

@@ -77,6 +77,8 @@ def email_template_save(
 
 
 def _rule_errors(rule: AutomationRule) -> dict[str, list[str]]:
+    if rule.action != AutomationRule.Action.EMAIL:
+        return {}  # a card has no recipients (the model clears them)
     if rule.recipient == AutomationRule.Recipient.FIXED and not rule.fixed_address:
         return {"fixed_address": ["Give the address to send to."]}
     return {}
@@ -91,8 +93,11 @@ def automation_rule_save(
 
     Raises PermissionDeniedError (403) for anyone but an admin, and
     ApplicationError (400 ``invalid``) naming each wrong field, including a
-    fixed recipient without an address. Takes effect for the next ticket
-    event; emails already queued are not changed.
+    fixed recipient without an address and an email rule without a template
+    or recipients. A Teams rule (``action`` "teams") keeps no template or
+    recipients: the model's ``clean`` empties them, and clears
+    ``teams_connector`` of an email rule. Takes effect for the next ticket
+    event; emails and cards already queued are not changed.
     """
     _require_manager(actor)
     for name, value in fields.items():

@@ -1,5 +1,11 @@
 """Automation rules: when an event happens to a matching ticket, send a
-template to someone (admins)."""
+template to someone, or post a card to a Microsoft Teams channel (admins).
+
+``action`` is "email" (the default, so clients written before Teams cards
+keep working) or "teams". An email rule needs ``template_key`` and
+``recipient``; a Teams rule has neither (they are stored empty) and may name
+``teams_connector_id`` (null: the ticket's team's connector, else its
+department's, else the default one)."""
 
 from datetime import datetime
 from typing import Literal
@@ -16,6 +22,7 @@ from helpdesk.api_tools import (
     sent_fields,
     text_id,
 )
+from integrations.models import TeamsConnector
 from organizations.models import Department, Organization
 from tickets.models import Category, Ticket
 
@@ -26,13 +33,17 @@ from .common import require_email_manager
 router = Router(tags=["automation rules"])
 EventName = Literal[tuple(Event.values)]
 RecipientName = Literal[tuple(AutomationRule.Recipient.values)]
+RecipientOrNone = Literal[("", *AutomationRule.Recipient.values)]
+ActionName = Literal[tuple(AutomationRule.Action.values)]
 PriorityOrAny = Literal[("", *Ticket.Priority.values)]
 StatusOrAny = Literal[("", *Ticket.Status.values)]
 SLUG = r"^[-a-zA-Z0-9_]+$"
+SLUG_OR_EMPTY = r"^[-a-zA-Z0-9_]*$"
 RELATIONS = {
     "category_id": (Category, "category"),
     "department_id": (Department, "department"),
     "organization_id": (Organization, "organization"),
+    "teams_connector_id": (TeamsConnector, "teams_connector"),
 }
 
 
@@ -46,10 +57,13 @@ class RuleOut(RowOut):
     category_id: str | None
     department_id: str | None
     organization_id: str | None
+    action: str
     template_key: str
     recipient: str
     fixed_address: str
     delay_minutes: int
+    teams_connector_id: str | None
+    disabled_reason: str
     created_at: datetime
     updated_at: datetime
 
@@ -65,6 +79,10 @@ class RuleOut(RowOut):
     def resolve_organization_id(obj) -> str | None:
         return text_id(obj.organization_id)
 
+    @staticmethod
+    def resolve_teams_connector_id(obj) -> str | None:
+        return text_id(obj.teams_connector_id)
+
 
 class RuleIn(In):
     name: str = Field(min_length=1, max_length=200)
@@ -76,13 +94,19 @@ class RuleIn(In):
     category_id: str | None = None
     department_id: str | None = None
     organization_id: str | None = None
-    template_key: str = Field(
-        min_length=1,
-        max_length=64,
-        pattern=SLUG,
-        description="The key of the email template to send.",
+    action: ActionName = Field(
+        "email", description='"email" sends a template; "teams" posts a card.'
     )
-    recipient: RecipientName
+    template_key: str = Field(
+        "",
+        max_length=64,
+        pattern=SLUG_OR_EMPTY,
+        description="The key of the email template to send. Email rules only "
+        "(required there); ignored for Teams rules.",
+    )
+    recipient: RecipientOrNone = Field(
+        "", description="Email rules only (required there)."
+    )
     fixed_address: str = Field(
         "",
         max_length=254,
@@ -90,6 +114,11 @@ class RuleIn(In):
         json_schema_extra={"format": "email"},
     )
     delay_minutes: int = Field(0, ge=0, le=525_600)
+    teams_connector_id: str | None = Field(
+        None,
+        description="Teams rules only: the connector to post to. null: the "
+        "ticket's team's connector, else its department's, else the default.",
+    )
 
 
 class RulePatch(In):
@@ -102,10 +131,14 @@ class RulePatch(In):
     category_id: str | None = Field(None, description="null clears it")
     department_id: str | None = Field(None, description="null clears it")
     organization_id: str | None = Field(None, description="null clears it")
+    action: ActionName | None = None
     template_key: str | None = Field(None, min_length=1, max_length=64, pattern=SLUG)
     recipient: RecipientName | None = None
     fixed_address: str | None = Field(None, max_length=254)
     delay_minutes: int | None = Field(None, ge=0, le=525_600)
+    teams_connector_id: str | None = Field(
+        None, description="null: route by ticket (team, department, default)"
+    )
 
 
 def _with_rows(fields: dict) -> dict:
@@ -126,8 +159,9 @@ def rule_list(request):
 @router.post("/automation-rules", response=answers({201: RuleOut}))
 def rule_create(request, payload: RuleIn):
     """Create a rule. 400 ``invalid`` names each wrong field (an unknown
-    category, department or organization id; a fixed recipient without an
-    address; whatever the model's own validation refuses)."""
+    category, department, organization or Teams connector id; an email rule
+    without a template or recipients; a fixed recipient without an address;
+    whatever the model's own validation refuses)."""
     require_email_manager(request)
     rule = editing.automation_rule_save(
         actor=request.user,
@@ -147,7 +181,9 @@ def rule_get(request, rule_id: str):
 @router.patch("/automation-rules/{rule_id}", response=answers({200: RuleOut}))
 def rule_patch(request, rule_id: str, payload: RulePatch):
     """Change the fields sent; null leaves a field as it is, except the
-    category, department and organization, where it clears the condition."""
+    category, department and organization, where it clears the condition,
+    and the Teams connector, where it routes by ticket. Turning a Teams rule
+    into an email rule needs template_key and recipient in the same body."""
     require_email_manager(request)
     rule = row_or_404(AutomationRule.objects.all(), rule_id)
     fields = sent_fields(payload, keep_null=tuple(RELATIONS))
