@@ -24,7 +24,8 @@ What it does:
    light theme (its fonts, sizes, spacing and colours) inside a light card
    container, and saves ``docs/images/teams-card-<name>.png``, cropped to
    the card, 600 pixels wide. The renderer's parse warnings are printed; a
-   card that does not parse fails the run.
+   card that renders nothing fails the run. A text answer (the bot's reply
+   to a command) is shown as Teams shows bot text: its Markdown rendered.
 """
 
 from __future__ import annotations
