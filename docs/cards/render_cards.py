@@ -16,8 +16,8 @@ What it does:
    ``docs/cards/<name>.json``.
 2. Installs Microsoft's Adaptive Cards renderer for JavaScript (npm package
    ``adaptivecards``), markdown-it (Teams renders Markdown in text blocks;
-   the renderer leaves that to the host) and the Roboto font (Teams' font
-   stack falls back to Roboto where Segoe UI is missing) into a temporary
+   the renderer leaves that to the host) and the Roboto font (standing in
+   for Teams' Segoe UI, which may not be redistributed) into a temporary
    folder, never into the repository. ``--node-modules DIR`` reuses a folder
    that already holds them.
 3. Renders each card in Chromium (Playwright) with a host config of Teams'
