@@ -42,7 +42,7 @@ def neutral(text: str, limit: int = 200) -> str:
     """``text`` (from a person) safe to put in an answer: one line, at most
     ``limit`` characters (an ellipsis when cut), every character that could
     start Markdown or HTML escaped."""
-    text = _SPACE.sub(" ", text).strip()
+    text = _SPACE.sub(" ", text[: limit * 4 + 100]).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return _MARKUP.sub(r"\\\1", text)

@@ -137,26 +137,66 @@ def command_handle(*, connector: TeamsConnector, activity: Activity) -> dict:
         tenant_id=activity.tenant_id, aad_object_id=activity.aad_object_id
     )
     command = command_parse(activity.text)
-    try:
-        with atomic():
-            record = TeamsCommand.objects.create(
-                connector=connector,
-                activity_id=activity.id,
-                aad_object_id=activity.aad_object_id,
-                display_name=activity.display_name,
-                user=user,
-                text=activity.text[:TEXT_LIMIT],
-                verb=command.verb,
-                outcome="received",
-            )
-    except IntegrityError:
+    record = teams_command_claim(
+        connector=connector, activity=activity, user=user, verb=command.verb
+    )
+    if record is None:
         # The same activity, recorded by a request running alongside this one.
         return answer(ALREADY)
     result = _run(command=command, user=user, activity=activity, connector=connector)
-    record.outcome = result.outcome[:500]
-    record.ticket = result.ticket
-    record.save(update_fields=["outcome", "ticket"])
+    teams_command_finish(record=record, outcome=result.outcome, ticket=result.ticket)
     return result.message
+
+
+def teams_command_claim(
+    *,
+    connector: TeamsConnector,
+    activity: Activity,
+    user: User | None,
+    verb: str,
+) -> TeamsCommand | None:
+    """Record that this activity arrived, before acting on it; None when
+    its id is already recorded for this connector (the unique constraint
+    decides a race; the failed insert's block is rolled back whole, and the
+    error is caught outside it)."""
+    try:
+        return _teams_command_insert(
+            connector=connector, activity=activity, user=user, verb=verb
+        )
+    except IntegrityError:
+        return None
+
+
+@atomic
+def _teams_command_insert(
+    *,
+    connector: TeamsConnector,
+    activity: Activity,
+    user: User | None,
+    verb: str,
+) -> TeamsCommand:
+    return TeamsCommand.objects.create(
+        connector=connector,
+        activity_id=activity.id,
+        aad_object_id=activity.aad_object_id,
+        display_name=activity.display_name,
+        user=user,
+        text=activity.text[:TEXT_LIMIT],
+        verb=verb,
+        outcome="received",
+    )
+
+
+@atomic
+def teams_command_finish(
+    *, record: TeamsCommand, outcome: str, ticket: Ticket | None
+) -> TeamsCommand:
+    """Store what the command did (``outcome``, capped to the column) and the
+    ticket it was about."""
+    record.outcome = outcome[:500]
+    record.ticket = ticket
+    record.save(update_fields=["outcome", "ticket"])
+    return record
 
 
 def _run(

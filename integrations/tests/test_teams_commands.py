@@ -647,3 +647,20 @@ def test_the_endpoint_is_named(connector):
         )
         == f"/integrations/teams/{connector.pk}/"
     )
+
+
+def test_a_racing_duplicate_is_refused_by_the_constraint(connector, linked_customer):
+    """The existence check can miss a request running alongside; the unique
+    constraint then refuses the second claim, which acts on nothing."""
+    from integrations.teams.activity import activity_read
+
+    activity = activity_read(teams_activity("new Printer", aad="aad-customer"))
+    first = commands.teams_command_claim(
+        connector=connector, activity=activity, user=linked_customer, verb="new"
+    )
+    second = commands.teams_command_claim(
+        connector=connector, activity=activity, user=linked_customer, verb="new"
+    )
+    assert first is not None and second is None
+    assert TeamsCommand.objects.count() == 1
+    assert TeamsCommand.objects.get().outcome == "received"
