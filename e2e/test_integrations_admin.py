@@ -138,13 +138,17 @@ def test_teams_connectors_posts_links_and_commands(admin_page, receiver, shot):
     expect(page.get_by_text("Set (stored encrypted)")).to_be_visible()
     shot(page, "teams-connector-change")
 
-    page.goto("/admin/integrations/teamsconnector/")
+    page.get_by_role("button", name="Send a test card").click()
+    expect(page.get_by_text("the test card was accepted")).to_be_visible()
+    assert len(receiver.requests) == 1
+    assert SECRET_QUERY in receiver.requests[0].path
+    shot(page, "teams-connector-test-card-sent")
+
     page.get_by_role("row", name="IT Support channel").get_by_role("checkbox").check()
     page.get_by_label("Action:").select_option("send_test_card")
     page.get_by_role("button", name="Go").click()
     expect(page.get_by_text("the test card was accepted")).to_be_visible()
-    assert len(receiver.requests) == 1
-    shot(page, "teams-connector-test-card-sent")
+    assert len(receiver.requests) == 2
 
     page.goto("/admin/integrations/teamspost/")
     expect(page.locator("#result_list")).to_contain_text("IT Support channel")
@@ -219,11 +223,13 @@ def test_webhook_endpoints_and_the_delivery_log(admin_page, shot):
 
     page.get_by_role("link", name="Send test ping").click()
     expect(page.get_by_role("button", name="Send the ping")).to_be_visible()
+    expect(page.get_by_text("It carries no ticket data")).to_be_visible()
     shot(page, "webhook-ping-confirm")
 
     page.goto(f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/")
     page.get_by_role("link", name="Rotate secret").click()
     expect(page.get_by_text("stops working at once")).to_be_visible()
+    expect(page.get_by_text("This cannot be undone.")).to_be_visible()
     expect(page.get_by_role("button", name="Yes, rotate the secret")).to_be_visible()
     shot(page, "webhook-rotate-confirm")
 
@@ -237,7 +243,10 @@ def test_webhook_endpoints_and_the_delivery_log(admin_page, shot):
     shot(page, "webhook-delivery-detail")
 
     page.get_by_role("link", name="Redeliver").click()
+    expect(page.get_by_role("heading", name="Send 1 delivery again?")).to_be_visible()
+    expect(page.get_by_text("marked as a redelivery")).to_be_visible()
     expect(page.get_by_role("button", name="Yes, redeliver")).to_be_visible()
+    expect(page.get_by_role("link", name="No, take me back")).to_be_visible()
     shot(page, "webhook-redeliver-confirm")
     assert page.errors == []
 
