@@ -112,6 +112,12 @@ def test_an_agent_finds_teams_in_the_account_menu(new_page, shot, agent):
     )
     response = page.goto(_link_url(connector, name="Bob", aad="aad-bob"))
     assert response.status == 409
+    expect(
+        page.get_by_role("heading", name="This Teams user cannot be linked")
+    ).to_be_visible()
+    expect(
+        page.get_by_text("already linked to another helpdesk account")
+    ).to_be_visible()
     expect(page.get_by_role("button", name="Confirm the link")).to_have_count(0)
     shot(page, "taken")
     assert page.errors == []
