@@ -267,7 +267,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             pretty = json.dumps(json.loads(obj.payload), indent=2, ensure_ascii=False)
         except ValueError:
             pretty = obj.payload
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', pretty)
+        # Wrapped by static/css/admin.css (the CSP refuses style attributes).
+        return format_html("<pre>{}</pre>", pretty)
 
     @admin.display(description="attempts")
     def attempts_shown(self, obj) -> str:
@@ -277,7 +278,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td><pre style='white-space: pre-wrap'>{}</pre></td><td>{}</td></tr>",
+            "<td><pre>{}</pre></td><td>{}</td></tr>",
             (
                 (
                     attempt.number,
