@@ -19,9 +19,9 @@ from integrations.teams.posting import (
     SendLater,
     teams_dispatch,
     teams_post_send,
-    teams_test_post,
 )
 from integrations.teams.tasks import post_due_teams_cards
+from integrations.teams.testcard import teams_test_post_queue
 from integrations.tests.receivers import Reply
 from notifications.models import AutomationRule, Event
 from organizations.tests.factories import TeamFactory
@@ -449,12 +449,17 @@ def test_a_post_whose_sender_died_is_taken_over_once_its_lease_ends(
     assert len(http_receiver.requests) == 2
 
 
-def test_only_admins_send_test_cards(http_receiver, agent, admin_user):
+def test_only_admins_send_test_cards(
+    http_receiver, agent, admin_user, django_capture_on_commit_callbacks
+):
     channel = connector(http_receiver.url)
 
     with pytest.raises(PermissionDeniedError):
-        teams_test_post(actor=agent, connector=channel)
-    assert http_receiver.requests == []
+        teams_test_post_queue(actor=agent, connector=channel)
+    assert not TeamsPost.objects.exists()
 
-    assert teams_test_post(actor=admin_user, connector=channel).status == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        post = teams_test_post_queue(actor=admin_user, connector=channel)
+    post.refresh_from_db()
+    assert post.status == TeamsPost.Status.SENT
     assert len(http_receiver.requests) == 1
