@@ -42,7 +42,8 @@ NOT_LINKED = (
 )
 NO_IDENTITY = "Teams did not say who you are, so I cannot link your account."
 
-_NUMBER = re.compile(r"#?(\d+)\Z")
+# ASCII digits only: "\d" would also read "#١٢" or fullwidth digits as 12.
+_NUMBER = re.compile(r"#?([0-9]+)\Z")
 
 
 def command_parse(text: str) -> Command:

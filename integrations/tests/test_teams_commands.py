@@ -413,6 +413,17 @@ def test_numbers_no_ticket_has(ask, linked_customer, number):
         assert text == commands.NOT_FOUND
 
 
+@pytest.mark.parametrize("digits", ["٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９", "߀߁߂߃߄߅߆߇߈߉"])
+def test_only_ascii_digits_name_a_ticket(ask, ticket, linked_customer, digits):
+    """``#١٢`` is not ticket 12: a number is written in ASCII digits, as on
+    the web, so one ticket has one spelling in the command log."""
+    spelled = f"#{ticket.number}".translate(str.maketrans("0123456789", digits))
+    for text in (spelled, f"show {spelled}"):
+        answer = answer_text(ask(text, aad="aad-customer"))
+        assert ticket.reference not in answer
+        assert "Printer jams" not in answer
+
+
 # --- mine -------------------------------------------------------------------
 
 
