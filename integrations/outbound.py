@@ -85,11 +85,43 @@ def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     ]
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a packet may end up
+# at: IPv4-translated (RFC 2765), NAT64 well-known and local-use prefixes
+# (RFC 6052, RFC 8215) and the deprecated IPv4-compatible form (RFC 4291
+# §2.5.5.1). ``ipaddress`` counts them global whatever the IPv4 inside.
+_EMBEDDING_IPV4 = [
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::/96"),
+]
+# Site-local (RFC 3879 deprecated it; ``ipaddress`` calls it global).
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries and may be routed to: mapped,
+    translated, NAT64, IPv4-compatible or 6to4 (RFC 3056); None otherwise."""
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if any(address in network for network in _EMBEDDING_IPV4):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def address_allowed(address: IPAddress) -> bool:
     """Whether requests may go to ``address``: a public one, or one inside
-    ``INTEGRATIONS_ALLOWED_NETWORKS``."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    ``INTEGRATIONS_ALLOWED_NETWORKS``. An IPv6 address carrying an IPv4 one
+    (``::ffff:127.0.0.1``, ``64:ff9b::a00:1``, ``2002:7f00:1::`` ...) is
+    judged as that IPv4 address; site-local IPv6 is not public."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in _allowed_networks()):
+            return True
+        if address in _SITE_LOCAL:
+            return False
+        address = _embedded_ipv4(address) or address
     if any(address in network for network in _allowed_networks()):
         return True
     return address.is_global and not address.is_multicast

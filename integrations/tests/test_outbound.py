@@ -65,6 +65,16 @@ NON_PUBLIC_URLS = [
     "http://[fc00::1]/",  # IPv6 unique local
     "http://[::]/",
     "http://224.0.0.1/",  # multicast
+    # IPv6 forms that carry a private IPv4 address (ipaddress calls them
+    # global): NAT64, local-use NAT64, 6to4, IPv4-compatible, translated.
+    "http://[64:ff9b::7f00:1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[64:ff9b:1::a00:1]/",
+    "http://[2002:7f00:1::]/",
+    "http://[2002:a9fe:a9fe::1]/",
+    "http://[::127.0.0.1]/",
+    "http://[::ffff:0:7f00:1]/",
+    "http://[fec0::1]/",  # deprecated site-local
     "http://255.255.255.255/",
 ]
 
@@ -114,6 +124,13 @@ def test_private_link_local_and_reserved_addresses_are_refused(
     assert outcome.status is None
     assert "non-public address" in outcome.error
     assert connections == []
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::808:808", "2002:808:808::1", "2606:4700:4700::1111"]
+)
+def test_ipv6_forms_of_public_addresses_stay_allowed(public_only, address):
+    assert outbound.address_allowed(outbound.ipaddress.ip_address(address))
 
 
 @pytest.mark.parametrize(("url", "reason"), NOT_HTTP_URLS)
