@@ -19,6 +19,7 @@ import contextlib
 import email.utils
 import http.client
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -152,6 +153,7 @@ def url_check(url: str) -> Target:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise UnsafeTarget("The URL has no host name.")
+    host = _ascii_host(host)
     if parts.username is not None or parts.password is not None:
         raise UnsafeTarget(
             "Put no user name or password in the URL; the requests are signed."
@@ -171,6 +173,30 @@ def url_check(url: str) -> Target:
     shown_host = f"[{host}]" if ":" in host else host
     host_header = shown_host if port == default_port else f"{shown_host}:{port}"
     return Target(parts.scheme, host, port, path, host_header)
+
+
+# A host name in ASCII (after IDNA): dot-separated labels of letters,
+# digits, "-" and "_" (seen in real names), 1 to 63 characters each, at
+# most 253 in all (RFC 1035 §2.3.4).
+_HOST_NAME = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\Z")
+
+
+def _ascii_host(host: str) -> str:
+    """``host`` as it goes on the wire: an IPv6 literal as it is, a name
+    in its ASCII (IDNA 2003, ``xn--``) form, lower case. Unicode spellings
+    of digits and dots (``１２７。0.0.1``) become what the resolver would
+    make of them, so the address check sees them too. UnsafeTarget for a
+    name no resolver takes (an empty or over-long label, other
+    characters)."""
+    if ":" in host:
+        return host
+    try:
+        ascii_host = host.encode("idna").decode("ascii").rstrip(".").lower()
+    except UnicodeError:
+        ascii_host = ""
+    if len(ascii_host) > 253 or not _HOST_NAME.match(ascii_host):
+        raise UnsafeTarget(f"{host[:100]} is not a valid host name.")
+    return ascii_host
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -199,7 +225,7 @@ def resolve_checked(target: Target) -> str:
     A name that does not resolve raises UnsafeTarget too (nothing to call)."""
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-    except OSError as error:
+    except (OSError, UnicodeError) as error:
         raise UnsafeTarget(f"{target.host} does not resolve: {error}.") from error
     addresses = []
     for info in infos:
@@ -291,6 +317,7 @@ def post_json(
         http.client.HTTPException,
         OSError,
         CertificateError,  # the name check, a ValueError the pool used to wrap
+        ValueError,  # a header or path http.client will not send
     )
     try:
         try:

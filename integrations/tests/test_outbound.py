@@ -48,6 +48,10 @@ LOOPBACK_SPELLINGS = [
     "127.1",  # short form
     "[::ffff:127.0.0.1]",  # IPv4-mapped IPv6
     "[::1]",
+    # Unicode digits and dots the resolver reads as 127.0.0.1 (IDNA maps them).
+    "１２７.0.0.1",
+    "127。0.0.1",
+    "①②⑦.0.0.1",
 ]
 
 # Other non-public targets (nothing listens there; a request would hang or
@@ -208,6 +212,43 @@ def _count_connections(monkeypatch) -> list:
     monkeypatch.setattr(outbound.urllib3, "HTTPSConnectionPool", refuse)
     monkeypatch.setattr(outbound.socket, "getaddrinfo", refuse)
     return opened
+
+
+@pytest.mark.parametrize(
+    "host", ["a" * 64 + ".example.com", "hooks..example.com", "ho st.example.com"]
+)
+def test_a_host_name_no_resolver_takes_is_refused_not_raised(host, monkeypatch):
+    """An over-long or empty label made getaddrinfo raise UnicodeError
+    through post_json (a task crashing on every retry); it is an outcome."""
+    url = f"http://{host}/hook"
+    with pytest.raises(UnsafeTarget, match="not a valid host name"):
+        url_check(url)
+    connections = _count_connections(monkeypatch)
+    outcome = post_json(url, BODY)
+    assert outcome.status is None
+    assert "not a valid host name" in outcome.error
+    assert connections == []
+
+
+def test_an_international_host_name_goes_out_in_its_ascii_form(
+    http_receiver, monkeypatch
+):
+    """An IDN host raised UnicodeEncodeError building the Host header; it is
+    sent as the resolver and TLS know it (``xn--``)."""
+    real = outbound.socket.getaddrinfo
+    asked = []
+
+    def fake_dns(host, port, *args, **kwargs):
+        asked.append(host)
+        return real("127.0.0.1", port, *args, **kwargs)
+
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", fake_dns)
+    outcome = post_json(f"http://Hooks.Exämple.com:{http_receiver.port}/in", BODY)
+
+    assert outcome.status == 200
+    assert asked[0] == "hooks.xn--exmple-cua.com"
+    (request,) = http_receiver.requests
+    assert request.headers["host"] == f"hooks.xn--exmple-cua.com:{http_receiver.port}"
 
 
 # --- Answers from a real receiver (loopback allowed, as in the test settings) -
