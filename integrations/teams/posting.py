@@ -44,11 +44,12 @@ EARLY_SLACK = timedelta(seconds=1)
 
 class SendLater(Exception):
     """The post is not to be sent now: another worker holds its lease, or its
-    next attempt is later. Try again after ``seconds``."""
+    next attempt is later (``waiting``). Try again after ``seconds``."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, *, waiting: bool = False):
         super().__init__(f"not before {seconds:.1f} more seconds")
         self.seconds = seconds
+        self.waiting = waiting
 
 
 # --- Where cards go ---------------------------------------------------------
@@ -209,7 +210,9 @@ def teams_post_send(*, post_id: str) -> TeamsPost | None:
         if current.status == Status.SENDING and current.lease_until:
             raise SendLater((current.lease_until - now).total_seconds())
         if current.status in WAITING:
-            raise SendLater((current.next_attempt_at - now).total_seconds())
+            raise SendLater(
+                (current.next_attempt_at - now).total_seconds(), waiting=True
+            )
         return current
     connector = post.connector
     test = is_test_post(post)

@@ -44,12 +44,14 @@ GONE = 410
 
 
 class DeliverLater(Exception):
-    """Another worker holds the delivery's lease, or its time has not come:
-    try again after ``seconds``."""
+    """Another worker holds the delivery's lease (``waiting`` False), or its
+    next attempt is not due (``waiting`` True): try again after
+    ``seconds``."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, *, waiting: bool = False):
         super().__init__(f"not deliverable for {seconds:.1f} more seconds")
         self.seconds = max(seconds, 0.0)
+        self.waiting = waiting
 
 
 def new_webhook_id() -> str:
@@ -219,7 +221,9 @@ def webhook_deliver(
         if current.status == Status.DELIVERING and current.lease_until:
             raise DeliverLater((current.lease_until - now).total_seconds())
         if current.status in (Status.PENDING, Status.RETRYING):
-            raise DeliverLater((current.next_attempt_at - now).total_seconds())
+            raise DeliverLater(
+                (current.next_attempt_at - now).total_seconds(), waiting=True
+            )
         return current
     endpoint = delivery.endpoint
     if not endpoint.active:
