@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import urllib3
 import urllib3.connection
@@ -170,6 +170,11 @@ def url_check(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    # As a browser sends it: spaces, controls and non-ASCII characters
+    # percent-encoded (UTF-8), existing escapes kept. http.client refuses
+    # the raw characters with an error quoting the path, and a Teams
+    # webhook's path and query are its secret.
+    path = quote(path, safe=_PRINTABLE_ASCII)
     shown_host = f"[{host}]" if ":" in host else host
     host_header = shown_host if port == default_port else f"{shown_host}:{port}"
     return Target(parts.scheme, host, port, path, host_header)
@@ -179,6 +184,9 @@ def url_check(url: str) -> Target:
 # digits, "-" and "_" (seen in real names), 1 to 63 characters each, at
 # most 253 in all (RFC 1035 §2.3.4).
 _HOST_NAME = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\Z")
+
+
+_PRINTABLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
 
 
 def _ascii_host(host: str) -> str:
@@ -336,6 +344,9 @@ def post_json(
                 reason = f"TimeoutError: no complete answer within {2 * timeout:g} s"
             else:
                 reason = f"{type(error).__name__}: {error}"
+            if len(target.path) > 1:
+                # Never the path or query in a log or an admin page.
+                reason = reason.replace(target.path, "/…")
             return outcome(status=None, error=reason[:500])
         content = _read_bounded(response, deadline=deadline)
     finally:

@@ -251,6 +251,24 @@ def test_an_international_host_name_goes_out_in_its_ascii_form(
     assert request.headers["host"] == f"hooks.xn--exmple-cua.com:{http_receiver.port}"
 
 
+def test_a_path_with_spaces_or_non_ascii_is_sent_percent_encoded(http_receiver):
+    """http.client refused such a path with an error that quoted it, and a
+    Teams webhook URL's path and query are its secret: the error landed in
+    the post log and the connector's last status. It is sent encoded, as a
+    browser sends it."""
+    secret = "sig=TopSecretSig123"
+    for raw, sent in (
+        ("/wf/a b", "/wf/a%20b"),
+        ("/wf/café", "/wf/caf%C3%A9"),
+        ("/wf/a\x00", "/wf/a%00"),
+        ("/wf/50%25", "/wf/50%25"),
+    ):
+        outcome = post_json(f"{http_receiver.url}{raw}?{secret}", BODY)
+        assert outcome.status == 200, outcome.error
+        assert secret not in outcome.error
+        assert http_receiver.requests[-1].path == f"{sent}?{secret}"
+
+
 # --- Answers from a real receiver (loopback allowed, as in the test settings) -
 
 
