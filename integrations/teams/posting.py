@@ -162,13 +162,15 @@ def _dispatch(event_id: str) -> list[TeamsPost]:
 
 
 def retry_delay(attempts: int, outcome: HttpOutcome) -> float:
-    """Seconds until the next try: what a 429 or 503 asked for
-    (Retry-After), else TEAMS_RETRY_BASE_SECONDS doubled per attempt made
-    (10 s, 20 s, 40 s ... by default), at most an hour."""
+    """Seconds until the next try: TEAMS_RETRY_BASE_SECONDS doubled per
+    attempt made (10 s, 20 s, 40 s ... by default, at most an hour), or
+    what a 429 or 503 asked for (Retry-After) when that is longer. A
+    ``Retry-After: 0`` never makes the tries come faster than the backoff
+    (a throttled channel answering it every time got every try at once)."""
+    base = min(3600.0, settings.TEAMS_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
     if outcome.retry_after is not None:
-        return outcome.retry_after
-    base = settings.TEAMS_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
-    return min(3600.0, base)
+        return max(base, outcome.retry_after)
+    return base
 
 
 def _claim(post_id: str) -> TeamsPost | None:

@@ -14,9 +14,12 @@ from accounts.tests.factories import UserFactory
 from conftest import free_port
 from helpdesk.errors import PermissionDeniedError
 from integrations.models import TeamsConnector, TeamsPost
+from integrations.outbound import HttpOutcome
+from integrations.outbound import retry_after_seconds as outbound_retry_after
 from integrations.teams.cards import ADAPTIVE_CARD_CONTENT_TYPE
 from integrations.teams.posting import (
     SendLater,
+    retry_delay,
     teams_dispatch,
     teams_post_send,
 )
@@ -275,6 +278,23 @@ def test_a_bad_rating_posts_a_card_with_the_comment(
 
 
 # --- Retries and failures --------------------------------------------------------
+
+
+@pytest.mark.parametrize("asked", ["0", "1"])
+def test_retry_after_never_makes_tries_faster_than_the_backoff(settings, asked):
+    """A throttled channel answering ``429 Retry-After: 0`` every time got
+    all its tries at once; the backoff is the least wait."""
+    settings.TEAMS_RETRY_BASE_SECONDS = 10
+    outcome = HttpOutcome(
+        status=429, duration_ms=1, retry_after=outbound_retry_after(asked)
+    )
+    assert [retry_delay(attempts, outcome) for attempts in (1, 2, 3)] == [
+        10,
+        20,
+        40,
+    ]
+    longer = HttpOutcome(status=429, duration_ms=1, retry_after=120.0)
+    assert retry_delay(1, longer) == 120
 
 
 def test_a_429_with_retry_after_is_tried_again_then_sent(
