@@ -130,6 +130,10 @@ def address_allowed(address: IPAddress) -> bool:
 
 @dataclass(frozen=True)
 class Target:
+    """Where a checked URL goes: ``host`` in ASCII (IDNA) form, ``port``
+    (the scheme's default when absent), ``path`` with its query, percent-
+    encoded, and the ``Host`` header to send."""
+
     scheme: str
     host: str
     port: int

@@ -33,6 +33,8 @@ class ActivityInvalid(ApplicationError):
 
 
 class ActivityTooLarge(ApplicationError):
+    """The body is over MAX_BODY_BYTES: refused before it is read as JSON."""
+
     code = "teams_activity_too_large"
     status_code = 413
 

@@ -32,7 +32,6 @@ from .links import user_for_teams
 
 TEXT_LIMIT = 2_000
 AGENT_VERBS = frozenset({"take", "assign", "reply", "note", "solve"})
-VERBS = frozenset({"help", "new", "show", "mine"}) | AGENT_VERBS
 MAX_TICKET_NUMBER = 2_147_483_647
 
 ALREADY = "Already handled: this message was answered before."

@@ -19,7 +19,7 @@ from helpdesk.errors import PermissionDeniedError
 from notifications.rendering import absolute
 
 from ..models import TeamsConnector, TeamsPost
-from .cards import adaptive_card, adaptive_message
+from .cards import adaptive_card, adaptive_message, markdown_literal
 
 
 def testcard_message(connector: TeamsConnector) -> dict:
@@ -37,8 +37,8 @@ def testcard_message(connector: TeamsConnector) -> dict:
             {
                 "type": "TextBlock",
                 "text": (
-                    f"Cards for this channel's connector ({connector.name}) "
-                    "arrive here."
+                    "Cards for this channel's connector "
+                    f"({markdown_literal(connector.name)}) arrive here."
                 ),
                 "wrap": True,
             },
