@@ -1,0 +1,96 @@
+"""Webhooks under hostile input: non-ASCII bodies verify with the Standard
+Webhooks library, a retry after a secret rotation is signed with the new
+secret, and what a receiver answers is shown escaped in the admin."""
+
+import pytest
+from django.urls import reverse
+from standardwebhooks import Webhook
+
+from accounts.tests.factories import UserFactory
+from integrations.models import WebhookDelivery
+from integrations.tests.receivers import Reply
+from integrations.webhooks.services import webhook_endpoint_rotate_secret
+from notifications.seed import seed_defaults
+from tickets import services
+
+from .webhook_helpers import endpoint_for, sweep_later, verified
+
+pytestmark = pytest.mark.django_db
+
+SUBJECT = 'Café ünïcödé 非常 😀 \u202e <b>x</b> "quoted" \\ back'
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    def run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run
+
+
+def test_a_non_ascii_body_verifies_and_a_retry_uses_the_rotated_secret(
+    committed, http_receiver, customer, department, admin_user
+):
+    """Decision: each attempt is signed with the secret in force when it is
+    made. After a rotation the receiver holds only the new secret, so a
+    retry of an older delivery is signed with it (same webhook-id and
+    body) and verifies; the old secret no longer does."""
+    seed_defaults()
+    endpoint = endpoint_for(http_receiver, admin_user, events=["ticket.created"])
+    old_secret = endpoint.signing_secret
+    http_receiver.reply(Reply(status=500))
+
+    committed(
+        services.ticket_create,
+        requester=customer,
+        subject=SUBJECT,
+        body="Ça marche pas",
+        department=department,
+    )
+    first = http_receiver.requests[0]
+    assert verified(first, old_secret)["data"]["ticket"]["subject"] == SUBJECT
+    assert "Café".encode() in first.body  # UTF-8, as signed
+
+    endpoint, new_secret = webhook_endpoint_rotate_secret(
+        actor=admin_user, endpoint=endpoint
+    )
+    assert sweep_later(2) == 1
+
+    second = http_receiver.requests[1]
+    assert second.body == first.body
+    assert second.headers["webhook-id"] == first.headers["webhook-id"]
+    assert verified(second, new_secret)["data"]["ticket"]["subject"] == SUBJECT
+    with pytest.raises(Exception, match="No matching signature"):
+        Webhook(old_secret).verify(second.body, second.headers)
+    assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_a_hostile_answer_and_payload_are_shown_escaped_in_the_admin(
+    committed, http_receiver, customer, department, admin_user, login
+):
+    seed_defaults()
+    endpoint_for(http_receiver, admin_user, events=["ticket.created"])
+    marker = "<img src=x onerror=alert(1)>"
+    http_receiver.reply(Reply(status=500, body=marker.encode()))
+    committed(
+        services.ticket_create,
+        requester=customer,
+        subject=f"Subject {marker}",
+        body="x",
+        department=department,
+    )
+    delivery = WebhookDelivery.objects.get()
+    admin = login(UserFactory(admin=True))
+
+    for url in (
+        reverse("admin:integrations_webhookdelivery_change", args=[delivery.pk]),
+        reverse("admin:integrations_webhookdelivery_changelist"),
+        reverse("admin:integrations_webhookattempt_changelist"),
+    ):
+        page = admin.get(url).content.decode()
+        assert marker not in page
+    page = admin.get(
+        reverse("admin:integrations_webhookdelivery_change", args=[delivery.pk])
+    ).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
