@@ -94,3 +94,34 @@ def test_a_hostile_answer_and_payload_are_shown_escaped_in_the_admin(
         reverse("admin:integrations_webhookdelivery_change", args=[delivery.pk])
     ).content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_broker_that_is_down_does_not_fail_the_admins_ping_or_redelivery(
+    monkeypatch, http_receiver, admin_user, django_capture_on_commit_callbacks
+):
+    """The ping and redelivery queued their task with a plain on_commit: a
+    broker error after the commit turned the admin's request into a 500
+    although the delivery was saved. The delivery now stays pending for
+    the minute sweeper."""
+    from kombu.exceptions import OperationalError
+
+    from integrations.webhooks import tasks
+    from integrations.webhooks.services import webhook_ping, webhook_redeliver
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379.")
+
+    monkeypatch.setattr(tasks.deliver_webhook, "delay", broker_down)
+    endpoint = endpoint_for(http_receiver, admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = webhook_ping(actor=admin_user, endpoint=endpoint)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_redeliver(actor=admin_user, delivery=delivery)
+
+    delivery.refresh_from_db()
+    assert delivery.status == "pending"
+    assert http_receiver.requests == []
+    monkeypatch.undo()
+    assert sweep_later(2) == 1
+    assert len(http_receiver.requests) == 1
