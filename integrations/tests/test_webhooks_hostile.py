@@ -125,3 +125,38 @@ def test_a_broker_that_is_down_does_not_fail_the_admins_ping_or_redelivery(
     monkeypatch.undo()
     assert sweep_later(2) == 1
     assert len(http_receiver.requests) == 1
+
+
+@pytest.mark.parametrize("stored", ["not-a-fernet-token", "valid-but-not-whsec"])
+def test_a_secret_that_cannot_be_used_is_a_failed_attempt_not_a_crash(
+    http_receiver, admin_user, stored
+):
+    """A signing secret that no longer decrypts (the encryption key changed)
+    raised out of webhook_deliver with the lease held: the sweeper took the
+    delivery up again every minute, for ever. It is a failed attempt with
+    the reason, retried like any other; a rotated secret mends it."""
+    from integrations.crypto import encrypt
+    from integrations.models import WebhookEndpoint
+    from integrations.webhooks.delivery import webhook_deliver
+    from integrations.webhooks.services import webhook_ping
+
+    endpoint = endpoint_for(http_receiver, admin_user)
+    garbage = stored if stored == "not-a-fernet-token" else encrypt("whsec_%%%")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        signing_secret_encrypted=garbage
+    )
+    endpoint.refresh_from_db()
+    delivery = webhook_ping(actor=admin_user, endpoint=endpoint)
+
+    delivery = webhook_deliver(delivery_id=str(delivery.pk))
+
+    assert delivery.status == "retrying"
+    attempt = delivery.attempt_log.get()
+    assert attempt.status_code is None and attempt.error.startswith("Not sent:")
+    assert http_receiver.requests == []
+
+    endpoint, secret = webhook_endpoint_rotate_secret(
+        actor=admin_user, endpoint=endpoint
+    )
+    assert sweep_later(2) == 1
+    assert verified(http_receiver.requests[0], secret)["type"] == "webhook.ping"

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError
 
 from helpdesk.db import atomic
 from helpdesk.shortcuts import id_value
@@ -230,8 +231,18 @@ def webhook_deliver(
         _settle(delivery, status=Status.FAILED)
         return delivery
     at = timezone.now()
-    headers = signed_headers(delivery, secret=endpoint.signing_secret, at=at)
-    outcome = post_json(endpoint.url, delivery.payload.encode(), headers)
+    try:
+        headers = signed_headers(delivery, secret=endpoint.signing_secret, at=at)
+    except (ValueError, EmptyWebhookSecretError) as error:
+        # The secret no longer decrypts (the key changed) or is not a
+        # Standard Webhooks secret: a failed attempt with the reason, retried
+        # like any (rotating the secret mends it), never a task that crashes
+        # with the lease held and is swept up again every minute.
+        outcome = HttpOutcome(
+            status=None, duration_ms=0, error=f"Not sent: {error}"[:500]
+        )
+    else:
+        outcome = post_json(endpoint.url, delivery.payload.encode(), headers)
     WebhookAttempt.objects.create(
         delivery=delivery,
         number=delivery.attempts,
