@@ -361,9 +361,24 @@ def post_json(
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
     return outcome(
         status=response.status,
-        excerpt=content.decode("utf-8", "replace")[:EXCERPT_CHARS],
+        excerpt=printable_excerpt(content),
         retry_after=retry_after,
     )
+
+
+# Control characters other than tab and line breaks, and DEL: PostgreSQL
+# text cannot hold NUL at all, and the rest only garble logs and pages.
+_CONTROLS = {
+    code: "\ufffd" for code in [*range(0x20), 0x7F] if chr(code) not in "\t\n\r"
+}
+
+
+def printable_excerpt(content: bytes) -> str:
+    """The first EXCERPT_CHARS characters of an answer body as text: UTF-8
+    with invalid bytes, NUL and other control characters (tab and line
+    breaks kept) shown as U+FFFD, so any database stores it."""
+    text = content[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
+    return text[:EXCERPT_CHARS].translate(_CONTROLS)
 
 
 def _hang_up(connection, cut: threading.Event) -> None:

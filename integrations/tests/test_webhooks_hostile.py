@@ -160,3 +160,28 @@ def test_a_secret_that_cannot_be_used_is_a_failed_attempt_not_a_crash(
     )
     assert sweep_later(2) == 1
     assert verified(http_receiver.requests[0], secret)["type"] == "webhook.ping"
+
+
+def test_an_answer_with_nul_bytes_is_logged_without_them(
+    committed, http_receiver, customer, department, admin_user
+):
+    """PostgreSQL text cannot hold NUL: a receiver answering ``ok\\x00``
+    made logging the attempt raise after the POST, with the lease held, so
+    the sweeper posted the delivery again every minute. The excerpt is
+    stored without NUL and other control characters."""
+    seed_defaults()
+    endpoint_for(http_receiver, admin_user, events=["ticket.created"])
+    http_receiver.reply(Reply(status=500, body=b"bad\x00\x00\x1b[31m answer\n"))
+
+    committed(
+        services.ticket_create,
+        requester=customer,
+        subject="Printer",
+        body="x",
+        department=department,
+    )
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "retrying"
+    attempt = delivery.attempt_log.get()
+    assert attempt.response_excerpt == "bad\ufffd\ufffd\ufffd[31m answer\n"
