@@ -690,3 +690,23 @@ def test_assign_to_an_address_teams_turned_into_a_link(ask, ticket, linked_agent
     assert text == f"Assigned {ticket.reference} to Lina Link."
     ticket.refresh_from_db()
     assert ticket.assignee == colleague
+
+
+def test_control_characters_in_a_signed_activity_are_dropped(
+    client, connector, linked_customer
+):
+    """JSON may carry NUL ("\\u0000"); PostgreSQL text cannot hold it, so
+    recording the command answered 500. Control characters are dropped from
+    everything read from the activity."""
+    activity = teams_activity(
+        "new Print\u0000er\nIt\u0007 jams", aad="aad-customer", name="Pat\u0000"
+    )
+    activity["id"] = "1\u0000234"
+
+    text = answer_text(teams_post(client, connector, activity))
+
+    assert "Printer" in text
+    ticket = Ticket.objects.get(subject="Printer")
+    assert ticket.messages.get().body == "It jams"
+    record = TeamsCommand.objects.get()
+    assert (record.activity_id, record.display_name) == ("1234", "Pat")
