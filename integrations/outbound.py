@@ -19,12 +19,13 @@ import contextlib
 import email.utils
 import http.client
 import ipaddress
+import re
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import urllib3
 import urllib3.connection
@@ -85,11 +86,43 @@ def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     ]
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a packet may end up
+# at: IPv4-translated (RFC 2765), NAT64 well-known and local-use prefixes
+# (RFC 6052, RFC 8215) and the deprecated IPv4-compatible form (RFC 4291
+# §2.5.5.1). ``ipaddress`` counts them global whatever the IPv4 inside.
+_EMBEDDING_IPV4 = [
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::/96"),
+]
+# Site-local (RFC 3879 deprecated it; ``ipaddress`` calls it global).
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries and may be routed to: mapped,
+    translated, NAT64, IPv4-compatible or 6to4 (RFC 3056); None otherwise."""
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if any(address in network for network in _EMBEDDING_IPV4):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def address_allowed(address: IPAddress) -> bool:
     """Whether requests may go to ``address``: a public one, or one inside
-    ``INTEGRATIONS_ALLOWED_NETWORKS``."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    ``INTEGRATIONS_ALLOWED_NETWORKS``. An IPv6 address carrying an IPv4 one
+    (``::ffff:127.0.0.1``, ``64:ff9b::a00:1``, ``2002:7f00:1::`` ...) is
+    judged as that IPv4 address; site-local IPv6 is not public."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in _allowed_networks()):
+            return True
+        if address in _SITE_LOCAL:
+            return False
+        address = _embedded_ipv4(address) or address
     if any(address in network for network in _allowed_networks()):
         return True
     return address.is_global and not address.is_multicast
@@ -97,6 +130,10 @@ def address_allowed(address: IPAddress) -> bool:
 
 @dataclass(frozen=True)
 class Target:
+    """Where a checked URL goes: ``host`` in ASCII (IDNA) form, ``port``
+    (the scheme's default when absent), ``path`` with its query, percent-
+    encoded, and the ``Host`` header to send."""
+
     scheme: str
     host: str
     port: int
@@ -120,6 +157,7 @@ def url_check(url: str) -> Target:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise UnsafeTarget("The URL has no host name.")
+    host = _ascii_host(host)
     if parts.username is not None or parts.password is not None:
         raise UnsafeTarget(
             "Put no user name or password in the URL; the requests are signed."
@@ -136,9 +174,41 @@ def url_check(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    # As a browser sends it: spaces, controls and non-ASCII characters
+    # percent-encoded (UTF-8), existing escapes kept. http.client refuses
+    # the raw characters with an error quoting the path, and a Teams
+    # webhook's path and query are its secret.
+    path = quote(path, safe=_PRINTABLE_ASCII)
     shown_host = f"[{host}]" if ":" in host else host
     host_header = shown_host if port == default_port else f"{shown_host}:{port}"
     return Target(parts.scheme, host, port, path, host_header)
+
+
+# A host name in ASCII (after IDNA): dot-separated labels of letters,
+# digits, "-" and "_" (seen in real names), 1 to 63 characters each, at
+# most 253 in all (RFC 1035 §2.3.4).
+_HOST_NAME = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\Z")
+
+
+_PRINTABLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
+
+
+def _ascii_host(host: str) -> str:
+    """``host`` as it goes on the wire: an IPv6 literal as it is, a name
+    in its ASCII (IDNA 2003, ``xn--``) form, lower case. Unicode spellings
+    of digits and dots (``１２７。0.0.1``) become what the resolver would
+    make of them, so the address check sees them too. UnsafeTarget for a
+    name no resolver takes (an empty or over-long label, other
+    characters)."""
+    if ":" in host:
+        return host
+    try:
+        ascii_host = host.encode("idna").decode("ascii").rstrip(".").lower()
+    except UnicodeError:
+        ascii_host = ""
+    if len(ascii_host) > 253 or not _HOST_NAME.match(ascii_host):
+        raise UnsafeTarget(f"{host[:100]} is not a valid host name.")
+    return ascii_host
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -167,7 +237,7 @@ def resolve_checked(target: Target) -> str:
     A name that does not resolve raises UnsafeTarget too (nothing to call)."""
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-    except OSError as error:
+    except (OSError, UnicodeError) as error:
         raise UnsafeTarget(f"{target.host} does not resolve: {error}.") from error
     addresses = []
     for info in infos:
@@ -259,6 +329,7 @@ def post_json(
         http.client.HTTPException,
         OSError,
         CertificateError,  # the name check, a ValueError the pool used to wrap
+        ValueError,  # a header or path http.client will not send
     )
     try:
         try:
@@ -277,6 +348,9 @@ def post_json(
                 reason = f"TimeoutError: no complete answer within {2 * timeout:g} s"
             else:
                 reason = f"{type(error).__name__}: {error}"
+            if len(target.path) > 1:
+                # Never the path or query in a log or an admin page.
+                reason = reason.replace(target.path, "/…")
             return outcome(status=None, error=reason[:500])
         content = _read_bounded(response, deadline=deadline)
     finally:
@@ -287,9 +361,24 @@ def post_json(
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
     return outcome(
         status=response.status,
-        excerpt=content.decode("utf-8", "replace")[:EXCERPT_CHARS],
+        excerpt=printable_excerpt(content),
         retry_after=retry_after,
     )
+
+
+# Control characters other than tab and line breaks, and DEL: PostgreSQL
+# text cannot hold NUL at all, and the rest only garble logs and pages.
+_CONTROLS = {
+    code: "\ufffd" for code in [*range(0x20), 0x7F] if chr(code) not in "\t\n\r"
+}
+
+
+def printable_excerpt(content: bytes) -> str:
+    """The first EXCERPT_CHARS characters of an answer body as text: UTF-8
+    with invalid bytes, NUL and other control characters (tab and line
+    breaks kept) shown as U+FFFD, so any database stores it."""
+    text = content[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
+    return text[:EXCERPT_CHARS].translate(_CONTROLS)
 
 
 def _hang_up(connection, cut: threading.Event) -> None:

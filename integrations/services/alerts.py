@@ -1,8 +1,7 @@
 """Telling the admins that the helpdesk switched an integration off."""
 
-from django.db import transaction
-
 from accounts.models import User
+from helpdesk.commit_hooks import on_commit_robust
 from notifications.models import EmailLog
 from notifications.services import email_queue
 
@@ -38,5 +37,8 @@ def admins_tell_integration_disabled(
         entries.append(entry)
         if entry.status == EmailLog.Status.QUEUED:
             log_id = str(entry.pk)
-            transaction.on_commit(lambda log_id=log_id: send_email.delay(log_id))
+            on_commit_robust(
+                "integration_disabled_email",
+                lambda log_id=log_id: send_email.delay(log_id),
+            )
     return entries

@@ -33,6 +33,8 @@ class ActivityInvalid(ApplicationError):
 
 
 class ActivityTooLarge(ApplicationError):
+    """The body is over MAX_BODY_BYTES: refused before it is read as JSON."""
+
     code = "teams_activity_too_large"
     status_code = 413
 
@@ -49,8 +51,18 @@ class Activity:
     raw: dict
 
 
+# NUL and the other control characters but tab and line breaks: JSON may
+# carry them ("\u0000"), PostgreSQL text cannot hold NUL (the command's
+# record would fail with a 500), and none of them means anything here.
+_CONTROLS = dict.fromkeys([*range(0x20), 0x7F])
+for _kept in "\t\n\r":
+    del _CONTROLS[ord(_kept)]
+
+
 def _text(value: object, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    """``value`` when it is a string, cut to ``limit`` characters and
+    without control characters (tab and line breaks kept); "" otherwise."""
+    return value[:limit].translate(_CONTROLS) if isinstance(value, str) else ""
 
 
 def body_check_size(body: bytes) -> None:
@@ -77,7 +89,7 @@ def command_text(markup: str) -> str:
     """The message as plain text: mentions (``<at>…</at>``) removed, HTML
     turned to text, non-breaking spaces to spaces, blank edges trimmed."""
     markup = _MENTION.sub(" ", markup[:MAX_TEXT_CHARS])
-    return html_to_text(markup).strip()
+    return html_to_text(markup).translate(_CONTROLS).strip()
 
 
 def activity_read(data: dict) -> Activity:
@@ -85,8 +97,8 @@ def activity_read(data: dict) -> Activity:
     when it is not a message or carries no id."""
     if data.get("type") != "message":
         raise ActivityInvalid("Only message activities are handled.")
-    activity_id = data.get("id")
-    if not isinstance(activity_id, str) or not activity_id.strip():
+    activity_id = _text(data.get("id"), 255)
+    if not activity_id.strip():
         raise ActivityInvalid("The activity has no id.")
     sender = data.get("from") if isinstance(data.get("from"), dict) else {}
     channel_data = (

@@ -21,7 +21,7 @@ from notifications.rendering import absolute
 
 from ..models import TeamsConnector, TeamsPost
 from ..outbound import UnsafeTarget, url_check
-from .posting import teams_test_post
+from .testcard import teams_test_post_queue
 
 
 def _allowed_plain_http(host: str) -> bool:
@@ -228,26 +228,26 @@ class TeamsConnectorAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send a test card to the selected connectors")
     def send_test_card(self, request, queryset):
+        """Queue one test card per selected connector; a worker posts them
+        after this request (never during it) and each answer shows in the
+        Teams posts log."""
         for connector in queryset:
             try:
-                outcome = teams_test_post(actor=request.user, connector=connector)
+                teams_test_post_queue(actor=request.user, connector=connector)
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 return
-            if outcome.ok:
-                self.message_user(
-                    request,
-                    f"{connector.name}: the test card was accepted "
-                    f"({outcome.summary()}). Look for it in the channel.",
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(
-                    request,
-                    f"{connector.name}: the test card was not accepted: "
-                    f"{outcome.summary()}.",
-                    messages.ERROR,
-                )
+            self.message_user(
+                request,
+                format_html(
+                    "{}: a test card is queued. Its answer shows in the "
+                    '<a href="{}">Teams posts log</a>; look for the card in '
+                    "the channel.",
+                    connector.name,
+                    reverse("admin:integrations_teamspost_changelist"),
+                ),
+                messages.SUCCESS,
+            )
 
 
 @admin.register(TeamsPost)

@@ -54,4 +54,6 @@ def answer(*lines: str) -> dict:
 
 
 def help_answer(prefix: str = "") -> dict:
+    """The command list as a text message, after ``prefix`` (a line saying
+    why it is shown, already safe) when given."""
     return answer(prefix, HELP_TEXT)

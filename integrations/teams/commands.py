@@ -32,7 +32,6 @@ from .links import user_for_teams
 
 TEXT_LIMIT = 2_000
 AGENT_VERBS = frozenset({"take", "assign", "reply", "note", "solve"})
-VERBS = frozenset({"help", "new", "show", "mine"}) | AGENT_VERBS
 MAX_TICKET_NUMBER = 2_147_483_647
 
 ALREADY = "Already handled: this message was answered before."
@@ -42,7 +41,8 @@ NOT_LINKED = (
 )
 NO_IDENTITY = "Teams did not say who you are, so I cannot link your account."
 
-_NUMBER = re.compile(r"#?(\d+)\Z")
+# ASCII digits only: "\d" would also read "#١٢" or fullwidth digits as 12.
+_NUMBER = re.compile(r"#?([0-9]+)\Z")
 
 
 def command_parse(text: str) -> Command:

@@ -52,6 +52,8 @@ class Outcome:
 
 
 def absolute(path: str) -> str:
+    """``path`` (from ``reverse``) as a full URL on SITE_URL, for answers
+    read outside the site."""
     return settings.SITE_URL.rstrip("/") + path
 
 

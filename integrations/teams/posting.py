@@ -20,9 +20,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from helpdesk.db import atomic
-from helpdesk.errors import ConflictError, PermissionDeniedError
+from helpdesk.errors import ConflictError
 from notifications.models import AutomationRule
 from notifications.rendering import absolute
 from notifications.services import notice_for, rules_for
@@ -31,7 +30,8 @@ from tickets.models import Ticket, TicketEvent
 from ..models import TeamsConnector, TeamsPost
 from ..outbound import HttpOutcome, post_json
 from ..services.alerts import admins_tell_integration_disabled
-from .cards import adaptive_card, adaptive_message, card_for_notice
+from .cards import adaptive_message, card_for_notice
+from .testcard import is_test_post
 
 log = logging.getLogger("integrations.teams")
 
@@ -44,11 +44,12 @@ EARLY_SLACK = timedelta(seconds=1)
 
 class SendLater(Exception):
     """The post is not to be sent now: another worker holds its lease, or its
-    next attempt is later. Try again after ``seconds``."""
+    next attempt is later (``waiting``). Try again after ``seconds``."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, *, waiting: bool = False):
         super().__init__(f"not before {seconds:.1f} more seconds")
         self.seconds = seconds
+        self.waiting = waiting
 
 
 # --- Where cards go ---------------------------------------------------------
@@ -161,13 +162,15 @@ def _dispatch(event_id: str) -> list[TeamsPost]:
 
 
 def retry_delay(attempts: int, outcome: HttpOutcome) -> float:
-    """Seconds until the next try: what a 429 or 503 asked for
-    (Retry-After), else TEAMS_RETRY_BASE_SECONDS doubled per attempt made
-    (10 s, 20 s, 40 s ... by default), at most an hour."""
+    """Seconds until the next try: TEAMS_RETRY_BASE_SECONDS doubled per
+    attempt made (10 s, 20 s, 40 s ... by default, at most an hour), or
+    what a 429 or 503 asked for (Retry-After) when that is longer. A
+    ``Retry-After: 0`` never makes the tries come faster than the backoff
+    (a throttled channel answering it every time got every try at once)."""
+    base = min(3600.0, settings.TEAMS_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
     if outcome.retry_after is not None:
-        return outcome.retry_after
-    base = settings.TEAMS_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
-    return min(3600.0, base)
+        return max(base, outcome.retry_after)
+    return base
 
 
 def _claim(post_id: str) -> TeamsPost | None:
@@ -209,10 +212,13 @@ def teams_post_send(*, post_id: str) -> TeamsPost | None:
         if current.status == Status.SENDING and current.lease_until:
             raise SendLater((current.lease_until - now).total_seconds())
         if current.status in WAITING:
-            raise SendLater((current.next_attempt_at - now).total_seconds())
+            raise SendLater(
+                (current.next_attempt_at - now).total_seconds(), waiting=True
+            )
         return current
     connector = post.connector
-    if not connector.active:
+    test = is_test_post(post)
+    if not connector.active and not test:
         return _finish_failed(
             post, status_code=None, error="The connector is switched off.", count=False
         )
@@ -225,6 +231,7 @@ def teams_post_send(*, post_id: str) -> TeamsPost | None:
             post,
             status_code=None,
             error="The connector's webhook URL is missing or cannot be decrypted.",
+            count=not test,
         )
     outcome = post_json(url, post.card.encode("utf-8"))
     now = timezone.now()
@@ -265,7 +272,7 @@ def teams_post_send(*, post_id: str) -> TeamsPost | None:
         return post
     if outcome.transient:
         error = f"Gave up after {post.attempts} tries. {error}"
-    return _finish_failed(post, status_code=outcome.status, error=error)
+    return _finish_failed(post, status_code=outcome.status, error=error, count=not test)
 
 
 def _error_text(outcome: HttpOutcome) -> str:
@@ -353,61 +360,3 @@ def teams_due_post_ids(*, limit: int = 500) -> list[str]:
         .values_list("pk", flat=True)[:limit]
     )
     return [str(post_id) for post_id in due]
-
-
-# --- The admin's test card ---------------------------------------------------
-
-
-def teams_test_post(*, actor: User, connector: TeamsConnector) -> HttpOutcome:
-    """Post a small "it works" card to ``connector`` now and say what came
-    back (the admin's *Send a test card*). Admins only (PermissionDeniedError
-    otherwise). Works for a switched-off connector too, so an admin can
-    check a fixed URL before turning it on; records the connector's last
-    status, nothing else."""
-    if not (actor.is_active and actor.role == User.Role.ADMIN):
-        raise PermissionDeniedError("Only admins can send a test card.")
-    card = adaptive_card(
-        [
-            {
-                "type": "TextBlock",
-                "text": "Test card from the helpdesk",
-                "weight": "Bolder",
-                "size": "Medium",
-                "wrap": True,
-            },
-            {
-                "type": "TextBlock",
-                "text": (
-                    f"Cards for this channel's connector ({connector.name}) "
-                    "arrive here."
-                ),
-                "wrap": True,
-            },
-        ],
-        [
-            {
-                "type": "Action.OpenUrl",
-                "title": "Open the helpdesk",
-                "url": absolute(reverse("tickets:agent_home")),
-            }
-        ],
-    )
-    try:
-        url = connector.webhook_url
-    except ValueError:
-        url = ""
-    if not url:
-        return HttpOutcome(
-            status=None, duration_ms=0, error="The webhook URL is missing."
-        )
-    outcome = post_json(url, json.dumps(adaptive_message(card)).encode("utf-8"))
-    TeamsConnector.objects.filter(pk=connector.pk).update(
-        last_status=outcome.summary()[:255], last_posted_at=timezone.now()
-    )
-    log.info(
-        "Teams test card to connector %s by %s: %s",
-        connector.pk,
-        actor.pk,
-        outcome.summary(),
-    )
-    return outcome

@@ -48,6 +48,10 @@ LOOPBACK_SPELLINGS = [
     "127.1",  # short form
     "[::ffff:127.0.0.1]",  # IPv4-mapped IPv6
     "[::1]",
+    # Unicode digits and dots the resolver reads as 127.0.0.1 (IDNA maps them).
+    "１２７.0.0.1",
+    "127。0.0.1",
+    "①②⑦.0.0.1",
 ]
 
 # Other non-public targets (nothing listens there; a request would hang or
@@ -65,6 +69,16 @@ NON_PUBLIC_URLS = [
     "http://[fc00::1]/",  # IPv6 unique local
     "http://[::]/",
     "http://224.0.0.1/",  # multicast
+    # IPv6 forms that carry a private IPv4 address (ipaddress calls them
+    # global): NAT64, local-use NAT64, 6to4, IPv4-compatible, translated.
+    "http://[64:ff9b::7f00:1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[64:ff9b:1::a00:1]/",
+    "http://[2002:7f00:1::]/",
+    "http://[2002:a9fe:a9fe::1]/",
+    "http://[::127.0.0.1]/",
+    "http://[::ffff:0:7f00:1]/",
+    "http://[fec0::1]/",  # deprecated site-local
     "http://255.255.255.255/",
 ]
 
@@ -114,6 +128,13 @@ def test_private_link_local_and_reserved_addresses_are_refused(
     assert outcome.status is None
     assert "non-public address" in outcome.error
     assert connections == []
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::808:808", "2002:808:808::1", "2606:4700:4700::1111"]
+)
+def test_ipv6_forms_of_public_addresses_stay_allowed(public_only, address):
+    assert outbound.address_allowed(outbound.ipaddress.ip_address(address))
 
 
 @pytest.mark.parametrize(("url", "reason"), NOT_HTTP_URLS)
@@ -191,6 +212,61 @@ def _count_connections(monkeypatch) -> list:
     monkeypatch.setattr(outbound.urllib3, "HTTPSConnectionPool", refuse)
     monkeypatch.setattr(outbound.socket, "getaddrinfo", refuse)
     return opened
+
+
+@pytest.mark.parametrize(
+    "host", ["a" * 64 + ".example.com", "hooks..example.com", "ho st.example.com"]
+)
+def test_a_host_name_no_resolver_takes_is_refused_not_raised(host, monkeypatch):
+    """An over-long or empty label made getaddrinfo raise UnicodeError
+    through post_json (a task crashing on every retry); it is an outcome."""
+    url = f"http://{host}/hook"
+    with pytest.raises(UnsafeTarget, match="not a valid host name"):
+        url_check(url)
+    connections = _count_connections(monkeypatch)
+    outcome = post_json(url, BODY)
+    assert outcome.status is None
+    assert "not a valid host name" in outcome.error
+    assert connections == []
+
+
+def test_an_international_host_name_goes_out_in_its_ascii_form(
+    http_receiver, monkeypatch
+):
+    """An IDN host raised UnicodeEncodeError building the Host header; it is
+    sent as the resolver and TLS know it (``xn--``)."""
+    real = outbound.socket.getaddrinfo
+    asked = []
+
+    def fake_dns(host, port, *args, **kwargs):
+        asked.append(host)
+        return real("127.0.0.1", port, *args, **kwargs)
+
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", fake_dns)
+    outcome = post_json(f"http://Hooks.Exämple.com:{http_receiver.port}/in", BODY)
+
+    assert outcome.status == 200
+    assert asked[0] == "hooks.xn--exmple-cua.com"
+    (request,) = http_receiver.requests
+    assert request.headers["host"] == f"hooks.xn--exmple-cua.com:{http_receiver.port}"
+
+
+def test_a_path_with_spaces_or_non_ascii_is_sent_percent_encoded(http_receiver):
+    """http.client refused such a path with an error that quoted it, and a
+    Teams webhook URL's path and query are its secret: the error landed in
+    the post log and the connector's last status. It is sent encoded, as a
+    browser sends it."""
+    secret = "sig=TopSecretSig123"
+    for raw, sent in (
+        ("/wf/a b", "/wf/a%20b"),
+        ("/wf/café", "/wf/caf%C3%A9"),
+        ("/wf/a\x00", "/wf/a%00"),
+        ("/wf/50%25", "/wf/50%25"),
+    ):
+        outcome = post_json(f"{http_receiver.url}{raw}?{secret}", BODY)
+        assert outcome.status == 200, outcome.error
+        assert secret not in outcome.error
+        assert http_receiver.requests[-1].path == f"{sent}?{secret}"
 
 
 # --- Answers from a real receiver (loopback allowed, as in the test settings) -

@@ -413,6 +413,17 @@ def test_numbers_no_ticket_has(ask, linked_customer, number):
         assert text == commands.NOT_FOUND
 
 
+@pytest.mark.parametrize("digits", ["٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９", "߀߁߂߃߄߅߆߇߈߉"])
+def test_only_ascii_digits_name_a_ticket(ask, ticket, linked_customer, digits):
+    """``#١٢`` is not ticket 12: a number is written in ASCII digits, as on
+    the web, so one ticket has one spelling in the command log."""
+    spelled = f"#{ticket.number}".translate(str.maketrans("0123456789", digits))
+    for text in (spelled, f"show {spelled}"):
+        answer = answer_text(ask(text, aad="aad-customer"))
+        assert ticket.reference not in answer
+        assert "Printer jams" not in answer
+
+
 # --- mine -------------------------------------------------------------------
 
 
@@ -679,3 +690,23 @@ def test_assign_to_an_address_teams_turned_into_a_link(ask, ticket, linked_agent
     assert text == f"Assigned {ticket.reference} to Lina Link."
     ticket.refresh_from_db()
     assert ticket.assignee == colleague
+
+
+def test_control_characters_in_a_signed_activity_are_dropped(
+    client, connector, linked_customer
+):
+    """JSON may carry NUL ("\\u0000"); PostgreSQL text cannot hold it, so
+    recording the command answered 500. Control characters are dropped from
+    everything read from the activity."""
+    activity = teams_activity(
+        "new Print\u0000er\nIt\u0007 jams", aad="aad-customer", name="Pat\u0000"
+    )
+    activity["id"] = "1\u0000234"
+
+    text = answer_text(teams_post(client, connector, activity))
+
+    assert "Printer" in text
+    ticket = Ticket.objects.get(subject="Printer")
+    assert ticket.messages.get().body == "It jams"
+    record = TeamsCommand.objects.get()
+    assert (record.activity_id, record.display_name) == ("1234", "Pat")

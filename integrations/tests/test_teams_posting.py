@@ -14,14 +14,17 @@ from accounts.tests.factories import UserFactory
 from conftest import free_port
 from helpdesk.errors import PermissionDeniedError
 from integrations.models import TeamsConnector, TeamsPost
+from integrations.outbound import HttpOutcome
+from integrations.outbound import retry_after_seconds as outbound_retry_after
 from integrations.teams.cards import ADAPTIVE_CARD_CONTENT_TYPE
 from integrations.teams.posting import (
     SendLater,
+    retry_delay,
     teams_dispatch,
     teams_post_send,
-    teams_test_post,
 )
 from integrations.teams.tasks import post_due_teams_cards
+from integrations.teams.testcard import teams_test_post_queue
 from integrations.tests.receivers import Reply
 from notifications.models import AutomationRule, Event
 from organizations.tests.factories import TeamFactory
@@ -277,6 +280,23 @@ def test_a_bad_rating_posts_a_card_with_the_comment(
 # --- Retries and failures --------------------------------------------------------
 
 
+@pytest.mark.parametrize("asked", ["0", "1"])
+def test_retry_after_never_makes_tries_faster_than_the_backoff(settings, asked):
+    """A throttled channel answering ``429 Retry-After: 0`` every time got
+    all its tries at once; the backoff is the least wait."""
+    settings.TEAMS_RETRY_BASE_SECONDS = 10
+    outcome = HttpOutcome(
+        status=429, duration_ms=1, retry_after=outbound_retry_after(asked)
+    )
+    assert [retry_delay(attempts, outcome) for attempts in (1, 2, 3)] == [
+        10,
+        20,
+        40,
+    ]
+    longer = HttpOutcome(status=429, duration_ms=1, retry_after=120.0)
+    assert retry_delay(1, longer) == 120
+
+
 def test_a_429_with_retry_after_is_tried_again_then_sent(
     http_receiver, department, django_capture_on_commit_callbacks, caplog
 ):
@@ -449,12 +469,17 @@ def test_a_post_whose_sender_died_is_taken_over_once_its_lease_ends(
     assert len(http_receiver.requests) == 2
 
 
-def test_only_admins_send_test_cards(http_receiver, agent, admin_user):
+def test_only_admins_send_test_cards(
+    http_receiver, agent, admin_user, django_capture_on_commit_callbacks
+):
     channel = connector(http_receiver.url)
 
     with pytest.raises(PermissionDeniedError):
-        teams_test_post(actor=agent, connector=channel)
-    assert http_receiver.requests == []
+        teams_test_post_queue(actor=agent, connector=channel)
+    assert not TeamsPost.objects.exists()
 
-    assert teams_test_post(actor=admin_user, connector=channel).status == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        post = teams_test_post_queue(actor=admin_user, connector=channel)
+    post.refresh_from_db()
+    assert post.status == TeamsPost.Status.SENT
     assert len(http_receiver.requests) == 1

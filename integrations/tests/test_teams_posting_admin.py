@@ -167,24 +167,44 @@ def test_turning_a_switched_off_connector_on_clears_its_failures(admin):
     assert connector.disabled_reason == ""
 
 
-def test_send_a_test_card(admin, http_receiver):
-    connector = TeamsConnector(name="Ops")
+def test_send_a_test_card_queues_it_and_does_not_post_during_the_request(
+    admin, http_receiver, django_capture_on_commit_callbacks
+):
+    connector = TeamsConnector(name="Ops", active=False)
     connector.webhook_url = f"{http_receiver.url}/hook"
     connector.save()
-    http_receiver.reply(Reply(status=200), Reply(status=400, body=b"nope"))
+    http_receiver.reply(Reply(status=400, body=b"nope"), Reply(status=200))
 
-    for expected in ("was accepted (HTTP 200)", "was not accepted: HTTP 400"):
-        response = admin.post(
-            CHANGELIST,
-            {"action": "send_test_card", "_selected_action": [connector.pk]},
-            follow=True,
-        )
-        assert expected in response.content.decode()
+    for expected_status in (TeamsPost.Status.FAILED, TeamsPost.Status.SENT):
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = admin.post(
+                CHANGELIST,
+                {"action": "send_test_card", "_selected_action": [connector.pk]},
+                follow=True,
+            )
+        page = response.content.decode()
+        assert "Ops: a test card is queued" in page
+        assert reverse("admin:integrations_teamspost_changelist") in page
+        # Nothing was posted while the admin waited.
+        sent_before = len(http_receiver.requests)
+        post = TeamsPost.objects.get(status=TeamsPost.Status.QUEUED)
+        assert post.ticket_id is None
+
+        for callback in callbacks:
+            callback()  # the worker, after the request
+
+        assert len(http_receiver.requests) == sent_before + 1
+        post.refresh_from_db()
+        assert post.status == expected_status
 
     card = json.loads(http_receiver.requests[0].body)["attachments"][0]["content"]
     assert card["body"][0]["text"] == "Test card from the helpdesk"
     connector.refresh_from_db()
-    assert connector.last_status == "HTTP 400"
+    assert connector.last_status == "HTTP 200"
+    # A failed test card does not count towards switching the connector off.
+    assert connector.consecutive_failures == 0
+    log = admin.get(reverse("admin:integrations_teamspost_changelist"))
+    assert "HTTP 400: nope" in log.content.decode()
 
 
 @pytest.mark.parametrize("role", ["customer", "agent"])

@@ -1,6 +1,7 @@
 """The webhook tasks take ids as text and find their rows; the receivers
 queue nothing while no endpoint is on, and chunk bulk event lists."""
 
+import contextlib
 import json
 
 import pytest
@@ -86,3 +87,51 @@ def test_pings_are_deliveries_of_their_own_with_rising_sequences(admin_user):
     assert (first.sequence, second.sequence) == (1, 2)
     assert first.webhook_id != second.webhook_id
     assert WebhookDelivery.objects.filter(event_type="webhook.ping").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("task_name", "make"),
+    [
+        ("integrations.tasks.deliver_webhook", "delivery"),
+        ("integrations.tasks.post_teams_card", "post"),
+    ],
+)
+def test_a_duplicate_task_for_a_scheduled_try_ends_instead_of_requeueing(
+    monkeypatch, event, task_name, make
+):
+    """The sweeper queues a task for a try that looks overdue while the
+    queue is slow; the try's own task is still coming. Each such duplicate
+    re-queued itself until the try was made, and kept doing so after it
+    (the next try is then scheduled too), so the copies grew by one a
+    minute. A task that finds the try scheduled further ahead now ends."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.models import TeamsConnector, TeamsPost
+
+    later = timezone.now() + timedelta(hours=1)
+    if make == "delivery":
+        WebhookEndpoint.objects.create(url=REFUSING_URL)
+        run("integrations.tasks.dispatch_webhook", event_id=str(event.pk))
+        row = WebhookDelivery.objects.get()
+        WebhookDelivery.objects.filter(pk=row.pk).update(next_attempt_at=later)
+    else:
+        connector = TeamsConnector(name="Ops")
+        connector.webhook_url = REFUSING_URL
+        connector.save()
+        row = TeamsPost.objects.create(
+            connector=connector, card="{}", status="retrying", next_attempt_at=later
+        )
+    task = app.tasks[task_name]
+    queued = []
+    monkeypatch.setattr(task, "apply_async", lambda *a, **k: queued.append(k))
+    monkeypatch.setattr(
+        task, "retry", lambda *a, **k: queued.append(k) or RuntimeError("retry")
+    )
+
+    # As a worker runs it (not eagerly).
+    with contextlib.suppress(RuntimeError):
+        task.run(str(row.pk))
+
+    assert queued == []

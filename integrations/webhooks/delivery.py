@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError
 
 from helpdesk.db import atomic
 from helpdesk.shortcuts import id_value
@@ -44,12 +45,14 @@ GONE = 410
 
 
 class DeliverLater(Exception):
-    """Another worker holds the delivery's lease, or its time has not come:
-    try again after ``seconds``."""
+    """Another worker holds the delivery's lease (``waiting`` False), or its
+    next attempt is not due (``waiting`` True): try again after
+    ``seconds``."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, *, waiting: bool = False):
         super().__init__(f"not deliverable for {seconds:.1f} more seconds")
         self.seconds = max(seconds, 0.0)
+        self.waiting = waiting
 
 
 def new_webhook_id() -> str:
@@ -219,15 +222,27 @@ def webhook_deliver(
         if current.status == Status.DELIVERING and current.lease_until:
             raise DeliverLater((current.lease_until - now).total_seconds())
         if current.status in (Status.PENDING, Status.RETRYING):
-            raise DeliverLater((current.next_attempt_at - now).total_seconds())
+            raise DeliverLater(
+                (current.next_attempt_at - now).total_seconds(), waiting=True
+            )
         return current
     endpoint = delivery.endpoint
     if not endpoint.active:
         _settle(delivery, status=Status.FAILED)
         return delivery
     at = timezone.now()
-    headers = signed_headers(delivery, secret=endpoint.signing_secret, at=at)
-    outcome = post_json(endpoint.url, delivery.payload.encode(), headers)
+    try:
+        headers = signed_headers(delivery, secret=endpoint.signing_secret, at=at)
+    except (ValueError, EmptyWebhookSecretError) as error:
+        # The secret no longer decrypts (the key changed) or is not a
+        # Standard Webhooks secret: a failed attempt with the reason, retried
+        # like any (rotating the secret mends it), never a task that crashes
+        # with the lease held and is swept up again every minute.
+        outcome = HttpOutcome(
+            status=None, duration_ms=0, error=f"Not sent: {error}"[:500]
+        )
+    else:
+        outcome = post_json(endpoint.url, delivery.payload.encode(), headers)
     WebhookAttempt.objects.create(
         delivery=delivery,
         number=delivery.attempts,

@@ -4,9 +4,8 @@ for anyone else); the HTTP itself happens in a task after commit."""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from accounts.models import User
+from helpdesk.commit_hooks import on_commit_robust
 from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, ConflictError, PermissionDeniedError
 
@@ -41,8 +40,12 @@ def _deliver_after_commit(delivery: WebhookDelivery, *, redelivery: bool) -> Non
     from .tasks import deliver_webhook
 
     delivery_id = str(delivery.pk)
-    transaction.on_commit(
-        lambda: deliver_webhook.delay(delivery_id, redelivery=redelivery)
+    # Robust: a broker that is down must not turn the admin's committed ping
+    # or redelivery into a 500; the delivery stays pending and the minute
+    # sweeper (deliver_due_webhooks) sends it.
+    on_commit_robust(
+        "webhook_deliver_after_commit",
+        lambda: deliver_webhook.delay(delivery_id, redelivery=redelivery),
     )
 
 

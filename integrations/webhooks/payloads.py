@@ -77,6 +77,9 @@ def body_bytes(payload: dict[str, Any]) -> bytes:
 def envelope(
     *, event_type: str, timestamp: datetime, sequence: int, data: dict
 ) -> dict[str, Any]:
+    """The body every delivery shares: ``type`` (a WebhookEvent value),
+    ``timestamp`` (when the event happened, ISO 8601 UTC), ``sequence`` (per
+    endpoint) and the type's ``data`` (README, "Webhooks")."""
     return {
         "type": event_type,
         "timestamp": iso(timestamp),
@@ -86,12 +89,16 @@ def envelope(
 
 
 def person(user: User | None) -> dict[str, str] | None:
+    """``{"id", "name", "email"}`` of a user, None for nobody (the system).
+    Nothing else of the account leaves: no role, password or MFA data."""
     if user is None:
         return None
     return {"id": str(user.pk), "name": user.display_name, "email": user.email}
 
 
 def named(row) -> dict[str, str] | None:
+    """``{"id", "name"}`` of an organization, department, team or category;
+    None when the ticket has none."""
     if row is None:
         return None
     return {"id": str(row.pk), "name": str(row.name)}

@@ -22,6 +22,11 @@ __all__ = [
 
 # A pending delivery this many seconds past its time is taken for lost.
 DUE_GRACE_SECONDS = 60.0
+# A task that finds its delivery waiting for an attempt further away than
+# this is a duplicate (the sweeper's, or the broker's redelivery): the task
+# queued with that attempt's time sends it, so this one stops. Closer than
+# this, the task ran a little early (clocks differ) and waits.
+EARLY_SECONDS = 5.0
 WAITING = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING)
 
 
@@ -64,6 +69,11 @@ def deliver_webhook(self, delivery_id: str, redelivery: bool = False) -> str | N
     """One attempt at a delivery; when it fails, the next attempt is queued
     with a countdown (exponential backoff, see ``delivery.retry_delay``).
 
+    A task that finds the delivery's next attempt already scheduled (a
+    duplicate from the sweeper while the queue was slow) ends there, so
+    duplicates never multiply; ``deliver_due_webhooks`` stays the safety
+    net for a lost task.
+
     Eagerly run (no broker: tests, a web request in development) nothing is
     queued again: the attempt is logged and the delivery left ``retrying``
     for ``deliver_due_webhooks`` or the next call, so a failing receiver
@@ -74,6 +84,8 @@ def deliver_webhook(self, delivery_id: str, redelivery: bool = False) -> str | N
     except DeliverLater as later:
         if self.request.is_eager:
             return "later"
+        if later.waiting and later.seconds > EARLY_SECONDS:
+            return "scheduled"
         deliver_webhook.apply_async(
             args=[delivery_id],
             kwargs={"redelivery": redelivery},
