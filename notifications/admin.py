@@ -195,7 +195,6 @@ class AutomationRuleAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "event",
-        "action",
         "does",
         "delay_minutes",
         "active",

@@ -41,7 +41,7 @@ def _allowed_plain_http(host: str) -> bool:
 
 class TeamsConnectorForm(forms.ModelForm):
     new_webhook_url = forms.CharField(
-        label="Workflows webhook URL",
+        label="New Workflows webhook URL",
         required=False,
         strip=True,
         max_length=2000,
@@ -51,7 +51,7 @@ class TeamsConnectorForm(forms.ModelForm):
         "shown masked. Leave empty to keep the current one.",
     )
     new_outgoing_secret = forms.CharField(
-        label="Outgoing webhook security token",
+        label="New outgoing webhook security token",
         required=False,
         strip=True,
         max_length=500,
@@ -153,10 +153,8 @@ class TeamsConnectorAdmin(admin.ModelAdmin):
         "team",
         "is_default",
         "active",
-        "disabled_reason",
-        "consecutive_failures",
         "last_status",
-        "last_posted_at",
+        "disabled_reason",
     )
     list_filter = ("active", "is_default", "department")
     list_select_related = ("department", "team__department")
@@ -203,13 +201,20 @@ class TeamsConnectorAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.display(description="webhook URL")
+    def get_fieldsets(self, request, obj=None):
+        """A new connector has no health and no reason to be off yet."""
+        if obj is not None:
+            return self.fieldsets
+        _first, *middle, _health = self.fieldsets
+        return ((None, {"fields": ("name", "active")}), *middle)
+
+    @admin.display(description="current webhook URL")
     def webhook_url_masked(self, obj):
         if obj is None or not obj.webhook_url_encrypted:
             return "—"
         return obj.webhook_url_masked
 
-    @admin.display(description="security token")
+    @admin.display(description="current security token")
     def outgoing_secret_state(self, obj):
         if obj is None or not obj.outgoing_secret_encrypted:
             return "Not set"

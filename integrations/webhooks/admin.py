@@ -228,7 +228,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "event_type",
         "endpoint",
-        "sequence",
         "status",
         "attempts",
         "last_status_code",
@@ -260,6 +259,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_fields(self, request, obj=None):
+        """A delivery that is done has no next attempt: do not show one."""
+        done = (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED)
+        if obj is not None and obj.status in done:
+            return [name for name in self.fields if name != "next_attempt_at"]
+        return self.fields
 
     @admin.display(description="payload")
     def payload_shown(self, obj) -> str:
