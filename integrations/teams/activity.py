@@ -22,7 +22,7 @@ MAX_BODY_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 20_000
 # A mention: <at>…</at>, attributes allowed, content without tags. Bounded
 # and free of nested quantifiers, so it cannot backtrack.
-_MENTION = re.compile(r"<at\b[^>]{0,200}>[^<]{0,500}</at\s{0,20}>", re.IGNORECASE)
+_MENTION = re.compile(r"<at\b[^>]{0,200}>([^<]{0,500})</at\s{0,20}>", re.IGNORECASE)
 
 
 class ActivityInvalid(ApplicationError):
@@ -86,9 +86,12 @@ def activity_load(body: bytes) -> dict:
 
 
 def command_text(markup: str) -> str:
-    """The message as plain text: mentions (``<at>…</at>``) removed, HTML
-    turned to text, non-breaking spaces to spaces, blank edges trimmed."""
-    markup = _MENTION.sub(" ", markup[:MAX_TEXT_CHARS])
+    """The message as plain text: the first mention (``<at>…</at>``, the
+    helpdesk's own, which made Teams call us) removed, any other mention
+    kept as the name it shows, HTML turned to text, non-breaking spaces to
+    spaces, blank edges trimmed."""
+    markup = _MENTION.sub(" ", markup[:MAX_TEXT_CHARS], count=1)
+    markup = _MENTION.sub(lambda mention: mention.group(1), markup)
     return html_to_text(markup).translate(_CONTROLS).strip()
 
 

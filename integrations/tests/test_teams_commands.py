@@ -241,6 +241,18 @@ def test_new_from_a_customer_opens_their_request(ask, linked_customer):
     )
 
 
+def test_a_person_mentioned_in_the_message_keeps_their_name(ask, linked_customer):
+    # The first mention is the helpdesk's own (ask() puts it first); a
+    # colleague mentioned later is part of what the person wrote.
+    ask(
+        "new Laptop for <at>Ann Lee</at><br>She starts <at>Monday</at>",
+        aad="aad-customer",
+    )
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Laptop for Ann Lee"
+    assert ticket.messages.get().body == "She starts Monday"
+
+
 def test_new_from_an_agent_opens_a_ticket_for_them(ask, linked_agent):
     text = answer_text(ask("new VPN down", aad="aad-agent"))
     ticket = Ticket.objects.get()
