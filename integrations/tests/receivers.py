@@ -77,7 +77,13 @@ class HttpReceiver:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: stopping waits for it (the default is half a second,
+        # which every test paid at teardown).
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
+        )
         self._thread.start()
 
     def reply(self, *replies: Reply) -> None:
