@@ -239,6 +239,18 @@ class SMTPRecorder:
             return list(self.messages)
 
 
+def wait_until(check, timeout: float = 60.0, step: float = 0.1):
+    """Call ``check`` until it returns something truthy (returned), or the
+    timeout in seconds passes (then its last answer is returned)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    return check()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -342,9 +342,10 @@ def email_queue(
     return log_entry
 
 
-@atomic
-def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
-    """Turn one ticket event into queued emails, once however often it runs."""
+def event_notice_load(event_id: str) -> tuple[TicketEvent, TicketNotice] | None:
+    """The ticket event (with the ticket's people and groups joined) and the
+    notice it is, or None when the event is gone or sends nothing. Shared by
+    every action the rules take (emails here, Teams cards in integrations)."""
     ticket_event = (
         TicketEvent.objects.select_related(
             "actor",
@@ -358,10 +359,18 @@ def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
         .first()
     )
     if ticket_event is None:
-        return []
+        return None
     notice = notice_for(ticket_event)
-    if notice is None:
+    return None if notice is None else (ticket_event, notice)
+
+
+@atomic
+def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
+    """Turn one ticket event into queued emails, once however often it runs."""
+    loaded = event_notice_load(event_id)
+    if loaded is None:
         return []
+    ticket_event, notice = loaded
     queued = []
     for rule in rules_for(notice):
         if not EmailTemplate.objects.filter(key=rule.template_key).exists():

@@ -24,8 +24,8 @@ from helpdesk.db import atomic
 from helpdesk.errors import ConflictError
 from notifications.models import AutomationRule
 from notifications.rendering import absolute
-from notifications.services import notice_for, rules_for
-from tickets.models import Ticket, TicketEvent
+from notifications.services import event_notice_load, rules_for
+from tickets.models import Ticket
 
 from ..models import TeamsConnector, TeamsPost
 from ..outbound import HttpOutcome, post_json
@@ -108,22 +108,10 @@ def teams_dispatch(*, event_id: str) -> list[TeamsPost]:
 
 @atomic
 def _dispatch(event_id: str) -> list[TeamsPost]:
-    ticket_event = (
-        TicketEvent.objects.select_related(
-            "actor",
-            "ticket__requester",
-            "ticket__assignee",
-            "ticket__team",
-            "ticket__department",
-        )
-        .filter(pk=event_id)
-        .first()
-    )
-    if ticket_event is None:
+    loaded = event_notice_load(event_id)
+    if loaded is None:
         return []
-    notice = notice_for(ticket_event)
-    if notice is None:
-        return []
+    ticket_event, notice = loaded
     rules = rules_for(notice, action=AutomationRule.Action.TEAMS)
     if not rules:
         return []

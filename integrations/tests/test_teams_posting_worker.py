@@ -2,11 +2,11 @@
 receiver: posted after the request's commit, retried when Teams asks."""
 
 import json
-import time
 
 import pytest
 
 from accounts.tests.factories import UserFactory
+from conftest import wait_until
 from integrations.models import TeamsConnector, TeamsPost
 from integrations.tests.receivers import Reply
 from notifications.seed import seed_defaults
@@ -14,16 +14,6 @@ from tickets import services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(check, timeout=60.0, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    return check()
 
 
 def test_a_card_reaches_the_channel_through_a_worker(start_worker, http_receiver):

@@ -4,10 +4,10 @@ id, and never lost when the worker dies in the middle of a delivery."""
 
 import os
 import signal
-import time
 
 import pytest
 
+from conftest import wait_until
 from integrations.models import WebhookDelivery
 from integrations.tests.receivers import Reply
 from notifications.seed import seed_defaults
@@ -25,16 +25,6 @@ def worker_env(**extra: str) -> dict:
         "CELERY_VISIBILITY_TIMEOUT": "4",
         **extra,
     }
-
-
-def wait_until(check, timeout=60.0, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    return check()
 
 
 def wait_for_requests(receiver, count: int, timeout: float = 60.0) -> list:

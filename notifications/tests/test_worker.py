@@ -9,7 +9,7 @@ import time
 import pytest
 
 from accounts.tests.factories import UserFactory
-from conftest import free_port, start_smtp_server
+from conftest import free_port, start_smtp_server, wait_until
 from notifications.models import EmailLog
 from notifications.seed import seed_defaults
 from notifications.tasks import send_email
@@ -26,16 +26,6 @@ def worker_env(port: int) -> dict:
         "EMAIL_RETRY_BASE_SECONDS": "0.5",
         "EMAIL_SEND_LEASE_SECONDS": "3",
     }
-
-
-def wait_until(check, timeout=60.0, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    return check()
 
 
 @pytest.fixture
