@@ -72,6 +72,29 @@ def _confirm(request, admin_view, *, title: str, template: str, **context):
     )
 
 
+def _each(items, act) -> tuple[int, list[str]]:
+    """Run ``act`` on each item: how many succeeded, and "item: reason" for
+    each the service refused (ApplicationError)."""
+    done, problems = 0, []
+    for item in items:
+        try:
+            act(item)
+        except ApplicationError as error:
+            problems.append(f"{item}: {error.message}")
+            continue
+        done += 1
+    return done, problems
+
+
+def _report(model_admin, request, text: str, problems: list[str]) -> None:
+    """Flash ``text``, with the refusals after it as a warning if any."""
+    if problems:
+        text += " Not sent: " + "; ".join(problems)
+    model_admin.message_user(
+        request, text, messages.SUCCESS if not problems else messages.WARNING
+    )
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = WebhookEndpointForm
@@ -198,20 +221,12 @@ class WebhookEndpointAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(endpoint))
 
     def _ping(self, request, endpoints) -> None:
-        sent, problems = 0, []
-        for endpoint in endpoints:
-            try:
-                webhook_ping(actor=request.user, endpoint=endpoint)
-            except ApplicationError as error:
-                problems.append(f"{endpoint}: {error.message}")
-                continue
-            sent += 1
-        text = f"Test ping queued for {sent} endpoint(s); see the delivery log."
-        if problems:
-            text += " Not sent: " + "; ".join(problems)
-        self.message_user(
-            request, text, messages.SUCCESS if not problems else messages.WARNING
+        sent, problems = _each(
+            endpoints,
+            lambda endpoint: webhook_ping(actor=request.user, endpoint=endpoint),
         )
+        text = f"Test ping queued for {sent} endpoint(s); see the delivery log."
+        _report(self, request, text, problems)
 
     @admin.action(description="Send a test ping to the selected endpoints")
     def send_ping(self, request, queryset):
@@ -316,20 +331,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         ]
 
     def _redeliver(self, request, deliveries) -> None:
-        done, problems = 0, []
-        for delivery in deliveries:
-            try:
-                webhook_redeliver(actor=request.user, delivery=delivery)
-            except ApplicationError as error:
-                problems.append(f"{delivery}: {error.message}")
-                continue
-            done += 1
-        text = f"Redelivery queued for {done} deliver{'y' if done == 1 else 'ies'}."
-        if problems:
-            text += " Not sent: " + "; ".join(problems)
-        self.message_user(
-            request, text, messages.SUCCESS if not problems else messages.WARNING
+        done, problems = _each(
+            deliveries,
+            lambda delivery: webhook_redeliver(actor=request.user, delivery=delivery),
         )
+        text = f"Redelivery queued for {done} deliver{'y' if done == 1 else 'ies'}."
+        _report(self, request, text, problems)
 
     def redeliver_view(self, request: HttpRequest, delivery_id: str):
         """GET asks; POST sends the delivery again."""
