@@ -313,6 +313,18 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    # Backup archives (helpdesk.backup): a private folder by default; any
+    # Django storage backend otherwise (BACKUP_STORAGE_BACKEND, with its
+    # options from BACKUP_STORAGE_OPTIONS as JSON).
+    "backups": {
+        "BACKEND": env(
+            "BACKUP_STORAGE_BACKEND", default="helpdesk.storage.PrivateStorage"
+        ),
+        "OPTIONS": env.json(
+            "BACKUP_STORAGE_OPTIONS",
+            default={"location": env("BACKUP_DIR", default=str(VAR_DIR / "backups"))},
+        ),
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -556,6 +568,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
 }
+
+# --- Backups (helpdesk.backup) ----------------------------------------------
+
+# Hours between scheduled backups run by beat; 0 switches the schedule off.
+BACKUP_SCHEDULE_HOURS = env.float("BACKUP_SCHEDULE_HOURS", default=24)
+# How many archives to keep: after each backup the oldest beyond this are
+# removed from the backup storage.
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+# Passphrase that encrypts archives (AES-256-GCM, key from scrypt); empty:
+# archives are not encrypted. Restoring an encrypted archive needs the same.
+BACKUP_PASSPHRASE = env("BACKUP_PASSPHRASE", default="")
+# gzip the archive (level 6). Attachments that are already compressed gain
+# little; the JSON lines shrink about tenfold.
+BACKUP_COMPRESS = env.bool("BACKUP_COMPRESS", default=True)
+if BACKUP_SCHEDULE_HOURS > 0:
+    CELERY_BEAT_SCHEDULE["backup"] = {
+        "task": "helpdesk.tasks.backup_scheduled",
+        "schedule": BACKUP_SCHEDULE_HOURS * 60 * 60,
+    }
 
 # --- Logging -----------------------------------------------------------------
 # Everything goes to the console once, through the root logger (Django's own
