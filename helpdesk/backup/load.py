@@ -1,0 +1,334 @@
+"""Rows in: an extracted archive loaded into a database in one transaction.
+
+Primary keys are kept when the archive's kind of key is the target's (SQL to
+SQL, MongoDB to MongoDB), so every id, and every link built from one, stays
+valid. Between SQL and MongoDB the kinds differ (integers and ObjectIds):
+each row gets a new key (``1, 2, ...`` per table on SQL, a new ObjectId on
+MongoDB) and every reference to it is rewritten, foreign keys and the few
+ids kept as text (:data:`TEXT_REFERENCES`). What people see is never a key:
+ticket numbers, slugs, emails, API-key prefixes, file names, password and
+secret hashes travel unchanged.
+
+Rows go in with ``bulk_create`` (no signals, so nothing is emailed or
+posted), with ``auto_now`` switched off so ``updated_at`` keeps the
+archive's time. A reference to a row not loaded yet (a ticket merged into a
+later ticket) is written empty and filled in once every row is in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from bson import ObjectId
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connections, models
+
+from helpdesk.db import atomic
+
+from .errors import BackupError, DatabaseNotEmpty
+from .manifest import pk_kind
+from .models import EXCLUDED, NATURAL, SEEDED, backup_models, label
+
+BATCH_ROWS = 1000
+
+# Ids kept in text fields, rewritten with the rows they name when keys
+# change: {model: {field: rule}}. A rule is the target model's label, a
+# (field, {value: target}) pair choosing the target by another field of the
+# row, or ("query", {parameter: target}) for a saved query string.
+TEXT_REFERENCES: dict[str, dict[str, object]] = {
+    # A reply's or note's event names its message (tickets/services/messages.py).
+    "tickets.ticketevent": {
+        "new_value": ("kind", {"reply": "tickets.message", "note": "tickets.message"})
+    },
+    # An agent's saved ticket-list filter (tickets/forms/lists.py).
+    "tickets.savedfilter": {
+        "query": (
+            "query",
+            {
+                "category": "tickets.category",
+                "department": "organizations.department",
+                "team": "organizations.team",
+                "assignee": "accounts.user",
+                "organization": "organizations.organization",
+            },
+        )
+    },
+    # The admin's history names the changed row by content type and id.
+    "admin.logentry": {"object_id": ("content_type", None)},
+}
+
+
+def rows_present(using: str) -> dict[str, int]:
+    """``{label: rows}`` of the backed-up models that hold rows on ``using``,
+    leaving out the rows ``migrate`` seeds (:data:`SEEDED`)."""
+    present = {}
+    for model in backup_models():
+        if label(model) in SEEDED:
+            continue
+        if model._base_manager.using(using).exists():
+            present[label(model)] = model._base_manager.using(using).count()
+    return present
+
+
+def ensure_empty(using: str) -> None:
+    """Raise :class:`DatabaseNotEmpty`, naming what it holds, unless ``using``
+    holds nothing but what ``migrate`` seeds."""
+    present = rows_present(using)
+    if present:
+        shown = ", ".join(f"{k} ({v})" for k, v in list(present.items())[:3])
+        raise DatabaseNotEmpty(
+            f"The database is not empty: {shown}. Restore into a freshly "
+            f"migrated database, or pass --replace to delete what it holds."
+        )
+
+
+@contextmanager
+def auto_now_off(model_list: list[type[models.Model]]) -> Iterator[None]:
+    """Keep the archive's times: ``auto_now`` and ``auto_now_add`` would
+    stamp every restored row with the time of the restore."""
+    changed = []
+    for model in model_list:
+        for field in model._meta.concrete_fields:
+            if getattr(field, "auto_now", False) or getattr(
+                field, "auto_now_add", False
+            ):
+                changed.append((field, field.auto_now, field.auto_now_add))
+                field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, auto_now, auto_now_add in changed:
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+def _read_rows(path: Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            if line.strip():
+                yield json.loads(line)
+
+
+class Loader:
+    """One restore's state: the key maps and the deferred references."""
+
+    def __init__(self, manifest: dict, directory: Path, using: str) -> None:
+        self.manifest = manifest
+        self.directory = directory
+        self.using = using
+        # {label: {str(old pk): new pk}} for models whose keys change.
+        self.keys: dict[str, dict[str, object]] = {}
+        self.loaded: set[str] = set()
+        self.counters: dict[str, int] = defaultdict(int)
+        # (model, new pk, attname, target label, old value) filled in last.
+        self.deferred: list[tuple[type[models.Model], object, str, str, object]] = []
+        self.natural = self._natural_keys()
+
+    def _natural_keys(self) -> dict[str, dict[tuple, object]]:
+        from django.contrib.auth.models import Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        content_types = {
+            (ct.app_label, ct.model): ct for ct in ContentType.objects.using(self.using)
+        }
+        by_pk = {ct.pk: key for key, ct in content_types.items()}
+        permissions = {
+            (perm.codename, *by_pk[perm.content_type_id]): perm.pk
+            for perm in Permission.objects.using(self.using)
+        }
+        return {
+            "contenttypes.contenttype": {k: ct.pk for k, ct in content_types.items()},
+            "auth.permission": permissions,
+        }
+
+    def changes_keys(self, model_label: str) -> bool:
+        """Whether rows of ``model_label`` get new primary keys."""
+        entry = self.manifest["models"].get(model_label)
+        model = apps.get_model(model_label)
+        return (
+            entry is not None
+            and entry["pk"] != pk_kind(model)
+            and pk_kind(model) != "other"
+        )
+
+    def new_key(self, model: type[models.Model], old: object) -> object:
+        name = label(model)
+        if not self.changes_keys(name):
+            return model._meta.pk.to_python(old)
+        if pk_kind(model) == "objectid":
+            new = ObjectId()
+        else:
+            self.counters[name] += 1
+            new = self.counters[name]
+        self.keys.setdefault(name, {})[str(old)] = new
+        return new
+
+    def reference(self, target: str, old: object) -> object:
+        """The new key of the ``target`` row that had key ``old``; raises
+        ``KeyError`` when that row is not loaded (yet)."""
+        if target in NATURAL:
+            return self.natural[target][tuple(old)]
+        if target in self.keys:
+            return self.keys[target][str(old)]
+        if self.changes_keys(target):
+            raise KeyError(old)
+        return apps.get_model(target)._meta.pk.to_python(old)
+
+    def text_references(self, model_label: str, fields: dict) -> None:
+        """Rewrite ids kept in text fields (:data:`TEXT_REFERENCES`)."""
+        for name, rule in TEXT_REFERENCES.get(model_label, {}).items():
+            value = fields.get(name)
+            if not value:
+                continue
+            selector, targets = rule
+            if selector == "query":
+                pairs = [
+                    (key, self._maybe(targets.get(key), text))
+                    for key, text in parse_qsl(value, keep_blank_values=True)
+                ]
+                fields[name] = urlencode(pairs)
+                continue
+            if targets is None:  # the target is named by a content type
+                natural = fields.get(selector)
+                target = ".".join(natural) if natural else None
+            else:
+                target = targets.get(fields.get(selector))
+            fields[name] = self._maybe(target, value)
+
+    def _maybe(self, target: str | None, text: str) -> str:
+        if target is None or target in EXCLUDED:
+            return text
+        try:
+            return str(self.reference(target, text))
+        except (KeyError, TypeError, ValueError):
+            return text
+
+    def load_model(self, model: type[models.Model], progress) -> int:
+        name = label(model)
+        entry = self.manifest["models"].get(name)
+        if entry is None:
+            self.loaded.add(name)
+            return 0
+        by_name = {f.name: f for f in model._meta.concrete_fields}
+        pk_field = model._meta.pk
+        batch: list[models.Model] = []
+        rows = 0
+        for row in _read_rows(self.directory / entry["file"]):
+            fields = row["fields"]
+            self.text_references(name, fields)
+            values: dict[str, object] = {}
+            if pk_field.is_relation:
+                new_pk = self.reference(label(pk_field.related_model), row["pk"])
+            else:
+                new_pk = self.new_key(model, row["pk"])
+            for field_name, value in fields.items():
+                field = by_name[field_name]
+                if field.is_relation:
+                    target = label(field.related_model)
+                    if value is None:
+                        values[field.attname] = None
+                    elif target == name or (
+                        target not in self.loaded and target not in NATURAL
+                    ):
+                        values[field.attname] = None
+                        self.deferred.append(
+                            (model, new_pk, field.attname, target, value)
+                        )
+                    else:
+                        try:
+                            values[field.attname] = self.reference(target, value)
+                        except KeyError:
+                            values[field.attname] = None
+                            if not field.null:
+                                raise BackupError(
+                                    f"{name} row {row['pk']} points to a missing "
+                                    f"{target} row ({value}); the archive is "
+                                    f"inconsistent."
+                                ) from None
+                else:
+                    values[field.attname] = field.to_python(value)
+            obj = model(**values)
+            obj.pk = new_pk
+            batch.append(obj)
+            rows += 1
+            if len(batch) >= BATCH_ROWS:
+                model._base_manager.using(self.using).bulk_create(batch)
+                batch = []
+        if batch:
+            model._base_manager.using(self.using).bulk_create(batch)
+        self.loaded.add(name)
+        if rows != entry["rows"]:
+            raise BackupError(
+                f"{name}: the archive holds {rows} rows, its manifest says "
+                f"{entry['rows']}."
+            )
+        if progress and rows:
+            progress(f"{name}: {rows:,} rows restored")
+        return rows
+
+    def fill_deferred(self) -> None:
+        """Write the references that pointed to rows not loaded at the time."""
+        for model, new_pk, attname, target, old in self.deferred:
+            try:
+                value = self.reference(target, old)
+            except KeyError:
+                continue
+            model._base_manager.using(self.using).filter(pk=new_pk).update(
+                **{attname: value}
+            )
+
+
+def wipe(model_list: list[type[models.Model]], using: str) -> None:
+    """Delete every row of ``model_list`` (children first) and every session."""
+    from django.contrib.sessions.models import Session
+
+    Session.objects.using(using).all().delete()
+    for model in reversed(model_list):
+        model._base_manager.using(using).all().delete()
+
+
+def reset_sequences(model_list: list[type[models.Model]], using: str) -> None:
+    """Move each auto-increment sequence past the highest restored key, as
+    ``loaddata`` does (PostgreSQL; SQLite and MongoDB need nothing)."""
+    connection = connections[using]
+    statements = connection.ops.sequence_reset_sql(no_style(), model_list)
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
+def load_database(
+    directory: Path,
+    manifest: dict,
+    *,
+    using: str,
+    replace: bool,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Load the archive extracted in ``directory`` into ``using``, all or
+    nothing; returns rows restored per model label.
+
+    Raises :class:`DatabaseNotEmpty` when the database holds data and
+    ``replace`` is false, :class:`BackupError` when the archive's rows do
+    not fit together (a count differs from the manifest, a required
+    reference has no row).
+    """
+    model_list = backup_models()
+    counts: dict[str, int] = {}
+    with atomic(using=using):
+        if not replace:
+            ensure_empty(using)
+        wipe(model_list, using)
+        loader = Loader(manifest, directory, using)
+        with auto_now_off(model_list):
+            for model in model_list:
+                counts[label(model)] = loader.load_model(model, progress)
+            loader.fill_deferred()
+        reset_sequences(model_list, using)
+    return counts

@@ -1,0 +1,142 @@
+"""What an archive records about where it came from, and whether this
+installation may restore it.
+
+The manifest (``manifest.json``, the archive's last member) is a JSON object:
+
+- ``format``: the archive layout's version (:data:`FORMAT`);
+- ``product_version``: this project's version (``pyproject.toml``);
+- ``created_at``: ISO 8601, UTC;
+- ``engine``: the source connection's vendor (``sqlite``, ``postgresql``,
+  ``mongodb``), ``engine_family`` ``sql`` or ``mongodb``: the two keep
+  different migration sets (``helpdesk/mongo_migrations``);
+- ``migrations``: ``{app_label: [applied migration names, sorted]}``;
+- ``models``: ``{label: {"file": member name, "rows": int, "pk": "int" |
+  "objectid" | "other", "fields": [concrete field names]}}`` in load order;
+- ``files``: ``{member name: {"size": bytes, "sha256": hex}}`` (filled by
+  :class:`helpdesk.backup.archive.ArchiveWriter`).
+
+A restore is refused (:class:`IncompatibleArchive`) when the archive is from
+a newer format or product version, when its engine family matches and it has
+a migration this database has not applied (GitLab's rule: restore onto the
+same schema version, or migrate first), or, whatever the engine, when it
+holds a model or a field this schema does not have. An older archive is
+fine: fields it lacks take their defaults.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from django.apps import apps
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Model
+from packaging.version import InvalidVersion, Version
+
+from .errors import IncompatibleArchive
+
+FORMAT = 1
+
+
+def product_version() -> str:
+    """The installed project's version, ``0.0.0`` when it is not installed."""
+    try:
+        return metadata.version("helpdesk")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def engine_family(vendor: str) -> str:
+    """``mongodb`` for MongoDB, ``sql`` for every relational database."""
+    return "mongodb" if vendor == "mongodb" else "sql"
+
+
+def pk_kind(model: type[Model]) -> str:
+    """How ``model``'s primary keys look: ``int`` (an auto-incremented
+    integer), ``objectid`` (MongoDB's ObjectId) or ``other`` (a value the
+    application chose, or a one-to-one key that follows its target)."""
+    internal = model._meta.pk.get_internal_type()
+    if internal == "ObjectIdAutoField":
+        return "objectid"
+    if internal in ("AutoField", "BigAutoField", "SmallAutoField"):
+        return "int"
+    return "other"
+
+
+def applied_migrations(using: str) -> dict[str, list[str]]:
+    """``{app_label: [name, ...]}`` of the migrations applied on ``using``."""
+    applied: dict[str, list[str]] = {}
+    for app_label, name in MigrationRecorder(connections[using]).applied_migrations():
+        applied.setdefault(app_label, []).append(name)
+    return {label: sorted(names) for label, names in sorted(applied.items())}
+
+
+def unapplied_migrations(using: str) -> list[str]:
+    """``app_label.name`` of every migration not yet applied on ``using``."""
+    executor = MigrationExecutor(connections[using])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def model_fields(model: type[Model]) -> list[str]:
+    """The concrete field names a row of ``model`` is written with."""
+    return [field.name for field in model._meta.concrete_fields]
+
+
+def _version(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return Version("0")
+
+
+def check_compatible(manifest: dict, *, using: str) -> None:
+    """Refuse an archive this installation cannot restore faithfully.
+
+    Raises :class:`IncompatibleArchive` naming the first reason found (see
+    the module's docstring), or when ``using`` itself has unapplied
+    migrations (``manage.py migrate`` first).
+    """
+    if manifest.get("format") != FORMAT:
+        raise IncompatibleArchive(
+            f"The archive's format is {manifest.get('format')!r}; this version "
+            f"reads format {FORMAT}."
+        )
+    theirs, ours = manifest.get("product_version", "0"), product_version()
+    if _version(theirs) > _version(ours):
+        raise IncompatibleArchive(
+            f"The archive was made by helpdesk {theirs}, newer than this "
+            f"installation ({ours}). Upgrade first, then restore."
+        )
+    pending = unapplied_migrations(using)
+    if pending:
+        raise IncompatibleArchive(
+            f"This database is not fully migrated ({len(pending)} migrations "
+            f"pending, first {pending[0]}): run manage.py migrate, then restore."
+        )
+    vendor = connections[using].vendor
+    if manifest.get("engine_family") == engine_family(vendor):
+        here = applied_migrations(using)
+        for app_label, names in manifest.get("migrations", {}).items():
+            missing = sorted(set(names) - set(here.get(app_label, [])))
+            if missing:
+                raise IncompatibleArchive(
+                    f"The archive comes from a newer schema: migration "
+                    f"{app_label}.{missing[0]} is not applied here. Upgrade "
+                    f"and migrate first, then restore."
+                )
+    for label, entry in manifest.get("models", {}).items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            raise IncompatibleArchive(
+                f"The archive holds {label}, a model this installation does not "
+                f"have (a newer schema?)."
+            ) from None
+        unknown = sorted(set(entry.get("fields", [])) - set(model_fields(model)))
+        if unknown:
+            raise IncompatibleArchive(
+                f"The archive comes from a newer schema: {label} has the field "
+                f"{unknown[0]!r}, which this installation does not have."
+            )
