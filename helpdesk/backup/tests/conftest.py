@@ -1,0 +1,69 @@
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.services import api_key_create
+from accounts.tests.factories import UserFactory
+from organizations.tests.factories import TeamFactory
+from tickets.services import message_add, saved_filter_save, ticket_create, ticket_merge
+
+
+@pytest.fixture
+def helpdesk_data(db, agent, customer, department, admin_user, password):
+    """A small helpdesk touching every kind of row a backup must carry: a
+    team (a many-to-many link), tickets with attachments, a reply, an
+    internal note, a merge (a ticket pointing at another), a saved filter
+    naming the agent by id, an API key and an authenticator."""
+    TeamFactory(department=department, members=[agent])
+    first = ticket_create(
+        requester=customer,
+        subject="Printer on fire",
+        body="It smokes.",
+        department=department,
+        attachments=[
+            SimpleUploadedFile(
+                "smoke.jpg", b"\xff\xd8" + bytes(range(256)) * 8, "image/jpeg"
+            )
+        ],
+    )
+    message_add(
+        ticket=first,
+        author=agent,
+        body="On my way.",
+        attachments=[
+            SimpleUploadedFile("Schritte ü.txt", b"1. unplug\n", "text/plain")
+        ],
+    )
+    message_add(ticket=first, author=agent, body="Call facilities.", internal=True)
+    second = ticket_create(
+        requester=customer,
+        subject="Printer still on fire",
+        body="Again.",
+        department=department,
+    )
+    ticket_merge(source=second, target=first, actor=agent)
+    saved_filter_save(
+        owner=agent, name="Mine", query=f"assignee={agent.pk}&status=open"
+    )
+    _, raw_key = api_key_create(user=admin_user, name="ops", scopes=("read",))
+    TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
+    return SimpleNamespace(
+        first=first,
+        second=second,
+        agent=agent,
+        customer=customer,
+        admin=admin_user,
+        password=password,
+        raw_key=raw_key,
+    )
+
+
+@pytest.fixture
+def key_gaps(db):
+    """Leave gaps in the integer keys (users made and deleted before the
+    others), so keys a restore hands out afresh differ from the old ones.
+    Ask for it before the fixtures that make rows."""
+    for _ in range(3):
+        UserFactory().delete()
