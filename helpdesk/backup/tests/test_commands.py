@@ -43,7 +43,7 @@ def test_passphrase_from_a_file(helpdesk_data, tmp_path):
         passphrase_file=str(tmp_path / "pass"),
         verbosity=0,
     )
-    with pytest.raises(CommandError, match="(?i)passphrase"):
+    with pytest.raises(CommandError, match=r"(?i)passphrase"):
         call_command("backup", verify=str(tmp_path / "ops.tar.gz.enc"))
     call_command(
         "backup",
