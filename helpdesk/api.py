@@ -273,6 +273,7 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 
 def register_routers() -> None:
     from accounts.api import router as accounts_router
+    from helpdesk.backup.api import router as backups_router
     from integrations.api import router as integrations_router
     from integrations.webhooks.api import router as webhooks_router
     from knowledge.api import router as knowledge_router
@@ -289,6 +290,7 @@ def register_routers() -> None:
     api.add_router("", integrations_router)
     api.add_router("", webhooks_router)
     api.add_router("", knowledge_router)
+    api.add_router("", backups_router)
 
 
 register_routers()
