@@ -70,8 +70,10 @@ def refused_everywhere(client, archive, *, to: str) -> None:
 
 def test_anonymous_is_sent_to_sign_in(client, archive, fake_backups):
     refused_everywhere(client, archive, to="/admin/login/")
-    assert client.get(INDEX, follow=True).redirect_chain[-1][0].startswith(
-        reverse("accounts:login")
+    assert (
+        client.get(INDEX, follow=True)
+        .redirect_chain[-1][0]
+        .startswith(reverse("accounts:login"))
     )
     assert fake_backups == []
 
