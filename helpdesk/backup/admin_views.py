@@ -108,8 +108,8 @@ def backup_now(request: HttpRequest) -> HttpResponse:
     on_commit_robust("backup_job_queue", lambda: backup_job.delay(job_id))
     messages.success(
         request,
-        "Backup queued… It appears in the list below when it is done; "
-        "reload the page to see it.",
+        "Backup queued… It appears under Archives once it is done "
+        "(reload this page); Latest requests shows how it went.",
     )
     return redirect("admin:backups")
 
