@@ -157,7 +157,8 @@ api = NinjaAPI(
     title="Helpdesk API",
     version="1",
     description="Tickets, messages, people, reports, and (for admins) email "
-    "templates, automation rules and the outbound and inbound email logs. "
+    "templates, automation rules, the outbound and inbound email logs, and "
+    "backups (list, make one, download). "
     "Authenticate with an API "
     "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`), a sign-in token "
     "from `POST /auth/token` (as a bearer token), or the browser session. Read "
