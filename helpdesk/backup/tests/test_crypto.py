@@ -140,8 +140,12 @@ def test_truncated_header_and_appended_bytes_are_refused():
     sealed = encrypt(b"rows" * 100)
     with pytest.raises(ArchiveCorrupt, match="encryption header"):
         DecryptingReader(io.BytesIO(sealed[:20]), PHRASE)
+    whole_chunks = encrypt(b"r" * 2 * CHUNK_SIZE)
     with pytest.raises(ArchiveCorrupt, match="data follows its final"):
-        decrypt(sealed + b"\x00")
+        decrypt(whole_chunks + b"\x00")
+    short_last = encrypt(b"r" * (2 * CHUNK_SIZE + 5))
+    with pytest.raises(ArchiveCorrupt, match=r"last encrypted chunk \(chunk 3\)"):
+        decrypt(short_last + b"\x00")
 
 
 def test_every_flipped_byte_is_refused():
