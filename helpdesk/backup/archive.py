@@ -92,7 +92,7 @@ def _is_zero(data: bytes | memoryview) -> bool:
     return bytes(data).count(0) == len(data)
 
 
-def name_problem(name: str) -> str | None:
+def _name_problem(name: str) -> str | None:
     """Why ``name`` may not be a member of an archive, or ``None``: it must be
     a relative POSIX path of plain components (no empty, ``.`` or ``..``
     ones, no backslash, no NUL), encodable as UTF-8."""
@@ -184,7 +184,7 @@ class ArchiveWriter:
     returns the manifest as written. ``fileobj`` is left open.
 
     ``add_*`` raise ``BackupError`` for a name that is unsafe (see
-    :func:`name_problem`), reserved or already written. After any error the
+    ``_name_problem``), reserved or already written. After any error the
     archive is unusable: discard the file.
     """
 
@@ -227,10 +227,12 @@ class ArchiveWriter:
         Raises ``ArchiveCorrupt`` if the stream ends early."""
         if self._closed:
             raise BackupError("The archive is already closed.")
-        problem = name_problem(arcname)
+        problem = _name_problem(arcname)
         if problem:
             raise BackupError(f"Cannot archive {arcname!r}: {problem}.")
-        if arcname == MANIFEST_NAME or arcname in self._files:
+        if arcname == MANIFEST_NAME:
+            raise BackupError(f"Cannot archive {arcname!r}: the manifest's name.")
+        if arcname in self._files:
             raise BackupError(f"Cannot archive {arcname!r} twice.")
         source = _MemberSource(arcname, stream, size)
         self._tar.addfile(self._tarinfo(arcname, size), source)
@@ -565,7 +567,7 @@ def _member_problem(member: tarfile.TarInfo) -> str | None:
         return "a directory entry"
     if member.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
         return "not a regular file"
-    return name_problem(member.name)
+    return _name_problem(member.name)
 
 
 class _Reader:
