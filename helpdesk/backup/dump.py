@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.core.serializers import jsonl
 from django.db import connections, models
+from django.db.utils import load_backend
 
 from helpdesk.db import atomic
 
@@ -58,14 +59,18 @@ def snapshot(using: str) -> Iterator[str]:
 
         options["isolation_level"] = IsolationLevel.REPEATABLE_READ
     settings_dict["OPTIONS"] = options
-    connections.settings[alias] = settings_dict
+    # A connection of this thread only, not a new entry in DATABASES: other
+    # threads never see it, and Django's test cases allow it.
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(
+        settings_dict, alias
+    )
+    connections[alias] = wrapper
     try:
         with atomic(using=alias):
             yield alias
     finally:
-        connections[alias].close()
+        wrapper.close()
         del connections[alias]
-        del connections.settings[alias]
 
 
 class Serializer(jsonl.Serializer):

@@ -12,6 +12,9 @@ The manifest (``manifest.json``, the archive's last member) is a JSON object:
 - ``migrations``: ``{app_label: [applied migration names, sorted]}``;
 - ``models``: ``{label: {"file": member name, "rows": int, "pk": "int" |
   "objectid" | "other", "fields": [concrete field names]}}`` in load order;
+- ``counts``: ``{label: rows}``, the same counts in one place for listings;
+- ``missing_files``: files a row names that were gone when the backup read
+  them (the rows are kept);
 - ``files``: ``{member name: {"size": bytes, "sha256": hex}}`` (filled by
   :class:`helpdesk.backup.archive.ArchiveWriter`).
 

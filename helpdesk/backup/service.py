@@ -103,6 +103,7 @@ def backup_create(
             "engine_family": engine_family(vendor),
             "migrations": applied_migrations(using),
             "models": models,
+            "counts": {name: entry["rows"] for name, entry in models.items()},
             "missing_files": [],
         }
         target = Path(output) if output is not None else work / name

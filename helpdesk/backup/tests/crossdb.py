@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
 
         files = [
             ("notes.txt", b"plain text\n" * 50, "text/plain"),
-            ("bytes.bin", bytes(range(256)) * 40, "application/octet-stream"),
+            ("bytes.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "image/png"),
             ("Übersicht ÄÖÜ.pdf", b"%PDF-1.4\n" + os.urandom(3000), "application/pdf"),
         ]
         from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -49,9 +49,11 @@ def main(argv: list[str]) -> int:
         messages = list(Message.objects.filter(internal=False).order_by("pk")[:3])
         for message, (name, data, kind) in zip(messages, files, strict=True):
             with atomic():
-                attachments_store(
+                rejected = attachments_store(
                     message=message, uploads=[SimpleUploadedFile(name, data, kind)]
                 )
+            if rejected:
+                raise SystemExit(f"attachment refused: {rejected}")
         return 0
     if step == "digest":
         from helpdesk.backup.compare import database_digest, files_digest
@@ -65,9 +67,10 @@ def main(argv: list[str]) -> int:
             json.dump(out, stream, sort_keys=True)
         return 0
     if step == "login":
-        from django.contrib.auth import authenticate
+        from accounts.models import User
 
-        return 0 if authenticate(username=argv[1], password=argv[2]) else 1
+        user = User.objects.filter(email=argv[1]).first()
+        return 0 if user is not None and user.check_password(argv[2]) else 1
     if step == "apikey_create":
         from accounts.models import User
         from accounts.services import api_key_create
