@@ -5,8 +5,7 @@ hint instead of a button. Each step is photographed.
 
 The admin signs in as a real one does (password, then an authenticator
 code): the admin site needs a session that passed the second factor.
-``backup_create`` is the stand-in of helpdesk/backup/tests/conftest.py
-until the real service lands.
+The backup is the real one, of this test's database and files.
 """
 
 import base64
@@ -18,8 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.tests.factories import TEST_PASSWORD, UserFactory
-from helpdesk.backup import service, store
-from helpdesk.backup.tests.conftest import fake_backup_create
+from helpdesk.backup import store
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.mfa]
 
@@ -37,8 +35,7 @@ def _sign_in_with_code(page, user, device) -> None:
 
 
 @pytest.fixture
-def admin_page(new_page, monkeypatch):
-    monkeypatch.setattr(service, "backup_create", fake_backup_create)
+def admin_page(new_page):
     admin = UserFactory(admin=True, full_name="Ada Admin", mfa_enabled=True)
     device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
     page = new_page()

@@ -33,35 +33,16 @@ from helpdesk.db import atomic
 
 from .errors import BackupError, DatabaseNotEmpty
 from .manifest import pk_kind
-from .models import EXCLUDED, NATURAL, SEEDED, backup_models, label
+from .models import (
+    EXCLUDED,
+    NATURAL,
+    SEEDED,
+    TEXT_REFERENCES,
+    backup_models,
+    label,
+)
 
 BATCH_ROWS = 1000
-
-# Ids kept in text fields, rewritten with the rows they name when keys
-# change: {model: {field: rule}}. A rule is the target model's label, a
-# (field, {value: target}) pair choosing the target by another field of the
-# row, or ("query", {parameter: target}) for a saved query string.
-TEXT_REFERENCES: dict[str, dict[str, object]] = {
-    # A reply's or note's event names its message (tickets/services/messages.py).
-    "tickets.ticketevent": {
-        "new_value": ("kind", {"reply": "tickets.message", "note": "tickets.message"})
-    },
-    # An agent's saved ticket-list filter (tickets/forms/lists.py).
-    "tickets.savedfilter": {
-        "query": (
-            "query",
-            {
-                "category": "tickets.category",
-                "department": "organizations.department",
-                "team": "organizations.team",
-                "assignee": "accounts.user",
-                "organization": "organizations.organization",
-            },
-        )
-    },
-    # The admin's history names the changed row by content type and id.
-    "admin.logentry": {"object_id": ("content_type", None)},
-}
 
 
 def rows_present(using: str) -> dict[str, int]:
@@ -125,6 +106,9 @@ class Loader:
         self.keys: dict[str, dict[str, object]] = {}
         self.loaded: set[str] = set()
         self.counters: dict[str, int] = defaultdict(int)
+        # {label: {str(pk)}} of the rows loaded whose keys were kept, to
+        # refuse a reference to a row the archive does not hold.
+        self.present: dict[str, set[str]] = defaultdict(set)
         # (model, new pk, attname, target label, old value) filled in last.
         self.deferred: list[tuple[type[models.Model], object, str, str, object]] = []
         self.natural = self._natural_keys()
@@ -175,7 +159,7 @@ class Loader:
             return self.natural[target][tuple(old)]
         if target in self.keys:
             return self.keys[target][str(old)]
-        if self.changes_keys(target):
+        if self.changes_keys(target) or str(old) not in self.present[target]:
             raise KeyError(old)
         return apps.get_model(target)._meta.pk.to_python(old)
 
@@ -243,17 +227,22 @@ class Loader:
                         try:
                             values[field.attname] = self.reference(target, value)
                         except KeyError:
-                            values[field.attname] = None
-                            if not field.null:
-                                raise BackupError(
-                                    f"{name} row {row['pk']} points to a missing "
-                                    f"{target} row ({value}); the archive is "
-                                    f"inconsistent."
-                                ) from None
+                            if target in NATURAL and field.null:
+                                # A content type of a model this version
+                                # no longer has (the admin's old history).
+                                values[field.attname] = None
+                                continue
+                            raise BackupError(
+                                f"{name} row {row['pk']} points to a missing "
+                                f"{target} row ({value}); the archive is "
+                                f"inconsistent."
+                            ) from None
                 else:
                     values[field.attname] = field.to_python(value)
             obj = model(**values)
             obj.pk = new_pk
+            if name not in self.keys:
+                self.present[name].add(str(new_pk))
             batch.append(obj)
             rows += 1
             if len(batch) >= BATCH_ROWS:
@@ -277,7 +266,10 @@ class Loader:
             try:
                 value = self.reference(target, old)
             except KeyError:
-                continue
+                raise BackupError(
+                    f"{label(model)} row {new_pk} points to a missing {target} "
+                    f"row ({old}); the archive is inconsistent."
+                ) from None
             model._base_manager.using(self.using).filter(pk=new_pk).update(
                 **{attname: value}
             )

@@ -28,6 +28,33 @@ SEEDED = frozenset(
 )
 
 
+# Ids kept in text fields, rewritten with the rows they name when keys
+# change: {model: {field: rule}}. A rule is the target model's label, a
+# (field, {value: target}) pair choosing the target by another field of the
+# row, or ("query", {parameter: target}) for a saved query string.
+TEXT_REFERENCES: dict[str, dict[str, object]] = {
+    # A reply's or note's event names its message (tickets/services/messages.py).
+    "tickets.ticketevent": {
+        "new_value": ("kind", {"reply": "tickets.message", "note": "tickets.message"})
+    },
+    # An agent's saved ticket-list filter (tickets/forms/lists.py).
+    "tickets.savedfilter": {
+        "query": (
+            "query",
+            {
+                "category": "tickets.category",
+                "department": "organizations.department",
+                "team": "organizations.team",
+                "assignee": "accounts.user",
+                "organization": "organizations.organization",
+            },
+        )
+    },
+    # The admin's history names the changed row by content type and id.
+    "admin.logentry": {"object_id": ("content_type", None)},
+}
+
+
 def label(model: type[Model]) -> str:
     """``app_label.model_name`` in lower case, as serialized rows name it."""
     return model._meta.label_lower
@@ -49,12 +76,21 @@ def backup_models() -> list[type[Model]]:
 
 
 def dependencies(model: type[Model]) -> set[type[Model]]:
-    """The models ``model``'s foreign keys point to, itself excluded."""
-    return {
+    """The models ``model``'s rows refer to, itself excluded: through foreign
+    keys, and through ids kept as text (:data:`TEXT_REFERENCES`; a row named
+    by content type may be of any model, so that model comes last)."""
+    found = {
         field.related_model
         for field in model._meta.concrete_fields
         if field.is_relation and field.related_model is not model
     }
+    for _selector, targets in TEXT_REFERENCES.get(label(model), {}).values():
+        if targets is None:
+            found |= set(apps.get_models(include_auto_created=True))
+        else:
+            found |= {apps.get_model(target) for target in set(targets.values())}
+    found.discard(model)
+    return found
 
 
 def load_order(models: list[type[Model]]) -> list[type[Model]]:

@@ -1,5 +1,5 @@
 """Fixtures of the backup tests: a small helpdesk with every kind of row,
-gaps in the keys, and a watch on ``backup_create`` (``fake_backups``, a
+gaps in the keys, and a watch on ``backup_create`` (``backup_calls``, a
 name kept from when it stood in for the service: the real one runs)."""
 
 from types import SimpleNamespace
@@ -75,7 +75,7 @@ def key_gaps(db):
 
 
 @pytest.fixture
-def fake_backups(monkeypatch):
+def backup_calls(monkeypatch):
     """``backup_create`` watched: the real one runs, and the list returned
     gets each call's keyword arguments."""
     calls = []

@@ -1,8 +1,8 @@
 """The Backups page of the admin: who may open it, the list, "Back up now",
 downloads (logged) and the restore hint.
 
-``fake_backups`` (conftest.py) stands in for ``backup_create`` until the
-service lands."""
+``backup_calls`` (conftest.py) records the calls of the real
+``backup_create``."""
 
 import logging
 from datetime import UTC, datetime
@@ -68,29 +68,29 @@ def refused_everywhere(client, archive, *, to: str) -> None:
     assert store.archive_get(archive.name).downloads == []
 
 
-def test_anonymous_is_sent_to_sign_in(client, archive, fake_backups):
+def test_anonymous_is_sent_to_sign_in(client, archive, backup_calls):
     refused_everywhere(client, archive, to="/admin/login/")
     assert (
         client.get(INDEX, follow=True)
         .redirect_chain[-1][0]
         .startswith(reverse("accounts:login"))
     )
-    assert fake_backups == []
+    assert backup_calls == []
 
 
 @pytest.mark.parametrize("role", ["customer", "agent"])
-def test_customers_and_agents_are_turned_away(login, role, archive, fake_backups):
+def test_customers_and_agents_are_turned_away(login, role, archive, backup_calls):
     client = login(UserFactory(agent=role == "agent"))
     refused_everywhere(client, archive, to="/admin/login/")
     followed = client.get(INDEX, follow=True).content.decode()
     assert "The administration is for admins only." in followed
     assert archive.name not in followed
-    assert fake_backups == []
+    assert backup_calls == []
 
 
 @pytest.mark.parametrize("required", [True, False])
 def test_an_admin_without_a_verified_second_factor_is_sent_to_set_it_up(
-    client, archive, fake_backups, settings, required
+    client, archive, backup_calls, settings, required
 ):
     """Whether or not their role must enrol (then the sign-in middleware
     sends them on at once), the admin site wants a verified session."""
@@ -102,7 +102,7 @@ def test_an_admin_without_a_verified_second_factor_is_sent_to_set_it_up(
     )
     followed = client.get(INDEX, follow=True)
     assert followed.redirect_chain[-1][0] == reverse("accounts:mfa")
-    assert fake_backups == []
+    assert backup_calls == []
 
 
 # --- The page ----------------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_the_list_shows_each_archive(admin_client, archive):
 
 
 def test_back_up_now_queues_a_job_that_makes_an_archive(
-    admin_client, fake_backups, django_capture_on_commit_callbacks
+    admin_client, backup_calls, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = admin_client.post(NOW, follow=True)
@@ -183,7 +183,7 @@ def test_a_failed_job_shows_why(
     assert "No backups yet." in page
 
 
-def test_back_up_now_is_a_post(admin_client, fake_backups):
+def test_back_up_now_is_a_post(admin_client, backup_calls):
     assert admin_client.get(NOW).status_code == 405
     assert store.job_list() == []
 

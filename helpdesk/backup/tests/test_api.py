@@ -1,8 +1,8 @@
 """Backups in the API: list, create (202 and a job to poll), poll, download;
 admins with a proven second factor only.
 
-``fake_backups`` (conftest.py) stands in for ``backup_create`` until the
-service lands."""
+``backup_calls`` (conftest.py) records the calls of the real
+``backup_create``."""
 
 import logging
 from datetime import UTC, datetime
@@ -53,8 +53,8 @@ def calls(archive, job) -> list[tuple[str, str]]:
     ]
 
 
-def nothing_happened(archive, job, fake_backups) -> None:
-    assert fake_backups == []
+def nothing_happened(archive, job, backup_calls) -> None:
+    assert backup_calls == []
     assert [item["id"] for item in store.job_list()] == [job["id"]]
     assert store.archive_get(archive.name).downloads == []
 
@@ -62,26 +62,26 @@ def nothing_happened(archive, job, fake_backups) -> None:
 # --- Who may ---------------------------------------------------------------------
 
 
-def test_anonymous_callers_are_401(client, archive, job, fake_backups):
+def test_anonymous_callers_are_401(client, archive, job, backup_calls):
     for method, path in calls(archive, job):
         response = getattr(client, method)(f"/api/v1{path}")
         assert response.status_code == 401, path
         assert response.json()["code"] == "not_authenticated"
-    nothing_happened(archive, job, fake_backups)
+    nothing_happened(archive, job, backup_calls)
 
 
 @pytest.mark.parametrize("role", ["customer", "agent"])
-def test_customers_and_agents_are_403(api_as, role, archive, job, fake_backups):
+def test_customers_and_agents_are_403(api_as, role, archive, job, backup_calls):
     api = api_as(UserFactory(agent=role == "agent"))
     for method, path in calls(archive, job):
         response = getattr(api, method)(path)
         assert response.status_code == 403, path
         assert response.json()["code"] == "admins_only"
-    nothing_happened(archive, job, fake_backups)
+    nothing_happened(archive, job, backup_calls)
 
 
 def test_an_admin_key_made_without_a_second_factor_is_403(
-    api_as, archive, job, fake_backups
+    api_as, archive, job, backup_calls
 ):
     api = api_as(UserFactory(admin=True))
     api.key.second_factor = False
@@ -90,11 +90,11 @@ def test_an_admin_key_made_without_a_second_factor_is_403(
         response = getattr(api, method)(path)
         assert response.status_code == 403, path
         assert response.json()["code"] == "second_factor_required"
-    nothing_happened(archive, job, fake_backups)
+    nothing_happened(archive, job, backup_calls)
 
 
 def test_an_admin_session_without_a_second_factor_is_refused(
-    client, settings, archive, job, fake_backups
+    client, settings, archive, job, backup_calls
 ):
     client.force_login(UserFactory(admin=True))  # password only
     for method, path in calls(archive, job):
@@ -107,7 +107,7 @@ def test_an_admin_session_without_a_second_factor_is_refused(
         response = getattr(client, method)(f"/api/v1{path}")
         assert response.status_code == 403, path
         assert response.json()["code"] == "second_factor_required"
-    nothing_happened(archive, job, fake_backups)
+    nothing_happened(archive, job, backup_calls)
 
 
 def test_a_verified_admin_session_may(client, verify, archive):
@@ -120,12 +120,12 @@ def test_a_verified_admin_session_may(client, verify, archive):
     assert store.archive_get(archive.name).downloads[0]["via"] == "api"
 
 
-def test_a_read_only_key_cannot_start_a_backup(api_as, fake_backups):
+def test_a_read_only_key_cannot_start_a_backup(api_as, backup_calls):
     api = api_as(UserFactory(admin=True), scopes=("read",))
     response = api.post("/backups")
     assert response.status_code == 403
     assert response.json()["code"] == "scope_missing"
-    assert fake_backups == []
+    assert backup_calls == []
     assert store.job_list() == []
 
 
@@ -155,7 +155,7 @@ def test_an_empty_storage_lists_nothing(admin_api):
 
 
 def test_creating_answers_202_with_a_job_to_poll(
-    admin_api, fake_backups, django_capture_on_commit_callbacks
+    admin_api, backup_calls, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = admin_api.post("/backups")
@@ -173,7 +173,7 @@ def test_creating_answers_202_with_a_job_to_poll(
     assert done["finished_at"] is not None
     [listed] = admin_api.get("/backups").json()
     assert listed["name"] == done["archive"]
-    assert len(fake_backups) == 1
+    assert len(backup_calls) == 1
 
 
 def test_a_failed_job_says_why(

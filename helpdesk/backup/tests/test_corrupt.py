@@ -35,9 +35,10 @@ def _plain_archive(tmp_path):
     return backup_create(output=tmp_path / "plain.tar", compress=False, passphrase="")
 
 
-def _rewrite(source, target, *, manifest_change):
+def _rewrite(source, target, *, manifest_change=None, member_change=None):
     """Copy an uncompressed archive member by member, passing the manifest
-    through ``manifest_change``, with the checksums of what is written (so
+    through ``manifest_change`` and each member's bytes through
+    ``member_change(name, data)``, with the checksums of what is written (so
     only the intended fault remains)."""
     with tarfile.open(source, "r:") as tar, open(target, "wb") as raw:
         members = tar.getmembers()
@@ -46,7 +47,10 @@ def _rewrite(source, target, *, manifest_change):
         for member in members:
             if member.name == "manifest.json":
                 continue
-            writer.add_stream(member.name, tar.extractfile(member), member.size)
+            data = tar.extractfile(member).read()
+            if member_change:
+                data = member_change(member.name, data)
+            writer.add_stream(member.name, io.BytesIO(data), len(data))
         manifest.pop("files", None)
         if manifest_change:
             manifest_change(manifest)
@@ -153,3 +157,23 @@ def test_an_archive_from_a_newer_schema_is_refused(untouched, tmp_path, change, 
     newer = _rewrite(plain, tmp_path / "newer.tar", manifest_change=change)
     with pytest.raises(IncompatibleArchive, match=said):
         backup_restore(newer, replace=True)
+
+
+def test_rows_that_do_not_fit_together_restore_nothing(untouched, tmp_path):
+    """Checksums match (the archive was written so), but a message names a
+    ticket the archive does not hold: the whole restore is refused and rolled
+    back, the deletions of --replace included."""
+    missing = "f" * 24 if MONGODB else 10**9
+
+    def orphan_a_message(name, data):
+        if name != "data/tickets.message.jsonl":
+            return data
+        first, *rest = data.decode().splitlines(keepends=True)
+        row = json.loads(first)
+        row["fields"]["ticket"] = missing
+        return "".join([json.dumps(row) + "\n", *rest]).encode()
+
+    plain = _plain_archive(tmp_path).path
+    broken = _rewrite(plain, tmp_path / "broken.tar", member_change=orphan_a_message)
+    with pytest.raises(BackupError, match=r"points to a missing tickets\.ticket row"):
+        backup_restore(broken, replace=True)

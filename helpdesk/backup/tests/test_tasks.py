@@ -1,8 +1,8 @@
 """The backup tasks: the scheduled one, and the job the admin and the API
 queue (marked running, then done or failed; safe to run twice).
 
-``fake_backups`` (conftest.py) stands in for ``backup_create`` until the
-service lands."""
+``backup_calls`` (conftest.py) records the calls of the real
+``backup_create``."""
 
 import pytest
 from django.conf import settings
@@ -28,13 +28,13 @@ def test_beat_runs_the_scheduled_backup_task():
     assert entry["schedule"] == settings.BACKUP_SCHEDULE_HOURS * 3600
 
 
-def test_the_scheduled_backup_lands_in_the_storage(fake_backups):
+def test_the_scheduled_backup_lands_in_the_storage(backup_calls):
     name = backup_scheduled.delay().get()
     assert [entry.name for entry in store.archive_list()] == [name]
-    assert fake_backups == [{}]  # the settings decide passphrase and compression
+    assert backup_calls == [{}]  # the settings decide passphrase and compression
 
 
-def test_a_job_runs_the_backup_and_names_its_archive(job, fake_backups):
+def test_a_job_runs_the_backup_and_names_its_archive(job, backup_calls):
     assert backup_job.delay(job["id"]).get() == "done"
 
     finished = store.job_get(job["id"])
@@ -56,13 +56,13 @@ def test_the_job_is_running_while_the_backup_is_made(job, monkeypatch):
     assert seen == ["running"]
 
 
-def test_a_job_run_twice_makes_one_backup(job, fake_backups):
+def test_a_job_run_twice_makes_one_backup(job, backup_calls):
     backup_job(job["id"])
     first = store.job_get(job["id"])
 
     assert backup_job(job["id"]) == "done"
 
-    assert len(fake_backups) == 1
+    assert len(backup_calls) == 1
     assert store.job_get(job["id"]) == first
     assert len(store.archive_list()) == 1
 
@@ -96,7 +96,7 @@ def test_an_unexpected_error_fails_the_job_too(job, monkeypatch):
     assert "OSError" in error and "No space left on device" in error
 
 
-def test_an_unknown_job_is_skipped(fake_backups):
+def test_an_unknown_job_is_skipped(backup_calls):
     assert backup_job("0" * 32) == "missing"
     assert backup_job("../../etc") == "missing"
-    assert fake_backups == []
+    assert backup_calls == []
