@@ -11,6 +11,7 @@ all-or-nothing transaction (:mod:`.load`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -20,7 +21,9 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
+from django.db.models import FileField
 from django.utils import timezone
 
 from . import store
@@ -54,9 +57,18 @@ class BackupResult:
 
 
 def _storage_of(field_label: str):
-    """The storage of the ``FileField`` named ``app.model.field``."""
-    app_label, model_name, field_name = field_label.split(".")
-    return apps.get_model(app_label, model_name)._meta.get_field(field_name).storage
+    """The storage of the ``FileField`` named ``app.model.field``; raises
+    ``ArchiveCorrupt`` when the archive names anything else."""
+    try:
+        app_label, model_name, field_name = field_label.split(".")
+        field = apps.get_model(app_label, model_name)._meta.get_field(field_name)
+    except (ValueError, LookupError, FieldDoesNotExist):
+        field = None
+    if not isinstance(field, FileField):
+        raise ArchiveCorrupt(
+            f"The archive holds files for {field_label!r}, no file field."
+        )
+    return field.storage
 
 
 def _passphrase(passphrase: str | None) -> str:
@@ -194,9 +206,12 @@ def _restore_files(directory: Path, manifest: dict, progress: Progress | None) -
         storage = _storage_of(field_label)
         source = root / field_label / stored
         if storage.exists(stored):
+            digest = hashlib.sha256()
             with storage.open(stored, "rb") as current:
-                if current.read() == source.read_bytes():
-                    continue
+                for chunk in iter(lambda current=current: current.read(1 << 20), b""):
+                    digest.update(chunk)
+            if digest.hexdigest() == manifest["files"][member]["sha256"]:
+                continue
             storage.delete(stored)
         with open(source, "rb") as stream:
             saved = storage.save(stored, stream)
