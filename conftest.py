@@ -82,6 +82,22 @@ def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def backup_dir(settings, tmp_path):
+    """Backup archives of each test land in its own folder (returned). The
+    setting is replaced whole, so Django's ``setting_changed`` handler drops
+    the storages it had made and ``storages["backups"]`` is made anew."""
+    folder = tmp_path / "backups"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {
+            "BACKEND": "helpdesk.storage.PrivateStorage",
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+    return folder
+
+
 @pytest.fixture
 def password():
     return TEST_PASSWORD

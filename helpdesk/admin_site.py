@@ -21,6 +21,23 @@ class HelpdeskAdminSite(OTPAdminSite):
     site_title = "Helpdesk admin"
     index_title = "Administration"
 
+    def get_urls(self):
+        from helpdesk.backup.admin_views import backup_urls
+
+        return [*backup_urls(self), *super().get_urls()]
+
+    def get_app_list(self, request, app_label=None):
+        """The registered apps, and on the index and the side menu a Backups
+        section (its page is no model's changelist)."""
+        app_list = super().get_app_list(request, app_label)
+        if app_label is None:
+            from helpdesk.backup.admin_views import backups_app_entry
+
+            app_list = sorted(
+                [*app_list, backups_app_entry()], key=lambda app: app["name"].lower()
+            )
+        return app_list
+
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:
             if not request.user.is_admin:

@@ -157,7 +157,8 @@ api = NinjaAPI(
     title="Helpdesk API",
     version="1",
     description="Tickets, messages, people, reports, and (for admins) email "
-    "templates, automation rules and the outbound and inbound email logs. "
+    "templates, automation rules, the outbound and inbound email logs, and "
+    "backups (list, make one, download). "
     "Authenticate with an API "
     "key (`Authorization: Bearer <key>` or `X-API-Key: <key>`), a sign-in token "
     "from `POST /auth/token` (as a bearer token), or the browser session. Read "
@@ -273,6 +274,7 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 
 def register_routers() -> None:
     from accounts.api import router as accounts_router
+    from helpdesk.backup.api import router as backups_router
     from integrations.api import router as integrations_router
     from integrations.webhooks.api import router as webhooks_router
     from knowledge.api import router as knowledge_router
@@ -289,6 +291,7 @@ def register_routers() -> None:
     api.add_router("", integrations_router)
     api.add_router("", webhooks_router)
     api.add_router("", knowledge_router)
+    api.add_router("", backups_router)
 
 
 register_routers()

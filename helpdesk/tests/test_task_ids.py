@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.services import customer_register, mfa_enrolment_code_send
 from accounts.tests.factories import UserFactory
+from helpdesk.backup.service import BackupResult
 from helpdesk.celery import app
 from integrations.models import InboundEmail, Mailbox
 from integrations.services import inbound_receive
@@ -186,6 +187,13 @@ def _call_deliver_webhook(ticket):
     return {"delivery_id": str(_webhook_delivery().pk)}, "retrying"
 
 
+def _call_backup_job(ticket):
+    from helpdesk.backup.store import job_create
+
+    job = job_create(requested_by=UserFactory(admin=True))
+    return {"job_id": job["id"]}, "done"
+
+
 # One way to call each task that takes an id, and what it answers when it found
 # the row (None: it ran, whatever it answered).
 CALLS = {
@@ -203,6 +211,7 @@ CALLS = {
     "integrations.tasks.dispatch_webhooks": _call_dispatch_webhooks,
     "integrations.tasks.deliver_webhook": _call_deliver_webhook,
     "knowledge.tasks.send_chat_handover_link": _call_chat_handover_link,
+    "helpdesk.tasks.backup_job": _call_backup_job,
 }
 
 
@@ -216,6 +225,10 @@ def test_each_task_finds_its_row_by_a_text_id(name, ticket, monkeypatch):
     monkeypatch.setattr(
         "integrations.tasks.mailbox_poll",
         lambda *, mailbox: {"polled": str(mailbox.pk)},
+    )
+    monkeypatch.setattr(  # a job's own backup is tested in helpdesk/backup
+        "helpdesk.backup.service.backup_create",
+        lambda **options: BackupResult(name="helpdesk-backup", size=0, manifest={}),
     )
     kwargs, expected = CALLS[name](ticket)
     json.dumps(kwargs)
