@@ -300,7 +300,12 @@ def test_bulk_demo_tickets_tell_one_story_in_time_too():
     events = TicketEvent.objects.filter(ticket_id__in=bulk_ids)
     assert events.filter(kind=Kind.SLA_BREACHED).count() == breached.count()
     assert events.filter(kind=Kind.SLA_MET).exists()
-    assert sla_sweep(now=now).breaches == 0
+    # Only the bulk tickets' past is settled: the showcase tickets are live,
+    # and on a working morning some of them do fall due (the sweep breaches
+    # those, as it should).
+    breaches_before = breached.count()
+    sla_sweep(now=now)
+    assert breached.count() == breaches_before
     # The figures are the ones the backfill computes from the history.
     assert bulk.filter(public_reply_count=1).exists()
     assert bulk.exclude(resolution_minutes=None).exists()
