@@ -25,6 +25,7 @@ caller with its own block), rows are read inside that transaction instead.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,6 +84,8 @@ class Serializer(jsonl.Serializer):
       per row.
     - Many-to-many fields are left out: their through models are written
       as models of their own, streamed like any other.
+
+    The lines are byte for byte what Django's ``jsonl`` serializer writes.
     """
 
     def __init__(self, natural: dict[str, dict[str, list]]) -> None:
@@ -106,6 +109,13 @@ class Serializer(jsonl.Serializer):
 
     def handle_m2m_field(self, obj, field):
         return
+
+    def end_object(self, obj):
+        # One json.dumps per row takes the C encoder; Django's json.dump
+        # streams through the Python one (bench/backup.py: -28% CPU).
+        line = json.dumps(self.get_dump_object(obj), **self.json_kwargs)
+        self.stream.write(line + "\n")
+        self._current = None
 
 
 def natural_keys(using: str) -> dict[str, dict[str, list]]:
