@@ -4,6 +4,10 @@ queue (marked running, then done or failed; safe to run twice).
 ``backup_calls`` (conftest.py) records the calls of the real
 ``backup_create``."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.conf import settings
 
@@ -100,3 +104,31 @@ def test_an_unknown_job_is_skipped(backup_calls):
     assert backup_job("0" * 32) == "missing"
     assert backup_job("../../etc") == "missing"
     assert backup_calls == []
+
+
+@pytest.mark.parametrize(("hours", "scheduled"), [("0", "None"), ("6", "21600.0")])
+def test_the_schedule_follows_backup_schedule_hours(tmp_path, hours, scheduled):
+    """BACKUP_SCHEDULE_HOURS sets beat's interval; 0 takes the entry out."""
+    done = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(settings.BASE_DIR / "manage.py"),
+            "shell",
+            "-c",
+            "from django.conf import settings as s; "
+            "print(s.CELERY_BEAT_SCHEDULE.get('backup', {}).get('schedule'))",
+        ],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "helpdesk.settings.dev",
+            "DJANGO_ENV_FILE": os.devnull,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+            "BACKUP_SCHEDULE_HOURS": hours,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == scheduled
