@@ -8,12 +8,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_CONSTRAINT=/app/build-constraints.txt \
     PIP_BUILD_CONSTRAINT=/app/build-constraints.txt \
     DJANGO_SETTINGS_MODULE=helpdesk.settings.production \
-    PRIVATE_MEDIA_ROOT=/data/private
+    PRIVATE_MEDIA_ROOT=/data/private \
+    BACKUP_DIR=/data/backups
 
 WORKDIR /app
 RUN useradd --system --create-home --uid 1000 helpdesk \
-    && mkdir -p /data/private \
-    && chown helpdesk /data/private
+    && mkdir -p /data/private /data/backups \
+    && chown helpdesk /data/private /data/backups
 
 COPY . /app
 # collectstatic loads the production settings, which refuse a weak key: it
@@ -24,7 +25,7 @@ RUN pip install -e . \
        python manage.py collectstatic --noinput
 
 USER helpdesk
-VOLUME ["/data/private"]
+VOLUME ["/data/private", "/data/backups"]
 EXPOSE 8000
 CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000", \
      "--workers", "3", "--access-logfile", "-"]
