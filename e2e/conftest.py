@@ -123,3 +123,19 @@ def agent(support):
     user = UserFactory(agent=True, full_name="Sam Agent")
     support.agents.add(user)
     return user
+
+
+@pytest.fixture
+def admin_page(new_page):
+    """A page signed in as Ada Admin, second factor passed (the admin site
+    needs it); ``page.admin`` is the user."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from e2e.helpers import sign_in_with_code
+
+    admin = UserFactory(admin=True, full_name="Ada Admin", mfa_enabled=True)
+    device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
+    page = new_page()
+    sign_in_with_code(page, admin, device)
+    page.admin = admin
+    return page

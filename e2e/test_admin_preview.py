@@ -5,14 +5,12 @@ The admin signs in as a real one does (password, then an authenticator
 code), because the admin site needs a session that passed the second factor.
 """
 
-import base64
-
-import pyotp
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
+from e2e.helpers import sign_in_with_code
 from notifications.models import EmailTemplate
 from notifications.seed import seed_defaults
 from tickets.tests.factories import MessageFactory, TicketFactory
@@ -28,18 +26,6 @@ HOSTILE = [
 ]
 
 
-def _sign_in_with_code(page, user, device):
-    totp = pyotp.TOTP(base64.b32encode(bytes.fromhex(device.key)).decode())
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    page.locator("#id_code").fill(totp.now())
-    page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_have_count(0)
-
-
 def test_the_template_preview_runs_nothing_from_a_message(new_page, shot):
     admin = UserFactory(admin=True, full_name="Ada Admin", mfa_enabled=True)
     device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
@@ -51,7 +37,7 @@ def test_the_template_preview_runs_nothing_from_a_message(new_page, shot):
     page = new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    _sign_in_with_code(page, admin, device)
+    sign_in_with_code(page, admin, device)
 
     page.goto(f"/admin/notifications/emailtemplate/{template.pk}/change/")
     frame_element = page.locator("iframe").first

@@ -8,40 +8,14 @@ code): the admin site needs a session that passed the second factor.
 The backup is the real one, of this test's database and files.
 """
 
-import base64
 from pathlib import Path
 
-import pyotp
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from helpdesk.backup import store
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.mfa]
-
-
-def _sign_in_with_code(page, user, device) -> None:
-    totp = pyotp.TOTP(base64.b32encode(bytes.fromhex(device.key)).decode())
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    page.locator("#id_code").fill(totp.now())
-    page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_have_count(0)
-
-
-@pytest.fixture
-def admin_page(new_page):
-    admin = UserFactory(admin=True, full_name="Ada Admin", mfa_enabled=True)
-    device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
-    page = new_page()
-    _sign_in_with_code(page, admin, device)
-    page.admin = admin
-    return page
 
 
 def test_an_admin_backs_up_and_downloads(admin_page, shot, settings):

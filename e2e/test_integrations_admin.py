@@ -12,13 +12,11 @@ import base64
 import json
 from datetime import timedelta
 
-import pyotp
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from integrations.models import (
     TeamsCommand,
     TeamsConnector,
@@ -38,28 +36,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.mfa]
 
 SECRET_QUERY = "sig=TopSecretSig123abcd"
 TOKEN = base64.b64encode(b"secret-token-from-teams").decode()
-
-
-def _sign_in_with_code(page, user, device) -> None:
-    totp = pyotp.TOTP(base64.b32encode(bytes.fromhex(device.key)).decode())
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    page.locator("#id_code").fill(totp.now())
-    page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_have_count(0)
-
-
-@pytest.fixture
-def admin_page(new_page):
-    admin = UserFactory(admin=True, full_name="Ada Admin", mfa_enabled=True)
-    device = TOTPDevice.objects.create(user=admin, name="Phone", confirmed=True)
-    page = new_page()
-    _sign_in_with_code(page, admin, device)
-    page.admin = admin
-    return page
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Fixtures of the backup tests: a small helpdesk with every kind of row,
-gaps in the keys, and a watch on ``backup_create`` (``backup_calls``, a
-name kept from when it stood in for the service: the real one runs)."""
+gaps in the keys, a watch on ``backup_create`` (``backup_calls``: the real
+one runs), and small archive-shaped files in the backup storage."""
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import api_key_create
 from accounts.tests.factories import UserFactory
-from helpdesk.backup import service
+from helpdesk.backup import service, store
 from organizations.tests.factories import TeamFactory
 from tickets.services import message_add, saved_filter_save, ticket_create, ticket_merge
 
@@ -87,3 +88,26 @@ def backup_calls(monkeypatch):
 
     monkeypatch.setattr(service, "backup_create", create)
     return calls
+
+
+@pytest.fixture
+def store_archive(tmp_path):
+    """``store_archive(encrypted=..., verified=..., engine=..., counts=...)``
+    puts a small archive-shaped file into the backup storage, as a backup of
+    2026-01-30 02:00 UTC, and returns its entry (for listing and download
+    tests, which need no real backup)."""
+
+    def make(*, encrypted: bool, verified: bool, engine: str, counts: dict):
+        name = store.archive_name(
+            datetime(2026, 1, 30, 2, 0, tzinfo=UTC),
+            compressed=True,
+            encrypted=encrypted,
+        )
+        local = tmp_path / name
+        local.write_bytes(b"archive bytes " * 200)
+        manifest = {"engine": engine, "product_version": "0.1.0", "counts": counts}
+        return store.archive_save(
+            local, name=name, manifest=manifest, verified=verified
+        )
+
+    return make

@@ -5,7 +5,6 @@ downloads (logged) and the restore hint.
 ``backup_create``."""
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -24,21 +23,12 @@ def download_url(name: str) -> str:
 
 
 @pytest.fixture
-def archive(tmp_path):
-    name = store.archive_name(
-        datetime(2026, 1, 30, 2, 0, tzinfo=UTC), compressed=True, encrypted=True
-    )
-    local = tmp_path / name
-    local.write_bytes(b"archive bytes " * 200)
-    return store.archive_save(
-        local,
-        name=name,
-        manifest={
-            "engine": "postgresql",
-            "product_version": "0.1.0",
-            "counts": {"tickets.ticket": 50, "tickets.message": 150},
-        },
+def archive(store_archive):
+    return store_archive(
+        encrypted=True,
         verified=False,
+        engine="postgresql",
+        counts={"tickets.ticket": 50, "tickets.message": 150},
     )
 
 

@@ -5,7 +5,6 @@ admins with a proven second factor only.
 ``backup_create``."""
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
 
@@ -16,21 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def archive(tmp_path):
-    name = store.archive_name(
-        datetime(2026, 1, 30, 2, 0, tzinfo=UTC), compressed=True, encrypted=False
-    )
-    local = tmp_path / name
-    local.write_bytes(b"archive bytes " * 100)
-    return store.archive_save(
-        local,
-        name=name,
-        manifest={
-            "engine": "sqlite",
-            "product_version": "0.1.0",
-            "counts": {"tickets.ticket": 2, "tickets.message": 6},
-        },
+def archive(store_archive):
+    return store_archive(
+        encrypted=False,
         verified=True,
+        engine="sqlite",
+        counts={"tickets.ticket": 2, "tickets.message": 6},
     )
 
 
@@ -138,7 +128,7 @@ def test_the_list_shows_each_archive(admin_api, archive):
     [listed] = response.json()
     assert listed["name"] == archive.name
     assert listed["created_at"].startswith("2026-01-30T02:00:00")
-    assert listed["size"] == 1400
+    assert listed["size"] == 2800
     assert listed["engine"] == "sqlite"
     assert listed["product_version"] == "0.1.0"
     assert listed["counts"] == {"tickets.ticket": 2, "tickets.message": 6}
@@ -200,7 +190,7 @@ def test_a_download_streams_the_archive_and_is_logged(admin_api, archive, caplog
     assert response.status_code == 200
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"] == f'attachment; filename="{archive.name}"'
-    assert b"".join(response.streaming_content) == b"archive bytes " * 100
+    assert b"".join(response.streaming_content) == b"archive bytes " * 200
     [download] = store.archive_get(archive.name).downloads
     assert (download["user"], download["via"]) == ("ada@example.com", "api")
     assert any(
