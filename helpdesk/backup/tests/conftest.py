@@ -15,6 +15,18 @@ from helpdesk.backup import service, store
 from organizations.tests.factories import TeamFactory
 from tickets.services import message_add, saved_filter_save, ticket_create, ticket_merge
 
+# Names that must never reach a file: one of the right shape that does not
+# exist, others that are not archive names or climb out of the folder
+# (test_admin.py and test_api.py put a "secret.tar" beside the archives).
+NOT_ARCHIVE_NAMES = [
+    "helpdesk-backup-20990101T000000000000Z.tar",
+    "nothing",
+    "..",
+    "..%2F..%2Fsecret.tar",
+    "%2E%2E%2Fsecret.tar",
+    "secret.tar",
+]
+
 
 @pytest.fixture
 def helpdesk_data(db, agent, customer, department, admin_user, password):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from helpdesk.backup import store
+from helpdesk.backup.tests.conftest import NOT_ARCHIVE_NAMES
 
 pytestmark = pytest.mark.django_db
 
@@ -199,17 +200,7 @@ def test_a_download_streams_the_archive_and_is_logged(admin_client, archive, cap
     assert "<td>1</td>" in admin_client.get(INDEX).content.decode()
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "helpdesk-backup-20990101T000000000000Z.tar",
-        "nothing",
-        "..",
-        "..%2F..%2Fsecret.tar",
-        "%2E%2E%2Fsecret.tar",
-        "secret.tar",
-    ],
-)
+@pytest.mark.parametrize("name", NOT_ARCHIVE_NAMES)
 def test_unknown_or_malformed_names_are_404(admin_client, archive, tmp_path, name):
     (tmp_path / "secret.tar").write_bytes(b"not yours")
     response = admin_client.get(f"/admin/backups/{name}/download/")

@@ -10,6 +10,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from helpdesk.backup import store
+from helpdesk.backup.tests.conftest import NOT_ARCHIVE_NAMES
 
 pytestmark = pytest.mark.django_db
 
@@ -203,17 +204,7 @@ def test_a_download_streams_the_archive_and_is_logged(admin_api, archive, caplog
     ]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "helpdesk-backup-20990101T000000000000Z.tar",
-        "nothing",
-        "..",
-        "..%2F..%2Fsecret.tar",
-        "%2E%2E%2Fsecret.tar",
-        "secret.tar",
-    ],
-)
+@pytest.mark.parametrize("name", NOT_ARCHIVE_NAMES)
 def test_unknown_or_malformed_names_are_404(admin_api, archive, tmp_path, name):
     (tmp_path / "secret.tar").write_bytes(b"not yours")
     response = admin_api.get(f"/backups/{name}/download")
