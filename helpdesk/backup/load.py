@@ -112,6 +112,7 @@ class Loader:
         # (model, new pk, attname, target label, old value) filled in last.
         self.deferred: list[tuple[type[models.Model], object, str, str, object]] = []
         self.natural = self._natural_keys()
+        self._changes_keys: dict[str, bool] = {}
 
     def _natural_keys(self) -> dict[str, dict[tuple, object]]:
         from django.contrib.auth.models import Permission
@@ -132,13 +133,13 @@ class Loader:
 
     def changes_keys(self, model_label: str) -> bool:
         """Whether rows of ``model_label`` get new primary keys."""
-        entry = self.manifest["models"].get(model_label)
-        model = apps.get_model(model_label)
-        return (
-            entry is not None
-            and entry["pk"] != pk_kind(model)
-            and pk_kind(model) != "other"
-        )
+        if model_label not in self._changes_keys:
+            entry = self.manifest["models"].get(model_label)
+            kind = pk_kind(apps.get_model(model_label))
+            self._changes_keys[model_label] = (
+                entry is not None and entry["pk"] != kind and kind != "other"
+            )
+        return self._changes_keys[model_label]
 
     def new_key(self, model: type[models.Model], old: object) -> object:
         name = label(model)
