@@ -44,6 +44,8 @@ from .models import (
 )
 
 BATCH_ROWS = 1000
+# Databases whose text columns refuse values longer than ``max_length``.
+LENGTH_CHECKED = frozenset({"postgresql", "mysql", "oracle"})
 
 
 def rows_present(using: str) -> dict[str, int]:
@@ -278,7 +280,8 @@ class Loader:
         """``value`` as ``field`` holds it; raises ``BackupError`` naming the
         row and the field when it is not a valid value, or one this database
         cannot store (a NUL character on PostgreSQL, which SQLite and
-        MongoDB keep; text longer than the column, which SQLite allows)."""
+        MongoDB keep; text longer than the column, which SQLite and MongoDB
+        allow)."""
         try:
             result = field.to_python(value)
         except (ValidationError, TypeError, ValueError) as error:
@@ -296,7 +299,7 @@ class Loader:
             )
         limit = getattr(field, "max_length", None)
         if (
-            self.vendor != "sqlite"
+            self.vendor in LENGTH_CHECKED
             and isinstance(result, str)
             and limit
             and len(result) > limit
@@ -304,7 +307,7 @@ class Loader:
             raise BackupError(
                 f"{name} row {row['pk']}: the field {field.name!r} holds "
                 f"{len(result)} characters, more than the {limit} this "
-                f"database's column takes (SQLite does not enforce the limit). "
+                f"database's column takes (SQLite and MongoDB do not enforce it). "
                 f"Shorten it in the source database, then back up again. "
                 f"Nothing was restored."
             )
@@ -398,7 +401,16 @@ def load_database(
         with atomic(using=using):
             if not replace:
                 ensure_empty(using)
-            wipe(model_list, using)
+            # Seeded rows the archive does not hold (an older version's
+            # archive) stay: a helpdesk without them cannot send email.
+            wipe(
+                [
+                    model
+                    for model in model_list
+                    if label(model) in manifest["models"] or label(model) not in SEEDED
+                ],
+                using,
+            )
             loader = Loader(manifest, directory, using)
             with auto_now_off(model_list):
                 for model in model_list:
