@@ -23,13 +23,18 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, SuspiciousFileOperation
 from django.db import connections
 from django.db.models import FileField
 from django.utils import timezone
 
 from . import store
-from .archive import ArchiveWriter, archive_extract, archive_verify
+from .archive import (
+    ArchiveWriter,
+    archive_extract,
+    archive_verify,
+    member_name_problem,
+)
 from .dump import dump_database
 from .errors import ArchiveCorrupt, BackupError
 from .load import ensure_empty, load_database
@@ -149,19 +154,22 @@ def _create(
                     writer.add_file(entry["file"], work / entry["file"])
                 for number, (field_label, stored) in enumerate(files, start=1):
                     storage = _storage_of(field_label)
+                    member = f"{FILES_PREFIX}{field_label}/{stored}"
                     try:
+                        if member_name_problem(member):
+                            raise SuspiciousFileOperation(member)
                         size = storage.size(stored)
                         stream = storage.open(stored, "rb")
-                    except OSError:
+                    except (OSError, SuspiciousFileOperation):
                         # Deleted since the snapshot was read (or lost
-                        # before): the row is kept, and the manifest says
+                        # before), or a name no storage may read (``..``,
+                        # absolute): the row is kept, and the manifest says
                         # which file.
+                        logger.warning("backup: cannot read %s; listed missing", member)
                         manifest["missing_files"].append(f"{field_label}/{stored}")
                         continue
                     with stream:
-                        writer.add_stream(
-                            f"{FILES_PREFIX}{field_label}/{stored}", stream, size
-                        )
+                        writer.add_stream(member, stream, size)
                     if progress and number % 1000 == 0:
                         progress(f"files: {number:,} of {len(files):,}")
                 manifest = writer.close(manifest)

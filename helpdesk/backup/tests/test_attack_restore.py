@@ -3,6 +3,7 @@ backup, a database not fully migrated, an archive whose passphrase is not
 set, a second restore over the first, a prompt without a terminal."""
 
 import builtins
+import io
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -108,3 +109,19 @@ def test_seeded_rows_an_older_archive_lacks_are_kept(helpdesk_data, tmp_path):
     older = repack(result.path, tmp_path / "older.tar", change)
     backup_restore(older, replace=True)
     assert sorted(EmailTemplate.objects.values_list("pk", "subject")) == seeded
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "/etc/hostname", "dir/./x.txt"])
+def test_a_row_naming_an_unreadable_path_is_kept_and_its_file_listed_missing(
+    helpdesk_data, tmp_path, name
+):
+    """A file name no storage may read (``..``, absolute, a ``.`` part) does
+    not stop the backup: the row is kept, the manifest lists the file."""
+    attachment = Attachment.objects.order_by("pk").first()
+    attachment.file.storage.save("dir/x.txt", io.BytesIO(b"beside"))
+    Attachment.objects.filter(pk=attachment.pk).update(file=name)
+    before = database_digest(milliseconds=MONGODB)
+    result = backup_create(output=tmp_path / "odd.tar.gz")
+    assert result.manifest["missing_files"] == [f"tickets.attachment.file/{name}"]
+    backup_restore(result.path, replace=True)
+    assert database_digest(milliseconds=MONGODB) == before
