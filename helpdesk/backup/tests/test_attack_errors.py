@@ -139,3 +139,21 @@ def test_backup_to_a_folder_that_does_not_exist_says_so(helpdesk_data, tmp_path)
 def test_restore_of_an_unreadable_path_says_so(helpdesk_data, tmp_path):
     with pytest.raises(CommandError, match="No archive"):
         call_command("restore", str(tmp_path), "--no-input", verbosity=0)
+
+
+def test_a_full_disk_during_restore_says_so_and_changes_nothing(archive, monkeypatch):
+    from helpdesk.backup import service
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "data/tickets.ticket.jsonl")
+
+    monkeypatch.setattr(service, "archive_extract", full)
+    _refused(archive, "No space left on device")
+
+
+def test_a_passphrase_file_that_is_not_text_says_so(archive, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"\xff\xfe\x00binary")
+    for command in (["backup", "--verify", str(archive)], ["restore", str(archive)]):
+        with pytest.raises(CommandError, match="passphrase"):
+            call_command(*command, "--passphrase-file", str(secret), verbosity=0)
