@@ -125,3 +125,19 @@ def test_a_row_naming_an_unreadable_path_is_kept_and_its_file_listed_missing(
     assert result.manifest["missing_files"] == [f"tickets.attachment.file/{name}"]
     backup_restore(result.path, replace=True)
     assert database_digest(milliseconds=MONGODB) == before
+
+
+def test_a_manifest_listing_models_in_another_order_restores_the_same(
+    helpdesk_data, tmp_path
+):
+    from .test_attack_errors import repack
+
+    before = database_digest(milliseconds=MONGODB)
+    result = backup_create(output=tmp_path / "full.tar", compress=False)
+
+    def change(directory, manifest):
+        manifest["models"] = dict(reversed(manifest["models"].items()))
+
+    odd = repack(result.path, tmp_path / "odd.tar", change)
+    backup_restore(odd, replace=True)
+    assert database_digest(milliseconds=MONGODB) == before
