@@ -157,3 +157,21 @@ def test_a_passphrase_file_that_is_not_text_says_so(archive, tmp_path):
     for command in (["backup", "--verify", str(archive)], ["restore", str(archive)]):
         with pytest.raises(CommandError, match="passphrase"):
             call_command(*command, "--passphrase-file", str(secret), verbosity=0)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="only SQLite stores text not UTF-8"
+)
+def test_a_row_the_database_cannot_read_is_named(helpdesk_data, tmp_path):
+    """Text written into SQLite by another tool as bytes that are not UTF-8
+    cannot be read back: the backup names the model and where it stopped."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET subject = CAST(x'ff41' AS TEXT) WHERE id = %s",
+            [helpdesk_data.second.pk],
+        )
+    output = tmp_path / "x.tar.gz"
+    with pytest.raises(CommandError, match=r"read a tickets\.ticket row.*UTF-8"):
+        call_command("backup", "--output", str(output), verbosity=0)
+    assert not output.exists()
+    assert not output.with_name(output.name + ".partial").exists()
