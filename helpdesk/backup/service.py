@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.apps import apps
@@ -125,7 +126,7 @@ def _create(
     name: str,
     passphrase: str,
     compress: bool,
-    created_at,
+    created_at: datetime,
     progress: Progress | None,
     using: str,
 ) -> BackupResult:
