@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote_plus, unquote_plus
 
 from bson import ObjectId
 from django.apps import apps
@@ -168,32 +168,49 @@ class Loader:
         return apps.get_model(target)._meta.pk.to_python(old)
 
     def text_references(self, model_label: str, fields: dict) -> None:
-        """Rewrite ids kept in text fields (:data:`TEXT_REFERENCES`)."""
+        """Rewrite ids kept in text fields (:data:`TEXT_REFERENCES`). Only
+        an id whose row got a new key is rewritten; every other character
+        of the text is kept as it was (a saved query's encoding, its order,
+        its parameters without ``=``)."""
         for name, rule in TEXT_REFERENCES.get(model_label, {}).items():
             value = fields.get(name)
-            if not value:
+            if not value or not isinstance(value, str):
                 continue
             selector, targets = rule
             if selector == "query":
-                pairs = [
-                    (key, self._maybe(targets.get(key), text))
-                    for key, text in parse_qsl(value, keep_blank_values=True)
-                ]
-                fields[name] = urlencode(pairs)
+                fields[name] = "&".join(
+                    self._query_part(part, targets) for part in value.split("&")
+                )
                 continue
             if targets is None:  # the target is named by a content type
                 natural = fields.get(selector)
-                target = ".".join(natural) if natural else None
+                target = ".".join(natural) if isinstance(natural, list) else None
             else:
                 target = targets.get(fields.get(selector))
             fields[name] = self._maybe(target, value)
 
+    def _query_part(self, part: str, targets: dict[str, str]) -> str:
+        """One ``key=value`` of a query string, its value rewritten when it
+        names a row whose key changed."""
+        key, equals, text = part.partition("=")
+        target = targets.get(unquote_plus(key))
+        if not equals or target is None:
+            return part
+        old = unquote_plus(text)
+        new = self._maybe(target, old)
+        return part if new == old else f"{key}={quote_plus(new)}"
+
     def _maybe(self, target: str | None, text: str) -> str:
+        """``text`` as the new key of the ``target`` row it names, when that
+        row's key changed; ``text`` itself otherwise (a model this version
+        does not have, a row the archive does not hold)."""
         if target is None or target in EXCLUDED:
             return text
         try:
+            if not self.changes_keys(target):
+                return text
             return str(self.reference(target, text))
-        except (KeyError, TypeError, ValueError):
+        except (LookupError, TypeError, ValueError):
             return text
 
     def build(self, model, name: str, row: dict, by_name: dict) -> models.Model:
