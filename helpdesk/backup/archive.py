@@ -111,6 +111,12 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
+def member_name_problem(name: str) -> str | None:
+    """Why ``name`` may not be an archive member (an unsafe or non-UTF-8
+    path), or ``None``: the rule readers and writers apply."""
+    return _name_problem(name)
+
+
 # --- writing -----------------------------------------------------------------
 
 

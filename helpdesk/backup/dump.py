@@ -32,11 +32,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.serializers import jsonl
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.utils import load_backend
 
 from helpdesk.db import atomic
 
+from .errors import BackupError
 from .models import NATURAL, backup_models, label
 
 CHUNK_ROWS = 2000
@@ -150,6 +151,8 @@ def dump_database(
     Returns the manifest's ``models`` mapping (see :mod:`.manifest`; in load
     order) and the files the rows name, as ``(field label, storage name)``
     pairs in first-seen order (``field label`` is ``app.model.field``).
+    Raises ``BackupError`` naming the model, and the last key read, when the
+    database cannot read a row (text that is not UTF-8 in SQLite).
     """
     from .manifest import model_fields, pk_kind
 
@@ -164,11 +167,13 @@ def dump_database(
             member = f"data/{name}.jsonl"
             fields = file_fields(model)
             rows = 0
+            last_pk = None
 
             def counted(queryset, fields=fields, name=name):
-                nonlocal rows
+                nonlocal rows, last_pk
                 for obj in queryset:
                     rows += 1
+                    last_pk = obj.pk
                     for field in fields:
                         stored = getattr(obj, field.attname)
                         key = (f"{name}.{field.name}", str(stored))
@@ -183,8 +188,17 @@ def dump_database(
                 .order_by("pk")
                 .iterator(chunk_size=CHUNK_ROWS)
             )
-            with open(directory / member, "w", encoding="utf-8") as stream:
-                serializer.serialize(counted(queryset), stream=stream)
+            try:
+                with open(directory / member, "w", encoding="utf-8") as stream:
+                    serializer.serialize(counted(queryset), stream=stream)
+            except DatabaseError as error:
+                where = "" if last_pk is None else f" after key {last_pk}"
+                text = str(error).strip().splitlines()
+                raise BackupError(
+                    f"The database could not read a {name} row{where} "
+                    f"({text[0] if text else type(error).__name__}). Repair the "
+                    f"row in the database, then back up again."
+                ) from None
             entries[name] = {
                 "file": member,
                 "rows": rows,

@@ -28,6 +28,7 @@ fine: fields it lacks take their defaults.
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import metadata
 
 from django.apps import apps
@@ -37,7 +38,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Model
 from packaging.version import InvalidVersion, Version
 
-from .errors import IncompatibleArchive
+from .errors import ArchiveCorrupt, IncompatibleArchive
 
 FORMAT = 1
 
@@ -85,6 +86,77 @@ def unapplied_migrations(using: str) -> list[str]:
 def model_fields(model: type[Model]) -> list[str]:
     """The concrete field names a row of ``model`` is written with."""
     return [field.name for field in model._meta.concrete_fields]
+
+
+PK_KINDS = ("int", "objectid", "other")
+
+
+def _malformed(what: str, format_: object) -> ArchiveCorrupt:
+    newer = (
+        f" (or it is of format {format_!r}, which this version cannot read)"
+        if format_ != FORMAT
+        else ""
+    )
+    return ArchiveCorrupt(
+        f"The archive's manifest is malformed: {what}. The archive is damaged "
+        f"or was not made by the helpdesk{newer}."
+    )
+
+
+def _is_str_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def check_shape(manifest: dict) -> None:
+    """Raise :class:`ArchiveCorrupt` unless ``manifest`` has every key of the
+    module's docstring with values of the documented types, and every model
+    reads its rows from a data member (``data/<name>.jsonl``, listed in
+    ``files``), so that nothing later stumbles on a missing key or reads
+    a file outside the archive. Checksums cannot catch this: an archive
+    written by a buggy or hostile tool carries valid ones."""
+    format_ = manifest.get("format")
+    if not isinstance(format_, int) or isinstance(format_, bool):
+        raise _malformed("'format' is not a number", format_)
+    for key in ("product_version", "created_at", "engine", "engine_family"):
+        if not isinstance(manifest.get(key), str):
+            raise _malformed(f"{key!r} is missing or not text", format_)
+    try:
+        datetime.fromisoformat(manifest["created_at"])
+    except ValueError:
+        raise _malformed("'created_at' is not an ISO 8601 time", format_) from None
+    migrations = manifest.get("migrations")
+    if not isinstance(migrations, dict) or not all(
+        _is_str_list(names) for names in migrations.values()
+    ):
+        raise _malformed("'migrations' is not {app: [names]}", format_)
+    if not _is_str_list(manifest.get("missing_files", [])):
+        raise _malformed("'missing_files' is not a list of names", format_)
+    models = manifest.get("models")
+    if not isinstance(models, dict):
+        raise _malformed("'models' is not {label: entry}", format_)
+    files = manifest.get("files") or {}
+    for label, entry in models.items():
+        if not isinstance(entry, dict):
+            raise _malformed(f"the entry of {label} is not an object", format_)
+        member = entry.get("file")
+        if (
+            not isinstance(member, str)
+            or not member.startswith("data/")
+            or not member.endswith(".jsonl")
+            or member not in files
+        ):
+            raise _malformed(
+                f"{label} does not read its rows from a data member of the "
+                f"archive (data/<model>.jsonl)",
+                format_,
+            )
+        rows = entry.get("rows")
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            raise _malformed(f"the row count of {label} is not a number", format_)
+        if entry.get("pk") not in PK_KINDS:
+            raise _malformed(f"the key kind of {label} is unknown", format_)
+        if not _is_str_list(entry.get("fields")):
+            raise _malformed(f"the fields of {label} are not a list of names", format_)
 
 
 def _version(text: str) -> Version:

@@ -12,22 +12,30 @@ all-or-nothing transaction (:mod:`.load`).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, SuspiciousFileOperation
 from django.db import connections
 from django.db.models import FileField
 from django.utils import timezone
 
 from . import store
-from .archive import ArchiveWriter, archive_extract, archive_verify
+from .archive import (
+    ArchiveWriter,
+    archive_extract,
+    archive_verify,
+    member_name_problem,
+)
 from .dump import dump_database
 from .errors import ArchiveCorrupt, BackupError
 from .load import ensure_empty, load_database
@@ -35,6 +43,7 @@ from .manifest import (
     FORMAT,
     applied_migrations,
     check_compatible,
+    check_shape,
     engine_family,
     product_version,
 )
@@ -90,7 +99,8 @@ def backup_create(
     keeps the newest ``BACKUP_KEEP``. ``passphrase`` and ``compress``
     default to ``BACKUP_PASSPHRASE`` and ``BACKUP_COMPRESS``. The archive
     is read back and verified before it is kept. Raises ``BackupError``
-    when it cannot be written.
+    when it cannot be written (an ``OSError``: a missing folder, no
+    permission, a full disk), and then leaves no partial archive.
     """
     passphrase = _passphrase(passphrase)
     compress = settings.BACKUP_COMPRESS if compress is None else compress
@@ -102,6 +112,24 @@ def backup_create(
         output = Path(output) / name
     if output is not None:
         name = Path(output).name
+    try:
+        return _create(output, name, passphrase, compress, created_at, progress, using)
+    except OSError as error:
+        raise BackupError(
+            f"Cannot write the backup ({error.strerror or error}: "
+            f"{error.filename or output or 'the backup storage'}). Nothing was kept."
+        ) from None
+
+
+def _create(
+    output: Path | None,
+    name: str,
+    passphrase: str,
+    compress: bool,
+    created_at: datetime,
+    progress: Progress | None,
+    using: str,
+) -> BackupResult:
     with tempfile.TemporaryDirectory(prefix="helpdesk-backup-") as tmp:
         work = Path(tmp)
         models, files = dump_database(work, using=using, progress=progress)
@@ -120,30 +148,40 @@ def backup_create(
         }
         target = Path(output) if output is not None else work / name
         partial = target.with_name(target.name + ".partial")
-        with open(partial, "wb") as raw:
-            writer = ArchiveWriter(raw, passphrase=passphrase, compress=compress)
-            for entry in models.values():
-                writer.add_file(entry["file"], work / entry["file"])
-            for number, (field_label, stored) in enumerate(files, start=1):
-                storage = _storage_of(field_label)
-                try:
-                    size = storage.size(stored)
-                    stream = storage.open(stored, "rb")
-                except OSError:
-                    # Deleted since the snapshot was read (or lost before):
-                    # the row is kept, and the manifest says which file.
-                    manifest["missing_files"].append(f"{field_label}/{stored}")
-                    continue
-                with stream:
-                    writer.add_stream(
-                        f"{FILES_PREFIX}{field_label}/{stored}", stream, size
-                    )
-                if progress and number % 1000 == 0:
-                    progress(f"files: {number:,} of {len(files):,}")
-            manifest = writer.close(manifest)
-        with open(partial, "rb") as raw:
-            archive_verify(raw, passphrase=passphrase)
-        os.replace(partial, target)
+        try:
+            with open(partial, "wb") as raw:
+                writer = ArchiveWriter(raw, passphrase=passphrase, compress=compress)
+                for entry in models.values():
+                    writer.add_file(entry["file"], work / entry["file"])
+                for number, (field_label, stored) in enumerate(files, start=1):
+                    storage = _storage_of(field_label)
+                    member = f"{FILES_PREFIX}{field_label}/{stored}"
+                    try:
+                        if member_name_problem(member):
+                            raise SuspiciousFileOperation(member)
+                        size = storage.size(stored)
+                        stream = storage.open(stored, "rb")
+                    except (OSError, SuspiciousFileOperation):
+                        # Deleted since the snapshot was read (or lost
+                        # before), or a name no storage may read (``..``,
+                        # absolute): the row is kept, and the manifest says
+                        # which file.
+                        logger.warning("backup: cannot read %s; listed missing", member)
+                        manifest["missing_files"].append(f"{field_label}/{stored}")
+                        continue
+                    with stream:
+                        writer.add_stream(member, stream, size)
+                    if progress and number % 1000 == 0:
+                        progress(f"files: {number:,} of {len(files):,}")
+                manifest = writer.close(manifest)
+            with open(partial, "rb") as raw:
+                archive_verify(raw, passphrase=passphrase)
+            os.replace(partial, target)
+        except BaseException:
+            # A half-written archive next to the finished ones would look
+            # like a backup.
+            partial.unlink(missing_ok=True)
+            raise
         size = target.stat().st_size
         if progress:
             rows = sum(entry["rows"] for entry in models.values())
@@ -162,11 +200,25 @@ def backup_create(
 
 
 def _count_rows(directory: Path, manifest: dict) -> None:
-    """Check that every data file holds as many rows as the manifest says."""
+    """Check that every data file holds as many rows as the manifest says,
+    each a JSON object ``{"model", "pk", "fields"}`` whose field names the
+    manifest lists for the model. Raises ``ArchiveCorrupt`` naming the member
+    and the line."""
     for model_label, entry in manifest.get("models", {}).items():
         path = directory / entry["file"]
-        with open(path, encoding="utf-8") as stream:
-            rows = sum(1 for line in stream if line.strip())
+        known = set(entry["fields"])
+        rows = 0
+        with open(path, encoding="utf-8", errors="strict") as stream:
+            try:
+                for number, line in enumerate(stream, start=1):
+                    if not line.strip():
+                        continue
+                    rows += 1
+                    _check_row(entry["file"], number, line, model_label, known)
+            except UnicodeDecodeError:
+                raise ArchiveCorrupt(
+                    f"{entry['file']}: not valid UTF-8 (archive damaged)."
+                ) from None
         if rows != entry["rows"]:
             raise ArchiveCorrupt(
                 f"{entry['file']}: {rows} rows, but the manifest says "
@@ -174,13 +226,39 @@ def _count_rows(directory: Path, manifest: dict) -> None:
             )
 
 
+def _check_row(member: str, number: int, line: str, model_label: str, known: set):
+    try:
+        row = json.loads(line)
+    except ValueError:
+        raise ArchiveCorrupt(
+            f"{member} ({model_label}), line {number}: not valid JSON "
+            f"(archive damaged)."
+        ) from None
+    if (
+        not isinstance(row, dict)
+        or "pk" not in row
+        or not isinstance(row.get("fields"), dict)
+    ):
+        raise ArchiveCorrupt(
+            f"{member} ({model_label}), line {number}: a malformed row, not "
+            f'{{"model": ..., "pk": ..., "fields": {{...}}}}.'
+        )
+    unknown = sorted(set(row["fields"]) - known)
+    if unknown:
+        raise ArchiveCorrupt(
+            f"{member} ({model_label}), line {number}: the field {unknown[0]!r}, "
+            f"which the manifest does not list for the model (archive damaged)."
+        )
+
+
 def _extract(path: Path, directory: Path, passphrase: str) -> dict:
     if not path.is_file():
         raise BackupError(f"No archive at {path}.")
     with open(path, "rb") as raw:
         manifest = archive_extract(raw, directory, passphrase=passphrase)
-    if manifest.get("product") != "helpdesk" or "models" not in manifest:
+    if not isinstance(manifest, dict) or manifest.get("product") != "helpdesk":
         raise ArchiveCorrupt("This is not a helpdesk backup: its manifest is foreign.")
+    check_shape(manifest)
     _count_rows(directory, manifest)
     return manifest
 
@@ -194,11 +272,40 @@ def backup_verify(path: Path, *, passphrase: str | None = None) -> dict:
         return _extract(Path(path), Path(tmp), _passphrase(passphrase))
 
 
-def _restore_files(directory: Path, manifest: dict, progress: Progress | None) -> list:
+class _FileChanges:
+    """The files a restore wrote into the storages and those it replaced
+    (each first copied to a local folder), so that a failed restore can put
+    the storages back as they were."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.created: list[tuple[object, str]] = []
+        self.displaced: list[tuple[object, str, Path]] = []
+
+    def displace(self, storage, stored: str) -> None:
+        """Copy ``stored`` out of ``storage``, then delete it there."""
+        copy = self.folder / str(len(self.displaced))
+        with storage.open(stored, "rb") as current, open(copy, "xb") as out:
+            shutil.copyfileobj(current, out, 1 << 20)
+        storage.delete(stored)
+        self.displaced.append((storage, stored, copy))
+
+    def undo(self) -> None:
+        """Remove what the restore wrote and put back what it replaced."""
+        for storage, stored in reversed(self.created):
+            storage.delete(stored)
+        for storage, stored, copy in reversed(self.displaced):
+            if storage.exists(stored):
+                storage.delete(stored)
+            with open(copy, "rb") as stream:
+                storage.save(stored, stream)
+
+
+def _restore_files(
+    directory: Path, manifest: dict, progress: Progress | None, changes: _FileChanges
+) -> None:
     """Write every archived file back to its field's storage under its own
-    name; returns ``(storage, name)`` of the files this created, so a failed
-    restore can remove them."""
-    created = []
+    name, recording in ``changes`` what was written and what replaced."""
     root = directory / FILES_PREFIX
     members = [m for m in manifest["files"] if m.startswith(FILES_PREFIX)]
     for member in members:
@@ -212,18 +319,17 @@ def _restore_files(directory: Path, manifest: dict, progress: Progress | None) -
                     digest.update(chunk)
             if digest.hexdigest() == manifest["files"][member]["sha256"]:
                 continue
-            storage.delete(stored)
+            changes.displace(storage, stored)
         with open(source, "rb") as stream:
             saved = storage.save(stored, stream)
+        changes.created.append((storage, saved))
         if saved != stored:
             raise BackupError(
                 f"The storage renamed {stored} to {saved}; restore needs the "
                 f"original names."
             )
-        created.append((storage, stored))
     if progress and members:
         progress(f"files: {len(members):,} restored")
-    return created
 
 
 def backup_restore(
@@ -240,13 +346,34 @@ def backup_restore(
     Every checksum is checked (the archive is extracted to a temporary
     folder) and the manifest compared with this installation before
     anything is written; the rows then go in one transaction. Everything or
-    nothing: on any error the database is as before, and files this
-    restore wrote are removed. Raises ``ArchiveCorrupt``,
+    nothing: on any error the database is as before, files this restore
+    wrote are removed, and files it replaced (same name, other bytes) are
+    put back. Raises ``ArchiveCorrupt``,
     ``WrongPassphrase``, ``IncompatibleArchive``, ``DatabaseNotEmpty`` (the
     database holds data and ``replace`` is false) or ``BackupError``.
     """
+    try:
+        counts = _restore(path, passphrase, replace, progress, using)
+    except OSError as error:
+        raise BackupError(
+            f"The restore failed reading or writing a file ({error.strerror or error}"
+            f": {error.filename or path}). Nothing was restored."
+        ) from None
+    logger.info("restore of %s: %s rows", Path(path).name, sum(counts.values()))
+    return counts
+
+
+def _restore(
+    path: Path,
+    passphrase: str | None,
+    replace: bool,
+    progress: Progress | None,
+    using: str,
+) -> dict[str, int]:
     with tempfile.TemporaryDirectory(prefix="helpdesk-restore-") as tmp:
-        directory = Path(tmp)
+        directory = Path(tmp) / "archive"
+        directory.mkdir()
+        (Path(tmp) / "displaced").mkdir()
         manifest = _extract(Path(path), directory, _passphrase(passphrase))
         if progress:
             progress(
@@ -256,14 +383,12 @@ def backup_restore(
         check_compatible(manifest, using=using)
         if not replace:
             ensure_empty(using)
-        created = _restore_files(directory, manifest, progress)
+        changes = _FileChanges(Path(tmp) / "displaced")
         try:
-            counts = load_database(
+            _restore_files(directory, manifest, progress, changes)
+            return load_database(
                 directory, manifest, using=using, replace=replace, progress=progress
             )
         except BaseException:
-            for storage, stored in created:
-                storage.delete(stored)
+            changes.undo()
             raise
-    logger.info("restore of %s: %s rows", Path(path).name, sum(counts.values()))
-    return counts

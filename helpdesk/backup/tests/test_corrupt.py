@@ -139,7 +139,7 @@ def _future_model(manifest):
         "file": "data/tickets.ticket.jsonl",
         "rows": 2,
         "pk": "int",
-        "fields": [],
+        "fields": manifest["models"]["tickets.ticket"]["fields"],
     }
 
 

@@ -7,13 +7,16 @@ from helpdesk.backup.service import backup_create, backup_verify
 
 
 def read_passphrase(path: str | None) -> str | None:
-    """The passphrase in the file ``path`` (first line), or None: the setting."""
+    """The passphrase in the file ``path`` (first line, UTF-8), or None: the
+    setting. Raises ``CommandError`` when the file cannot be read, is empty
+    or is not UTF-8 text."""
     if not path:
         return None
     try:
         return Path(path).read_text(encoding="utf-8").splitlines()[0]
-    except (OSError, IndexError) as error:
-        raise CommandError(f"Cannot read a passphrase from {path}: {error}") from None
+    except (OSError, IndexError, UnicodeDecodeError) as error:
+        reason = "it is not UTF-8 text" if isinstance(error, ValueError) else error
+        raise CommandError(f"Cannot read a passphrase from {path}: {reason}") from None
 
 
 class Command(BaseCommand):

@@ -37,10 +37,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["replace"] and options["interactive"]:
-            answer = input(
-                "This deletes every ticket, user and setting in this database and "
-                "puts the archive's in their place. Type 'replace' to go on: "
-            )
+            try:
+                answer = input(
+                    "This deletes every ticket, user and setting in this database "
+                    "and puts the archive's in their place. Type 'replace' to go "
+                    "on: "
+                )
+            except (EOFError, KeyboardInterrupt):
+                raise CommandError(
+                    "Restore cancelled (no answer; run with --no-input where no "
+                    "one can type it); nothing was changed."
+                ) from None
             if answer.strip() != "replace":
                 raise CommandError("Restore cancelled; nothing was changed.")
         progress = None if options["verbosity"] < 1 else self.stdout.write
