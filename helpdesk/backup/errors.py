@@ -40,3 +40,19 @@ class BackupNotFound(BackupError):
 
     code = "not_found"
     status_code = 404
+
+
+TRUNCATED = "The archive is truncated: it ends before its manifest."
+TRUNCATED_AFTER_MANIFEST = (
+    "The archive is truncated: it ends after its manifest but before its end."
+)
+
+
+class ArchiveTruncated(ArchiveCorrupt):
+    """The data ended early. Raised by the gzip layer, which cannot tell
+    where in the tar stream it stopped; the archive reader rewords it by
+    whether the manifest was read (:data:`TRUNCATED` or
+    :data:`TRUNCATED_AFTER_MANIFEST`)."""
+
+    def __init__(self) -> None:
+        super().__init__(TRUNCATED)

@@ -12,7 +12,9 @@ secret hashes travel unchanged.
 Rows go in with ``bulk_create`` (no signals, so nothing is emailed or
 posted), with ``auto_now`` switched off so ``updated_at`` keeps the
 archive's time. A reference to a row not loaded yet (a ticket merged into a
-later ticket) is written empty and filled in once every row is in.
+later ticket) is written empty and filled in once every row is in. What
+is done to the target database itself (checking it is empty, clearing it,
+its sequences) is in :mod:`.target`.
 """
 
 from __future__ import annotations
@@ -20,19 +22,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote_plus, unquote_plus
 
 from bson import ObjectId
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.management.color import no_style
 from django.db import DatabaseError, connections, models
 
 from helpdesk.db import atomic
 
-from .errors import BackupError, DatabaseNotEmpty
+from .errors import BackupError
 from .manifest import pk_kind
 from .models import (
     EXCLUDED,
@@ -42,53 +42,11 @@ from .models import (
     backup_models,
     label,
 )
+from .target import auto_now_off, ensure_empty, reset_sequences, wipe
 
 BATCH_ROWS = 1000
 # Databases whose text columns refuse values longer than ``max_length``.
 LENGTH_CHECKED = frozenset({"postgresql", "mysql", "oracle"})
-
-
-def rows_present(using: str) -> dict[str, int]:
-    """``{label: rows}`` of the backed-up models that hold rows on ``using``,
-    leaving out the rows ``migrate`` seeds (:data:`SEEDED`)."""
-    present = {}
-    for model in backup_models():
-        if label(model) in SEEDED:
-            continue
-        if model._base_manager.using(using).exists():
-            present[label(model)] = model._base_manager.using(using).count()
-    return present
-
-
-def ensure_empty(using: str) -> None:
-    """Raise :class:`DatabaseNotEmpty`, naming what it holds, unless ``using``
-    holds nothing but what ``migrate`` seeds."""
-    present = rows_present(using)
-    if present:
-        shown = ", ".join(f"{k} ({v})" for k, v in list(present.items())[:3])
-        raise DatabaseNotEmpty(
-            f"The database is not empty: {shown}. Restore into a freshly "
-            f"migrated database, or pass --replace to delete what it holds."
-        )
-
-
-@contextmanager
-def auto_now_off(model_list: list[type[models.Model]]) -> Iterator[None]:
-    """Keep the archive's times: ``auto_now`` and ``auto_now_add`` would
-    stamp every restored row with the time of the restore."""
-    changed = []
-    for model in model_list:
-        for field in model._meta.concrete_fields:
-            if getattr(field, "auto_now", False) or getattr(
-                field, "auto_now_add", False
-            ):
-                changed.append((field, field.auto_now, field.auto_now_add))
-                field.auto_now = field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for field, auto_now, auto_now_add in changed:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
 def _read_rows(path: Path) -> Iterator[dict]:
@@ -373,26 +331,6 @@ def _holds_nul(value: object) -> bool:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def wipe(model_list: list[type[models.Model]], using: str) -> None:
-    """Delete every row of ``model_list`` (children first) and every session."""
-    from django.contrib.sessions.models import Session
-
-    Session.objects.using(using).all().delete()
-    for model in reversed(model_list):
-        model._base_manager.using(using).all().delete()
-
-
-def reset_sequences(model_list: list[type[models.Model]], using: str) -> None:
-    """Move each auto-increment sequence past the highest restored key, as
-    ``loaddata`` does (PostgreSQL; SQLite and MongoDB need nothing)."""
-    connection = connections[using]
-    statements = connection.ops.sequence_reset_sql(no_style(), model_list)
-    if statements:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
 
 
 def load_database(
