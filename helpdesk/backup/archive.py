@@ -45,8 +45,8 @@ from helpdesk.backup.gzipframe import (
     GZIP_MAGIC,
     GunzipReader,
     GzipWriter,
-    read_full,
 )
+from helpdesk.backup.streams import read_full
 from helpdesk.backup.tarcheck import (
     BLOCK,
     MANIFEST_SHA256_KEY,

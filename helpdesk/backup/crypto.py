@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from helpdesk.backup.errors import ArchiveCorrupt, WrongPassphrase
+from helpdesk.backup.streams import read_full
 
 MAGIC = b"HDBKENC1"
 CHUNK_SIZE = 64 * 1024  # plaintext bytes per chunk
@@ -72,18 +73,6 @@ def _derive_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
-
-
-def _read_exactly(raw: BinaryIO, size: int) -> bytes:
-    """Up to ``size`` bytes; fewer only at the end of ``raw``."""
-    parts = []
-    while size > 0:
-        data = raw.read(size)
-        if not data:
-            break
-        parts.append(data)
-        size -= len(data)
-    return b"".join(parts)
 
 
 class EncryptingWriter:
@@ -149,7 +138,7 @@ class DecryptingReader:
     def __init__(self, raw: BinaryIO, passphrase: str) -> None:
         if not passphrase:
             raise WrongPassphrase(ENCRYPTED_ARCHIVE_HINT)
-        header = _read_exactly(raw, HEADER_SIZE)
+        header = read_full(raw, HEADER_SIZE)
         if not header.startswith(MAGIC):
             raise ArchiveCorrupt("This is not an encrypted helpdesk archive.")
         if len(header) < HEADER_SIZE:
@@ -169,7 +158,7 @@ class DecryptingReader:
         self._aead = AESGCM(_derive_key(passphrase, salt, n, r, p))
         self._raw = raw
         self._counter = 0
-        self._pending = _read_exactly(raw, CHUNK_SIZE + TAG_SIZE)
+        self._pending = read_full(raw, CHUNK_SIZE + TAG_SIZE)
         self._plain = b""
         self._position = 0  # into self._plain
         self._done = False
@@ -181,7 +170,7 @@ class DecryptingReader:
         sealed = self._pending
         full = len(sealed) == CHUNK_SIZE + TAG_SIZE
         # A full chunk is the last one only if nothing follows it.
-        self._pending = _read_exactly(self._raw, CHUNK_SIZE + TAG_SIZE) if full else b""
+        self._pending = read_full(self._raw, CHUNK_SIZE + TAG_SIZE) if full else b""
         last = not self._pending
         try:
             self._plain = self._open(sealed, last=last)

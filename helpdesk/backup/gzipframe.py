@@ -26,6 +26,7 @@ from helpdesk.backup.errors import (
     ArchiveCorrupt,
     ArchiveTruncated,
 )
+from helpdesk.backup.streams import read_full
 
 COPY_SIZE = 64 * 1024  # bytes per read or write of member data
 
@@ -34,18 +35,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_HEADER = GZIP_MAGIC + b"\x08\x00" + b"\x00" * 4 + b"\x00\xff"
 _GZIP_EMPTY_BODY = b"\x03\x00" + b"\x00" * 8  # empty final block, CRC 0, size 0
 _GZIP_DIGEST_SIZE = 10 + 2 + 4 + 32 + len(_GZIP_EMPTY_BODY)
-
-
-def read_full(stream: BinaryIO, size: int) -> bytes:
-    """Up to ``size`` bytes of ``stream``; fewer only at its end."""
-    parts = []
-    while size > 0:
-        data = stream.read(size)
-        if not data:
-            break
-        parts.append(data)
-        size -= len(data)
-    return b"".join(parts)
 
 
 class GzipWriter:
