@@ -8,7 +8,7 @@ own description, computed parent-first (:func:`..models.load_order`). A
 reference to a row of the same model (a ticket merged into another) uses
 the target's description without its own references, which cannot loop.
 Content types and permissions are named by natural key; ids kept as text
-(:data:`..load.TEXT_REFERENCES`) by the identity of the row they name.
+(:data:`..models.TEXT_REFERENCES`) by the identity of the row they name.
 
 MongoDB keeps times to the millisecond, so times are compared at that
 precision when ``milliseconds`` is true.
@@ -25,8 +25,13 @@ from urllib.parse import parse_qsl
 from django.db import models
 
 from .dump import natural_keys
-from .load import TEXT_REFERENCES
-from .models import NATURAL, backup_models, label
+from .models import (
+    NATURAL,
+    TEXT_REFERENCES,
+    backup_models,
+    label,
+    text_reference_target,
+)
 
 
 def _plain(value: object, milliseconds: bool) -> object:
@@ -114,11 +119,7 @@ def _describe_text_references(name, description, identities, natural) -> None:
                 for key, text in parse_qsl(value, keep_blank_values=True)
             )
             continue
-        if targets is None:
-            key = description.get(selector)
-            target = ".".join(key) if key else None
-        else:
-            target = targets.get(description.get(selector))
+        target = text_reference_target(selector, targets, description)
         if target:
             description[field_name] = identities.get(target, {}).get(value, value)
 

@@ -32,6 +32,7 @@ from django.db import DatabaseError, connections, models
 
 from helpdesk.db import atomic
 
+from .dump import natural_keys
 from .errors import BackupError
 from .manifest import pk_kind
 from .models import (
@@ -41,6 +42,7 @@ from .models import (
     TEXT_REFERENCES,
     backup_models,
     label,
+    text_reference_target,
 )
 from .target import auto_now_off, ensure_empty, reset_sequences, wipe
 
@@ -77,20 +79,14 @@ class Loader:
         self.vendor = connections[using].vendor
 
     def _natural_keys(self) -> dict[str, dict[tuple, object]]:
-        from django.contrib.auth.models import Permission
-        from django.contrib.contenttypes.models import ContentType
-
-        content_types = {
-            (ct.app_label, ct.model): ct for ct in ContentType.objects.using(self.using)
-        }
-        by_pk = {ct.pk: key for key, ct in content_types.items()}
-        permissions = {
-            (perm.codename, *by_pk[perm.content_type_id]): perm.pk
-            for perm in Permission.objects.using(self.using)
-        }
+        """``{label: {natural key: pk}}``: :func:`.dump.natural_keys` of this
+        database, turned round."""
         return {
-            "contenttypes.contenttype": {k: ct.pk for k, ct in content_types.items()},
-            "auth.permission": permissions,
+            name: {
+                tuple(key): apps.get_model(name)._meta.pk.to_python(pk)
+                for pk, key in keys.items()
+            }
+            for name, keys in natural_keys(self.using).items()
         }
 
     def changes_keys(self, model_label: str) -> bool:
@@ -141,11 +137,7 @@ class Loader:
                     self._query_part(part, targets) for part in value.split("&")
                 )
                 continue
-            if targets is None:  # the target is named by a content type
-                natural = fields.get(selector)
-                target = ".".join(natural) if isinstance(natural, list) else None
-            else:
-                target = targets.get(fields.get(selector))
+            target = text_reference_target(selector, targets, fields)
             fields[name] = self._maybe(target, value)
 
     def _query_part(self, part: str, targets: dict[str, str]) -> str:

@@ -75,6 +75,19 @@ def backup_models() -> list[type[Model]]:
     return load_order(chosen)
 
 
+def text_reference_target(selector: str, targets, fields: dict) -> str | None:
+    """The label of the model an id kept as text names, in a row whose
+    fields (as archived, or as described) are ``fields``; ``None`` when the
+    row names none. ``selector`` and ``targets`` are a rule of
+    :data:`TEXT_REFERENCES` other than a query string: ``targets`` maps the
+    ``selector`` field's values to labels, or is ``None`` when ``selector``
+    is a content type's natural key (``[app_label, model]``)."""
+    if targets is None:
+        natural = fields.get(selector)
+        return ".".join(natural) if isinstance(natural, list | tuple) else None
+    return targets.get(fields.get(selector))
+
+
 def dependencies(model: type[Model]) -> set[type[Model]]:
     """The models ``model``'s rows refer to, itself excluded: through foreign
     keys, and through ids kept as text (:data:`TEXT_REFERENCES`; a row named

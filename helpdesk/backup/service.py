@@ -38,7 +38,7 @@ from .archive import (
 )
 from .dump import dump_database
 from .errors import ArchiveCorrupt, BackupError
-from .load import ensure_empty, load_database
+from .load import load_database
 from .manifest import (
     FORMAT,
     applied_migrations,
@@ -47,6 +47,7 @@ from .manifest import (
     engine_family,
     product_version,
 )
+from .target import ensure_empty
 
 Progress = Callable[[str], None]
 logger = logging.getLogger("helpdesk.backup")
