@@ -31,6 +31,8 @@ The rules, decided once here so every caller agrees:
 """
 
 import math
+import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -42,7 +44,9 @@ __all__ = [
     "Calendar",
     "Interval",
     "add_business_minutes",
+    "add_business_minutes_indexed",
     "business_minutes_between",
+    "business_minutes_between_indexed",
     "is_open",
     "load_public_holidays",
     "next_open",
@@ -58,6 +62,7 @@ _ONE_MINUTE = timedelta(minutes=1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1)
 _LAST_MOMENT = datetime.max.replace(tzinfo=UTC)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
 
 Span = tuple[datetime, datetime]
 
@@ -107,6 +112,9 @@ class Calendar:
     _weekly: tuple[tuple[Interval, ...], ...] = field(
         init=False, repr=False, compare=False
     )
+    # The open time of a window of days, precomputed (see _OpenTimeTable):
+    # one mutable slot in an otherwise immutable value, replaced whole.
+    _table: list = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -138,6 +146,7 @@ class Calendar:
         object.__setattr__(self, "hours", MappingProxyType(hours))
         object.__setattr__(self, "holidays", holidays)
         object.__setattr__(self, "_zone", zone)
+        object.__setattr__(self, "_table", [None])
         # Sorted by wall-clock start, so each day's spans come out in order.
         object.__setattr__(
             self,
@@ -224,6 +233,160 @@ def business_minutes_between(
         timedelta(),
     )
     return total / _ONE_MINUTE
+
+
+def add_business_minutes_indexed(
+    calendar: Calendar, start: datetime, minutes: int | float
+) -> datetime:
+    """``add_business_minutes`` by a binary search over the calendar's open
+    time, precomputed once for a window of days around the moments asked
+    about, instead of a walk day by day: for sweeping many tickets.
+
+    Same result to the microsecond, same errors. The window grows to cover
+    new starts (up to ``TABLE_MAX_DAYS``, then moves); a deadline past its
+    end is walked as before.
+    """
+    start_utc = _as_utc(start, "start")
+    remaining = _minutes_as_timedelta(minutes)
+    _require_ever_open(calendar)
+    if remaining <= _LAST_MOMENT - start_utc:
+        found = _table_for(calendar, start_utc).add(start_utc, remaining)
+        if found is not None:
+            return found
+    return add_business_minutes(calendar, start, minutes)
+
+
+def business_minutes_between_indexed(
+    calendar: Calendar, start: datetime, end: datetime
+) -> float:
+    """``business_minutes_between`` by the calendar's precomputed open time
+    (see ``add_business_minutes_indexed``); the same figure."""
+    start_utc = _as_utc(start, "start")
+    end_utc = _as_utc(end, "end")
+    if end_utc <= start_utc:
+        return 0.0
+    found = _table_for(calendar, start_utc).between(start_utc, end_utc)
+    if found is None:
+        return business_minutes_between(calendar, start, end)
+    return found
+
+
+TABLE_DAYS_BEFORE = 21
+"""How far before the first moment asked about a calendar's table begins."""
+TABLE_MIN_DAYS = 120
+"""How many days a table reaches past the latest moment asked about."""
+TABLE_MAX_DAYS = 1100
+"""The widest window a table grows to (about three years)."""
+
+_table_lock = threading.Lock()
+
+
+class _OpenTimeTable:
+    """The open pieces of ``[first, last]`` as microseconds since the epoch,
+    with the running total of open time at the end of each piece.
+
+    Built by the same walk (``_pieces``) from ``first``: the pieces a walk
+    from any later start meets are these, clipped at that start (the walk
+    only ever trims a span to where open time was already counted), so
+    adding and measuring by binary search give the walk's result exactly, in
+    whole microseconds. Immutable once built; a wider one replaces it.
+    """
+
+    __slots__ = ("ends", "first", "last", "starts", "totals")
+
+    def __init__(self, calendar: Calendar, first: datetime, last: datetime) -> None:
+        self.first = first
+        self.last = last
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.totals: list[int] = []
+        total = 0
+        # Walked two days further than trusted: the end of a walk to a bound
+        # is never in doubt then, whatever order the last day's spans take.
+        for piece_start, piece_end in _pieces(calendar, first, last + 2 * _ONE_DAY):
+            start, end = _micros(piece_start), _micros(piece_end)
+            total += end - start
+            self.starts.append(start)
+            self.ends.append(end)
+            self.totals.append(total)
+
+    def covers(self, moment: datetime) -> bool:
+        return self.first <= moment <= self.last
+
+    def _open_before(self, moment: int) -> tuple[int, int]:
+        """(index of the first piece ending after ``moment``, open
+        microseconds from ``first`` to ``moment``)."""
+        index = bisect_right(self.ends, moment)
+        before = self.totals[index - 1] if index else 0
+        if index < len(self.starts) and self.starts[index] < moment:
+            before += moment - self.starts[index]
+        return index, before
+
+    def add(self, start: datetime, remaining: timedelta) -> datetime | None:
+        """The deadline, or None when it lies past this table."""
+        if not self.covers(start):
+            return None
+        index, before = self._open_before(_micros(start))
+        target = before + remaining // _ONE_MICROSECOND
+        found = bisect_left(self.totals, target, index)
+        if found == len(self.totals):
+            return None
+        deadline = _from_micros(self.ends[found] - (self.totals[found] - target))
+        return deadline if deadline <= self.last else None
+
+    def between(self, start: datetime, end: datetime) -> float | None:
+        if not (self.covers(start) and self.covers(end)):
+            return None
+        open_time = self._open_before(_micros(end))[1]
+        open_time -= self._open_before(_micros(start))[1]
+        return open_time / (_ONE_MINUTE // _ONE_MICROSECOND)
+
+
+class _Uncovered(_OpenTimeTable):
+    """Stands in where no table may be built: every question is walked."""
+
+    def __init__(self) -> None:
+        self.first = _LAST_MOMENT
+        self.last = datetime.min.replace(tzinfo=UTC)
+
+
+def _table_for(calendar: Calendar, moment: datetime) -> _OpenTimeTable:
+    """The calendar's table, grown to cover ``moment`` and ``TABLE_MIN_DAYS``
+    after it, or built afresh around it when growing would make it wider than
+    ``TABLE_MAX_DAYS``; an ``_Uncovered`` one at the ends of the calendar."""
+    table = calendar._table[0]
+    if table is not None and table.first <= moment <= table.last - _MIN_AHEAD:
+        return table
+    with _table_lock:
+        table = calendar._table[0]
+        if table is not None and table.first <= moment <= table.last - _MIN_AHEAD:
+            return table
+        try:
+            first = moment - TABLE_DAYS_BEFORE * _ONE_DAY
+            last = moment + TABLE_MIN_DAYS * _ONE_DAY
+        except OverflowError:
+            return _Uncovered()
+        if table is not None:
+            wider = (min(first, table.first), max(last, table.last))
+            if wider[1] - wider[0] <= TABLE_MAX_DAYS * _ONE_DAY:
+                first, last = wider
+        try:
+            table = _OpenTimeTable(calendar, first, last)
+        except OverflowError:
+            return _Uncovered()
+        calendar._table[0] = table
+        return table
+
+
+_MIN_AHEAD = TABLE_MIN_DAYS // 2 * _ONE_DAY
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH_UTC) // _ONE_MICROSECOND
+
+
+def _from_micros(micros: int) -> datetime:
+    return _EPOCH_UTC + timedelta(microseconds=micros)
 
 
 def is_open(calendar: Calendar, moment: datetime) -> bool:

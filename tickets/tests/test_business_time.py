@@ -21,7 +21,9 @@ from tickets.business_time import (
     Calendar,
     Interval,
     add_business_minutes,
+    add_business_minutes_indexed,
     business_minutes_between,
+    business_minutes_between_indexed,
     is_open,
     load_public_holidays,
     next_open,
@@ -783,3 +785,63 @@ def clock_change_weekends(draw):
 def test_clock_change_days_agree_with_a_wall_clock_reading(case):
     calendar, start = case
     assert_every_minute_agrees_with_the_wall_clock(calendar, start, 2 * 24 * 60)
+
+
+# --- The precomputed table (the SLA sweep's arithmetic) ------------------------
+
+
+@PROPERTY
+@given(
+    cases(),
+    st.lists(
+        st.tuples(
+            st.timedeltas(min_value=timedelta(days=-60), max_value=timedelta(days=60)),
+            minute_counts,
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_the_indexed_arithmetic_gives_the_walks_results_exactly(case, asked):
+    """Many starts against one calendar, so its table is built, grown and
+    moved: every deadline and every measure equals the walk's, to the
+    microsecond, including closing moments and daylight saving days."""
+    calendar, start = case
+    for shift, added in asked:
+        moment = start + shift
+        due = add_business_minutes(calendar, moment, added)
+        assert add_business_minutes_indexed(calendar, moment, added) == due
+        for end in (due, moment + abs(shift), due + timedelta(hours=7)):
+            assert business_minutes_between_indexed(
+                calendar, moment, end
+            ) == business_minutes_between(calendar, moment, end)
+
+
+def test_the_indexed_arithmetic_walks_outside_its_window():
+    """Starts years apart move the table; a deadline beyond it (a calendar
+    closed for years) is walked; errors are the walk's."""
+    three_years = (date(2029, 1, 1) - date(2026, 1, 1)).days
+    closed = frozenset(date(2026, 1, 1) + timedelta(days=n) for n in range(three_years))
+    calendar = Calendar("Europe/Berlin", OFFICE.hours, closed)
+    for start in (at(BERLIN, 2026, 1, 1), at(BERLIN, 2020, 3, 6, 17), AWARE):
+        for added in (0, 1, 540, 10_000):
+            assert add_business_minutes_indexed(
+                calendar, start, added
+            ) == add_business_minutes(calendar, start, added)
+    assert add_business_minutes_indexed(OFFICE, at(BERLIN, 2026, 3, 13, 18), 0) == (
+        at(BERLIN, 2026, 3, 16, 9)
+    )
+    with pytest.raises(ValueError, match="minutes"):
+        add_business_minutes_indexed(OFFICE, AWARE, -1)
+    with pytest.raises(ValueError, match="never open"):
+        add_business_minutes_indexed(Calendar("UTC", {}), AWARE, 1)
+    with pytest.raises(ValueError, match="last date"):
+        add_business_minutes_indexed(
+            Calendar.always_open(), AWARE, 8000 * 366 * 24 * 60
+        )
+    with pytest.raises(ValueError, match="timezone-aware"):
+        business_minutes_between_indexed(OFFICE, NAIVE, AWARE)
+    far = datetime(9999, 12, 30, tzinfo=UTC)
+    assert add_business_minutes_indexed(Calendar.always_open(), far, 5) == far + (
+        timedelta(minutes=5)
+    )
