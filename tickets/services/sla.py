@@ -12,6 +12,7 @@ its due time moves by the business minutes of the pause.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,6 +23,7 @@ from tickets.models import (
     UNSOLVED_STATUSES,
     SLANotice,
     SLAPolicy,
+    SLATarget,
     Ticket,
     TicketEvent,
 )
@@ -53,6 +55,19 @@ TARGET_LABELS = {
 # --- Running clocks ---------------------------------------------------------
 
 
+class TicketClockFields(Protocol):
+    """What a clock is computed from: a Ticket's SLA fields, by name."""
+
+    created_at: datetime
+    first_response_at: datetime | None
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    next_response_since: datetime | None
+    resolution_due_at: datetime | None
+    sla_paused_since: datetime | None
+    sla_paused_minutes: float
+
+
 @dataclass(frozen=True)
 class Clock:
     """One running target: when it is due, and when to warn about it."""
@@ -63,7 +78,7 @@ class Clock:
 
 
 def _add(calendar: bt.Calendar, start: datetime, minutes: float) -> datetime:
-    return bt.add_business_minutes(calendar, start, max(0.0, minutes))
+    return bt.add_business_minutes_indexed(calendar, start, max(0.0, minutes))
 
 
 def running_clocks(ticket: Ticket) -> list[Clock]:
@@ -74,8 +89,21 @@ def running_clocks(ticket: Ticket) -> list[Clock]:
     target = target_for(policy, ticket.priority)
     if target is None:
         return []
-    calendar = calendar_for(policy.calendar)
-    warn = policy.warn_before_minutes
+    return clocks_running(
+        ticket, target, calendar_for(policy.calendar), policy.warn_before_minutes
+    )
+
+
+def clocks_running(
+    ticket: "Ticket | TicketClockFields",
+    target: SLATarget,
+    calendar: bt.Calendar,
+    warn_before_minutes: int,
+) -> list[Clock]:
+    """``running_clocks`` for an unsolved ticket under ``target`` of its
+    policy. ``ticket`` may be a model or any row with the same SLA
+    attributes (the sweep reads rows, not models)."""
+    warn = warn_before_minutes
     clocks = []
     if ticket.first_response_at is None and ticket.first_response_due_at:
         clocks.append(
@@ -298,7 +326,7 @@ def sla_on_status(*, ticket: Ticket, old: str, new: str, at: datetime) -> list[s
     ):
         ticket.sla_paused_since = at
         fields.append("sla_paused_since")
-        left = bt.business_minutes_between(
+        left = bt.business_minutes_between_indexed(
             calendar_for(ticket.sla_policy.calendar), at, ticket.resolution_due_at
         )
         event_record(
@@ -317,11 +345,13 @@ def _resume(ticket: Ticket, at: datetime) -> float | None:
     a resolution target); the moved due time leaves exactly that from ``at``."""
     calendar = calendar_for(ticket.sla_policy.calendar)
     since = ticket.sla_paused_since
-    paused = bt.business_minutes_between(calendar, since, at)
+    paused = bt.business_minutes_between_indexed(calendar, since, at)
     ticket.sla_paused_minutes += paused
     left = None
     if ticket.resolution_due_at is not None:
-        left = bt.business_minutes_between(calendar, since, ticket.resolution_due_at)
+        left = bt.business_minutes_between_indexed(
+            calendar, since, ticket.resolution_due_at
+        )
         ticket.resolution_due_at = _add(calendar, ticket.resolution_due_at, paused)
     ticket.sla_paused_since = None
     return left
@@ -385,4 +415,4 @@ def sla_minutes_left(
     capped = end - start > BADGE_HORIZON
     if capped:
         end = start + BADGE_HORIZON
-    return sign * bt.business_minutes_between(calendar, start, end), capped
+    return sign * bt.business_minutes_between_indexed(calendar, start, end), capped
