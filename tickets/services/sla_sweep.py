@@ -156,7 +156,9 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 1000) -> SweepRe
 
 
 @atomic
-def _sweep_batch(batch: list[TicketRow], policies: _Policies, now: datetime):
+def _sweep_batch(
+    batch: list[TicketRow], policies: _Policies, now: datetime
+) -> SweepResult:
     """Announce and escalate one batch, all of it or none of it; returns what
     it announced (counted afresh if MongoDB runs the transaction again: the
     rows in ``batch`` are never changed)."""
@@ -171,7 +173,8 @@ def _sweep_batch(batch: list[TicketRow], policies: _Policies, now: datetime):
     outcomes: dict[tuple, list] = {}  # (priority, team, department) -> ticket ids
     for row in batch:
         seen = announced[row.pk]
-        clocks = _clocks(row, policies[row.sla_policy_id])
+        policy = policies.get(row.sla_policy_id)  # None: deleted since the read
+        clocks = _clocks(row, policy) if policy is not None else []
         escalate = False
         for clock in clocks:
             if now >= clock.due_at:
@@ -210,7 +213,7 @@ def _sweep_batch(batch: list[TicketRow], policies: _Policies, now: datetime):
             else:
                 result.warnings += 1
         if escalate:
-            outcome = _escalate(row, policies[row.sla_policy_id], events, now)
+            outcome = _escalate(row, policy, events, now)
             if outcome is not None:
                 result.escalations += 1
                 outcomes.setdefault(outcome, []).append(row.pk)
