@@ -253,7 +253,9 @@ class Listener:
 
     @property
     def port(self) -> int:
-        assert self.server is not None
+        """The port bound (the one asked for, or the one given for 0)."""
+        if self.server is None:
+            raise RuntimeError("The listener has not started.")
         return self.server.sockets[0].getsockname()[1]
 
     async def start(self) -> None:
