@@ -17,6 +17,9 @@ class Command(BaseCommand):
         "when it cannot be stored. For more than a trickle of mail, deliver to "
         "the long-running LMTP listener instead (manage.py lmtp_server)."
     )
+    # An MTA starts this once per message: Django's system checks (a second of
+    # CPU: URLs, templates, models) have no business on that path.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
