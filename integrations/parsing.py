@@ -20,6 +20,7 @@ from .charsets import (
 )
 from .html_text import MAX_HTML_CHARS, html_to_text
 
+
 class _ParsedOnceHeaders(headerregistry.HeaderRegistry):
     """``policy.default``'s header classes, each name and value parsed once.
 
