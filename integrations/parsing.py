@@ -2,9 +2,10 @@
 machine wrote it. Standard library only. The body is kept whole: only a reply
 to an existing ticket loses its quoted history (``integrations.quotes``)."""
 
+import functools
 import re
 from dataclasses import dataclass, field
-from email import policy
+from email import headerregistry, policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -18,6 +19,32 @@ from .charsets import (
     part_filename,
 )
 from .html_text import MAX_HTML_CHARS, html_to_text
+
+
+class _ParsedOnceHeaders(headerregistry.HeaderRegistry):
+    """``policy.default``'s header classes, each name and value parsed once.
+
+    The email package parses a header again on every read, and reading a
+    message reads its Content-Type alone a dozen times; the header objects
+    are immutable strings, so one parse serves every read, and the common
+    values ("text/plain; charset=utf-8") serve every message."""
+
+    def __call__(self, name, value):
+        if isinstance(value, str) and len(value) <= MAX_CACHED_HEADER_CHARS:
+            return _header_parsed(self, name, value)
+        return super().__call__(name, value)
+
+
+MAX_CACHED_HEADER_CHARS = 2_000
+
+
+@functools.lru_cache(maxsize=4_096)
+def _header_parsed(registry: _ParsedOnceHeaders, name: str, value: str):
+    return headerregistry.HeaderRegistry.__call__(registry, name, value)
+
+
+# What every message is parsed with (see _ParsedOnceHeaders).
+POLICY = policy.default.clone(header_factory=_ParsedOnceHeaders())
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 TICKET_TOKEN = re.compile(r"\[#(\d{1,9})\]")
@@ -328,11 +355,11 @@ def mime_parts_at_most(raw: bytes, limit: int) -> int:
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything processing needs from the raw bytes. Never raises for a
     malformed message: what can be read is read, and defects are listed."""
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    message = BytesParser(policy=POLICY).parsebytes(raw)
     if _boundary_lost(message):
         repaired = _boundaries_quoted(raw)
         if repaired != raw:
-            message = BytesParser(policy=policy.default).parsebytes(repaired)
+            message = BytesParser(policy=POLICY).parsebytes(repaired)
     parsed = ParsedEmail()
     parsed.defects = [type(defect).__name__ for defect in message.defects]
     parsed.message_id = (MESSAGE_ID.findall(_header(message, "Message-ID")) or [""])[0]

@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 from .models import InboundEmail, Mailbox
-from .services import inbound_process, mailbox_poll
+from .services import inbound_process, inbound_process_pending, mailbox_poll
 
 
 @shared_task(name="integrations.tasks.poll_mailboxes")
@@ -24,6 +25,21 @@ def poll_mailbox(mailbox_id: str) -> dict:
     if mailbox is None:
         return {"skipped": "mailbox missing or disabled"}
     return mailbox_poll(mailbox=mailbox)
+
+
+@shared_task(
+    name="integrations.tasks.process_inbound",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def process_inbound(inbound_ids: list[str]) -> dict[str, int]:
+    """Turn stored messages (from the MTA pipe or the LMTP listener) into
+    tickets and replies; the listener hands over several ids at once. Safe to
+    run twice: messages no longer pending are skipped. A database that cannot
+    be reached is retried with backoff; anything else is recorded on the
+    message by ``inbound_process``."""
+    return inbound_process_pending(inbound_ids=inbound_ids)
 
 
 # Messages finished per run of ``process_stuck_inbound``, oldest first.

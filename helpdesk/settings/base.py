@@ -378,6 +378,13 @@ INBOUND_MAX_PARTS = env.int("INBOUND_MAX_PARTS", default=5_000)
 INBOUND_TRUSTED_AUTHSERV_IDS = env.list("INBOUND_TRUSTED_AUTHSERV_IDS", default=[])
 # true: a reply without a trusted pass is suspended like one that fails.
 INBOUND_REQUIRE_SENDER_AUTH = env.bool("INBOUND_REQUIRE_SENDER_AUTH", default=False)
+# The LMTP listener (manage.py lmtp_server): where it binds, and the networks
+# whose mail servers may deliver to it (default: this machine only).
+INBOUND_LMTP_HOST = env("INBOUND_LMTP_HOST", default="127.0.0.1")
+INBOUND_LMTP_PORT = env.int("INBOUND_LMTP_PORT", default=8024)
+INBOUND_LMTP_ALLOWED_NETWORKS = env.list(
+    "INBOUND_LMTP_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]
+)
 # Files per message, their total bytes, and a customer's stored bytes (0: none).
 ATTACHMENT_MAX_COUNT = env.int("ATTACHMENT_MAX_COUNT", default=20)
 ATTACHMENT_MAX_TOTAL_SIZE = env.int("ATTACHMENT_MAX_TOTAL_SIZE", default=25 * 2**20)

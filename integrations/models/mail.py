@@ -93,6 +93,7 @@ class InboundEmail(models.Model):
     class Source(models.TextChoices):
         IMAP = "imap", "IMAP"
         PIPE = "pipe", "MTA pipe"
+        LMTP = "lmtp", "LMTP listener"
 
     mailbox = models.ForeignKey(
         Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from tickets.models import Message
 from tickets.services.attachments import (
+    AttachmentSelection,
     RejectedAttachment,
     attachment_store_full_text,
     attachments_select,
@@ -88,7 +89,12 @@ def email_content(
         )
         for item in parsed.attachments
     ]
-    selection = attachments_select(author=sender, uploads=files)
+    # No files, no quota to look up: most mail is text alone.
+    selection = (
+        attachments_select(author=sender, uploads=files)
+        if files
+        else AttachmentSelection(kept=[])
+    )
     body = strip_quoted(parsed.body) if reply else parsed.body.strip()
     full_text = ""
     room = _body_max_chars() - BODY_RESERVE_CHARS

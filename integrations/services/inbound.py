@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import User, normalize_email_address
 from accounts.services import customer_get_or_create
+from helpdesk.commit_hooks import on_commit_robust
 from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError
 from notifications.models import EmailLog
@@ -67,6 +68,51 @@ def inbound_receive(
     return inbound_process(
         inbound=inbound_store(raw=raw, source=source, mailbox=mailbox)
     )
+
+
+def inbound_enqueue(*, inbound_ids: list[str]) -> None:
+    """Hand stored messages to the worker (``integrations.tasks.process_inbound``)
+    once the transaction that stored them commits (at once outside one).
+
+    A broker that cannot be reached is logged, not raised: the messages are
+    stored, so they are ours, and ``process_stuck_inbound`` finishes whatever
+    was never queued."""
+    from ..tasks import process_inbound
+
+    ids = [str(pk) for pk in inbound_ids]
+    if ids:
+        on_commit_robust("inbound_enqueue", lambda: process_inbound.delay(ids))
+
+
+def inbound_queue(
+    *, raw: bytes, source: str, mailbox: Mailbox | None = None
+) -> InboundEmail:
+    """Store the raw message, then queue its processing for the worker: what
+    the MTA pipe and the LMTP listener do. Raises whatever storing raised (the
+    caller answers "try again later"); nothing about processing raises here."""
+    inbound = inbound_store(raw=raw, source=source, mailbox=mailbox)
+    inbound_enqueue(inbound_ids=[inbound.pk])
+    return inbound
+
+
+def inbound_process_pending(*, inbound_ids: list[str]) -> dict[str, int]:
+    """Process the stored messages among ``inbound_ids`` that still wait, in
+    the order they arrived; return how many ended in each status.
+
+    Safe to run twice: a message already processed (or failed, suspended...)
+    is left alone, so a task delivered again does nothing new. One query
+    loads the batch; each message then runs in its own transaction, so one
+    failure never undoes another."""
+    counts: dict[str, int] = {}
+    pending = (
+        InboundEmail.objects.filter(pk__in=list(inbound_ids), status=Status.PENDING)
+        .select_related("mailbox")
+        .order_by("received_at", "pk")
+    )
+    for inbound in pending:
+        status = inbound_process(inbound=inbound).status
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def _finish(inbound: InboundEmail, status: str, outcome: str, **fields) -> InboundEmail:
@@ -374,4 +420,12 @@ def _refuse(parsed: ParsedEmail) -> None:
         transaction.on_commit(lambda: send_email.delay(log_id), robust=True)
 
 
-__all__ = ["inbound_process", "inbound_receive", "inbound_store", "thread_root_id"]
+__all__ = [
+    "inbound_enqueue",
+    "inbound_process",
+    "inbound_process_pending",
+    "inbound_queue",
+    "inbound_receive",
+    "inbound_store",
+    "thread_root_id",
+]

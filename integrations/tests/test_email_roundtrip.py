@@ -62,9 +62,14 @@ def test_agent_reply_goes_out_and_the_customers_answer_comes_back(
     raw = customer_reply_to(reply_mail, "Updated, it works now.")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
     out = io.StringIO()
-    call_command("ingest_email", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        call_command("ingest_email", stdout=out)
 
-    assert f"Reply added to {ticket.reference}" in out.getvalue()
+    inbound = InboundEmail.objects.get()
+    assert out.getvalue() == f"inbound #{inbound.pk}: queued\n"
+    # Processing went to the worker (eager in tests), after the commit.
+    assert queued[0].__name__ == "inbound_enqueue"
+    assert inbound.outcome == f"Reply added to {ticket.reference}"
     message = Message.objects.get(email_message_id="<reply-1@alice.example>")
     assert message.ticket == ticket
     assert message.author == customer
@@ -96,8 +101,52 @@ def test_ingest_email_as_an_mta_pipe(tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     ticket = Ticket.objects.get(subject="Through the pipe")
     assert ticket.requester == customer
-    assert b"processed: Opened" in result.stdout
+    assert result.stdout.decode().endswith(": queued\n")
     assert InboundEmail.objects.get().source == InboundEmail.Source.PIPE
+
+
+@pytest.mark.django_db
+def test_ingest_email_only_stores_and_queues(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """The pipe hands the message to the worker; nothing is processed in the
+    MTA's process."""
+    from integrations import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.process_inbound, "delay", sent.append)
+    raw = b"From: Pat <pat@customer.example>\r\nSubject: Queued\r\n\r\nHi\r\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("ingest_email", stdout=out)
+    inbound = InboundEmail.objects.get()
+    assert sent == [[str(inbound.pk)]]
+    assert inbound.status == InboundEmail.Status.PENDING
+    assert inbound.source == InboundEmail.Source.PIPE
+    assert not Ticket.objects.exists()
+    assert out.getvalue() == f"inbound #{inbound.pk}: queued\n"
+    assert tasks.process_inbound([str(inbound.pk)]) == {"processed": 1}
+    assert Ticket.objects.get().subject == "Queued"
+    assert tasks.process_inbound([str(inbound.pk)]) == {}  # safe to run twice
+
+
+@pytest.mark.django_db
+def test_ingest_email_exits_75_when_the_message_cannot_be_stored(
+    monkeypatch, settings, tmp_path
+):
+    """EX_TEMPFAIL tells the mail server to keep the message and retry."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the storage folder should be")
+    settings.PRIVATE_MEDIA_ROOT = blocker / "private"
+    raw = b"From: Pat <pat@customer.example>\r\nSubject: Hi\r\n\r\nHi\r\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("ingest_email", stderr=err)
+    assert exit_.value.code == 75
+    assert "Could not store the message" in err.getvalue()
+    assert not InboundEmail.objects.exists()
 
 
 @pytest.mark.django_db

@@ -3,18 +3,23 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import InboundEmail, Mailbox
-from integrations.services import inbound_process, inbound_store
+from integrations.services import inbound_queue
 
 EX_TEMPFAIL = 75  # sysexits.h: the MTA should try again later
 
 
 class Command(BaseCommand):
     help = (
-        "Read one email from standard input (an MTA pipe, or a saved .eml) and "
-        "turn it into a ticket or a reply. The message is stored first; a "
-        "processing failure is kept and reported, and still exits 0 because the "
-        "mail is safely ours. Exits 75 (try again) only when it cannot be stored."
+        "Read one email from standard input (an MTA pipe, or a saved .eml), "
+        "store it and queue it for the worker, which turns it into a ticket or "
+        "a reply. Exits 0 once the message is stored (it is ours from then on: "
+        "a processing failure is kept and reported on it), 75 (try again later) "
+        "when it cannot be stored. For more than a trickle of mail, deliver to "
+        "the long-running LMTP listener instead (manage.py lmtp_server)."
     )
+    # An MTA starts this once per message: Django's system checks (a second of
+    # CPU: URLs, templates, models) have no business on that path.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -22,25 +27,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, mailbox=None, **options):
-        box = None
-        if mailbox:
-            box = Mailbox.objects.filter(name=mailbox).first()
-            if box is None:
-                raise CommandError(f"There is no mailbox named {mailbox!r}.")
+        try:
+            box = Mailbox.objects.filter(name=mailbox).first() if mailbox else None
+        except Exception as error:  # the database is down: try again later
+            self.stderr.write(f"Could not look up the mailbox: {error}")
+            sys.exit(EX_TEMPFAIL)
+        if mailbox and box is None:
+            raise CommandError(f"There is no mailbox named {mailbox!r}.")
         raw = sys.stdin.buffer.read()
         if not raw.strip():
             raise CommandError("Standard input was empty: no email to ingest.")
         try:
-            inbound = inbound_store(
+            inbound = inbound_queue(
                 raw=raw, source=InboundEmail.Source.PIPE, mailbox=box
             )
-        except Exception as error:
+        except Exception as error:  # the database or the disk: not stored
             self.stderr.write(f"Could not store the message: {error}")
             sys.exit(EX_TEMPFAIL)
-        inbound = inbound_process(inbound=inbound)
-        line = f"inbound #{inbound.pk}: {inbound.status}: {inbound.outcome}"
-        if inbound.status == InboundEmail.Status.FAILED:
-            self.stderr.write(line)
-            self.stderr.write(inbound.error.splitlines()[0] if inbound.error else "")
-        else:
-            self.stdout.write(line)
+        self.stdout.write(f"inbound #{inbound.pk}: queued")
