@@ -3,8 +3,12 @@
 people and organizations.
 
 Tickets are found as the lists find them (``lists._search``: the number,
-the folded subject and message text, the requester's email; customers never
-match an internal note) and also by the requester's name. Everything starts
+the words of the subject or of one message through the search index
+(``tickets.search``), the requester's email; customers never match an
+internal note) and also by the requester's name. Results come newest
+activity first; totals are counted up to ``tickets.search.COUNT_CAP`` + 1
+(``SearchResults.ticket_count``), so a common word costs a page's worth of
+work, not a pass over every visible ticket. Everything starts
 from ``ticket_list_visible_to``, so a ticket the user may not see is never
 found, by number or by text: the answer is the same as for a number that
 does not exist.
@@ -22,6 +26,7 @@ from accounts.models import User
 from organizations.models import Organization, OrganizationDomain
 
 from ..models import Ticket
+from ..search import count_capped
 from .lists import NUMBER, QUERY_MAX_CHARS, _email_fold, _search
 from .visibility import ticket_list_visible_to
 
@@ -33,6 +38,11 @@ class SearchResults:
     tickets: QuerySet[Ticket]
     people: QuerySet[User]
     organizations: QuerySet[Organization]
+
+    def ticket_count(self) -> int:
+        """The number of tickets found, up to ``COUNT_CAP`` + 1 (more than
+        ``COUNT_CAP`` shows as "1,000+")."""
+        return count_capped(self.tickets)
 
 
 def _query(text: str) -> str:
@@ -57,8 +67,9 @@ def search_tickets(user: User, text: str) -> QuerySet[Ticket]:
     visible = ticket_list_visible_to(user)
     if not text:
         return visible.none()
+    by_name = User.objects.filter(full_name__icontains=text).values("pk")
     found = _search(visible, text, include_internal=user.is_agent) | visible.filter(
-        requester__full_name__icontains=text
+        requester_id__in=by_name
     )
     return found.for_rows().order_by("-updated_at", "-number")
 
