@@ -8,14 +8,14 @@
   the native full-text indexes of SQLite and PostgreSQL, one chosen per
   database (``search_backend``).
 
-Callers use the functions here: ``ticket_text_condition`` for the lists and
+Callers use the functions here: ``ticket_text_match`` for the lists and
 the search page, ``count_capped`` for the totals they show, and
 ``search_index_rebuild`` (``manage.py search_reindex``).
 """
 
 from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from helpdesk.search_text import search_fold
 
@@ -23,6 +23,7 @@ from .backends import (
     PREFIX_MIN_CHARS,
     SearchBackend,
     SearchQuery,
+    TicketMatch,
     install_native,
     search_backend,
 )
@@ -49,15 +50,19 @@ def search_query(text: str, *, include_internal: bool) -> SearchQuery | None:
     )
 
 
-def ticket_text_condition(text: str, *, include_internal: bool) -> Q | None:
-    """A condition on tickets: the subject or one message holds every word of
-    ``text`` (the last also as a prefix; see ``backends.base``), internal
-    notes counting only with ``include_internal``. None when ``text`` has no
-    word. May run a query or two (the backend choosing its plan)."""
+def ticket_text_match(
+    text: str, *, include_internal: bool, visible: QuerySet
+) -> TicketMatch | None:
+    """The tickets among ``visible`` whose subject or one message holds
+    every word of ``text`` (the last also as a prefix; see
+    ``backends.base``), internal notes counting only with
+    ``include_internal``: a condition to apply to ``visible``, and whether it
+    is complete (``TicketMatch``). None when ``text`` has no word. Runs two or
+    three small queries (the backend choosing its plan)."""
     query = search_query(text, include_internal=include_internal)
     if query is None:
         return None
-    return search_backend().ticket_condition(query)
+    return search_backend().ticket_match(query, visible)
 
 
 def count_capped(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
@@ -79,6 +84,7 @@ __all__ = [
     "REINDEX_BATCH",
     "SearchBackend",
     "SearchQuery",
+    "TicketMatch",
     "count_capped",
     "install_native",
     "message_search_text",
@@ -87,5 +93,5 @@ __all__ = [
     "search_query",
     "search_text_reindex",
     "ticket_search_text",
-    "ticket_text_condition",
+    "ticket_text_match",
 ]

@@ -15,7 +15,7 @@ from helpdesk.search_text import search_fold
 
 from ..models import UNSOLVED_STATUSES, SatisfactionRating, Ticket
 from ..permissions import agent_department_ids, agent_team_ids
-from ..search import ticket_text_condition
+from ..search import ticket_text_match
 from .visibility import ticket_list_visible_to
 
 Status = Ticket.Status
@@ -50,6 +50,13 @@ SORTS = {
 
 
 def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
+    """``_search_match``'s tickets."""
+    return _search_match(queryset, text, include_internal=include_internal)[0]
+
+
+def _search_match(
+    queryset: QuerySet[Ticket], text: str, *, include_internal: bool
+) -> tuple[QuerySet[Ticket], bool]:
     """Tickets whose subject or one message holds every word of ``text`` (the
     last word also as the start of a word), whose requester's email holds
     ``text``, or whose number it is ("1053", "#1053"). Customers' searches
@@ -69,15 +76,15 @@ def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
     """
     text = text.strip()
     if not text:
-        return queryset
-    condition = ticket_text_condition(text, include_internal=include_internal)
-    condition = condition if condition is not None else Q(pk__in=[])
+        return queryset, True
+    match = ticket_text_match(text, include_internal=include_internal, visible=queryset)
+    condition = match.condition if match is not None else Q(pk__in=[])
     if not any(character.isspace() for character in text):
         condition |= Q(requester_id__in=_requesters_by_email(text))
     number = NUMBER.match(text)
     if number:
         condition |= Q(number=int(number.group(1)))
-    return queryset.filter(condition)
+    return queryset.filter(condition), match is None or match.complete
 
 
 def _requesters_by_email(text: str) -> QuerySet[User]:

@@ -30,6 +30,7 @@ class Section:
     count: int
     rows: list
     page: Page | None = None
+    complete: bool = True  # False: ``count`` is a lower bound
 
     @property
     def more(self) -> bool:
@@ -40,7 +41,7 @@ class Section:
         """The total as shown: "1,000+" past the cap."""
         if self.count > COUNT_CAP:
             return f"{COUNT_CAP:,}+"
-        return f"{self.count:,}"
+        return f"{self.count:,}" if self.complete else f"{self.count:,}+"
 
 
 class CappedPaginator(Paginator):
@@ -80,10 +81,12 @@ def search(request: HttpRequest) -> HttpResponse:
                 section = Section(
                     key, LABELS[key], page.paginator.count, list(page), page
                 )
+                section.complete = key != "tickets" or results.tickets_complete
             else:
                 count = count_capped(queryset)
                 rows = list(queryset[: PREVIEW_SIZE[key]]) if count else []
                 section = Section(key, LABELS[key], count, rows)
+                section.complete = key != "tickets" or results.tickets_complete
             sections.append(section)
     if user.is_agent:
         _link_tickets(sections)
@@ -105,7 +108,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _total_label(sections: list[Section]) -> str:
     total = sum(section.count for section in sections)
-    capped = any(section.count > COUNT_CAP for section in sections)
+    capped = any(
+        section.count > COUNT_CAP or not section.complete for section in sections
+    )
     return f"{total:,}+" if capped else f"{total:,}"
 
 

@@ -10,7 +10,7 @@ engine.
 from django.conf import settings
 from django.db import connection
 
-from .base import PREFIX_MIN_CHARS, SearchBackend, SearchQuery
+from .base import PREFIX_MIN_CHARS, SearchBackend, SearchQuery, TicketMatch
 from .native import PostgresBackend, SQLiteBackend
 from .portable import PortableBackend
 
@@ -50,6 +50,7 @@ __all__ = [
     "PREFIX_MIN_CHARS",
     "SearchBackend",
     "SearchQuery",
+    "TicketMatch",
     "install_native",
     "search_backend",
 ]

@@ -24,7 +24,7 @@ business (``tickets.selectors.lists._search``).
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 PREFIX_MIN_CHARS = 3  # a shorter last word must match a whole word
 
@@ -47,17 +47,29 @@ class SearchQuery:
         return len(self.words[-1]) >= PREFIX_MIN_CHARS
 
 
+@dataclass(frozen=True)
+class TicketMatch:
+    """A backend's answer: ``condition`` on ``Ticket`` rows, and whether it
+    is ``complete``. Incomplete means a common word searched over many
+    visible tickets: the condition holds for the tickets of the newest
+    matching subjects and messages only (``CANDIDATES`` of each), which are
+    the results a list sorted by activity shows first; a total counted over
+    it is a lower bound ("400+")."""
+
+    condition: Q
+    complete: bool = True
+
+
 class SearchBackend:
     """What a backend implements. Subclasses set ``name``."""
 
     name = ""
 
-    def ticket_condition(self, query: SearchQuery) -> Q:
-        """A condition on ``Ticket`` rows that holds for the tickets the query
-        finds. It may cost the backend a query or two to choose its plan; the
-        condition is then applied by the caller to the tickets the user may
-        see, so visibility stays the selectors' (``ticket_list_visible_to``).
-        """
+    def ticket_match(self, query: SearchQuery, visible: QuerySet) -> TicketMatch:
+        """The tickets the query finds, as a condition the caller applies to
+        ``visible`` (the tickets the user may see: visibility stays the
+        selectors', ``ticket_list_visible_to``). It may cost the backend a
+        few small queries to choose its plan."""
         raise NotImplementedError
 
     def install(self, connection) -> None:

@@ -33,23 +33,43 @@ the table (``ALTER TABLE`` by copy), which drops its triggers: ``install``
 recreates whatever is missing, and runs after every ``migrate``
 (``tickets.models.search``) and ``search_reindex``.
 
-Both plan a query the same way, because no planner can see that the list
-wants only the newest page of what matches: the backend first asks for up to
-``RARE_LIMIT`` + 1 matching subjects and messages. Fewer (a rare word): the
-tickets are named by id, an index look-up each, and the list sorts those.
-More (a common word): the condition is a probe per ticket into the index
-(FTS5 seeks the rowid in each word's list; PostgreSQL tests the row's stored
-vector), so the list, which walks the tickets newest first, stops after a
-page's worth, and a capped count after ``COUNT_CAP`` + 1 matches.
+Both plan a query the same way. The list wants the newest page of what
+matches, and a total; neither engine can probe its index row by row cheaply
+(an FTS5 probe costs 0.1 to 1 ms) nor read a common word's millions of
+entries in time, so the backend first reads the newest ``CANDIDATES`` + 1
+matching subjects and messages (newest id first: FTS5 walks its lists
+backwards, PostgreSQL its primary key, both stopping early):
+
+- all of them fit (a rarer word): the condition names those tickets by id;
+  complete and exact, and the list sorts a few thousand rows at most;
+- more, and the user sees at most ``FEW_VISIBLE`` tickets (a customer): each
+  visible ticket is tested row by row (SQLite: a regular expression over the
+  folded text, with the word rule of ``tickets.search.tokens``; PostgreSQL:
+  the row's stored vector); complete and exact;
+- more, over many visible tickets (an agent and a common word): the tickets
+  of the newest candidates, an incomplete match (``TicketMatch.complete``):
+  the newest activity comes first as it should, and the total is shown as a
+  lower bound.
 """
 
+import re
+
 from django.db import connection as default_connection
-from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
 from ...models import Message, Ticket
-from .base import SearchBackend, SearchQuery
+from .base import SearchBackend, SearchQuery, TicketMatch
 
-RARE_LIMIT = 2_000  # documents; above it a query counts as common
+CANDIDATES = 2_000  # newest matching documents read per table
+FEW_VISIBLE = 2_000  # tickets; up to this many are tested one by one
 VECTOR = "search_vector"  # PostgreSQL's generated column
 
 TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
@@ -93,45 +113,42 @@ class _NativeBackend(SearchBackend):
     """The plan both native backends share (see the module)."""
 
     def _subjects_sql(self, query: SearchQuery) -> tuple[str, list]:
-        """SQL for up to ``RARE_LIMIT`` + 1 ids of tickets whose subject
-        matches."""
+        """SQL for the ids of the newest ``CANDIDATES`` + 1 tickets whose
+        subject matches."""
         raise NotImplementedError
 
     def _messages_sql(self, query: SearchQuery) -> tuple[str, list]:
-        """SQL for up to ``RARE_LIMIT`` + 1 (ticket id, internal) of
+        """SQL for (ticket id, internal) of the newest ``CANDIDATES`` + 1
         matching messages."""
         raise NotImplementedError
 
-    def _holds(self, ref_field: str, table: str, query: SearchQuery) -> _Holds:
-        """The per-row test for rows of ``table`` (``ref_field`` names the
-        column the backend needs: "pk" or "search_text")."""
+    def _row_condition(self, query: SearchQuery) -> Q:
+        """A per-row test of a ticket's or a message's ``search_text``."""
         raise NotImplementedError
 
-    def ticket_condition(self, query: SearchQuery) -> Q:
+    def ticket_match(self, query: SearchQuery, visible: QuerySet) -> TicketMatch:
         with default_connection.cursor() as cursor:
             cursor.execute(*self._subjects_sql(query))
             subjects = [row[0] for row in cursor.fetchall()]
             cursor.execute(*self._messages_sql(query))
             messages = cursor.fetchall()
-        ticket_table, message_table = (m._meta.db_table for m in (Ticket, Message))
-        if len(subjects) > RARE_LIMIT:
-            by_subject = Q(self._holds(self.ref_field, ticket_table, query))
-        else:
-            by_subject = Q(pk__in=subjects)
-        if len(messages) > RARE_LIMIT:
+        complete = len(subjects) <= CANDIDATES and len(messages) <= CANDIDATES
+        if not complete and visible.order_by()[: FEW_VISIBLE + 1].count() <= (
+            FEW_VISIBLE
+        ):
             found = Message.objects.filter(
-                self._holds(self.ref_field, message_table, query),
-                ticket=OuterRef("pk"),
+                self._row_condition(query), ticket=OuterRef("pk")
             )
             if not query.include_internal:
                 found = found.filter(internal=False)
-            return by_subject | Q(Exists(found))
-        ids = {
+            return TicketMatch(self._row_condition(query) | Q(Exists(found)))
+        ids = set(subjects[:CANDIDATES])
+        ids.update(
             ticket
-            for ticket, internal in messages
+            for ticket, internal in messages[:CANDIDATES]
             if query.include_internal or not internal
-        }
-        return by_subject | Q(pk__in=sorted(ids))
+        )
+        return TicketMatch(Q(pk__in=sorted(ids)), complete=complete)
 
 
 # --- SQLite FTS5 -------------------------------------------------------------
@@ -146,11 +163,25 @@ def _fts5_expression(query: SearchQuery) -> str:
     return " ".join(terms)
 
 
+def _words_pattern(query: SearchQuery) -> str:
+    """A Python regular expression (SQLite's REGEXP, which Django provides)
+    that holds for text holding every word of the query, the last also as a
+    prefix: the row-by-row twin of the FTS5 query. A word starts and ends
+    where no letter, digit or mark is beside it (``tickets.search.tokens``;
+    Python's ``\\w`` without "_" is letters and digits)."""
+    edge = r"(?<![^\W_])"
+    parts = []
+    last = len(query.words) - 1
+    for position, word in enumerate(query.words):
+        end = "" if position == last and query.prefix else r"(?![^\W_])"
+        parts.append(f"(?=.*?{edge}{re.escape(word)}{end})")
+    return "(?s)^" + "".join(parts)
+
+
 class SQLiteBackend(_NativeBackend):
     """FTS5 over the folded subjects and messages (see the module)."""
 
     name = "sqlite"
-    ref_field = "pk"
 
     def install(self, connection=None) -> None:
         connection = connection or default_connection
@@ -204,7 +235,10 @@ class SQLiteBackend(_NativeBackend):
 
     def _subjects_sql(self, query):
         fts = f"{Ticket._meta.db_table}_fts"
-        sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s LIMIT {RARE_LIMIT + 1}"
+        sql = (
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s "
+            f"ORDER BY rowid DESC LIMIT {CANDIDATES + 1}"
+        )
         return sql, [_fts5_expression(query)]
 
     def _messages_sql(self, query):
@@ -212,23 +246,13 @@ class SQLiteBackend(_NativeBackend):
         fts = f"{table}_fts"
         sql = (
             f"SELECT m.ticket_id, m.internal FROM (SELECT rowid AS id FROM {fts} "
-            f"WHERE {fts} MATCH %s LIMIT {RARE_LIMIT + 1}) AS f "
+            f"WHERE {fts} MATCH %s ORDER BY rowid DESC LIMIT {CANDIDATES + 1}) AS f "
             f"JOIN {table} AS m ON m.id = f.id"
         )
         return sql, [_fts5_expression(query)]
 
-    def _holds(self, ref_field, table, query):
-        fts = f"{table}_fts"
-        expression = _fts5_expression(query)
-
-        def render(ref_sql):
-            return (
-                f"EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH %s "
-                f"AND rowid = {ref_sql})",
-                [expression],
-            )
-
-        return _Holds(F(ref_field), render)
+    def _row_condition(self, query):
+        return Q(search_text__regex=_words_pattern(query))
 
 
 # --- PostgreSQL ----------------------------------------------------------------
@@ -254,7 +278,6 @@ class PostgresBackend(_NativeBackend):
     """A stored ``search_vector`` with a GIN index per table (the module)."""
 
     name = "postgresql"
-    ref_field = "search_text"
 
     def install(self, connection=None) -> None:
         connection = connection or default_connection
@@ -285,7 +308,7 @@ class PostgresBackend(_NativeBackend):
         tsquery, params = _tsquery(query)
         sql = (
             f"SELECT id FROM {Ticket._meta.db_table} "
-            f"WHERE {VECTOR} @@ {tsquery} LIMIT {RARE_LIMIT + 1}"
+            f"WHERE {VECTOR} @@ {tsquery} ORDER BY id DESC LIMIT {CANDIDATES + 1}"
         )
         return sql, params
 
@@ -293,11 +316,14 @@ class PostgresBackend(_NativeBackend):
         tsquery, params = _tsquery(query)
         sql = (
             f"SELECT ticket_id, internal FROM {Message._meta.db_table} "
-            f"WHERE {VECTOR} @@ {tsquery} LIMIT {RARE_LIMIT + 1}"
+            f"WHERE {VECTOR} @@ {tsquery} ORDER BY id DESC LIMIT {CANDIDATES + 1}"
         )
         return sql, params
 
-    def _holds(self, ref_field, table, query):
+    def _row_condition(self, query):
+        return Q(self._holds(query))
+
+    def _holds(self, query):
         tsquery, params = _tsquery(query)
 
         def render(ref_sql):
@@ -306,7 +332,7 @@ class PostgresBackend(_NativeBackend):
             vector = ref_sql.replace('"search_text"', f'"{VECTOR}"')
             return f"{vector} @@ {tsquery}", params
 
-        return _Holds(F(ref_field), render)
+        return _Holds(F("search_text"), render)
 
 
 def uninstall(connection) -> None:

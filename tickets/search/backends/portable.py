@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 
 from ...models import Message, SearchTerm, Ticket
 from ..tokens import words
-from .base import SearchBackend, SearchQuery
+from .base import SearchBackend, SearchQuery, TicketMatch
 
 BATCH = 1_000
 
@@ -53,6 +53,9 @@ class PortableBackend(SearchBackend):
     """Words in ``SearchTerm`` rows (see the module)."""
 
     name = "portable"
+
+    def ticket_match(self, query: SearchQuery, visible: QuerySet) -> TicketMatch:
+        return TicketMatch(self.ticket_condition(query))
 
     def ticket_condition(self, query: SearchQuery) -> Q:
         last = len(query.words) - 1
