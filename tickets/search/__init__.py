@@ -65,10 +65,12 @@ def ticket_text_match(
     return search_backend().ticket_match(query, visible)
 
 
-def count_capped(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+def count_capped(queryset: QuerySet, cap: int | None = None) -> int:
     """How many rows ``queryset`` has, counting no further than ``cap`` + 1:
     a result above ``cap`` means "more than ``cap``". One query, whose work
-    stops at ``cap`` + 1 rows however many match."""
+    stops at ``cap`` + 1 rows however many match. ``cap`` defaults to
+    ``COUNT_CAP``."""
+    cap = COUNT_CAP if cap is None else cap
     return queryset.order_by()[: cap + 1].count()
 
 
