@@ -71,7 +71,7 @@ def count_capped(queryset: QuerySet, cap: int | None = None) -> int:
     stops at ``cap`` + 1 rows however many match. ``cap`` defaults to
     ``COUNT_CAP``."""
     cap = COUNT_CAP if cap is None else cap
-    return queryset.order_by()[: cap + 1].count()
+    return queryset.values("pk").order_by()[: cap + 1].count()
 
 
 def search_index_rebuild(progress: Callable[[str], object] | None = None) -> int:

@@ -55,7 +55,11 @@ def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
 
 
 def _search_match(
-    queryset: QuerySet[Ticket], text: str, *, include_internal: bool
+    queryset: QuerySet[Ticket],
+    text: str,
+    *,
+    include_internal: bool,
+    requester_names: bool = False,
 ) -> tuple[QuerySet[Ticket], bool]:
     """Tickets whose subject or one message holds every word of ``text`` (the
     last word also as the start of a word), whose requester's email holds
@@ -79,17 +83,18 @@ def _search_match(
         return queryset, True
     match = ticket_text_match(text, include_internal=include_internal, visible=queryset)
     condition = match.condition if match is not None else Q(pk__in=[])
+    requesters = Q()
     if not any(character.isspace() for character in text):
-        condition |= Q(requester_id__in=_requesters_by_email(text))
+        requesters |= Q(email__contains=_email_fold(text))
+    if requester_names:
+        requesters |= Q(full_name__icontains=text)
+    if requesters:
+        people = User.objects.filter(requesters).values("pk")
+        condition |= Q(requester_id__in=people)
     number = NUMBER.match(text)
     if number:
         condition |= Q(number=int(number.group(1)))
     return queryset.filter(condition), match is None or match.complete
-
-
-def _requesters_by_email(text: str) -> QuerySet[User]:
-    """The ids of the people whose email holds ``text`` (a subquery)."""
-    return User.objects.filter(email__contains=_email_fold(text)).values("pk")
 
 
 def _email_fold(text: str) -> str:

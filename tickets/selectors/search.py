@@ -76,9 +76,9 @@ def search_tickets_match(user: User, text: str) -> tuple[QuerySet[Ticket], bool]
     visible = ticket_list_visible_to(user)
     if not text:
         return visible.none(), True
-    by_name = User.objects.filter(full_name__icontains=text).values("pk")
-    found, complete = _search_match(visible, text, include_internal=user.is_agent)
-    found |= visible.filter(requester_id__in=by_name)
+    found, complete = _search_match(
+        visible, text, include_internal=user.is_agent, requester_names=True
+    )
     return found.for_rows().order_by("-updated_at", "-number"), complete
 
 

@@ -16,8 +16,8 @@ from tickets.bodies import message_body_replace
 from tickets.models import Message, SearchTerm
 from tickets.search import search_backend, tokens
 from tickets.search.backends import native
-from tickets.selectors.search import search_everywhere, search_tickets
 from tickets.selectors.lists import portal_ticket_list
+from tickets.selectors.search import search_everywhere, search_tickets
 
 pytestmark = pytest.mark.django_db
 

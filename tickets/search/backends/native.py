@@ -280,17 +280,32 @@ class PostgresBackend(_NativeBackend):
     name = "postgresql"
 
     def install(self, connection=None) -> None:
+        """Add what is missing (checked first: PostgreSQL refuses to alter a
+        table with pending trigger events, as in a test's transaction)."""
         connection = connection or default_connection
         with connection.cursor() as cursor:
             for table, _pk, fts in _tables():
                 cursor.execute(
-                    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {VECTOR} tsvector "
-                    f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, "
-                    f"search_text)) STORED"
+                    "SELECT 1 FROM information_schema.columns "
+                    "WHERE table_name = %s AND column_name = %s "
+                    "AND table_schema = current_schema()",
+                    [table, VECTOR],
                 )
+                if cursor.fetchone() is None:
+                    cursor.execute(
+                        f"ALTER TABLE {table} ADD COLUMN {VECTOR} tsvector "
+                        f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, "
+                        f"search_text)) STORED"
+                    )
                 cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {fts} ON {table} USING gin ({VECTOR})"
+                    "SELECT 1 FROM pg_indexes WHERE indexname = %s "
+                    "AND schemaname = current_schema()",
+                    [fts],
                 )
+                if cursor.fetchone() is None:
+                    cursor.execute(
+                        f"CREATE INDEX {fts} ON {table} USING gin ({VECTOR})"
+                    )
 
     def rebuild(self, *, progress=None) -> int:
         """PostgreSQL keeps the vectors and indexes current; this makes sure
