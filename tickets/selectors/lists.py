@@ -89,12 +89,24 @@ def _search_match(
     if requester_names:
         requesters |= Q(full_name__icontains=text)
     if requesters:
-        people = User.objects.filter(requesters).values("pk")
-        condition |= Q(requester_id__in=people)
+        condition |= Q(requester_id__in=_people(requesters))
     number = NUMBER.match(text)
     if number:
         condition |= Q(number=int(number.group(1)))
     return queryset.filter(condition), match is None or match.complete
+
+
+REQUESTERS_LISTED = 500  # people named by id; more stay a subquery
+
+
+def _people(condition: Q) -> list | QuerySet[User]:
+    """The ids of the people ``condition`` finds: a list when they are few,
+    so the database can look their tickets up by the requester index (and
+    PostgreSQL combine it with the other terms in a bitmap), else the
+    subquery itself."""
+    people = User.objects.filter(condition).values_list("pk", flat=True)
+    listed = list(people[: REQUESTERS_LISTED + 1])
+    return listed if len(listed) <= REQUESTERS_LISTED else people
 
 
 def _email_fold(text: str) -> str:

@@ -40,11 +40,12 @@ class SearchQuery:
     folded: str
     words: tuple[str, ...]
     include_internal: bool
+    prefix_allowed: bool = True  # False: every word matched whole
 
     @property
     def prefix(self) -> bool:
         """Whether the last word also matches as the start of a word."""
-        return len(self.words[-1]) >= PREFIX_MIN_CHARS
+        return self.prefix_allowed and len(self.words[-1]) >= PREFIX_MIN_CHARS
 
 
 @dataclass(frozen=True)

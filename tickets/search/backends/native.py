@@ -53,6 +53,7 @@ backwards, PostgreSQL its primary key, both stopping early):
 """
 
 import re
+from dataclasses import replace
 
 from django.db import connection as default_connection
 from django.db.models import (
@@ -126,12 +127,39 @@ class _NativeBackend(SearchBackend):
         """A per-row test of a ticket's or a message's ``search_text``."""
         raise NotImplementedError
 
-    def ticket_match(self, query: SearchQuery, visible: QuerySet) -> TicketMatch:
+    def _candidates(self, query: SearchQuery) -> tuple[list, list]:
+        """The newest matching subjects' ticket ids and messages' (ticket id,
+        internal), ``CANDIDATES`` + 1 of each at most.
+
+        Whole words first: when they alone are common, their newest matches
+        are the candidates, and the last word's longer forms are not read (a
+        short prefix of a common word can stand for hundreds of words, whose
+        lists FTS5 would merge whole). Otherwise the query again with the
+        last word as a prefix."""
+        whole = replace(query, prefix_allowed=False)
+        subjects, messages = self._read_candidates(whole)
+        common = len(subjects) > CANDIDATES or len(messages) > CANDIDATES
+        if query.prefix and not common:
+            subjects, messages = self._read_candidates(query)
+        return subjects, messages
+
+    def _read_candidates(self, query: SearchQuery) -> tuple[list, list]:
+        """Both tables' newest matches in one query."""
+        subjects_sql, subjects_params = self._subjects_sql(query)
+        messages_sql, messages_params = self._messages_sql(query)
+        sql = (
+            f"SELECT 0, s.id, 0 FROM ({subjects_sql}) AS s UNION ALL "
+            f"SELECT 1, m.ticket_id, m.internal FROM ({messages_sql}) AS m"
+        )
         with default_connection.cursor() as cursor:
-            cursor.execute(*self._subjects_sql(query))
-            subjects = [row[0] for row in cursor.fetchall()]
-            cursor.execute(*self._messages_sql(query))
-            messages = cursor.fetchall()
+            cursor.execute(sql, [*subjects_params, *messages_params])
+            rows = cursor.fetchall()
+        subjects = [ticket for kind, ticket, _internal in rows if kind == 0]
+        messages = [(ticket, internal) for kind, ticket, internal in rows if kind]
+        return subjects, messages
+
+    def ticket_match(self, query: SearchQuery, visible: QuerySet) -> TicketMatch:
+        subjects, messages = self._candidates(query)
         complete = len(subjects) <= CANDIDATES and len(messages) <= CANDIDATES
         if not complete and visible.order_by()[: FEW_VISIBLE + 1].count() <= (
             FEW_VISIBLE
@@ -236,7 +264,7 @@ class SQLiteBackend(_NativeBackend):
     def _subjects_sql(self, query):
         fts = f"{Ticket._meta.db_table}_fts"
         sql = (
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s "
+            f"SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s "
             f"ORDER BY rowid DESC LIMIT {CANDIDATES + 1}"
         )
         return sql, [_fts5_expression(query)]
