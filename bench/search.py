@@ -257,15 +257,20 @@ def measure(runs: int) -> None:
     }
     print(f"engine {connection.vendor}; visible tickets: {visible}")
     print(f"median and p95 of {runs} runs, ms (the machine is shared and noisy)")
+    print(
+        "cpu: this process's CPU time for selector and page together (on SQLite"
+        " it includes the database's work; on PostgreSQL the server's is not in it)"
+    )
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
     header = f"{'query':<22}{'user':<10}{'shown':>7}{'count':>8}"
-    print(header + f"{'selector':>10}{'p95':>8}{'page':>9}{'p95':>8}")
+    print(header + f"{'selector':>10}{'p95':>8}{'page':>9}{'p95':>8}{'cpu':>8}")
     for label, text in queries().items():
         for who, user in (("agent", agent), ("customer", customer)):
             client = Client()
             client.force_login(user)
-            selector_times, page_times = [], []
+            selector_times, page_times, cpu_times = [], [], []
             for run in range(runs + 1):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 results = selectors.search_everywhere(user, text)
                 rows = list(results.tickets[:10])
                 count = results.ticket_count()
@@ -277,11 +282,13 @@ def measure(runs: int) -> None:
                 if run:
                     selector_times.append((middle - started) * 1000)
                     page_times.append((ended - middle) * 1000)
+                    cpu_times.append((time.process_time() - cpu) * 1000)
             print(
                 f"{label:<22}{who:<10}{len(rows):>7}{count:>8}"
                 f"{statistics.median(selector_times):>10.1f}"
                 f"{_p95(selector_times):>8.1f}"
-                f"{statistics.median(page_times):>9.1f}{_p95(page_times):>8.1f}",
+                f"{statistics.median(page_times):>9.1f}{_p95(page_times):>8.1f}"
+                f"{statistics.median(cpu_times):>8.1f}",
                 flush=True,
             )
 

@@ -69,7 +69,7 @@ from django.db.models import (
 from ...models import Message, Ticket
 from .base import SearchBackend, SearchQuery, TicketMatch
 
-CANDIDATES = 2_000  # newest matching documents read per table
+CANDIDATES = 500  # newest matching documents read per table
 FEW_VISIBLE = 2_000  # tickets; up to this many are tested one by one
 VECTOR = "search_vector"  # PostgreSQL's generated column
 
@@ -148,7 +148,7 @@ class _NativeBackend(SearchBackend):
         subjects_sql, subjects_params = self._subjects_sql(query)
         messages_sql, messages_params = self._messages_sql(query)
         sql = (
-            f"SELECT 0, s.id, 0 FROM ({subjects_sql}) AS s UNION ALL "
+            f"SELECT 0, s.id, {self.false} FROM ({subjects_sql}) AS s UNION ALL "
             f"SELECT 1, m.ticket_id, m.internal FROM ({messages_sql}) AS m"
         )
         with default_connection.cursor() as cursor:
@@ -210,6 +210,7 @@ class SQLiteBackend(_NativeBackend):
     """FTS5 over the folded subjects and messages (see the module)."""
 
     name = "sqlite"
+    false = "0"
 
     def install(self, connection=None) -> None:
         connection = connection or default_connection
@@ -306,6 +307,7 @@ class PostgresBackend(_NativeBackend):
     """A stored ``search_vector`` with a GIN index per table (the module)."""
 
     name = "postgresql"
+    false = "false"
 
     def install(self, connection=None) -> None:
         """Add what is missing (checked first: PostgreSQL refuses to alter a
