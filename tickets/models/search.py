@@ -78,7 +78,7 @@ def _install_after_migrate(sender, app_config, apps=None, **kwargs):
         return  # migrated back to before the search index
     from tickets.search.backends import install_native
 
-    install_native()
+    install_native(fill_portable=False)
 
 
 post_migrate.connect(_install_after_migrate, weak=False)

@@ -33,15 +33,16 @@ def search_backend() -> SearchBackend:
     return _chosen[name]
 
 
-def install_native(apps=None, schema_editor=None) -> None:
+def install_native(apps=None, schema_editor=None, *, fill_portable=True) -> None:
     """Create the native backend's tables, columns, indexes and triggers for
     the database's engine, when missing (a migration's ``RunPython``), and
     fill the portable index when it is the one in use: the rows already
-    there are searchable once the migration has run."""
+    there are searchable once the migration has run (not after every
+    ``migrate``: ``fill_portable=False``)."""
     native = BACKENDS.get(connection.vendor)
     if native is not None and native is not PortableBackend:
         native().install(schema_editor.connection if schema_editor else connection)
-    if search_backend().name == "portable":
+    if fill_portable and search_backend().name == "portable":
         search_backend().rebuild()
 
 
