@@ -3,9 +3,9 @@
 Databases disagree on case: SQLite's LIKE folds A-Z only, PostgreSQL's
 UPPER() follows the server's locale, MongoDB needs a collation. So the
 helpdesk folds text in Python, stores the folded copy beside the original
-(``Ticket.search_text``, ``Message.search_text``) and searches it with a
-plain, case-sensitive ``contains``, after folding the query the same way.
-Every database then finds the same tickets.
+(``Ticket.search_text``, ``Message.search_text``), and ticket search
+(``tickets.search``) indexes the words of that folded copy and looks up the
+query folded the same way. Every database then finds the same tickets.
 
 ``search_fold`` is Unicode's compatibility caseless match (The Unicode
 Standard, section 3.13, D145), done as NFKC, full case folding

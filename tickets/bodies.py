@@ -19,7 +19,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.rendering import RENDERER_VERSION, render_markdown
 
 from .models import Message
-from .search import message_search_text
+from .search.text import message_search_text
 
 
 class MessageTooLong(ApplicationError):

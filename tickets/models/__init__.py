@@ -1,6 +1,7 @@
 """The tickets app's models, split by subject."""
 
 from .satisfaction import SatisfactionRating
+from .search import SearchTerm
 from .sla import (
     BusinessCalendar,
     BusinessHoliday,
@@ -37,6 +38,7 @@ __all__ = [
     "SLATarget",
     "SatisfactionRating",
     "SavedFilter",
+    "SearchTerm",
     "Ticket",
     "TicketEvent",
     "TicketNumberCounter",

@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts.models import User
 from helpdesk.search_text import search_fold
 
-from ..models import UNSOLVED_STATUSES, Message, SatisfactionRating, Ticket
+from ..models import UNSOLVED_STATUSES, SatisfactionRating, Ticket
 from ..permissions import agent_department_ids, agent_team_ids
+from ..search import ticket_text_match
 from .visibility import ticket_list_visible_to
 
 Status = Ticket.Status
@@ -49,31 +50,63 @@ SORTS = {
 
 
 def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
-    """Number, subject, requester email and message text, ignoring case in
-    every script (and accents, with ``SEARCH_IGNORE_ACCENTS``): the query is
-    folded like the stored ``search_text`` columns and found with a plain
-    ``contains``, so SQLite and PostgreSQL agree (``helpdesk.search_text``).
-    Customers' searches never look inside internal notes.
+    """``_search_match``'s tickets."""
+    return _search_match(queryset, text, include_internal=include_internal)[0]
+
+
+def _search_match(
+    queryset: QuerySet[Ticket],
+    text: str,
+    *,
+    include_internal: bool,
+    requester_names: bool = False,
+) -> tuple[QuerySet[Ticket], bool]:
+    """Tickets whose subject or one message holds every word of ``text`` (the
+    last word also as the start of a word), whose requester's email holds
+    ``text``, or whose number it is ("1053", "#1053"). Customers' searches
+    never look inside internal notes.
+
+    Words are found through the search index (``tickets.search``): folded
+    alike on both sides, so case is ignored in every script (and accents,
+    with ``SEARCH_IGNORE_ACCENTS``) the same on every database. Since issue
+    18 text matches whole words, or the start of the last one, not any
+    substring: "voice" no longer finds "invoice"; a query of whole words finds
+    what it found before, and more (its words in any order).
 
     Email addresses are stored lower-cased rather than folded: they are
-    matched on the query folded without dropping accents.
+    matched as a substring, on the query folded without dropping accents,
+    when the query is one word (an address has no spaces); they are looked
+    up among the people first, so the ticket list can use its indexes.
     """
     text = text.strip()
     if not text:
-        return queryset
-    folded = search_fold(text, limit=QUERY_MAX_CHARS)
-    messages = Message.objects.filter(search_text__contains=folded)
-    if not include_internal:
-        messages = messages.filter(internal=False)
-    condition = (
-        Q(search_text__contains=folded)
-        | Q(requester__email__contains=_email_fold(text))
-        | Q(pk__in=messages.values("ticket_id"))
-    )
+        return queryset, True
+    match = ticket_text_match(text, include_internal=include_internal, visible=queryset)
+    condition = match.condition if match is not None else Q(pk__in=[])
+    requesters = Q()
+    if not any(character.isspace() for character in text):
+        requesters |= Q(email__contains=_email_fold(text))
+    if requester_names:
+        requesters |= Q(full_name__icontains=text)
+    if requesters:
+        condition |= Q(requester_id__in=_people(requesters))
     number = NUMBER.match(text)
     if number:
         condition |= Q(number=int(number.group(1)))
-    return queryset.filter(condition)
+    return queryset.filter(condition), match is None or match.complete
+
+
+REQUESTERS_LISTED = 500  # people named by id; more stay a subquery
+
+
+def _people(condition: Q) -> list | QuerySet[User]:
+    """The ids of the people ``condition`` finds: a list when they are few,
+    so the database can look their tickets up by the requester index (and
+    PostgreSQL combine it with the other terms in a bitmap), else the
+    subquery itself."""
+    people = User.objects.filter(condition).values_list("pk", flat=True)
+    listed = list(people[: REQUESTERS_LISTED + 1])
+    return listed if len(listed) <= REQUESTERS_LISTED else people
 
 
 def _email_fold(text: str) -> str:

@@ -8,9 +8,11 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from tickets import selectors
 from tickets.models import Ticket
+from tickets.search import COUNT_CAP, count_capped
 
 QUERY_MAX_CHARS = 200  # the box's maxlength; longer text is cut
 PAGE_SIZE = 25
@@ -28,10 +30,27 @@ class Section:
     count: int
     rows: list
     page: Page | None = None
+    complete: bool = True  # False: ``count`` is a lower bound
 
     @property
     def more(self) -> bool:
         return self.page is None and self.count > len(self.rows)
+
+    @property
+    def count_label(self) -> str:
+        """The total as shown: "1,000+" past the cap."""
+        if self.count > COUNT_CAP:
+            return f"{COUNT_CAP:,}+"
+        return f"{self.count:,}" if self.complete else f"{self.count:,}+"
+
+
+class CappedPaginator(Paginator):
+    """Pages over the first ``COUNT_CAP`` + 1 results at most: the total is
+    counted no further (``tickets.search.count_capped``)."""
+
+    @cached_property
+    def count(self) -> int:
+        return count_capped(self.object_list)
 
 
 @login_required
@@ -57,14 +76,17 @@ def search(request: HttpRequest) -> HttpResponse:
         for key in keys:
             queryset = getattr(results, key)
             if key == chosen:
-                page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+                paginator = CappedPaginator(queryset, PAGE_SIZE)
+                page = paginator.get_page(request.GET.get("page"))
                 section = Section(
                     key, LABELS[key], page.paginator.count, list(page), page
                 )
+                section.complete = key != "tickets" or results.tickets_complete
             else:
-                count = queryset.count()
+                count = count_capped(queryset)
                 rows = list(queryset[: PREVIEW_SIZE[key]]) if count else []
                 section = Section(key, LABELS[key], count, rows)
+                section.complete = key != "tickets" or results.tickets_complete
             sections.append(section)
     if user.is_agent:
         _link_tickets(sections)
@@ -76,11 +98,20 @@ def search(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "chosen": chosen,
             "total": sum(section.count for section in sections),
+            "total_label": _total_label(sections),
             "shown": [s for s in sections if not chosen or s.key == chosen],
             "show_people": user.is_agent
             or bool(user.organization_id and user.organization.share_tickets),
         },
     )
+
+
+def _total_label(sections: list[Section]) -> str:
+    total = sum(section.count for section in sections)
+    capped = any(
+        section.count > COUNT_CAP or not section.complete for section in sections
+    )
+    return f"{total:,}+" if capped else f"{total:,}"
 
 
 def _agent_list_url(**params: str) -> str:
