@@ -1,6 +1,8 @@
 """The audit trail: one helper every ticket service writes through."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 
@@ -20,7 +22,8 @@ def event_record(
 ) -> TicketEvent:
     """Write one event; once the transaction commits, the cached counts go
     stale and the event is announced to the listeners (mail, webhooks,
-    Teams), together with every other event of the same transaction."""
+    Teams) by a worker's task: alone, or inside ``events_batched`` with the
+    other events of the same service call."""
     event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
@@ -28,7 +31,11 @@ def event_record(
         old_value=_as_text(old_value),
         new_value=_as_text(new_value),
     )
-    _announce_after_commit(event.pk, announce=events_announced())
+    batch = getattr(_batching, "event_ids", None)
+    if batch is None:
+        _announce_after_commit([str(event.pk)] if events_announced() else [])
+    elif events_announced():
+        batch.append(str(event.pk))
     return event
 
 
@@ -38,62 +45,48 @@ def _as_text(value: object) -> str:
     return str(value)[:255]
 
 
-# --- One announcement per transaction ------------------------------------------
+# --- One announcement per service call ----------------------------------------
 #
 # Opening a ticket records two or three events. Each used to queue its own
 # after-commit hooks, and each hook its own tasks: a broker round trip per
-# event and listener, on the request's time. Now the events of one
-# transaction collect in one batch, and one hook hands the whole batch to one
-# task (``tickets.tasks.events_announce``); the worker tells the listeners.
+# event and listener, and a query or two per listener, on the request's time.
+# A service that records several events wraps them in ``events_batched``: one
+# hook, once the transaction commits, hands them all to one task
+# (``tickets.tasks.events_announce``), and the worker tells the listeners.
+
+_batching = threading.local()
 
 
-class _Batch:
-    """The event ids one transaction recorded, and the hook that sends them."""
+@contextmanager
+def events_batched() -> Iterator[None]:
+    """Announce the events recorded inside in one task after commit. Use it
+    inside the service's transaction: an error inside queues nothing (the
+    events roll back with the transaction). A nested block joins the outer."""
+    if getattr(_batching, "event_ids", None) is not None:
+        yield
+        return
+    event_ids: list[str] = []
+    _batching.event_ids = event_ids
+    try:
+        yield
+    finally:
+        _batching.event_ids = None
+    _announce_after_commit(event_ids)
 
-    def __init__(self) -> None:
-        self.event_ids: list[str] = []
 
-        def hook() -> None:
-            self.send()
+def _announce_after_commit(event_ids: list[str]) -> None:
+    """After commit: mark the cached counts stale, and queue one task for the
+    events (none for events recorded unannounced). A failure to queue (the
+    broker down) is logged by Django and fails nothing, as the change is
+    committed already."""
 
-        # Django logs a failing robust hook by its name.
-        hook.__name__ = hook.__qualname__ = "ticket_event_recorded.announce"
-        self.hook = hook
-
-    def send(self) -> None:
-        """Mark the counts stale and hand the events to one task. A failure
-        (the broker down) is logged by Django and fails nothing: the change
-        is committed already."""
-        if getattr(_pending, "batch", None) is self:
-            _pending.batch = None
+    def announce() -> None:
         counts_version_bump()
-        if self.event_ids:
+        if event_ids:
             from tickets.tasks import events_announce
 
-            events_announce.delay(self.event_ids)
+            events_announce.delay(event_ids)
 
-    def is_pending(self) -> bool:
-        """Whether the hook still waits for the current transaction to commit
-        (a rollback discarded it, a commit or no transaction at all ran it).
-        ``run_on_commit`` is the same list on every backend, MongoDB's too."""
-        return any(
-            entry[1] is self.hook
-            for entry in transaction.get_connection().run_on_commit
-        )
-
-
-_pending = threading.local()
-
-
-def _announce_after_commit(event_id: object, *, announce: bool) -> None:
-    """Add the event to this transaction's batch, starting one (and queueing
-    its hook) with the transaction's first event. Outside a transaction the
-    hook runs at once, with this event alone."""
-    batch = getattr(_pending, "batch", None)
-    if batch is None or not batch.is_pending():
-        batch = _pending.batch = _Batch()
-        if announce:
-            batch.event_ids.append(str(event_id))
-        transaction.on_commit(batch.hook, robust=True)
-    elif announce:
-        batch.event_ids.append(str(event_id))
+    # Django logs a failing robust hook by its name.
+    announce.__name__ = announce.__qualname__ = "ticket_event_recorded.announce"
+    transaction.on_commit(announce, robust=True)

@@ -25,7 +25,7 @@ from tickets.selectors import ticket_list_visible_to, ticket_merge_target_live
 
 from .attachments import attachments_store
 from .errors import InvalidTicketChange, TicketClosedError
-from .events import event_record
+from .events import event_record, events_batched
 from .sla import sla_recompute, sla_start
 from .status import open_if_new, status_set, ticket_change_status
 
@@ -126,7 +126,7 @@ def ticket_create(
         subject=subject[:255],
         search_text=ticket_search_text(subject[:255]),
         requester=requester,
-        organization=requester.organization,
+        organization_id=requester.organization_id,
         department=department or (team.department if team else None),
         team=team,
         assignee=assignee,
@@ -136,19 +136,22 @@ def ticket_create(
         channel=channel,
         follow_up_of=follow_up_of,
     )
-    _insert_with_number(ticket)
-    event_record(ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status)
-    ticket.save(update_fields=sla_start(ticket=ticket))
-    message = Message.objects.create(
-        ticket=ticket,
-        author=actor,
-        body=body,
-        email_message_id=email_message_id,
-        **body_rendered(body),
-    )
-    ticket.rejected_attachments = attachments_store(
-        message=message, uploads=attachments
-    )
+    with events_batched():
+        _insert_with_number(ticket)
+        event_record(
+            ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status
+        )
+        ticket.save(update_fields=sla_start(ticket=ticket))
+        message = Message.objects.create(
+            ticket=ticket,
+            author=actor,
+            body=body,
+            email_message_id=email_message_id,
+            **body_rendered(body),
+        )
+        ticket.rejected_attachments = attachments_store(
+            message=message, uploads=attachments
+        )
     return ticket
 
 
