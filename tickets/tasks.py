@@ -26,7 +26,9 @@ def sla_sweep() -> dict:
     return asdict(sweep())
 
 
-@shared_task(name="tickets.tasks.events_announce")
+# No result is stored: nobody reads it, and asking for one costs the request
+# a subscribe and an unsubscribe on the result backend besides the push.
+@shared_task(name="tickets.tasks.events_announce", ignore_result=True)
 def events_announce(event_ids: list[str]) -> int:
     """Tell the listeners (mail, webhooks, Teams) about committed ticket
     events: one task per transaction that recorded them (``event_record``), so
