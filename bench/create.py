@@ -201,10 +201,12 @@ def measure(target: Target, seconds: int, redis_url: str) -> Run:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], log_path: Path):
-    """The worker as the Procfile starts it (threads, concurrency 2); stopped
-    by its own process id on the way out."""
-    command = [str(web.BASE_DIR / ".venv" / "bin" / "celery"), "-A", "helpdesk"]
+def celery_worker(env: dict[str, str], log_path: Path, nice: int = 0):
+    """The worker as the Procfile starts it (threads, concurrency 2), at the
+    given ``nice`` (0: the web's priority); stopped by its own process id on
+    the way out."""
+    command = ["/usr/bin/nice", "-n", str(nice)] if nice else []
+    command += [str(web.BASE_DIR / ".venv" / "bin" / "celery"), "-A", "helpdesk"]
     command += ["worker", "--loglevel=WARNING", "--pool=threads", "--concurrency=2"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     with log_path.open("wb") as log:
@@ -268,7 +270,9 @@ def ours(args, stack: ExitStack) -> list[Target]:
         ).splitlines()[-1]
     )
     print(f"ours: {login['tickets']} tickets, queries per create {counted}")
-    stack.enter_context(celery_worker(env, work_dir / "celery.log"))
+    stack.enter_context(
+        celery_worker(env, work_dir / "celery.log", nice=args.worker_nice)
+    )
     base = stack.enter_context(web.gunicorn(env, work_dir / "gunicorn.log"))
     return [
         Target(
@@ -389,6 +393,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work-dir", type=Path, default=TMP / "create" / "bench")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="run our Celery worker at this nice level (default 0, as the web)",
+    )
     parser.add_argument("--anchor-dir", type=Path, default=TMP / "create" / "anchor")
     parser.add_argument(
         "--anchor-data", type=Path, default=TMP / "create" / "anchor-data"
@@ -417,7 +427,8 @@ def main() -> int:
     print()
     print(
         f"Median of {args.rounds} interleaved rounds, wrk -t2 -c8 -d{args.duration}s,"
-        " gunicorn 2 sync workers, SQLite WAL"
+        " gunicorn 2 sync workers, SQLite WAL; our worker at nice"
+        f" {args.worker_nice}"
     )
     print(ROW.format(*HEADER))
     for target in targets:

@@ -1,9 +1,11 @@
 """Opening a ticket costs at most 20 queries on the request path.
 
 Measured as production runs it: tasks are not eager, so the after-commit
-hooks hand their work to the broker (the tests' filesystem broker) instead of
-rendering mail in the request. Each test also checks that the work really
-happened or was really queued, so a create that did nothing could not pass.
+hook hands the create's events to the broker (the tests' filesystem broker)
+in one task instead of telling every listener in the request. Each test also
+checks that the work really happened or was really queued (the ticket, its
+first message, its SLA clocks, one ``events_announce`` task naming every
+event it recorded), so a create that did nothing could not pass.
 """
 
 import pytest
