@@ -92,9 +92,11 @@ def pages_for(ticket_number: int) -> list[Page]:
     ]
 
 
-def bench_env(work_dir: Path) -> dict[str, str]:
+def bench_env(work_dir: Path, redis_url: str = "") -> dict[str, str]:
     """Production settings on the bench database. A developer's .env or Redis
-    must not change what is measured, so runs on different machines compare."""
+    must not change what is measured, so runs on different machines compare;
+    ``redis_url`` names a private Redis database when one is wanted (cache,
+    broker and result backend, as in production)."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings.production",
@@ -104,7 +106,7 @@ def bench_env(work_dir: Path) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"sqlite:///{work_dir / 'bench.sqlite3'}",
         "PRIVATE_MEDIA_ROOT": str(work_dir / "private"),
-        "REDIS_URL": "",
+        "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
     }
 
@@ -157,19 +159,30 @@ def fetch(url: str, cookie: str = "") -> tuple[int, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """Serve the project and stop it on the way out, also on Ctrl-C.
+def gunicorn(
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    gunicorn_path: Path = GUNICORN,
+    app: str = "helpdesk.wsgi:application",
+    cwd: Path = BASE_DIR,
+    probe: str = "/accounts/login/",
+) -> Iterator[str]:
+    """Serve the project (or, given another gunicorn, app and folder, another
+    Django site such as bench/create.py's anchor) with 2 sync workers, and
+    stop it on the way out, also on Ctrl-C. Yields the base URL once
+    ``probe`` answers.
 
     Its own session keeps a terminal Ctrl-C from killing the workers before
     the master can shut them down in order.
     """
     address = f"127.0.0.1:{free_port()}"
-    command = [str(GUNICORN), "helpdesk.wsgi:application", "--bind", address]
+    command = [str(gunicorn_path), app, "--bind", address]
     command += ["--workers", "2", "--worker-class", "sync", "--no-control-socket"]
     with log_path.open("wb") as log:
         server = subprocess.Popen(  # noqa: S603
             command,
-            cwd=BASE_DIR,
+            cwd=cwd,
             env=env,
             stdout=log,
             stderr=log,
@@ -181,7 +194,7 @@ def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[str]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"gunicorn did not start; see {log_path}")
             with contextlib.suppress(OSError):
-                fetch(f"http://{address}/accounts/login/")
+                fetch(f"http://{address}{probe}")
                 break
             time.sleep(0.2)
         yield f"http://{address}"

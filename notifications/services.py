@@ -364,13 +364,20 @@ def event_notice_load(event_id: str) -> tuple[TicketEvent, TicketNotice] | None:
     return None if notice is None else (ticket_event, notice)
 
 
-@atomic
 def notifications_dispatch(*, event_id: str) -> list[EmailLog]:
-    """Turn one ticket event into queued emails, once however often it runs."""
+    """Turn one ticket event into queued emails, once however often it runs.
+
+    An event that sends nothing (most do: a new ticket's SLA policy, field
+    changes, notes) opens no transaction: on SQLite each one waits its turn
+    at the single writer, beside the requests opening tickets."""
     loaded = event_notice_load(event_id)
     if loaded is None:
         return []
-    ticket_event, notice = loaded
+    return _dispatch(*loaded)
+
+
+@atomic
+def _dispatch(ticket_event: TicketEvent, notice: TicketNotice) -> list[EmailLog]:
     queued = []
     for rule in rules_for(notice):
         if not EmailTemplate.objects.filter(key=rule.template_key).exists():

@@ -1,8 +1,11 @@
 """What other apps may listen to.
 
-``ticket_event_recorded`` is sent after the transaction that wrote a
-TicketEvent commits, with ``event_id``. Notifications (email) and webhooks
-listen; the tickets app does not know who does.
+``ticket_events_recorded`` is sent, with ``event_ids``, once the transaction
+that wrote TicketEvents has committed: by a worker's task for the events one
+transaction recorded (``services.events.event_record``), and by the SLA sweep
+for its batches. ``ticket_event_recorded`` (one ``event_id``) is the same for
+a single event, for senders that have one. Notifications (email), webhooks
+and Teams listen to both; the tickets app does not know who does.
 """
 
 import threading

@@ -1,14 +1,15 @@
 """The audit trail: one helper every ticket service writes through."""
 
-from functools import partial
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 
 from accounts.models import User
-from helpdesk.commit_hooks import on_commit_robust
 from tickets.models import Ticket, TicketEvent
 from tickets.selectors import counts_version_bump
-from tickets.signals import events_announced, ticket_event_recorded
+from tickets.signals import events_announced
 
 
 def event_record(
@@ -19,6 +20,10 @@ def event_record(
     old_value: object = "",
     new_value: object = "",
 ) -> TicketEvent:
+    """Write one event; once the transaction commits, the cached counts go
+    stale and the event is announced to the listeners (mail, webhooks,
+    Teams) by a worker's task: alone, or inside ``events_batched`` with the
+    other events of the same service call."""
     event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
@@ -26,13 +31,11 @@ def event_record(
         old_value=_as_text(old_value),
         new_value=_as_text(new_value),
     )
-    transaction.on_commit(counts_version_bump)
-    if events_announced():
-        # A listener's failure (mail, say) must not undo or fail the change.
-        on_commit_robust(
-            "ticket_event_recorded.send",
-            partial(ticket_event_recorded.send, sender=TicketEvent, event_id=event.pk),
-        )
+    batch = getattr(_batching, "event_ids", None)
+    if batch is None:
+        _announce_after_commit([str(event.pk)] if events_announced() else [])
+    elif events_announced():
+        batch.append(str(event.pk))
     return event
 
 
@@ -40,3 +43,50 @@ def _as_text(value: object) -> str:
     if value is None:
         return ""
     return str(value)[:255]
+
+
+# --- One announcement per service call ----------------------------------------
+#
+# Opening a ticket records two or three events. Each used to queue its own
+# after-commit hooks, and each hook its own tasks: a broker round trip per
+# event and listener, and a query or two per listener, on the request's time.
+# A service that records several events wraps them in ``events_batched``: one
+# hook, once the transaction commits, hands them all to one task
+# (``tickets.tasks.events_announce``), and the worker tells the listeners.
+
+_batching = threading.local()
+
+
+@contextmanager
+def events_batched() -> Iterator[None]:
+    """Announce the events recorded inside in one task after commit. Use it
+    inside the service's transaction: an error inside queues nothing (the
+    events roll back with the transaction). A nested block joins the outer."""
+    if getattr(_batching, "event_ids", None) is not None:
+        yield
+        return
+    event_ids: list[str] = []
+    _batching.event_ids = event_ids
+    try:
+        yield
+    finally:
+        _batching.event_ids = None
+    _announce_after_commit(event_ids)
+
+
+def _announce_after_commit(event_ids: list[str]) -> None:
+    """After commit: mark the cached counts stale, and queue one task for the
+    events (none for events recorded unannounced). A failure to queue (the
+    broker down) is logged by Django and fails nothing, as the change is
+    committed already."""
+
+    def announce() -> None:
+        counts_version_bump()
+        if event_ids:
+            from tickets.tasks import events_announce
+
+            events_announce.delay(event_ids)
+
+    # Django logs a failing robust hook by its name.
+    announce.__name__ = announce.__qualname__ = "ticket_event_recorded.announce"
+    transaction.on_commit(announce, robust=True)

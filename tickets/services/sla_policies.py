@@ -85,6 +85,7 @@ def policy_for(ticket: Ticket) -> SLAPolicy | None:
     policies = list(
         SLAPolicy.objects.filter(active=True)
         .select_related("calendar")
+        .prefetch_related("targets")  # target_for, twice per new ticket
         .order_by("order", "pk")
     )
     for policy in policies:

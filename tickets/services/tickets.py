@@ -25,8 +25,9 @@ from tickets.selectors import ticket_list_visible_to, ticket_merge_target_live
 
 from .attachments import attachments_store
 from .errors import InvalidTicketChange, TicketClosedError
-from .events import event_record
-from .sla import sla_recompute, sla_start
+from .events import event_record, events_batched
+from .sla import sla_fields_for_import, sla_recompute
+from .sla_policies import policy_for
 from .status import open_if_new, status_set, ticket_change_status
 
 Status = Ticket.Status
@@ -126,7 +127,7 @@ def ticket_create(
         subject=subject[:255],
         search_text=ticket_search_text(subject[:255]),
         requester=requester,
-        organization=requester.organization,
+        organization_id=requester.organization_id,
         department=department or (team.department if team else None),
         team=team,
         assignee=assignee,
@@ -136,19 +137,32 @@ def ticket_create(
         channel=channel,
         follow_up_of=follow_up_of,
     )
-    _insert_with_number(ticket)
-    event_record(ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status)
-    ticket.save(update_fields=sla_start(ticket=ticket))
-    message = Message.objects.create(
-        ticket=ticket,
-        author=actor,
-        body=body,
-        email_message_id=email_message_id,
-        **body_rendered(body),
-    )
-    ticket.rejected_attachments = attachments_store(
-        message=message, uploads=attachments
-    )
+    # The SLA clocks start before the insert, so the new row carries its
+    # deadlines (one write instead of an insert and an update, and no look
+    # for SLA notices a new ticket cannot have); the policy is announced as
+    # ``sla_start`` would, right after the creation.
+    policy = policy_for(ticket)
+    if policy is not None:
+        sla_fields_for_import(ticket=ticket, policy=policy)
+    with events_batched():
+        _insert_with_number(ticket)
+        event_record(
+            ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status
+        )
+        if policy is not None:
+            event_record(
+                ticket=ticket, actor=None, kind=Kind.SLA_POLICY, new_value=policy
+            )
+        message = Message.objects.create(
+            ticket=ticket,
+            author=actor,
+            body=body,
+            email_message_id=email_message_id,
+            **body_rendered(body),
+        )
+        ticket.rejected_attachments = attachments_store(
+            message=message, uploads=attachments
+        )
     return ticket
 
 

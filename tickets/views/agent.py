@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import agent_required
 from accounts.models import User
 from accounts.services import customer_get_or_create
+from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError
 from tickets import selectors, services
 from tickets.forms import (
@@ -174,10 +175,15 @@ def agent_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        requester, created = customer_get_or_create(
-            email=data["requester_email"], full_name=data["requester_name"]
-        )
-        try:
+
+        # One write transaction for the new customer and the ticket: on
+        # SQLite each is a turn at the single writer. Decorated, not a
+        # with-block: MongoDB may run it again whole after a write conflict.
+        @atomic
+        def open_ticket() -> tuple[User, bool, Ticket]:
+            requester, created = customer_get_or_create(
+                email=data["requester_email"], full_name=data["requester_name"]
+            )
             ticket = services.ticket_create(
                 requester=requester,
                 actor=request.user,
@@ -189,6 +195,10 @@ def agent_new(request: HttpRequest) -> HttpResponse:
                 channel=Ticket.Channel.AGENT,
                 attachments=data["attachments"],
             )
+            return requester, created, ticket
+
+        try:
+            requester, created, ticket = open_ticket()
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
