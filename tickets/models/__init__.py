@@ -1,5 +1,6 @@
 """The tickets app's models, split by subject."""
 
+from .counts import TicketCount
 from .satisfaction import SatisfactionRating
 from .sla import (
     BusinessCalendar,
@@ -38,6 +39,7 @@ __all__ = [
     "SatisfactionRating",
     "SavedFilter",
     "Ticket",
+    "TicketCount",
     "TicketEvent",
     "TicketNumberCounter",
     "TicketPresence",

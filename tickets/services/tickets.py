@@ -24,6 +24,7 @@ from tickets.search import ticket_search_text
 from tickets.selectors import ticket_list_visible_to, ticket_merge_target_live
 
 from .attachments import attachments_store
+from .counts import ticket_counts_apply
 from .errors import InvalidTicketChange, TicketClosedError
 from .events import event_record
 from .sla import sla_recompute, sla_start
@@ -136,6 +137,7 @@ def ticket_create(
         channel=channel,
         follow_up_of=follow_up_of,
     )
+    ticket_counts_apply(ticket=ticket)
     _insert_with_number(ticket)
     event_record(ticket=ticket, actor=actor, kind=Kind.CREATED, new_value=ticket.status)
     ticket.save(update_fields=sla_start(ticket=ticket))
@@ -240,6 +242,7 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **changes: object) -> T
     if SLA_INPUTS & set(update_fields) and ticket.status != Status.CLOSED:
         # A person changed what the policy and targets depend on.
         update_fields += sla_recompute(ticket=ticket, actor=actor)
+    ticket_counts_apply(ticket=ticket)
     ticket.save(update_fields=list(dict.fromkeys(update_fields)))
     return ticket
 
@@ -345,8 +348,11 @@ def ticket_merge(
     )
     source.merged_into = target
     fields = status_set(ticket=source, actor=actor, status=Status.CLOSED)
+    ticket_counts_apply(ticket=source)
     source.save(update_fields=[*fields, "merged_into", "updated_at"])
-    target.save(update_fields=["updated_at", *open_if_new(ticket=target, actor=actor)])
+    target_fields = open_if_new(ticket=target, actor=actor)
+    ticket_counts_apply(ticket=target)
+    target.save(update_fields=["updated_at", *target_fields])
     return target
 
 
