@@ -93,7 +93,7 @@ def paginate_seek(
         for name in ("page", "after", "before"):
             query.pop(name, None)
         query.update(page.params_for(number))
-        return f"?{query.urlencode()}"
+        return f"{request.path}?{query.urlencode()}"
 
     last = page.num_pages
     around = range(
