@@ -150,8 +150,8 @@ def test_out_of_range_and_damaged_links_still_show_a_page(login, agent, queue):
     assert numbers(client.get(base + f"&page=2&after={cursor}")) == expected[25:50]
 
 
-def test_other_sorts_and_views_page_in_the_same_order_as_one_query(login, agent, queue):
-    mine, _ = queue
+@pytest.mark.usefixtures("queue")
+def test_other_sorts_and_views_page_in_the_same_order_as_one_query(login, agent):
     client = login(agent)
     for query in (
         "view=solved",
