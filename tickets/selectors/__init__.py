@@ -5,7 +5,12 @@ so pages cost the same with 5 rows or 500. Split by subject; import from the
 package: ``from tickets import selectors``.
 """
 
-from .counts import agent_dashboard, agent_view_counts, counts_version_bump
+from .counts import (
+    CountAtLeast,
+    agent_dashboard,
+    agent_view_counts,
+    counts_version_bump,
+)
 from .detail import (
     agent_ticket_detail,
     attachment_get_for,
@@ -51,6 +56,7 @@ __all__ = [
     "MERGE_CHAIN_MAX_HOPS",
     "SORTS",
     "VIEWS",
+    "CountAtLeast",
     "MergeChainBroken",
     "MergePreview",
     "SearchResults",

@@ -56,17 +56,31 @@ def agent_view_counts(user: User, *, statuses: bool = False) -> dict[str, int]:
     return {key: counts[key] for key in [*VIEWS, *sums] if key in counts}
 
 
+class CountAtLeast(int):
+    """A count that stopped at its limit: shown as "1000+"."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+
+# Beyond this many, "SLA at risk" shows "1000+": counting them all would grow
+# with the backlog on every page that shows the view counts.
+AT_RISK_COUNT_LIMIT = 1000
+
+
 def _at_risk_count(user: User) -> int:
     """Unsolved tickets whose next deadline is past or within
-    ``SLA_AT_RISK_MINUTES``: a range on the (status, sla_next_due_at) index."""
+    ``SLA_AT_RISK_MINUTES``: a range on the (status, sla_next_due_at) index,
+    read no further than ``AT_RISK_COUNT_LIMIT`` (then a ``CountAtLeast``)."""
     cutoff = timezone.now() + timedelta(minutes=settings.SLA_AT_RISK_MINUTES)
-    return (
+    found = (
         ticket_list_visible_to(user)
         .select_related(None)
         .filter(status__in=UNSOLVED_STATUSES, sla_next_due_at__lte=cutoff)
-        .order_by()
+        .order_by()[: AT_RISK_COUNT_LIMIT + 1]
         .count()
     )
+    return CountAtLeast(AT_RISK_COUNT_LIMIT) if found > AT_RISK_COUNT_LIMIT else found
 
 
 def agent_dashboard(user: User) -> dict:

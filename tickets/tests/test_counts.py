@@ -2,11 +2,14 @@
 every kind of change, and ``manage.py ticket_counts`` checks and rebuilds."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
+from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -16,6 +19,7 @@ from helpdesk.errors import ApplicationError
 from organizations.tests.factories import DepartmentFactory, TeamFactory
 from tickets import selectors, services
 from tickets.models import Ticket, TicketCount
+from tickets.selectors import counts as counts_selectors
 from tickets.services.counts import ticket_counts_differences
 
 from .factories import CategoryFactory, TicketFactory
@@ -246,3 +250,24 @@ def test_concurrent_first_rows_lose_no_increment(department):
     assert errors == []
     assert TicketCount.objects.get(assignee=newcomer).count == THREADS
     assert_counts_agree()
+
+
+def test_at_risk_counts_from_the_clock_and_stops_at_its_limit(
+    login, agent, customer, monkeypatch
+):
+    department = agent.departments.get()
+    past = timezone.now() - timedelta(hours=1)
+    TicketFactory.create_batch(
+        3, department=department, requester=customer, sla_next_due_at=past
+    )
+    TicketFactory(department=department, requester=customer)  # no deadline
+    TicketFactory(department=department, solved=True, sla_next_due_at=past)
+    TicketFactory(department=DepartmentFactory(), sla_next_due_at=past)  # not hers
+    assert selectors.agent_view_counts(agent)["at_risk"] == 3
+    monkeypatch.setattr(counts_selectors, "AT_RISK_COUNT_LIMIT", 2)
+    counts = selectors.agent_view_counts(agent)
+    assert str(counts["at_risk"]) == "2+"
+    response = login(agent).get(reverse("tickets:agent_list") + "?view=at_risk")
+    assert "2+" in response.text
+    page = response.context["page"]
+    assert page.count == 3 and len(page.object_list) == 3  # the list counts them

@@ -44,8 +44,12 @@ def agent_list(request: HttpRequest) -> HttpResponse:
         selectors.agent_ticket_list(request.user, filters).for_rows(),
         selectors.sort_order(filters.sort),
         form.page_size(),
-        # A bare view's total is one of the (kept) view counts.
-        count=counts[filters.view] if filters.is_bare_view() else None,
+        # A bare view's total is one of the (kept) view counts, unless it
+        # stopped at its limit ("1000+" at risk).
+        count=counts[filters.view]
+        if filters.is_bare_view()
+        and not isinstance(counts[filters.view], selectors.CountAtLeast)
+        else None,
         partitions=selectors.agent_list_partitions(request.user, filters),
     )
     context = {
