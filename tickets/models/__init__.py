@@ -1,5 +1,6 @@
 """The tickets app's models, split by subject."""
 
+from .counts import TicketCount
 from .satisfaction import SatisfactionRating
 from .search import SearchTerm
 from .sla import (
@@ -40,6 +41,7 @@ __all__ = [
     "SavedFilter",
     "SearchTerm",
     "Ticket",
+    "TicketCount",
     "TicketEvent",
     "TicketNumberCounter",
     "TicketPresence",

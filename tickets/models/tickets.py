@@ -227,12 +227,42 @@ class Ticket(TimeStampedModel):
     class Meta:
         ordering = ["-number"]
         indexes = [
-            models.Index(fields=["status", "-updated_at"]),
+            # Lists are read one status (and team, department or assignee) at
+            # a time in their order, seeking from a page's edge
+            # (tickets.selectors.seek): each part is one range of one of these.
+            models.Index(
+                fields=["status", "-updated_at", "-number"],
+                name="ticket_status_updated_idx",
+            ),
+            models.Index(
+                fields=["status", "-created_at", "-number"],
+                name="ticket_status_created_idx",
+            ),
+            models.Index(fields=["status", "-number"], name="ticket_status_number_idx"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at", "-number"],
+                name="ticket_assignee_updated_idx",
+            ),
+            models.Index(
+                fields=["team", "status", "-updated_at", "-number"],
+                name="ticket_team_updated_idx",
+            ),
+            models.Index(
+                fields=["department", "status", "-updated_at", "-number"],
+                name="ticket_department_updated_idx",
+            ),
+            # The portal: a customer's requests, their organization's.
+            models.Index(
+                fields=["requester", "-updated_at", "-number"],
+                name="ticket_requester_updated_idx",
+            ),
+            models.Index(
+                fields=["organization", "-updated_at", "-number"],
+                name="ticket_org_updated_idx",
+            ),
             # The default sort of every ticket list, with its tie-breaker.
             models.Index(fields=["-updated_at", "-number"]),
             models.Index(fields=["requester", "status"]),
-            models.Index(fields=["requester", "-updated_at"]),
-            models.Index(fields=["assignee", "status"]),
             # Covers the workspace's per-view counts, so they read the index only.
             models.Index(fields=["department", "status", "assignee", "team"]),
             models.Index(fields=["organization", "status"]),
@@ -262,6 +292,27 @@ class Ticket(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remembers the counted fields as loaded (see ``counted_key``)."""
+        ticket = super().from_db(db, field_names, values)
+        ticket._remember_counted_key()
+        return ticket
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_counted_key()
+
+    def _remember_counted_key(self) -> None:
+        if all(name in self.__dict__ for name in COUNTED_FIELDS):
+            self._counted_key = self.counted_key
+
+    @property
+    def counted_key(self) -> tuple:
+        """Department, team and assignee ids and status: what the workspace
+        counts tickets by (``tickets.services.counts``)."""
+        return tuple(getattr(self, name) for name in COUNTED_FIELDS)
+
     @property
     def reference(self) -> str:
         """The number as people write it: #1042."""
@@ -278,6 +329,9 @@ class Ticket(TimeStampedModel):
     def get_agent_url(self) -> str:
         return reverse("tickets:agent_detail", kwargs={"number": self.number})
 
+
+# What the maintained view counts are kept by (``TicketCount``).
+COUNTED_FIELDS = ("department_id", "team_id", "assignee_id", "status")
 
 # Statuses in which the ticket still needs work from someone.
 UNSOLVED_STATUSES = frozenset(

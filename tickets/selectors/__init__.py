@@ -5,7 +5,12 @@ so pages cost the same with 5 rows or 500. Split by subject; import from the
 package: ``from tickets import selectors``.
 """
 
-from .counts import agent_dashboard, agent_view_counts, counts_version_bump
+from .counts import (
+    CountAtLeast,
+    agent_dashboard,
+    agent_view_counts,
+    counts_version_bump,
+)
 from .detail import (
     agent_ticket_detail,
     attachment_get_for,
@@ -20,8 +25,11 @@ from .lists import (
     SORTS,
     VIEWS,
     TicketFilters,
+    agent_list_partitions,
     agent_ticket_list,
+    portal_list_partitions,
     portal_ticket_list,
+    sort_order,
 )
 from .merges import (
     MERGE_CHAIN_MAX_HOPS,
@@ -36,6 +44,7 @@ from .search import (
     search_everywhere,
     search_ticket_by_number,
 )
+from .seek import SeekOrder, SeekPage, seek_page
 from .visibility import (
     ticket_get_for,
     ticket_get_for_agent,
@@ -47,11 +56,15 @@ __all__ = [
     "MERGE_CHAIN_MAX_HOPS",
     "SORTS",
     "VIEWS",
+    "CountAtLeast",
     "MergeChainBroken",
     "MergePreview",
     "SearchResults",
+    "SeekOrder",
+    "SeekPage",
     "TicketFilters",
     "agent_dashboard",
+    "agent_list_partitions",
     "agent_ticket_detail",
     "agent_ticket_list",
     "agent_view_counts",
@@ -60,12 +73,15 @@ __all__ = [
     "conversation_for",
     "counts_version_bump",
     "event_list_for",
+    "portal_list_partitions",
     "portal_ticket_detail",
     "portal_ticket_list",
     "presence_others",
     "saved_filters_for",
     "search_everywhere",
     "search_ticket_by_number",
+    "seek_page",
+    "sort_order",
     "ticket_get_for",
     "ticket_get_for_agent",
     "ticket_list_visible_to",

@@ -16,6 +16,7 @@ from helpdesk.search_text import search_fold
 from ..models import UNSOLVED_STATUSES, SatisfactionRating, Ticket
 from ..permissions import agent_department_ids, agent_team_ids
 from ..search import ticket_text_match
+from .seek import SeekOrder, SortKey
 from .visibility import ticket_list_visible_to
 
 Status = Ticket.Status
@@ -34,19 +35,48 @@ PRIORITY_RANK = Case(
     output_field=IntegerField(),
 )
 
-SORTS = {
-    "-updated": ("-updated_at", "-number"),
-    "updated": ("updated_at", "number"),
-    "-created": ("-created_at", "-number"),
-    "created": ("created_at", "number"),
-    "-number": ("-number",),
-    "number": ("number",),
-    "-priority": ("-priority_rank", "-updated_at"),
-    "priority": ("priority_rank", "-updated_at"),
-    "subject": ("subject", "-number"),
-    "status": ("status", "-updated_at"),
-    "sla": (F("sla_next_due_at").asc(nulls_last=True), "-number"),
+
+def _order(*keys: str) -> SeekOrder:
+    """An order from field names ("-" for descending); every order ends with
+    the ticket number, so it is total and a page edge is exact."""
+    return SeekOrder(
+        tuple(
+            SortKey(
+                key.lstrip("-"),
+                descending=key.startswith("-"),
+                nullable=key.lstrip("-") in NULLABLE_SORT_FIELDS,
+            )
+            for key in keys
+        )
+    )
+
+
+NULLABLE_SORT_FIELDS = {"sla_next_due_at"}  # NULLs last, either way
+
+SORTS: dict[str, SeekOrder] = {
+    "-updated": _order("-updated_at", "-number"),
+    "updated": _order("updated_at", "number"),
+    "-created": _order("-created_at", "-number"),
+    "created": _order("created_at", "number"),
+    "-number": _order("-number"),
+    "number": _order("number"),
+    "-priority": _order("-priority_rank", "-updated_at", "-number"),
+    "priority": _order("priority_rank", "-updated_at", "-number"),
+    "subject": _order("subject", "-number"),
+    "status": _order("status", "-updated_at", "-number"),
+    "sla": _order("sla_next_due_at", "-number"),
 }
+# Orders on text: the database's collation decides, so parts read separately
+# cannot be merged in Python (see ``list_partitions``).
+TEXT_SORTS = {"subject", "status"}
+# A list is read in at most this many parts (statuses times teams, say).
+MAX_PARTS = 12
+
+
+def sort_order(sort: str) -> SeekOrder:
+    """The order a list's ``sort`` choice names; unknown ones sort by the
+    latest change."""
+    return SORTS.get(sort, SORTS["-updated"])
 
 
 def _search(queryset: QuerySet[Ticket], text: str, *, include_internal: bool):
@@ -114,10 +144,10 @@ def _email_fold(text: str) -> str:
 
 
 def _sorted(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
-    order = SORTS.get(sort, SORTS["-updated"])
-    if any(isinstance(key, str) and "priority_rank" in key for key in order):
+    order = sort_order(sort)
+    if any(key.name == "priority_rank" for key in order.keys):
         queryset = queryset.annotate(priority_rank=PRIORITY_RANK)
-    return queryset.order_by(*order)
+    return queryset.order_by(*order.order_by())
 
 
 # --- The portal -------------------------------------------------------------
@@ -137,6 +167,21 @@ def portal_ticket_list(
         queryset = queryset.filter(status=status)
     queryset = _search(queryset, q, include_internal=False)
     return _sorted(queryset, sort)
+
+
+def portal_list_partitions(user: User, *, q: str = "", sort: str = "") -> list[Q]:
+    """The parts the portal list is read in (see ``tickets.selectors.seek``):
+    the customer's own requests, then their organization's others when it
+    shares them; each has an index in the list's order. None when searching."""
+    if q.strip() or sort in TEXT_SORTS or not user.is_authenticated:
+        return []
+    organization = user.organization if user.organization_id else None
+    if organization is None or not organization.share_tickets:
+        return []
+    return [
+        Q(requester_id=user.pk),
+        Q(organization_id=organization.pk) & ~Q(requester_id=user.pk),
+    ]
 
 
 # --- The workspace ----------------------------------------------------------
@@ -265,3 +310,24 @@ def agent_ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     # the one-to-one; ``for_rows`` restricts the ticket's columns only).
     queryset = queryset.annotate(satisfaction_rating=F("satisfaction__rating"))
     return _sorted(queryset, filters.sort)
+
+
+def agent_list_partitions(user: User, filters: TicketFilters) -> list[Q]:
+    """The parts the workspace list is read in (see ``tickets.selectors.seek``):
+    one per status the list shows, and per team or department for those views,
+    so each part is one range of an index in the list's order. Empty (read in
+    one query) for a search, a sort on text, or a single part."""
+    if filters.q.strip() or filters.sort in TEXT_SORTS:
+        return []
+    view = filters.view if filters.view in VIEWS else "all"
+    statuses = sorted(filters.statuses or VIEW_STATUSES[view])
+    parts = [Q(status=value) for value in statuses]
+    scopes = {
+        "team": (filters.team_id, agent_team_ids),
+        "department": (filters.department_id, agent_department_ids),
+    }
+    if view in scopes and scopes[view][0] is None:
+        ids = sorted(scopes[view][1](user), key=str)
+        if len(ids) > 1 and len(ids) * len(parts) <= MAX_PARTS:
+            parts = [Q(**{f"{view}_id": pk}) & part for pk in ids for part in parts]
+    return parts if 1 < len(parts) <= MAX_PARTS else []

@@ -13,6 +13,11 @@ from .canned import (
     canned_update,
 )
 from .catalog import category_save
+from .counts import (
+    ticket_counts_apply,
+    ticket_counts_differences,
+    ticket_counts_rebuild,
+)
 from .errors import (
     InvalidTicketChange,
     MergeChainBroken,
@@ -65,6 +70,9 @@ __all__ = [
     "saved_filter_save",
     "ticket_assign",
     "ticket_change_status",
+    "ticket_counts_apply",
+    "ticket_counts_differences",
+    "ticket_counts_rebuild",
     "ticket_create",
     "ticket_merge",
     "ticket_merge_check",

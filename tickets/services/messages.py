@@ -14,6 +14,7 @@ from tickets.models import Message, Ticket, TicketEvent
 from tickets.selectors import ticket_merge_target_live
 
 from .attachments import attachments_store
+from .counts import ticket_counts_apply
 from .errors import InvalidTicketChange, MergedIntoUnseenTicket, TicketClosedError
 from .events import event_record
 from .metrics import metrics_on_public_reply
@@ -157,6 +158,7 @@ def _message_add(
         update_fields += sla_on_public_reply(
             ticket=ticket, by_agent=False, at=now, first=False
         )
+    ticket_counts_apply(ticket=ticket)
     ticket.save(update_fields=list(dict.fromkeys(update_fields)))
     return message
 

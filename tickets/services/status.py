@@ -12,6 +12,7 @@ from tickets import permissions
 from tickets.models import Ticket, TicketEvent
 from tickets.workflow import check_transition
 
+from .counts import ticket_counts_apply
 from .events import event_record
 from .metrics import metrics_on_status
 from .sla import sla_on_status
@@ -94,6 +95,7 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: str) -> 
             )
         raise PermissionDeniedError("You cannot change this ticket's status.")
     fields = status_set(ticket=ticket, actor=actor, status=status)
+    ticket_counts_apply(ticket=ticket)
     ticket.save(update_fields=[*fields, "updated_at"])
     return ticket
 

@@ -24,6 +24,7 @@ from tickets.search import ticket_search_text
 from tickets.selectors import ticket_list_visible_to, ticket_merge_target_live
 
 from .attachments import attachments_store
+from .counts import ticket_counts_apply
 from .errors import InvalidTicketChange, TicketClosedError
 from .events import event_record, events_batched
 from .sla import sla_fields_for_import, sla_recompute
@@ -144,6 +145,7 @@ def ticket_create(
     policy = policy_for(ticket)
     if policy is not None:
         sla_fields_for_import(ticket=ticket, policy=policy)
+    ticket_counts_apply(ticket=ticket)
     with events_batched():
         _insert_with_number(ticket)
         event_record(
@@ -254,6 +256,7 @@ def ticket_update(*, ticket: Ticket, actor: User | None, **changes: object) -> T
     if SLA_INPUTS & set(update_fields) and ticket.status != Status.CLOSED:
         # A person changed what the policy and targets depend on.
         update_fields += sla_recompute(ticket=ticket, actor=actor)
+    ticket_counts_apply(ticket=ticket)
     ticket.save(update_fields=list(dict.fromkeys(update_fields)))
     return ticket
 
@@ -359,8 +362,11 @@ def ticket_merge(
     )
     source.merged_into = target
     fields = status_set(ticket=source, actor=actor, status=Status.CLOSED)
+    ticket_counts_apply(ticket=source)
     source.save(update_fields=[*fields, "merged_into", "updated_at"])
-    target.save(update_fields=["updated_at", *open_if_new(ticket=target, actor=actor)])
+    target_fields = open_if_new(ticket=target, actor=actor)
+    ticket_counts_apply(ticket=target)
+    target.save(update_fields=["updated_at", *target_fields])
     return target
 
 

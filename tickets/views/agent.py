@@ -21,7 +21,7 @@ from tickets.forms import (
 from tickets.models import SavedFilter, Ticket
 from tickets.selectors.guards import BulkStatusPreview, bulk_status_preview
 
-from .common import flash_rejected, get_or_404, paginate, safe_next
+from .common import flash_rejected, get_or_404, paginate_seek, safe_next
 
 
 @agent_required
@@ -40,12 +40,18 @@ def agent_list(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     filters = form.filters()
     counts = selectors.agent_view_counts(request.user)
-    page = paginate(
+    page = paginate_seek(
         request,
         selectors.agent_ticket_list(request.user, filters).for_rows(),
+        selectors.sort_order(filters.sort),
         form.page_size(),
-        # A bare view's total is one of the (cached) view counts.
-        count=counts[filters.view] if filters.is_bare_view() else None,
+        # A bare view's total is one of the (kept) view counts, unless it
+        # stopped at its limit ("1000+" at risk).
+        count=counts[filters.view]
+        if filters.is_bare_view()
+        and not isinstance(counts[filters.view], selectors.CountAtLeast)
+        else None,
+        partitions=selectors.agent_list_partitions(request.user, filters),
     )
     context = {
         "form": form,

@@ -19,7 +19,7 @@ from tickets.forms import (
 )
 from tickets.models import Ticket
 
-from .common import flash_rejected, paginate
+from .common import flash_rejected, paginate_seek
 
 PORTAL_PAGE_SIZE = 20
 
@@ -43,10 +43,15 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     """Every request the customer may see, filtered by status and searched."""
     form = PortalFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    tickets = selectors.portal_ticket_list(
-        request.user, status=data.get("status", ""), q=data.get("q", "")
+    status, q = data.get("status", ""), data.get("q", "")
+    tickets = selectors.portal_ticket_list(request.user, status=status, q=q)
+    page = paginate_seek(
+        request,
+        tickets,
+        selectors.sort_order("-updated"),
+        PORTAL_PAGE_SIZE,
+        partitions=selectors.portal_list_partitions(request.user, q=q),
     )
-    page = paginate(request, tickets, PORTAL_PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
