@@ -410,9 +410,6 @@ MESSAGE_BODY_MAX_CHARS = env.int("MESSAGE_BODY_MAX_CHARS", default=100_000)
 SEARCH_IGNORE_ACCENTS = env.bool("SEARCH_IGNORE_ACCENTS", default=True)
 # Customers may create their own accounts at /accounts/register/.
 ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
-# Seconds the workspace may reuse its per-view ticket counts (any ticket change
-# refreshes them at once where the cache is shared, i.e. with REDIS_URL).
-WORKSPACE_COUNTS_CACHE_SECONDS = env.int("WORKSPACE_COUNTS_CACHE_SECONDS", default=30)
 # Seconds an agent counts as "viewing" a ticket after the page last checked in.
 PRESENCE_WINDOW_SECONDS = env.int("PRESENCE_WINDOW_SECONDS", default=30)
 # How often an open ticket page checks in and refreshes the collision notice.

@@ -36,8 +36,6 @@ KNOWLEDGE_SEMANTIC_MODEL = env("KNOWLEDGE_SEMANTIC_MODEL", default="off")
 # Tasks run in-process unless a test starts a real worker and sends to it.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Counts are computed fresh in tests; one test turns the cache on on purpose.
-WORKSPACE_COUNTS_CACHE_SECONDS = 0
 
 # Mail stays in memory (mail.outbox), except in a worker process a test
 # started against its own SMTP server: that one is given EMAIL_URL.

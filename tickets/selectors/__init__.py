@@ -9,7 +9,6 @@ from .counts import (
     CountAtLeast,
     agent_dashboard,
     agent_view_counts,
-    counts_version_bump,
 )
 from .detail import (
     agent_ticket_detail,
@@ -71,7 +70,6 @@ __all__ = [
     "attachment_get_for",
     "canned_for",
     "conversation_for",
-    "counts_version_bump",
     "event_list_for",
     "portal_list_partitions",
     "portal_ticket_detail",

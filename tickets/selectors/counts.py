@@ -23,11 +23,6 @@ from .visibility import ticket_list_visible_to, ticket_visibility_condition
 CLOCK_VIEWS = ("at_risk",)  # counted from the tickets, not kept
 
 
-def counts_version_bump() -> None:
-    """Kept for callers from when counts were cached: counts are now kept in
-    step with every change, so there is nothing to invalidate."""
-
-
 def agent_view_counts(user: User, *, statuses: bool = False) -> dict[str, int]:
     """Tickets in each workspace view (and, with ``statuses``, in each status
     and "unsolved"), among the tickets ``user`` may see: two queries, one

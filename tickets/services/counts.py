@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import IntegrityError
-from django.db.models import Count, F
+from django.db.models import Case, Count, F, IntegerField, Value, When
 
 from helpdesk.db import atomic, is_mongodb
 from tickets.models import Ticket, TicketCount
@@ -52,6 +52,76 @@ def ticket_counts_apply(*, ticket: Ticket) -> None:
     ticket._counted_key = new
 
 
+def ticket_counts_move(moves: dict[tuple[CountKey, CountKey], int]) -> None:
+    """Move tickets between keys in bulk, for writes that change many
+    tickets with one UPDATE (the SLA sweep's escalations): ``moves`` maps
+    (old key, new key) to how many tickets moved; pairs whose keys are equal
+    change nothing.
+
+    A fixed number of queries whatever the number of keys: one read of the
+    rows, one UPDATE for those that exist, one bulk insert for the new ones.
+    A row that a deletion renamed, or one a concurrent writer inserted first,
+    goes through :func:`_add` on its own. Runs in the caller's transaction.
+    """
+    deltas: dict[CountKey, int] = {}
+    for (old, new), moved in moves.items():
+        if old != new and moved:
+            deltas[old] = deltas.get(old, 0) - moved
+            deltas[new] = deltas.get(new, 0) + moved
+    _apply(deltas)
+
+
+def _apply(deltas: dict[CountKey, int]) -> None:
+    """Add each delta to its key's row (see ``ticket_counts_move``)."""
+    by_name = {_key_name(key): (key, delta) for key, delta in deltas.items() if delta}
+    if not by_name:
+        return
+    rows = TicketCount.objects.filter(key__in=list(by_name)).values_list(
+        "key", *COUNTED_FIELDS
+    )
+    found = {name: tuple(columns) for name, *columns in rows}
+    matching = [name for name, columns in found.items() if by_name[name][0] == columns]
+    if matching:
+        TicketCount.objects.filter(key__in=matching).update(
+            count=F("count")
+            + Case(
+                *[When(key=name, then=Value(by_name[name][1])) for name in matching],
+                output_field=IntegerField(),
+            )
+        )
+    renamed = [name for name in found if name not in matching]
+    new = [name for name in by_name if name not in found]
+    if new and not _created(
+        [
+            TicketCount(key=name, count=by_name[name][1], **_columns(by_name[name][0]))
+            for name in new
+        ]
+    ):
+        renamed += new
+    for name in renamed:
+        _add(*by_name[name])
+
+
+def _columns(key: CountKey) -> dict:
+    return dict(zip(COUNTED_FIELDS, key, strict=True))
+
+
+def _created(rows: list[TicketCount]) -> bool:
+    """Insert new count rows at once; False when a concurrent writer made one
+    of them first (SQL: nothing was inserted, the savepoint rolled back)."""
+    if is_mongodb():
+        # No savepoints: a concurrent insert fails the whole transaction,
+        # which atomic runs again.
+        TicketCount.objects.bulk_create(rows)
+        return True
+    try:
+        with atomic():
+            TicketCount.objects.bulk_create(rows)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _key_name(key: CountKey) -> str:
     return "|".join("" if part is None else str(part) for part in key)
 
@@ -66,14 +136,8 @@ def _add(key: CountKey, delta: int) -> None:
     at a time; on MongoDB the second gets a write conflict and
     ``helpdesk.db.atomic`` runs its whole transaction again.
     """
-    department_id, team_id, assignee_id, status = key
     name = _key_name(key)
-    fields = {
-        "department_id": department_id,
-        "team_id": team_id,
-        "assignee_id": assignee_id,
-        "status": status,
-    }
+    fields = _columns(key)
     for _ in range(CREATE_ATTEMPTS):
         if TicketCount.objects.filter(key=name, **fields).update(
             count=F("count") + delta

@@ -8,7 +8,6 @@ from django.db import transaction
 
 from accounts.models import User
 from tickets.models import Ticket, TicketEvent
-from tickets.selectors import counts_version_bump
 from tickets.signals import events_announced
 
 
@@ -20,10 +19,9 @@ def event_record(
     old_value: object = "",
     new_value: object = "",
 ) -> TicketEvent:
-    """Write one event; once the transaction commits, the cached counts go
-    stale and the event is announced to the listeners (mail, webhooks,
-    Teams) by a worker's task: alone, or inside ``events_batched`` with the
-    other events of the same service call."""
+    """Write one event; once the transaction commits, a worker's task
+    announces it to the listeners (mail, webhooks, Teams): alone, or inside
+    ``events_batched`` with the other events of the same service call."""
     event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
@@ -75,13 +73,12 @@ def events_batched() -> Iterator[None]:
 
 
 def _announce_after_commit(event_ids: list[str]) -> None:
-    """After commit: mark the cached counts stale, and queue one task for the
-    events (none for events recorded unannounced). A failure to queue (the
+    """After commit: queue one task for the events (none for events recorded
+    unannounced). A failure to queue (the
     broker down) is logged by Django and fails nothing, as the change is
     committed already."""
 
     def announce() -> None:
-        counts_version_bump()
         if event_ids:
             from tickets.tasks import events_announce
 

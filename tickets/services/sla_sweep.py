@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.commit_hooks import on_commit_robust
@@ -27,9 +26,9 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.selectors import counts_version_bump
 from tickets.signals import events_announced, ticket_events_recorded
 
+from .counts import ticket_counts_move
 from .sla import TARGET_LABELS, Clock, clocks_running, next_check
 from .sla_policies import calendar_for
 
@@ -49,6 +48,7 @@ ROW_FIELDS = (
     "sla_policy_id",
     "team_id",
     "department_id",
+    "assignee_id",
     "sla_next_check_at",
     "created_at",
     "first_response_at",
@@ -216,18 +216,27 @@ def _sweep_batch(
             outcome = _escalate(row, policy, events, now)
             if outcome is not None:
                 result.escalations += 1
-                outcomes.setdefault(outcome, []).append(row.pk)
+                outcomes.setdefault(outcome, []).append(row)
         check = next_check(clocks, seen)
         if check != row.sla_next_check_at:
             next_checks[row.pk] = check
     SLANotice.objects.bulk_create(notices)
     created = TicketEvent.objects.bulk_create(events)
     _save_next_checks(next_checks)
-    # Escalations share a handful of outcomes (priority, team): one UPDATE each.
-    for (priority, team_id, department_id), pks in outcomes.items():
-        Ticket.objects.filter(pk__in=pks).update(
+    # Escalations share a handful of outcomes (priority, team): one UPDATE
+    # each, and the workspace's kept counts follow a ticket moved to a team.
+    moves: dict[tuple, int] = {}
+    for (priority, team_id, department_id), rows in outcomes.items():
+        Ticket.objects.filter(pk__in=[row.pk for row in rows]).update(
             priority=priority, team_id=team_id, department_id=department_id
         )
+        for row in rows:
+            move = (
+                (row.department_id, row.team_id, row.assignee_id, row.status),
+                (department_id, team_id, row.assignee_id, row.status),
+            )
+            moves[move] = moves.get(move, 0) + 1
+    ticket_counts_move(moves)
     if created:
         event_ids = [event.pk for event in created]
         if events_announced():  # not for history being written (the demo)
@@ -237,7 +246,6 @@ def _sweep_batch(
                     sender=TicketEvent, event_ids=event_ids
                 ),
             )
-        transaction.on_commit(counts_version_bump)
     return result
 
 

@@ -8,8 +8,9 @@ from organizations.tests.factories import (
     OrganizationDomainFactory,
     TeamFactory,
 )
-from tickets import services
+from tickets import selectors, services
 from tickets.models import Ticket, TicketEvent
+from tickets.services.counts import ticket_counts_differences
 
 from .factories import AttachmentFactory, CategoryFactory, TicketEventFactory
 
@@ -238,3 +239,28 @@ def test_a_body_redacted_in_the_admin_is_what_every_page_shows(
     # The card number as written: "4111" alone also turns up in timestamps.
     assert "4111 1111" not in page
     assert "<strong>[card number removed]</strong>" in page
+
+
+def test_tickets_cannot_be_deleted_in_the_admin_so_the_view_counts_hold(
+    login, admin_user, customer
+):
+    # Deleting a ticket would delete its audit trail, which nobody may.
+    tickets = [
+        services.ticket_create(requester=customer, subject=f"Printer {n}", body="x")
+        for n in range(2)
+    ]
+    client = login(admin_user)
+    delete = reverse("admin:tickets_ticket_delete", args=[tickets[0].pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:tickets_ticket_changelist")
+    client.post(
+        changelist,
+        {
+            "action": "delete_selected",
+            "_selected_action": [tickets[1].pk],
+            "post": "yes",
+        },
+    )
+    assert Ticket.objects.count() == 2
+    assert ticket_counts_differences() == []
+    assert selectors.agent_view_counts(admin_user)["all"] == 2

@@ -17,9 +17,11 @@ from tickets.models import (
     SLAPolicy,
     SLATarget,
     Ticket,
+    TicketCount,
     TicketEvent,
 )
 from tickets.services import sla, sla_policies
+from tickets.services.counts import ticket_counts_differences
 from tickets.services.sla_sweep import sla_sweep
 from tickets.signals import events_unannounced
 from tickets.templatetags.ticket_tags import sla_badge
@@ -240,6 +242,10 @@ def test_breach_escalates_priority_and_team_but_keeps_the_deadline(policy, agent
     assert ticket.first_response_due_at == due
     event = ticket.events.get(kind=Kind.SLA_ESCALATED)
     assert "priority Normal → High" in event.new_value
+    # The workspace's kept counts moved the ticket to the team with it.
+    assert ticket_counts_differences() == []
+    kept = TicketCount.objects.filter(team=escalations).values_list("count", flat=True)
+    assert sum(kept) == 1
     # Escalating again later does not happen: one breach, one escalation.
     assert sla_sweep(now=berlin(2026, 11, 30, 12)).escalations == 0
 
