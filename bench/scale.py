@@ -417,8 +417,13 @@ def table(results: list[dict]) -> None:
         print("|---|" + "---|" * (len(sizes) + 1))
         for index, row in enumerate(mine[0]["rows"]):
             cells = [cell(r["rows"][index]) for r in mine]
-            growth = mine[-1]["rows"][index]["ms"] / mine[0]["rows"][index]["ms"]
-            print(f"| {row['page']} | " + " | ".join(cells) + f" | {growth:.2f}x |")
+            last, first = mine[-1]["rows"][index], mine[0]["rows"][index]
+            growth = last["ms"] / first["ms"]
+            cpu_growth = last["cpu_ms"] / max(first["cpu_ms"], 0.1)
+            print(
+                f"| {row['page']} | " + " | ".join(cells)
+                + f" | {growth:.2f}x (cpu {cpu_growth:.2f}x) |"
+            )  # fmt: skip
         for result in mine:
             steps = ", ".join(
                 f"{name} {'absent' if seconds is None else f'{seconds:.1f} s'}"
@@ -440,11 +445,24 @@ def main() -> int:
         "--postgres", default="postgres://postgres@127.0.0.1:5432",
         help="server for the PostgreSQL datasets (user@host:port)",
     )  # fmt: skip
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="print the table of the results kept from earlier runs",
+    )
     parser.add_argument("--one", nargs=2, metavar=("ENGINE", "SIZE"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
     if args.one:
         return child(args)
+    if args.table_only:
+        kept = [
+            DATA_DIR / f"result_{engine}_{size}.json"
+            for engine in args.engines
+            for size in args.sizes
+        ]
+        table([json.loads(path.read_text()) for path in kept if path.exists()])
+        return 0
     results = []
     with redis_server() as redis_url:
         for engine in args.engines:
