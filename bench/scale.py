@@ -44,6 +44,7 @@ DATA_DIR = Path("/tmp/scale")  # noqa: S108 - kept between runs, by design
 SIZES = {"10k": 10_000, "200k": 200_000, "1m": 1_000_000}
 ENGINES = ("sqlite", "postgres")
 SEED = 18
+MIN_RUNS = 5
 PLACEHOLDER_APPS = ("tickets",)
 OPTIONAL_COMMANDS = {
     # command: (arguments, app whose migrations decide whether to run it again)
@@ -246,7 +247,7 @@ def pages(client) -> list[tuple[str, str, str, bool]]:
     ]  # fmt: skip
 
 
-def measure(engine: str, size: str, runs: int) -> dict:
+def measure(engine: str, size: str, runs: int, budget: float) -> dict:
     import reports_data
     from django.core.cache import cache
     from django.core.management import call_command
@@ -265,12 +266,16 @@ def measure(engine: str, size: str, runs: int) -> dict:
     rows = []
     for label, url, marker, cold in pages(client):
         samples = []
+        started = time.monotonic()
         for run in range(runs + 2):
             if cold:
                 cache.clear()
             sample = timed_get(client, url, marker)
             if run >= 2:
                 samples.append(sample)
+            # A page of seconds gets fewer runs (at least MIN_RUNS).
+            if len(samples) >= MIN_RUNS and time.monotonic() - started > budget:
+                break
         rows.append(
             {
                 "page": re.sub(r" \(\d+\)$", "", label),
@@ -278,6 +283,7 @@ def measure(engine: str, size: str, runs: int) -> dict:
                 "ms": statistics.median(s[0] for s in samples),
                 "cpu_ms": statistics.median(s[1] for s in samples),
                 "max_ms": max(s[0] for s in samples),
+                "runs": len(samples),
                 "queries": samples[-1][2],
                 "found": samples[-1][3],
             }
@@ -302,7 +308,8 @@ def child(args: argparse.Namespace) -> int:
     if args.build_only:
         bring_up_to_date(engine, size)
         return 0
-    print("RESULT " + json.dumps(measure(engine, size, args.runs)), flush=True)
+    result = measure(engine, size, args.runs, args.page_seconds)
+    print("RESULT " + json.dumps(result), flush=True)
     return 0
 
 
@@ -339,7 +346,7 @@ def run_child(engine: str, size: str, url: str, redis_url: str, args) -> dict | 
     """Build or measure one dataset in its own process (settings are per
     process); returns its result."""
     command = [sys.executable, __file__, "--one", engine, size]
-    command += ["--runs", str(args.runs)]
+    command += ["--runs", str(args.runs), "--page-seconds", str(args.page_seconds)]
     if args.build_only:
         command.append("--build-only")
     if engine == "sqlite" and not stamp_path(engine, size).exists():
@@ -398,7 +405,9 @@ def redis_server() -> Iterator[str]:
 
 def cell(row: dict) -> str:
     found = f"; {row['found']} found" if row.get("found") else ""
-    return f"{row['ms']:.1f} ({row['cpu_ms']:.0f}; {row['queries']}{found})"
+    runs = row.get("runs", 20)
+    fewer = f"; {runs} runs" if runs < 20 else ""
+    return f"{row['ms']:.1f} ({row['cpu_ms']:.0f}; {row['queries']}{found}{fewer})"
 
 
 def table(results: list[dict]) -> None:
@@ -439,6 +448,12 @@ def main() -> int:
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=ENGINES)
     parser.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES))
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--page-seconds",
+        type=float,
+        default=60,
+        help=f"stop timing a page after this long (at least {MIN_RUNS} runs)",
+    )
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--rebuild", action="store_true", help="load again")
     parser.add_argument(
