@@ -278,7 +278,10 @@ def measure(engine: str, size: str, runs: int, budget: float) -> dict:
     client = Client()
     client.force_login(User.objects.get(email=reports_data.AGENT_EMAIL))
     rows = []
+    skip = os.environ.get("SCALE_SKIP", "")
     for label, url, marker, cold in pages(client):
+        if skip and skip in label:
+            continue
         samples = []
         started = time.monotonic()
         for run in range(runs + 2):
@@ -438,11 +441,16 @@ def table(results: list[dict]) -> None:
         print("| page | " + " | ".join(sizes) + " | growth "
               f"{sizes[-1]}/{sizes[0]} |")  # fmt: skip
         print("|---|" + "---|" * (len(sizes) + 1))
-        for index, row in enumerate(mine[0]["rows"]):
-            cells = [cell(r["rows"][index]) for r in mine]
-            last, first = mine[-1]["rows"][index], mine[0]["rows"][index]
-            growth = last["ms"] / first["ms"]
-            cpu_growth = last["cpu_ms"] / max(first["cpu_ms"], 0.1)
+        for row in mine[0]["rows"]:
+            found = [
+                next((r for r in result["rows"] if r["page"] == row["page"]), None)
+                for result in mine
+            ]
+            cells = [cell(r) if r else "not measured" for r in found]
+            growth = cpu_growth = float("nan")
+            if found[-1] and found[0]:
+                growth = found[-1]["ms"] / found[0]["ms"]
+                cpu_growth = found[-1]["cpu_ms"] / max(found[0]["cpu_ms"], 0.1)
             print(
                 f"| {row['page']} | " + " | ".join(cells)
                 + f" | {growth:.2f}x (cpu {cpu_growth:.2f}x) |"
