@@ -9,6 +9,7 @@ ticket the agent may see, and how many tickets exist.
 """
 
 import json
+import os
 
 from django.apps import apps
 from django.conf import settings
@@ -39,11 +40,26 @@ def cookie_for(email: str) -> str:
 
 # The middle of the Support queue is deep inside the bulk-loaded tickets.
 support = Ticket.objects.filter(department__slug="support").order_by("number")
+# web.py --users N: N agent sessions, the Support agents (who may all see
+# that ticket) taken in turn.
+agent_emails = list(
+    User.objects.filter(
+        role=User.Role.AGENT, is_active=True, departments__slug="support"
+    )
+    .distinct()
+    .order_by("email")
+    .values_list("email", flat=True)
+)
+wanted = int(os.environ.get("BENCH_AGENT_SESSIONS") or 0)
 print(
     json.dumps(
         {
             "agent": cookie_for("agent@helpdesk.example"),
             "admin": cookie_for("admin@helpdesk.example"),
+            "agents": [
+                cookie_for(agent_emails[index % len(agent_emails)])
+                for index in range(wanted)
+            ],
             "ticket": support[support.count() // 2].number,
             "tickets": Ticket.objects.count(),
         }

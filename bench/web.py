@@ -9,6 +9,16 @@ root::
 
     .venv/bin/python bench/web.py            # build the database, then measure
     .venv/bin/python bench/web.py --reuse    # keep the database of a last run
+
+Many agents at once, on another database, with each way of holding database
+connections (``new``: one per request, ``persistent``: kept 600 s,
+``pool``: psycopg's pool, PostgreSQL only)::
+
+    .venv/bin/python bench/web.py --users 50 --connections new persistent pool \
+        --database-url postgres://postgres@127.0.0.1:5432/bench_web
+
+``--users N`` logs N agent sessions in and drives the agent's pages with N
+connections, each request carrying the next session (``users.lua``).
 """
 
 import argparse
@@ -34,6 +44,13 @@ PYTHON = BASE_DIR / ".venv" / "bin" / "python"
 GUNICORN = BASE_DIR / ".venv" / "bin" / "gunicorn"
 WRK = "/usr/bin/wrk"
 COUNT_NON_2XX = Path(__file__).with_name("non2xx.lua")
+MANY_USERS = Path(__file__).with_name("users.lua")
+CONNECTIONS = {
+    # how the server holds its database connections: the environment for it
+    "new": {"DATABASE_CONN_MAX_AGE": "0", "DATABASE_POOL": ""},
+    "persistent": {"DATABASE_CONN_MAX_AGE": "600", "DATABASE_POOL": ""},
+    "pool": {"DATABASE_CONN_MAX_AGE": "0", "DATABASE_POOL": "psycopg"},
+}
 MAKE_SESSIONS = Path(__file__).with_name("make_sessions.py")
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 ROW = "{:<6} {:<12} {:<22} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7}  {}"
@@ -138,6 +155,19 @@ def prepare_database(
     print(f"Built {database} in {time.monotonic() - started:.0f} s")
 
 
+def prepare_url_database(env: dict[str, str], *, reuse: bool, tickets: int) -> None:
+    """The same for a database named by --database-url (created beforehand,
+    e.g. with createdb): emptied and loaded again unless told to reuse it."""
+    manage(env, "migrate", "--noinput", "-v", "0")
+    if reuse:
+        print(f"Reusing {env['DATABASE_URL']}")
+        return
+    started = time.monotonic()
+    manage(env, "flush", "--noinput")
+    manage(env, "init_demo_data", "--tickets", str(tickets))
+    print(f"Built {env['DATABASE_URL']} in {time.monotonic() - started:.0f} s")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -230,11 +260,18 @@ def background_cpu() -> float:
     return 100 * (busy_after - busy) / max(total_after - total, 1)
 
 
-def wrk(url: str, cookie: str, seconds: int) -> str:
+def wrk(url: str, cookie: str, seconds: int, sessions: Path | None = None) -> str:
     """8 connections on 2 threads; a 10 s timeout so slow pages count as slow
-    instead of vanishing into wrk's socket errors."""
-    command = [WRK, "-t2", "-c8", f"-d{seconds}s", "--timeout", "10s", "--latency"]
-    command += ["-s", str(COUNT_NON_2XX), "-H", f"Cookie: {cookie}", url]
+    instead of vanishing into wrk's socket errors. With ``sessions`` (a file
+    of Cookie headers, one a line): as many connections as sessions, each
+    request carrying the next one."""
+    connections = len(sessions.read_text().split()) if sessions else 8
+    command = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["--latency"]
+    if sessions:
+        command += ["-s", str(MANY_USERS), url, "--", str(sessions)]
+    else:
+        command += ["-s", str(COUNT_NON_2XX), "-H", f"Cookie: {cookie}", url]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
 
 
@@ -245,11 +282,18 @@ def _found(pattern: str, output: str) -> re.Match[str]:
     return match
 
 
-def measure(who: str, page: Page, url: str, cookie: str, seconds: int) -> Result:
+def measure(
+    who: str,
+    page: Page,
+    url: str,
+    cookie: str,
+    seconds: int,
+    sessions: Path | None = None,
+) -> Result:
     """A 3 s warm-up fills the workers' caches; only the run after it counts."""
     background = background_cpu()
-    wrk(url, cookie, 3)
-    output = wrk(url, cookie, seconds)
+    wrk(url, cookie, 3, sessions)
+    output = wrk(url, cookie, seconds, sessions)
 
     def latency(percent: int) -> float:
         value, unit = _found(
@@ -278,31 +322,82 @@ def main() -> int:
     parser.add_argument(
         "--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "helpdesk-bench"
     )
+    parser.add_argument(
+        "--database-url",
+        help="measure this (existing) database instead of a SQLite file",
+    )
+    parser.add_argument(
+        "--users", type=int, default=0, help="N agents at once (N connections)"
+    )
+    parser.add_argument(
+        "--connections",
+        nargs="+",
+        choices=CONNECTIONS,
+        default=["persistent"],
+        help="how the server holds database connections; one round each",
+    )
     args = parser.parse_args()
     # A plain kill unwinds like Ctrl-C, so gunicorn is stopped either way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work_dir = args.work_dir.resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     env = bench_env(work_dir)
-    database = work_dir / "bench.sqlite3"
-    prepare_database(env, database, reuse=args.reuse, tickets=args.tickets)
+    # Production refuses a per-process cache: a private Redis unless one is set.
+    redis = contextlib.ExitStack()
+    if not env["REDIS_URL"]:
+        from scale import redis_server
+
+        env["REDIS_URL"] = redis.enter_context(redis_server())
+    with redis:
+        return run(args, env, work_dir)
+
+
+def run(args: argparse.Namespace, env: dict[str, str], work_dir: Path) -> int:
+    """Build or reuse the database, then measure every round."""
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+        prepare_url_database(env, reuse=args.reuse, tickets=args.tickets)
+    else:
+        database = work_dir / "bench.sqlite3"
+        prepare_database(env, database, reuse=args.reuse, tickets=args.tickets)
     manage(env, "collectstatic", "--noinput", "-v", "0")
     login = json.loads(
-        manage(env, "shell", "--no-imports", "-c", MAKE_SESSIONS.read_text())
+        manage(
+            {**env, "BENCH_AGENT_SESSIONS": str(args.users)},
+            *("shell", "--no-imports", "-c", MAKE_SESSIONS.read_text()),
+        )
     )
-    print(f"{login['tickets']} tickets; wrk -t2 -c8, {args.duration} s per URL")
+    sessions = None
+    if args.users:
+        sessions = work_dir / "sessions.txt"
+        sessions.write_text("\n".join(login["agents"]) + "\n")
+    engine = env["DATABASE_URL"].split(":", 1)[0]
+    clients = f"{args.users} agents" if args.users else "wrk -t2 -c8"
+    print(
+        f"{login['tickets']} tickets on {engine}; {clients}, {args.duration} s per URL"
+    )
     results = []
-    with gunicorn(env, work_dir / "gunicorn.log") as base_url:
-        for who in ("agent", "admin"):
-            for page in pages_for(login["ticket"]):
-                url = base_url + page.path
-                check_page(url, login[who], page.marker)
-                results.append(measure(who, page, url, login[who], args.duration))
-                print(f"  {results[-1].row()}", flush=True)
+    for connections in args.connections:
+        if connections == "pool" and engine == "sqlite":
+            print("pool: PostgreSQL only, skipped on SQLite")
+            continue
+        print(f"connections: {connections}")
+        served = {**env, **CONNECTIONS[connections]}
+        with gunicorn(served, work_dir / "gunicorn.log") as base_url:
+            for who in ("agent",) if args.users else ("agent", "admin"):
+                for page in pages_for(login["ticket"]):
+                    url = base_url + page.path
+                    check_page(url, login[who], page.marker)
+                    result = measure(
+                        who, page, url, login[who], args.duration, sessions
+                    )
+                    results.append((connections, result))
+                    print(f"  {result.row()}", flush=True)
     print()
-    print(ROW.format(*HEADER, "bg CPU", "verdict"))
-    for result in results:
-        print(result.row())
+    print(f"{engine}, {clients}")
+    print("connections  " + ROW.format(*HEADER, "bg CPU", "verdict"))
+    for connections, result in results:
+        print(f"{connections:<12} " + result.row())
     return 0
 
 

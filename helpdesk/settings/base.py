@@ -134,6 +134,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # still alive before reusing it after a request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL connection pooling (issue 18), instead of one persistent
+# connection per process:
+# - "psycopg": a pool inside each process (psycopg_pool, Django's
+#   OPTIONS["pool"]), for threaded or ASGI servers where requests of one
+#   process share a few connections; it replaces CONN_MAX_AGE, which must be 0;
+# - "pgbouncer": DATABASE_URL points at PgBouncer in transaction mode, which
+#   shares server connections between transactions: server-side cursors
+#   (iterator() over a named cursor) would outlive their transaction there, so
+#   they are off. Django leaves psycopg's prepared statements off already.
+DATABASE_POOL = env("DATABASE_POOL", default="")
+if DATABASE_POOL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL is for PostgreSQL only")
+    if DATABASE_POOL == "psycopg":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            # Seconds a request waits for a free connection before failing.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+    elif DATABASE_POOL == "pgbouncer":
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL is {DATABASE_POOL!r}: use psycopg, pgbouncer or nothing"
+        )
 DEFAULT_AUTO_FIELD = (
     mongodb.OBJECT_ID_AUTO_FIELD
     if DATABASES["default"]["ENGINE"] == "django_mongodb_backend"
