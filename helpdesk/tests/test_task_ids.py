@@ -22,7 +22,7 @@ from accounts.tests.factories import UserFactory
 from helpdesk.backup.service import BackupResult
 from helpdesk.celery import app
 from integrations.models import InboundEmail, Mailbox
-from integrations.services import inbound_receive
+from integrations.services import inbound_receive, inbound_store
 from knowledge.models import ChatConversation
 from knowledge.services.chat import chat_start
 from knowledge.services.handover import handover_link_sign
@@ -125,6 +125,21 @@ def _call_retry_inbound(ticket):
     return {"inbound_id": str(inbound.pk)}, inbound.status
 
 
+def _call_process_inbound(ticket):
+    raw = (
+        b"From: stranger@example.net\r\nTo: support@example.com\r\n"
+        b"Subject: Hi\r\nMessage-ID: <x2@example.net>\r\n\r\nHello\r\n"
+    )
+    inbound = inbound_store(raw=raw, source=InboundEmail.Source.LMTP)
+    return {"inbound_ids": [str(inbound.pk)]}, {InboundEmail.Status.PROCESSED: 1}
+
+
+def _call_events_announce(ticket):
+    events = [str(pk) for pk in ticket.events.values_list("pk", flat=True)]
+    assert events  # the creation at least
+    return {"event_ids": events}, len(events)
+
+
 def _call_chat_handover_link(ticket):
     conversation = chat_start(user=None, channel=ChatConversation.Channel.HELP_CENTER)
     ChatConversation.objects.filter(pk=conversation.pk).update(
@@ -205,6 +220,8 @@ CALLS = {
     "notifications.tasks.send_email": _call_send_email,
     "integrations.tasks.poll_mailbox": _call_poll_mailbox,
     "integrations.tasks.retry_inbound": _call_retry_inbound,
+    "integrations.tasks.process_inbound": _call_process_inbound,
+    "tickets.tasks.events_announce": _call_events_announce,
     "integrations.tasks.dispatch_teams_cards": _call_dispatch_teams_cards,
     "integrations.tasks.post_teams_card": _call_post_teams_card,
     "integrations.tasks.dispatch_webhook": _call_dispatch_webhook,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import F, Max
+from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.db import atomic
@@ -137,6 +138,9 @@ def ticket_create(
         status=Status.NEW,
         channel=channel,
         follow_up_of=follow_up_of,
+        # Read now, not by the field's default: the clocks below start from
+        # it, and the demo's history clock replaces ``timezone.now``.
+        created_at=timezone.now(),
     )
     # The SLA clocks start before the insert, so the new row carries its
     # deadlines (one write instead of an insert and an update, and no look
