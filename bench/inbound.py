@@ -35,7 +35,6 @@ figures: this measures, it does not test.
 import argparse
 import os
 import random
-import secrets
 import smtplib
 import socket
 import statistics
@@ -46,6 +45,8 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+import web
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = BASE_DIR / ".venv" / "bin" / "python"
 DOMAIN = "helpdesk.example"
@@ -53,30 +54,12 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def bench_env(work_dir: Path, database_url: str, redis_url: str) -> dict[str, str]:
-    """Production settings on the bench database and a private Redis db."""
+    """web.py's production settings, with mail going nowhere."""
     return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.production",
-        "DJANGO_ENV_FILE": os.devnull,
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url,
-        "PRIVATE_MEDIA_ROOT": str(work_dir / "private"),
-        "REDIS_URL": redis_url,
+        **web.bench_env(work_dir, redis_url=redis_url, database_url=database_url),
         "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(BASE_DIR),
     }
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(  # noqa: S603
-        [str(PYTHON), "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True
-    )
-    if done.returncode:
-        sys.stdout.write(done.stdout.decode() + done.stderr.decode())
-        raise SystemExit(f"manage.py {' '.join(args)} failed")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -362,9 +345,9 @@ def main() -> int:
     subprocess.run(["rm", "-rf", str(work_dir / "private")], check=True)  # noqa: S603, S607
     env = bench_env(work_dir, database_url, args.redis_url)
     started = time.monotonic()
-    manage(env, "migrate", "--noinput", "-v", "0")
+    web.manage(env, "migrate", "--noinput", "-v", "0")
     if args.database_url:
-        manage(env, "flush", "--noinput")
+        web.manage(env, "flush", "--noinput")
     os.environ.update(env)
     sys.path.insert(0, str(BASE_DIR))
     import django

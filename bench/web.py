@@ -109,8 +109,11 @@ def pages_for(ticket_number: int) -> list[Page]:
     ]
 
 
-def bench_env(work_dir: Path, redis_url: str = "") -> dict[str, str]:
-    """Production settings on the bench database. A developer's .env or Redis
+def bench_env(
+    work_dir: Path, redis_url: str = "", database_url: str = ""
+) -> dict[str, str]:
+    """Production settings on the bench database (``database_url``, by
+    default the SQLite file in ``work_dir``). A developer's .env or Redis
     must not change what is measured, so runs on different machines compare;
     ``redis_url`` names a private Redis database when one is wanted (cache,
     broker and result backend, as in production)."""
@@ -121,7 +124,7 @@ def bench_env(work_dir: Path, redis_url: str = "") -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{work_dir / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{work_dir / 'bench.sqlite3'}",
         "PRIVATE_MEDIA_ROOT": str(work_dir / "private"),
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
