@@ -110,8 +110,8 @@ def _created(rows: list[TicketCount]) -> bool:
     """Insert new count rows at once; False when a concurrent writer made one
     of them first (SQL: nothing was inserted, the savepoint rolled back)."""
     if is_mongodb():
-        # No savepoints: a concurrent insert fails the whole transaction,
-        # which atomic runs again.
+        # No savepoints: a concurrent insert fails the whole transaction (a
+        # transient write conflict), which atomic runs again.
         TicketCount.objects.bulk_create(rows)
         return True
     try:
@@ -150,17 +150,9 @@ def _add(key: CountKey, delta: int) -> None:
             key=f"{name}|{uuid.uuid4().hex}"
         ):
             continue
-        if is_mongodb():
-            # No savepoints: a concurrent insert fails the whole transaction
-            # (a transient write conflict), which atomic runs again.
-            TicketCount.objects.create(key=name, count=delta, **fields)
+        if _created([TicketCount(key=name, count=delta, **fields)]):
             return
-        try:
-            with atomic():
-                TicketCount.objects.create(key=name, count=delta, **fields)
-        except IntegrityError:
-            continue  # made by a concurrent transaction: add to it
-        return
+        # Made by a concurrent transaction meanwhile: add to it.
     raise RuntimeError(f"Could not update the ticket count {name!r}.")
 
 
