@@ -437,6 +437,10 @@ MESSAGE_BODY_MAX_CHARS = env.int("MESSAGE_BODY_MAX_CHARS", default=100_000)
 # Search finds "cafe" in "Café" (see helpdesk.search_text); after changing it,
 # run manage.py search_reindex.
 SEARCH_IGNORE_ACCENTS = env.bool("SEARCH_IGNORE_ACCENTS", default=True)
+# Which index answers ticket searches (tickets.search.backends): empty picks
+# the database's own full-text index (SQLite FTS5, PostgreSQL tsvector; the
+# portable term index on MongoDB); "portable" forces the term index.
+SEARCH_BACKEND = env("SEARCH_BACKEND", default="")
 # Customers may create their own accounts at /accounts/register/.
 ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
 # Seconds an agent counts as "viewing" a ticket after the page last checked in.

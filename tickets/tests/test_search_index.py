@@ -5,6 +5,7 @@ prefix, folded case and accents, internal notes for agents only, and only
 tickets the searcher may see. The index follows every write."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -302,3 +303,10 @@ def test_the_search_page_costs_the_same_queries_with_more_matches(
     for _ in range(8):
         open_ticket(UserFactory(), queue, subject="Bildschirm")
     assert queries() == few
+
+
+def test_a_search_backend_this_database_cannot_run_is_refused(settings):
+    other = "postgresql" if connection.vendor != "postgresql" else "sqlite"
+    settings.SEARCH_BACKEND = other
+    with pytest.raises(ImproperlyConfigured, match="SEARCH_BACKEND"):
+        search_backend()

@@ -8,6 +8,7 @@ engine.
 """
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from .base import PREFIX_MIN_CHARS, SearchBackend, SearchQuery, TicketMatch
@@ -25,7 +26,13 @@ _chosen: dict[str, SearchBackend] = {}
 
 def search_backend() -> SearchBackend:
     """The backend for the default database (one instance per name)."""
-    name = getattr(settings, "SEARCH_BACKEND", "") or connection.vendor
+    chosen = settings.SEARCH_BACKEND
+    if chosen and chosen not in ("portable", connection.vendor):
+        raise ImproperlyConfigured(
+            f"SEARCH_BACKEND={chosen!r}: leave it empty for this database's own "
+            f"index, or set it to 'portable'."
+        )
+    name = chosen or connection.vendor
     if name not in BACKENDS:
         name = "portable"
     if name not in _chosen:
