@@ -52,11 +52,13 @@ def test_pgbouncer_turns_server_side_cursors_off():
     assert shown == {"age": 600, "pool": None, "cursors": True}
 
 
-def test_a_pool_on_sqlite_is_refused():
+def test_a_pool_on_sqlite_is_refused(tmp_path):
     result = run_manage(
         "check",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="help.example.com",
+        # Named, not inherited: the PostgreSQL pass exports its own DATABASE_URL.
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         DATABASE_POOL="psycopg",
     )
     assert result.returncode != 0
