@@ -15,14 +15,10 @@ class IntegrationsConfig(AppConfig):
 
         checks.register(check_sender_authentication)
 
-        from tickets.signals import ticket_event_recorded, ticket_events_recorded
+        from tickets.signals import ticket_events_recorded
 
-        from .teams.receivers import on_ticket_event as teams_on_event
         from .teams.receivers import on_ticket_events as teams_on_events
-        from .webhooks.receivers import on_ticket_event as webhooks_on_event
         from .webhooks.receivers import on_ticket_events as webhooks_on_events
 
-        ticket_event_recorded.connect(teams_on_event, dispatch_uid="teams")
         ticket_events_recorded.connect(teams_on_events, dispatch_uid="teams-bulk")
-        ticket_event_recorded.connect(webhooks_on_event, dispatch_uid="webhooks")
         ticket_events_recorded.connect(webhooks_on_events, dispatch_uid="webhooks-bulk")

@@ -8,11 +8,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from tickets.signals import ticket_event_recorded, ticket_events_recorded
+        from tickets.signals import ticket_events_recorded
 
-        from .receivers import on_ticket_event, on_ticket_events
+        from .receivers import on_ticket_events
 
-        ticket_event_recorded.connect(on_ticket_event, dispatch_uid="notifications")
         ticket_events_recorded.connect(
             on_ticket_events, dispatch_uid="notifications-bulk"
         )

@@ -22,6 +22,9 @@ def dispatch_ticket_event(self, event_id: str) -> int:
     """Work out the emails for one ticket event and send each in its own task.
 
     Safe to run twice: the log refuses a second copy of the same email.
+    Nothing queues this task by name any more (events go out in batches,
+    ``dispatch_ticket_events``); it stays registered so that messages queued
+    before an upgrade still run.
     """
     entries = notifications_dispatch(event_id=event_id)
     now = timezone.now()
@@ -40,7 +43,8 @@ def dispatch_ticket_event(self, event_id: str) -> int:
     max_retries=5,
 )
 def dispatch_ticket_events(event_ids: list[str]) -> int:
-    """Many events in one task (from the SLA sweep); safe to run twice."""
+    """Many events in one task (a request's or an SLA sweep batch's);
+    safe to run twice."""
     return sum(dispatch_ticket_event(event_id) for event_id in event_ids)
 
 

@@ -3,9 +3,8 @@
 ``ticket_events_recorded`` is sent, with ``event_ids``, once the transaction
 that wrote TicketEvents has committed: by a worker's task for the events one
 transaction recorded (``services.events.event_record``), and by the SLA sweep
-for its batches. ``ticket_event_recorded`` (one ``event_id``) is the same for
-a single event, for senders that have one. Notifications (email), webhooks
-and Teams listen to both; the tickets app does not know who does.
+for its batches. It is the only way in: notifications (email), webhooks and
+Teams listen to it; the tickets app does not know who does.
 """
 
 import threading
@@ -13,10 +12,8 @@ from contextlib import contextmanager
 
 from django.dispatch import Signal
 
-ticket_event_recorded = Signal()
-
-# The same for many events at once (the SLA sweep), with ``event_ids``, so a
-# listener can hand them to one task instead of thousands.
+# Many events at once, with ``event_ids`` (a list), so a listener can hand
+# them to one task instead of one task per event.
 ticket_events_recorded = Signal()
 
 

@@ -3,13 +3,8 @@
 CHUNK = 200
 
 
-def on_ticket_event(sender, event_id: object, **kwargs) -> None:
-    """One committed ticket event: hand it to a worker (ids as text)."""
-    on_ticket_events(sender, [event_id])
-
-
 def on_ticket_events(sender, event_ids: list, **kwargs) -> None:
-    """Many at once (the SLA sweep): one task per chunk of events. Nothing is
+    """Committed ticket events: one task per chunk of events (ids as text). Nothing is
     queued when no card could be posted (no active Teams rule or no active
     connector): two cheap queries instead of a task per ticket event."""
     from .posting import teams_wanted

@@ -10,17 +10,8 @@ def _any_endpoint_on() -> bool:
     return WebhookEndpoint.objects.filter(active=True).exists()
 
 
-def on_ticket_event(sender, event_id: object, **kwargs) -> None:
-    """One committed ticket event: hand it to a worker (ids as text)."""
-    if not _any_endpoint_on():
-        return
-    from .tasks import dispatch_webhook
-
-    dispatch_webhook.delay(str(event_id))
-
-
 def on_ticket_events(sender, event_ids: list, **kwargs) -> None:
-    """Many at once (the SLA sweep): one task per chunk of events."""
+    """Committed ticket events: one task per chunk of events."""
     if not event_ids or not _any_endpoint_on():
         return
     from .tasks import dispatch_webhooks

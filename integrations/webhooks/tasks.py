@@ -38,7 +38,9 @@ WAITING = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING)
 )
 def dispatch_webhook(event_id: str) -> int:
     """Make the deliveries of one ticket event and post each in its own
-    task. Safe to run twice. Returns how many deliveries were queued."""
+    task. Safe to run twice. Returns how many deliveries were queued.
+    Receivers queue ``dispatch_webhooks`` (a batch); this name stays
+    registered for messages queued before an upgrade."""
     queued = 0
     for delivery in webhooks_dispatch(event_id=event_id):
         if delivery.status in WAITING:

@@ -85,5 +85,5 @@ def _announce_after_commit(event_ids: list[str]) -> None:
             events_announce.delay(event_ids)
 
     # Django logs a failing robust hook by its name.
-    announce.__name__ = announce.__qualname__ = "ticket_event_recorded.announce"
+    announce.__name__ = announce.__qualname__ = "ticket_events_recorded.announce"
     transaction.on_commit(announce, robust=True)

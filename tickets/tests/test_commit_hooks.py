@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tickets.models import Ticket, TicketEvent
 from tickets.services.sla_sweep import sla_sweep
-from tickets.signals import ticket_event_recorded, ticket_events_recorded
+from tickets.signals import ticket_events_recorded
 
 from .office import berlin
 from .test_sla import policy, started  # noqa: F401 (fixture)
@@ -26,15 +26,13 @@ class ListenerDown(Exception):
 
 @pytest.fixture
 def failing_listener():
-    """Connect a listener to both ticket signals that always raises."""
+    """Connect a listener to the ticket events signal that always raises."""
 
     def listener(**kwargs):
         raise ListenerDown("the mail relay is down")
 
-    ticket_event_recorded.connect(listener, dispatch_uid="test-failing")
     ticket_events_recorded.connect(listener, dispatch_uid="test-failing-bulk")
     yield
-    ticket_event_recorded.disconnect(dispatch_uid="test-failing")
     ticket_events_recorded.disconnect(dispatch_uid="test-failing-bulk")
 
 
