@@ -174,10 +174,28 @@ def refresh(ticket: Ticket) -> list[str]:
 # --- Events in a ticket's life ----------------------------------------------
 
 
+def sla_clocks_start(*, ticket: Ticket) -> SLAPolicy | None:
+    """A new ticket: pick its policy and start the first-response and
+    resolution clocks from ``created_at``. Saves and records nothing, so
+    ``ticket_create`` calls it before the insert and the new row carries its
+    deadlines. Returns the policy, for the caller to announce once the ticket
+    exists (an ``SLA_POLICY`` event), or None when no policy applies (the due
+    times stay empty)."""
+    policy = policy_for(ticket)
+    if policy is not None:
+        sla_fields_for_import(ticket=ticket, policy=policy)
+    return policy
+
+
 def sla_start(*, ticket: Ticket) -> list[str]:
-    """A new ticket: apply the policy and start the first-response and
-    resolution clocks from its creation."""
-    return _apply(ticket, ticket.created_at, actor=None, announce=True)
+    """Start the clocks of a ticket that was saved without them (made by a
+    factory or a script, not by ``ticket_create``) exactly as
+    ``ticket_create`` starts them, and announce the policy. Returns the
+    fields to save."""
+    policy = sla_clocks_start(ticket=ticket)
+    if policy is not None:
+        event_record(ticket=ticket, actor=None, kind=Kind.SLA_POLICY, new_value=policy)
+    return list(SLA_FIELDS)
 
 
 def _apply(ticket: Ticket, now: datetime, *, actor, announce: bool) -> list[str]:

@@ -28,8 +28,7 @@ from .attachments import attachments_store
 from .counts import ticket_counts_apply
 from .errors import InvalidTicketChange, TicketClosedError
 from .events import event_record, events_batched
-from .sla import sla_fields_for_import, sla_recompute
-from .sla_policies import policy_for
+from .sla import sla_clocks_start, sla_recompute
 from .status import open_if_new, status_set, ticket_change_status
 
 Status = Ticket.Status
@@ -144,11 +143,9 @@ def ticket_create(
     )
     # The SLA clocks start before the insert, so the new row carries its
     # deadlines (one write instead of an insert and an update, and no look
-    # for SLA notices a new ticket cannot have); the policy is announced as
-    # ``sla_start`` would, right after the creation.
-    policy = policy_for(ticket)
-    if policy is not None:
-        sla_fields_for_import(ticket=ticket, policy=policy)
+    # for SLA notices a new ticket cannot have); the policy is announced
+    # right after the creation.
+    policy = sla_clocks_start(ticket=ticket)
     ticket_counts_apply(ticket=ticket)
     with events_batched():
         _insert_with_number(ticket)
