@@ -230,6 +230,21 @@ def last_page(client, url: str) -> int:
     return max((int(n) for n in re.findall(r"[?&;]page=(\d+)", html)), default=1)
 
 
+def linked(client, url: str, number: int) -> str:
+    """The link to page ``number`` on page ``url``: the Next or page-number
+    link a user follows, which carries the edge of ``url``'s page (a cursor)."""
+    import html
+    import urllib.parse
+
+    page = client.get(url).content.decode()
+    for href in re.findall(r'href="([^"]+)"', page):
+        href = html.unescape(href)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)
+        if query.get("page") == [str(number)] and "after" in query:
+            return href
+    raise SystemExit(f"no link to page {number} with a cursor on {url}")
+
+
 def pages(client) -> list[tuple[str, str, str, bool]]:
     """(label, URL, a string only the real page has, clear the cache first).
 
@@ -245,16 +260,24 @@ def pages(client) -> list[tuple[str, str, str, bool]]:
     middle = Ticket.objects.order_by("number").values_list("number", flat=True)
     ticket = middle[Ticket.objects.count() // 2]
     rare, common = scale_data.word(scale_data.RARE_RANK), scale_data.word(1)
+    middle_page = max(last // 2, 1)
+    solved_middle = max(solved_last // 2, 1)
     results, views = 'id="results"', 'id="views-heading"'
     return [
         ("list, first page (cold)", "/agent/tickets/", results, True),
         ("list, first page", "/agent/tickets/", results, False),
-        (f"list, middle page ({max(last // 2, 1)})",
-         f"/agent/tickets/?page={max(last // 2, 1)}", results, False),
+        (f"list, middle page ({middle_page})",
+         f"/agent/tickets/?page={middle_page}", results, False),
+        (f"list, middle page by its link ({middle_page + 1})",
+         linked(client, f"/agent/tickets/?page={middle_page}", middle_page + 1),
+         results, False),
         (f"list, last page ({last})", f"/agent/tickets/?page={last}", results, False),
         ("solved list, first page", solved, results, False),
-        (f"solved list, middle page ({max(solved_last // 2, 1)})",
-         f"{solved}&page={max(solved_last // 2, 1)}", results, False),
+        (f"solved list, middle page ({solved_middle})",
+         f"{solved}&page={solved_middle}", results, False),
+        (f"solved list, middle page by its link ({solved_middle + 1})",
+         linked(client, f"{solved}&page={solved_middle}", solved_middle + 1),
+         results, False),
         (f"solved list, last page ({solved_last})",
          f"{solved}&page={solved_last}", results, False),
         (f"search, rare word ({rare})", f"/agent/tickets/?q={rare}", results, False),
