@@ -175,7 +175,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "helpdesk.cache.RedisCache",  # Django's, reusing its clients
             "LOCATION": REDIS_URL,
         }
     }
