@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("integrations.urls")),
     path("", include("knowledge.urls")),
+    path("", include("organizations.urls")),
     path("notifications/", include("notifications.urls")),
     path("agent/reports/", include("reports.urls")),
     path(

@@ -15,6 +15,22 @@ def organization_for_email(email: str) -> Organization | None:
     return Organization.objects.filter(domains__domain=domain).first()
 
 
+SUGGESTIONS = 20
+
+
+def organization_names_matching(text: str) -> list[str]:
+    """The names of at most ``SUGGESTIONS`` organizations whose name contains
+    ``text`` (any case), by name; none for fewer than two characters."""
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    return list(
+        Organization.objects.filter(name__icontains=text)
+        .order_by("name")
+        .values_list("name", flat=True)[:SUGGESTIONS]
+    )
+
+
 def department_list_with_agents() -> list[Department]:
     """Every department by name, each with ``agent_ids`` (text, name order)."""
     departments = list(Department.objects.order_by("name"))

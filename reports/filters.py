@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import active_agents
-from organizations.models import Department, Organization, Team
+from organizations.forms import OrganizationField
+from organizations.models import Department, Team
 from tickets.models import Category, Ticket
 from tickets.selectors import ticket_list_visible_to
 
@@ -215,11 +216,7 @@ class ReportFilterForm(forms.Form):
     )
     channel = forms.ChoiceField(required=False)
     priority = forms.ChoiceField(required=False)
-    organization = forms.ModelChoiceField(
-        queryset=Organization.objects.order_by("name"),
-        required=False,
-        empty_label="All organizations",
-    )
+    organization = OrganizationField()
 
     def __init__(self, *args, user: User, today: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)

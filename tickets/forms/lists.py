@@ -3,7 +3,8 @@
 from django import forms
 
 from accounts.selectors import active_agents
-from organizations.models import Department, Organization, Team
+from organizations.forms import OrganizationField
+from organizations.models import Department, Team
 
 from ..models import Category, Ticket
 from ..permissions import can_close_ticket
@@ -53,9 +54,7 @@ class TicketFilterForm(forms.Form):
         queryset=Team.objects.select_related("department"), required=False
     )
     assignee = forms.ChoiceField(required=False)
-    organization = forms.ModelChoiceField(
-        queryset=Organization.objects.all(), required=False
-    )
+    organization = OrganizationField()
     requester = forms.CharField(label="Requester email", required=False, max_length=254)
     created_from = forms.DateField(
         label="Created from",
