@@ -15,7 +15,7 @@ from organizations.tests.factories import DepartmentFactory
 from tickets import services
 from tickets.bodies import message_body_replace
 from tickets.models import Message, SearchTerm
-from tickets.search import search_backend, tokens
+from tickets.search import search_backend, search_query, tokens
 from tickets.search.backends import native
 from tickets.selectors.lists import portal_ticket_list
 from tickets.selectors.search import search_everywhere, search_tickets
@@ -265,6 +265,30 @@ def test_a_common_word_over_many_visible_tickets_keeps_the_newest_matches(
     ]
     page = login(agent).get(reverse("tickets:search"), {"q": "monitor"}).text
     assert "2+" in page
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's subject probe only"
+)
+@pytest.mark.parametrize("probe", [100, 2], ids=["all-through-the-index", "common"])
+def test_postgresql_finds_the_newest_subjects_either_way(
+    settings, agent, customer, queue, monkeypatch, probe
+):
+    """Subjects are read through the GIN index first (at most SUBJECT_PROBE
+    + 1); a word in more goes to the newest-first walk. Both give the newest
+    CANDIDATES + 1 matching tickets, and the planner settings come back."""
+    settings.SEARCH_BACKEND = "postgresql"
+    monkeypatch.setattr(native, "CANDIDATES", 2)
+    monkeypatch.setattr(native, "SUBJECT_PROBE", probe)
+    tickets = [open_ticket(customer, queue, subject=f"Drucker {n}") for n in range(5)]
+    open_ticket(customer, queue, subject="Monitor")
+
+    query = search_query("drucker", include_internal=True)
+    subjects, _ = search_backend()._read_candidates(query)
+    assert subjects == [t.pk for t in reversed(tickets)][:3]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone()[0] == "on"
 
 
 # --- The search page ------------------------------------------------------------

@@ -66,10 +66,13 @@ from django.db.models import (
     QuerySet,
 )
 
+from helpdesk.db import atomic
+
 from ...models import Message, Ticket
 from .base import SearchBackend, SearchQuery, TicketMatch
 
 CANDIDATES = 500  # newest matching documents read per table
+SUBJECT_PROBE = 2_000  # PostgreSQL: subjects read through the index first
 FEW_VISIBLE = 2_000  # tickets; up to this many are tested one by one
 VECTOR = "search_vector"  # PostgreSQL's generated column
 
@@ -356,6 +359,50 @@ class PostgresBackend(_NativeBackend):
             f"WHERE {VECTOR} @@ {tsquery} ORDER BY id DESC LIMIT {CANDIDATES + 1}"
         )
         return sql, params
+
+    def _read_candidates(self, query):
+        """Subjects through ``_subject_candidates``, then the messages'
+        newest matches as the shared plan reads them."""
+        subjects = self._subject_candidates(query)
+        messages_sql, messages_params = self._messages_sql(query)
+        with default_connection.cursor() as cursor:
+            cursor.execute(messages_sql, messages_params)
+            messages = [(ticket, internal) for ticket, internal in cursor.fetchall()]
+        return subjects, messages
+
+    def _subject_candidates(self, query) -> list:
+        """The newest ``CANDIDATES`` + 1 tickets whose subject matches.
+
+        Subjects have a small vocabulary, so PostgreSQL's statistics of their
+        vectors know few words, and it guesses that any other word is in
+        0.5 % of the tickets: "the newest 501" then looks cheapest by walking
+        the primary key backwards, which for a word in no subject reads every
+        ticket (925 ms at 1,000,000). So the index answers first: at most
+        ``SUBJECT_PROBE`` + 1 matches through the GIN index alone (the
+        planner's other paths switched off for this one statement); fewer
+        is every match, sorted here; more is a common word, whose newest
+        matches the backward walk finds at once."""
+        tsquery, params = _tsquery(query)
+        with atomic(), default_connection.cursor() as cursor:
+            cursor.execute(
+                "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off"
+            )
+            cursor.execute(
+                f"SELECT id FROM {Ticket._meta.db_table} WHERE {VECTOR} @@ "
+                f"{tsquery} LIMIT {SUBJECT_PROBE + 1}",
+                params,
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            # Back to the defaults for what follows in an outer transaction.
+            cursor.execute(
+                "SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on"
+            )
+        if len(found) <= SUBJECT_PROBE:
+            return sorted(found, reverse=True)[: CANDIDATES + 1]
+        sql, params = self._subjects_sql(query)
+        with default_connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
 
     def _messages_sql(self, query):
         tsquery, params = _tsquery(query)
