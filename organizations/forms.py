@@ -44,19 +44,20 @@ class OrganizationInput(forms.TextInput):
 
 
 def organization_named(text: str) -> Organization | None:
-    """The organization ``text`` names: its id (links and saved filters carry
-    ids) or its whole name in any case; None when none does."""
+    """The organization ``text`` names: its whole name in any case, else its
+    id (links and saved filters carry ids); None when none does. The name
+    comes first, so an organization called "2024" is found by its name."""
     text = text.strip()
     if not text:
         return None
+    organization = Organization.objects.filter(name__iexact=text).first()
+    if organization is not None:
+        return organization
     try:
-        found = Organization.objects.filter(pk=Organization._meta.pk.to_python(text))
-        organization = found.first()
-    except (ValidationError, ValueError, TypeError):
-        organization = None
-    if organization is None:
-        organization = Organization.objects.filter(name__iexact=text).first()
-    return organization
+        key = Organization._meta.pk.to_python(text)
+    except ValidationError:
+        return None  # not an id on this database
+    return Organization.objects.filter(pk=key).first()
 
 
 class OrganizationField(forms.CharField):
@@ -74,6 +75,12 @@ class OrganizationField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
+        if len(text) > self.max_length:
+            raise ValidationError(
+                "An organization's name has at most %(limit)d characters.",
+                code="max_length",
+                params={"limit": self.max_length},
+            )
         organization = organization_named(text)
         if organization is None:
             raise ValidationError(
@@ -88,7 +95,7 @@ class OrganizationField(forms.CharField):
             raise ValidationError(self.error_messages["required"], code="required")
 
     def run_validators(self, value) -> None:
-        return None  # the length applies to the text, checked in to_python
+        return None  # CharField's validators measure text: see to_python
 
     def prepare_value(self, value):
         """Shown in the box: the organization's name, also for an id in a

@@ -92,6 +92,21 @@ def test_an_unknown_name_is_a_field_error_that_keeps_the_text(login, agent, cust
     assert len(response.context["page"]) == Ticket.objects.count()  # unfiltered
 
 
+def test_a_name_wins_over_an_id_and_nonsense_is_refused(login, agent):
+    named_like_an_id = OrganizationFactory(name="2024")
+    other = OrganizationFactory(name="Other")
+    client = login(agent)
+    url = reverse("tickets:agent_list")
+    form = client.get(url, {"organization": "2024"}).context["form"]
+    assert form.cleaned_data["organization"] == named_like_an_id
+    form = client.get(url, {"organization": str(other.pk)}).context["form"]
+    assert form.cleaned_data["organization"] == other
+    for nonsense in ("9" * 30, "x" * 201):
+        response = client.get(url, {"organization": nonsense})
+        assert response.status_code == 200
+        assert "organization" in response.context["form"].errors
+
+
 def test_reports_filter_by_the_name_typed(login, admin_user):
     acme = OrganizationFactory(name="Acme Corp")
     response = login(admin_user).get(
