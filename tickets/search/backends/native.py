@@ -66,8 +66,6 @@ from django.db.models import (
     QuerySet,
 )
 
-from helpdesk.db import atomic
-
 from ...models import Message, Ticket
 from .base import SearchBackend, SearchQuery, TicketMatch
 
@@ -361,48 +359,49 @@ class PostgresBackend(_NativeBackend):
         return sql, params
 
     def _read_candidates(self, query):
-        """Subjects through ``_subject_candidates``, then the messages'
-        newest matches as the shared plan reads them."""
-        subjects = self._subject_candidates(query)
-        messages_sql, messages_params = self._messages_sql(query)
-        with default_connection.cursor() as cursor:
-            cursor.execute(messages_sql, messages_params)
-            messages = [(ticket, internal) for ticket, internal in cursor.fetchall()]
-        return subjects, messages
-
-    def _subject_candidates(self, query) -> list:
-        """The newest ``CANDIDATES`` + 1 tickets whose subject matches.
+        """The newest ``CANDIDATES`` + 1 matching subjects and messages, in
+        one round trip.
 
         Subjects have a small vocabulary, so PostgreSQL's statistics of their
-        vectors know few words, and it guesses that any other word is in
-        0.5 % of the tickets: "the newest 501" then looks cheapest by walking
-        the primary key backwards, which for a word in no subject reads every
-        ticket (925 ms at 1,000,000). So the index answers first: at most
-        ``SUBJECT_PROBE`` + 1 matches through the GIN index alone (the
-        planner's other paths switched off for this one statement); fewer
-        is every match, sorted here; more is a common word, whose newest
-        matches the backward walk finds at once."""
+        vectors know few words (38 on the benchmark's million tickets), and
+        it guesses that any other word is in 0.5 % of the tickets: "the
+        newest 501" then looks cheapest by walking the primary key
+        backwards, which for a word in no subject reads every ticket (925 ms
+        at 1,000,000). So the GIN index answers first: at most
+        ``SUBJECT_PROBE`` + 1 matching subjects, with the planner's other
+        paths switched off for that one statement and reset right after it
+        (``SET``/``RESET`` are undone with the transaction if anything
+        fails). Fewer is every match, sorted here; more is a common word,
+        whose newest matches the backward walk finds at once (a second
+        query). The messages are read as the shared plan reads them: their
+        statistics know enough words."""
         tsquery, params = _tsquery(query)
-        with atomic(), default_connection.cursor() as cursor:
-            cursor.execute(
-                "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off"
-            )
-            cursor.execute(
-                f"SELECT id FROM {Ticket._meta.db_table} WHERE {VECTOR} @@ "
-                f"{tsquery} LIMIT {SUBJECT_PROBE + 1}",
-                params,
-            )
-            found = [row[0] for row in cursor.fetchall()]
-            # Back to the defaults for what follows in an outer transaction.
-            cursor.execute(
-                "SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on"
-            )
-        if len(found) <= SUBJECT_PROBE:
-            return sorted(found, reverse=True)[: CANDIDATES + 1]
-        sql, params = self._subjects_sql(query)
+        messages_sql, messages_params = self._messages_sql(query)
+        sql = (
+            "SET enable_seqscan = off; SET enable_indexscan = off; "
+            f"SELECT id FROM {Ticket._meta.db_table} WHERE {VECTOR} @@ {tsquery} "
+            f"LIMIT {SUBJECT_PROBE + 1}; "
+            "RESET enable_seqscan; RESET enable_indexscan; "
+            f"{messages_sql}"
+        )
         with default_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute(sql, [*params, *messages_params])
+            results = []
+            while True:
+                if cursor.description is not None:
+                    results.append(cursor.fetchall())
+                if not cursor.nextset():
+                    break
+        (found, messages) = results
+        if len(found) <= SUBJECT_PROBE:
+            subjects = sorted((row[0] for row in found), reverse=True)
+        else:
+            subjects_sql, subjects_params = self._subjects_sql(query)
+            with default_connection.cursor() as cursor:
+                cursor.execute(subjects_sql, subjects_params)
+                subjects = [row[0] for row in cursor.fetchall()]
+        subjects = subjects[: CANDIDATES + 1]
+        return subjects, [(ticket, internal) for ticket, internal in messages]
 
     def _messages_sql(self, query):
         tsquery, params = _tsquery(query)
