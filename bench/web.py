@@ -159,14 +159,12 @@ def prepare_database(
     if reuse and database.exists():
         print(f"Reusing {database}")
         manage(env, "migrate", "--noinput", "-v", "0")
-        analyze(env)
         return
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     started = time.monotonic()
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "init_demo_data", "--tickets", str(tickets))
-    analyze(env)
     print(f"Built {database} in {time.monotonic() - started:.0f} s")
 
 
@@ -176,12 +174,10 @@ def prepare_url_database(env: dict[str, str], *, reuse: bool, tickets: int) -> N
     manage(env, "migrate", "--noinput", "-v", "0")
     if reuse:
         print(f"Reusing {env['DATABASE_URL']}")
-        analyze(env)
         return
     started = time.monotonic()
     manage(env, "flush", "--noinput")
     manage(env, "init_demo_data", "--tickets", str(tickets))
-    analyze(env)
     print(f"Built {env['DATABASE_URL']} in {time.monotonic() - started:.0f} s")
 
 
@@ -377,6 +373,7 @@ def run(args: argparse.Namespace, env: dict[str, str], work_dir: Path) -> int:
     else:
         database = work_dir / "bench.sqlite3"
         prepare_database(env, database, reuse=args.reuse, tickets=args.tickets)
+    analyze(env)  # built or reused, as autovacuum would have it
     manage(env, "collectstatic", "--noinput", "-v", "0")
     login = json.loads(
         manage(
