@@ -2,7 +2,8 @@
 
 A ``<select>`` of all organizations made the workspace list and the report
 filters cost as much as the organizations: with 2,000 of them, rendering the
-options was half of a list page (93 ms → 178 ms, SQLite, 10,000 tickets).
+options was half of a list page (SQLite, 10,000 tickets: 130-183 ms with the
+``<select>``, 55-73 ms without).
 ``OrganizationField`` is a text box instead: the agent types a name, the
 browser offers the matches (``<datalist>``, filled as they type from
 ``organizations:suggest``, htmx), and the form resolves the text. Without
@@ -70,6 +71,21 @@ class OrganizationField(forms.CharField):
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
+        self._named: dict[str, Organization | None] = {}
+
+    def __deepcopy__(self, memo):
+        # Each form gets its own copy of the field: its own lookups too.
+        copied = super().__deepcopy__(memo)
+        copied._named = {}
+        return copied
+
+    def named(self, text: str) -> Organization | None:
+        """``organization_named``, looked up once per text in this form: the
+        form cleans the text and then shows it again in the box."""
+        key = text.strip()
+        if key not in self._named:
+            self._named[key] = organization_named(key)
+        return self._named[key]
 
     def to_python(self, value):
         text = super().to_python(value)
@@ -81,7 +97,7 @@ class OrganizationField(forms.CharField):
                 code="max_length",
                 params={"limit": self.max_length},
             )
-        organization = organization_named(text)
+        organization = self.named(text)
         if organization is None:
             raise ValidationError(
                 "No organization is named “%(name)s”. Pick one of the suggestions.",
@@ -103,6 +119,6 @@ class OrganizationField(forms.CharField):
         if isinstance(value, Organization):
             return value.name
         if isinstance(value, str) and value.strip():
-            organization = organization_named(value)
+            organization = self.named(value)
             return organization.name if organization is not None else value
         return value

@@ -6,6 +6,8 @@ import re
 
 import factory
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tickets.models import Ticket
@@ -114,3 +116,18 @@ def test_reports_filter_by_the_name_typed(login, admin_user):
     )
     assert response.status_code == 200
     assert response.context["form"].cleaned_data["organization"] == acme
+
+
+def test_the_name_typed_is_looked_up_once_per_page(login, agent):
+    OrganizationFactory(name="Acme Corp")
+    client = login(agent)
+    url = reverse("tickets:agent_list")
+    client.get(url, {"organization": "Acme Corp"})
+    with CaptureQueriesContext(connection) as context:
+        client.get(url, {"organization": "Acme Corp"})
+    lookups = [
+        query["sql"]
+        for query in context.captured_queries
+        if "acme corp" in query["sql"].lower()
+    ]
+    assert len(lookups) == 1, lookups  # cleaned and shown from one lookup
