@@ -110,16 +110,24 @@ class SeekOrder:
         return condition
 
     def sort_rows(self, rows: list, *, reverse: bool = False) -> list:
-        """``rows`` in this order, in Python: for merging parts that were
-        each read in it (keys must compare in Python as in the database:
+        """``rows`` (models) in this order, in Python: for merging parts that
+        were each read in it (keys must compare in Python as in the database:
         numbers and times, not text)."""
+        return self._sorted(rows, reverse, lambda row, index, name: getattr(row, name))
+
+    def sort_keys(self, rows: list, *, reverse: bool = False) -> list:
+        """Like ``sort_rows`` for tuples of the keys' values, in key order."""
+        return self._sorted(rows, reverse, lambda row, index, name: row[index])
+
+    def _sorted(self, rows: list, reverse: bool, get) -> list:
         rows = list(rows)
-        for key in reversed(self.keys):
+        for index in reversed(range(len(self.keys))):
+            key = self.keys[index]
             descending = key.descending != reverse
             nulls_last = not reverse
-            present = [r for r in rows if getattr(r, key.name) is not None]
-            missing = [r for r in rows if getattr(r, key.name) is None]
-            present.sort(key=lambda r, n=key.name: getattr(r, n), reverse=descending)
+            present = [r for r in rows if get(r, index, key.name) is not None]
+            missing = [r for r in rows if get(r, index, key.name) is None]
+            present.sort(key=lambda r: get(r, index, key.name), reverse=descending)  # noqa: B023
             rows = present + missing if nulls_last else missing + present
         return rows
 
@@ -238,9 +246,20 @@ def _read(
     ordered = queryset.order_by(*order.order_by(reverse=reverse))
     if len(partitions) < 2 or skip > MERGE_MAX_SKIP:
         return list(ordered[skip : skip + limit])
-    parts = [list(ordered.filter(part)[: skip + limit]) for part in partitions]
-    merged = order.sort_rows([row for part in parts for row in part], reverse=reverse)
-    return merged[skip : skip + limit]
+    # Each part gives only its sort values and ids (no joins, no models);
+    # the page's rows are read once, by id, after the merge.
+    names = [key.name for key in order.keys]
+    keys = [
+        row
+        for part in partitions
+        for row in ordered.filter(part).values_list(*names, "pk")[: skip + limit]
+    ]
+    chosen = [row[-1] for row in order.sort_keys(keys, reverse=reverse)]
+    chosen = chosen[skip : skip + limit]
+    if not chosen:
+        return []
+    found = {row.pk: row for row in queryset.order_by().filter(pk__in=chosen)}
+    return [found[pk] for pk in chosen if pk in found]
 
 
 def merged_first(
