@@ -2,6 +2,8 @@
 
 from django import forms
 
+from helpdesk.forms import ModelChoiceField
+
 from .models import Article
 from .services.articles import BODY_MAX_CHARS, PHRASINGS_MAX, language_code_valid
 from .services.faq_io import FaqEntry, FaqError, faq_parse, format_for
@@ -100,7 +102,7 @@ class FaqImportForm(forms.Form):
         return data
 
 
-class TeachArticleChoiceField(forms.ModelChoiceField):
+class TeachArticleChoiceField(ModelChoiceField):
     """Published articles by title; an article not public says who reads it."""
 
     def to_python(self, value):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import active_agents
+from helpdesk.forms import ModelChoiceField
 from organizations.forms import OrganizationField
 from organizations.models import Department, Team
 from tickets.models import Category, Ticket
@@ -200,16 +201,16 @@ class ReportFilterForm(forms.Form):
     interval = forms.ChoiceField(
         label="Show", choices=list(INTERVALS.items()), required=False
     )
-    department = forms.ModelChoiceField(
+    department = ModelChoiceField(
         queryset=Department.objects.order_by("name"),
         required=False,
         empty_label="All departments",
     )
-    team = forms.ModelChoiceField(
+    team = ModelChoiceField(
         queryset=Team.objects.order_by("name"), required=False, empty_label="All teams"
     )
     assignee = forms.ChoiceField(required=False)
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         queryset=Category.objects.order_by("name"),
         required=False,
         empty_label="All categories",

@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.selectors import active_agents
+from helpdesk.forms import ModelChoiceField
 from organizations.models import Department, Team
 
 from ..models import CannedResponse, Category, Ticket
@@ -46,18 +47,18 @@ class TicketPropertiesForm(forms.Form):
     """The sidebar's triage fields; each change is saved on the spot."""
 
     priority = forms.ChoiceField(choices=Ticket.Priority.choices)
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         queryset=Category.objects.all(), required=False, empty_label="None"
     )
-    department = forms.ModelChoiceField(
+    department = ModelChoiceField(
         queryset=Department.objects.all(), required=False, empty_label="None"
     )
-    team = forms.ModelChoiceField(
+    team = ModelChoiceField(
         queryset=Team.objects.select_related("department"),
         required=False,
         empty_label="None",
     )
-    assignee = forms.ModelChoiceField(
+    assignee = ModelChoiceField(
         queryset=active_agents(), required=False, empty_label="Unassigned"
     )
 
@@ -90,7 +91,7 @@ class StatusForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
+    assignee = ModelChoiceField(
         queryset=active_agents(), required=False, empty_label="Unassigned"
     )
 
@@ -141,7 +142,7 @@ class AgentTicketCreateForm(forms.Form):
         label="Description",
         widget=forms.Textarea(attrs={"rows": 7}),
     )
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         queryset=Category.objects.filter(active=True), required=False
     )
     priority = forms.ChoiceField(

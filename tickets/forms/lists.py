@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.selectors import active_agents
+from helpdesk.forms import ModelChoiceField
 from organizations.forms import OrganizationField
 from organizations.models import Department, Team
 
@@ -46,11 +47,9 @@ class TicketFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False)
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.all(), required=False
-    )
-    team = forms.ModelChoiceField(
+    category = ModelChoiceField(queryset=Category.objects.all(), required=False)
+    department = ModelChoiceField(queryset=Department.objects.all(), required=False)
+    team = ModelChoiceField(
         queryset=Team.objects.select_related("department"), required=False
     )
     assignee = forms.ChoiceField(required=False)

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from helpdesk.forms import ModelChoiceField
+
 from ..models import Category, Ticket
 from .fields import (
     attachments_field,
@@ -25,7 +27,7 @@ class PortalTicketForm(forms.Form):
             attrs={"autocomplete": "off", "form": PORTAL_TICKET_FORM_ID}
         ),
     )
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         queryset=Category.objects.filter(active=True),
         required=False,
         empty_label="Not sure",
