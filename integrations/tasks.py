@@ -29,6 +29,7 @@ def poll_mailbox(mailbox_id: str) -> dict:
 
 @shared_task(
     name="integrations.tasks.process_inbound",
+    ignore_result=True,  # the outcome is kept on each InboundEmail
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=8,

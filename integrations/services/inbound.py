@@ -272,7 +272,7 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         attachments=content.uploads,
         email_message_id=parsed.message_id,
     )
-    first = new.messages.get()
+    first = new.opening_message
     message_complete(first, inbound, content, check, refused=new.rejected_attachments)
     return _finish(
         inbound,

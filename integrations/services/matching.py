@@ -25,6 +25,10 @@ def ticket_answered(parsed: ParsedEmail, sender: User) -> Ticket | None:
     neither. The merged ticket itself is returned when visible, so the reply
     is recorded as coming through it."""
     candidates: list[int] = []
+    # Tickets named by number are read whole at once; ids found through
+    # Message-IDs are read one by one, in order, until one is visible.
+    named: dict = {}
+    numbers = []
     ids = parsed.thread_ids
     if ids:
         candidates += list(
@@ -38,17 +42,23 @@ def ticket_answered(parsed: ParsedEmail, sender: User) -> Ticket | None:
             )
         )
         numbers = [int(m.group(1)) for m in map(ROOT.match, ids) if m]
-        candidates += list(
-            Ticket.objects.filter(number__in=numbers).values_list("pk", flat=True)
-        )
     if parsed.ticket_token is not None:
-        candidates += list(
-            Ticket.objects.filter(number=parsed.ticket_token).values_list(
-                "pk", flat=True
+        numbers.append(parsed.ticket_token)
+    if numbers:
+        found = {
+            ticket.number: ticket
+            for ticket in Ticket.objects.select_related("organization").filter(
+                number__in=numbers
             )
-        )
+        }
+        for number in numbers:  # thread roots first, then the subject's token
+            if number in found:
+                named[found[number].pk] = found[number]
+                candidates.append(found[number].pk)
     for ticket_id in dict.fromkeys(candidates):
-        ticket = Ticket.objects.select_related("organization").get(pk=ticket_id)
+        ticket = named.get(ticket_id) or Ticket.objects.select_related(
+            "organization"
+        ).get(pk=ticket_id)
         if permissions.can_view_ticket(sender, ticket):
             return ticket
         live = selectors.ticket_merge_live_for(user=sender, ticket=ticket)

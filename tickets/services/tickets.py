@@ -95,8 +95,9 @@ def ticket_create(
     """Open a ticket with its first message.
 
     ``actor`` is whoever opened it: the requester in the portal, or an agent
-    working on a customer's behalf. The returned ticket carries the files that
-    were refused in ``rejected_attachments``; the ticket itself is kept. The
+    working on a customer's behalf. The returned ticket carries its first
+    message in ``opening_message`` and the files that were refused in
+    ``rejected_attachments``; the ticket itself is kept. The
     body is rendered once and stored; over ``MESSAGE_BODY_MAX_CHARS`` it
     raises MessageTooLong.
     """
@@ -166,6 +167,7 @@ def ticket_create(
         ticket.rejected_attachments = attachments_store(
             message=message, uploads=attachments
         )
+    ticket.opening_message = message
     return ticket
 
 

@@ -63,6 +63,9 @@ def test_ticket_create_on_behalf_records_the_agent(agent, customer):
     assert ticket.requester == customer
     assert ticket.events.get().actor == agent
     assert ticket.messages.get().author == agent
+    # The first message comes back with the ticket, as stored.
+    assert ticket.opening_message == ticket.messages.get()
+    assert ticket.opening_message.body == "Customer called about the invoice."
 
 
 def test_ticket_create_refuses_empty_subject_and_body(customer):
