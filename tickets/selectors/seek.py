@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
@@ -127,7 +128,7 @@ class SeekOrder:
             nulls_last = not reverse
             present = [r for r in rows if get(r, index, key.name) is not None]
             missing = [r for r in rows if get(r, index, key.name) is None]
-            present.sort(key=lambda r: get(r, index, key.name), reverse=descending)  # noqa: B023
+            present.sort(key=lambda r: get(r, index, key.name), reverse=descending)
             rows = present + missing if nulls_last else missing + present
         return rows
 
@@ -249,11 +250,20 @@ def _read(
     # Each part gives only its sort values and ids (no joins, no models);
     # the page's rows are read once, by id, after the merge.
     names = [key.name for key in order.keys]
-    keys = [
-        row
+    narrow = [
+        ordered.filter(part).values_list(*names, "pk")[: skip + limit]
         for part in partitions
-        for row in ordered.filter(part).values_list(*names, "pk")[: skip + limit]
     ]
+    features = connections[queryset.db].features
+    if (
+        features.supports_select_union
+        and features.supports_slicing_ordering_in_compound
+    ):
+        # PostgreSQL: the parts in one round trip, each still its own
+        # ordered, limited index range (UNION ALL of parenthesised SELECTs).
+        keys = list(narrow[0].union(*narrow[1:], all=True))
+    else:
+        keys = [row for part in narrow for row in part]
     chosen = [row[-1] for row in order.sort_keys(keys, reverse=reverse)]
     chosen = chosen[skip : skip + limit]
     if not chosen:
