@@ -110,25 +110,18 @@ class SeekOrder:
             condition |= Q(**{f"{key.name}__isnull": True})
         return condition
 
-    def sort_rows(self, rows: list, *, reverse: bool = False) -> list:
-        """``rows`` (models) in this order, in Python: for merging parts that
-        were each read in it (keys must compare in Python as in the database:
-        numbers and times, not text)."""
-        return self._sorted(rows, reverse, lambda row, index, name: getattr(row, name))
-
     def sort_keys(self, rows: list, *, reverse: bool = False) -> list:
-        """Like ``sort_rows`` for tuples of the keys' values, in key order."""
-        return self._sorted(rows, reverse, lambda row, index, name: row[index])
-
-    def _sorted(self, rows: list, reverse: bool, get) -> list:
+        """Tuples of the keys' values (in key order, anything after them
+        ignored) sorted in this order, in Python: for merging parts that were
+        each read in it (keys must compare in Python as in the database:
+        numbers and times, not text)."""
         rows = list(rows)
         for index in reversed(range(len(self.keys))):
-            key = self.keys[index]
-            descending = key.descending != reverse
+            descending = self.keys[index].descending != reverse
             nulls_last = not reverse
-            present = [r for r in rows if get(r, index, key.name) is not None]
-            missing = [r for r in rows if get(r, index, key.name) is None]
-            present.sort(key=lambda r: get(r, index, key.name), reverse=descending)
+            present = [r for r in rows if r[index] is not None]
+            missing = [r for r in rows if r[index] is None]
+            present.sort(key=lambda r, i=index: r[i], reverse=descending)
             rows = present + missing if nulls_last else missing + present
         return rows
 
