@@ -17,8 +17,8 @@ from .detail import (
     conversation_for,
     event_list_for,
     portal_ticket_detail,
-    presence_others,
     saved_filters_for,
+    ticket_presence,
 )
 from .lists import (
     SORTS,
@@ -74,7 +74,6 @@ __all__ = [
     "portal_list_partitions",
     "portal_ticket_detail",
     "portal_ticket_list",
-    "presence_others",
     "saved_filters_for",
     "search_everywhere",
     "search_ticket_by_number",
@@ -86,5 +85,6 @@ __all__ = [
     "ticket_merge_live_for",
     "ticket_merge_preview",
     "ticket_merge_target_live",
+    "ticket_presence",
     "ticket_visibility_condition",
 ]

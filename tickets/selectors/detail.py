@@ -59,15 +59,19 @@ def agent_ticket_detail(user: User, number: int) -> dict:
     }
 
 
-def presence_others(ticket: Ticket, user: User, window_seconds: int) -> list:
-    """Other agents who have had the ticket open within the window."""
+def ticket_presence(
+    ticket: Ticket, user: User, window_seconds: int
+) -> tuple[list[TicketPresence], TicketPresence | None]:
+    """Who has had the ticket open within the window, in one query: the other
+    agents (by name) and ``user``'s own row (None when absent or older)."""
     since = timezone.now() - timedelta(seconds=window_seconds)
-    return list(
+    rows = list(
         TicketPresence.objects.filter(ticket=ticket, last_seen__gte=since)
-        .exclude(user=user)
         .select_related("user")
-        .order_by("user__full_name")
+        .order_by("user__full_name", "pk")
     )
+    mine = next((row for row in rows if row.user_id == user.pk), None)
+    return [row for row in rows if row.user_id != user.pk], mine
 
 
 def canned_for(user: User) -> QuerySet[CannedResponse]:

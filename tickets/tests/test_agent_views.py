@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -559,6 +559,45 @@ def test_collision_notice_shows_a_colleague_typing(login, agent, queue):
         reverse("tickets:agent_presence", args=[ticket.number])
     )
     assert "Kim Colleague" not in texts(response)
+
+
+def test_the_ticket_page_shown_again_soon_rewrites_no_presence(
+    login, agent, queue, settings
+):
+    """The page after a reply or a reload finds the agent's presence fresh and
+    leaves it; once it is half a poll interval old the page refreshes it, and
+    a change of the typing state is always written."""
+    settings.PRESENCE_POLL_SECONDS = 10
+    ticket = TicketFactory(department=queue)
+    client = login(agent)
+    url = reverse("tickets:agent_detail", args=[ticket.number])
+
+    client.get(url)
+    first = TicketPresence.objects.get(ticket=ticket, user=agent).last_seen
+    client.get(url)
+    assert TicketPresence.objects.get(ticket=ticket, user=agent).last_seen == first
+
+    stale = first - timedelta(seconds=6)
+    TicketPresence.objects.filter(ticket=ticket, user=agent).update(last_seen=stale)
+    client.get(url)
+    assert TicketPresence.objects.get(ticket=ticket, user=agent).last_seen > stale
+
+    TicketPresence.objects.filter(ticket=ticket, user=agent).update(typing=True)
+    client.get(url)
+    assert TicketPresence.objects.get(ticket=ticket, user=agent).typing is False
+    assert TicketPresence.objects.count() == 1
+
+
+def test_a_colleague_sees_an_agent_whose_presence_was_left_fresh(login, agent, queue):
+    ticket = TicketFactory(department=queue)
+    colleague = UserFactory(agent=True, full_name="Kim Colleague")
+    queue.agents.add(colleague)
+    url = reverse("tickets:agent_detail", args=[ticket.number])
+    login(colleague).get(url)
+    login(colleague).get(url)  # fresh: not written again
+
+    response = login(agent).get(url)
+    assert "Kim Colleague" in texts(response)
 
 
 def test_canned_insert_fills_placeholders(agent_client, agent, queue):

@@ -38,14 +38,16 @@ from .common import flash_rejected, get_or_404
 def _detail_context(request: HttpRequest, number: int, **overrides) -> dict:
     context = selectors.agent_ticket_detail(request.user, number)
     ticket = context["ticket"]
+    others, mine = selectors.ticket_presence(
+        ticket, request.user, settings.PRESENCE_WINDOW_SECONDS
+    )
     context.update(
         reply_form=AgentReplyForm(),
         properties_form=TicketPropertiesForm.for_ticket(ticket),
         merge_form=MergeForm(),
         canned=list(selectors.canned_for(request.user)),
-        others=selectors.presence_others(
-            ticket, request.user, settings.PRESENCE_WINDOW_SECONDS
-        ),
+        others=others,
+        my_presence=mine,
         statuses=_status_choices(request.user, ticket),
         auto_close_days=settings.TICKET_AUTO_CLOSE_DAYS,
         read_only=ticket.is_closed,
@@ -71,7 +73,12 @@ def _status_choices(user, ticket: Ticket) -> list[tuple[str, str]]:
 @agent_required
 def agent_detail(request: HttpRequest, number: int) -> HttpResponse:
     context = _detail_context(request, number)
-    services.presence_touch(ticket=context["ticket"], user=request.user, typing=False)
+    services.presence_touch(
+        ticket=context["ticket"],
+        user=request.user,
+        typing=False,
+        seen=context["my_presence"],
+    )
     return render(request, "tickets/agent/detail.html", context)
 
 
@@ -331,7 +338,7 @@ def agent_presence(request: HttpRequest, number: int) -> HttpResponse:
     ticket = selectors.ticket_get_for_agent(request.user, number)
     typing = request.POST.get("typing") in {"1", "true", "on"}
     services.presence_touch(ticket=ticket, user=request.user, typing=typing)
-    others = selectors.presence_others(
+    others, _ = selectors.ticket_presence(
         ticket, request.user, settings.PRESENCE_WINDOW_SECONDS
     )
     return render(
