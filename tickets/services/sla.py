@@ -427,10 +427,19 @@ def sla_minutes_left(
     """Business minutes from now to ``due`` (negative when overdue), and
     whether the figure was capped: beyond a week only "over a week" is shown,
     so a badge never walks a long stretch of calendar."""
-    now = now or timezone.now()
     calendar = calendar_for(policy_cached(ticket.sla_policy_id).calendar)
-    start, end, sign = (now, due, 1) if now <= due else (due, now, -1)
-    capped = end - start > BADGE_HORIZON
+    return business_minutes_signed(calendar, now or timezone.now(), due)
+
+
+def business_minutes_signed(
+    calendar: bt.Calendar, start: datetime, end: datetime
+) -> tuple[float, bool]:
+    """Business minutes from ``start`` to ``end``, negative when ``end`` is
+    earlier, over at most ``BADGE_HORIZON`` of calendar time (then capped,
+    the second value True). Read from the calendar's precomputed open time,
+    as the sweep does: a list of badges costs a binary search each."""
+    low, high, sign = (start, end, 1) if start <= end else (end, start, -1)
+    capped = high - low > BADGE_HORIZON
     if capped:
-        end = start + BADGE_HORIZON
-    return sign * bt.business_minutes_between_indexed(calendar, start, end), capped
+        high = low + BADGE_HORIZON
+    return sign * bt.business_minutes_between_indexed(calendar, low, high), capped

@@ -148,20 +148,6 @@ class SlaTime:
         return "more than a week" if self.capped else business_amount(self.minutes)
 
 
-def business_minutes_signed(
-    calendar: bt.Calendar, start: datetime, end: datetime
-) -> tuple[float, bool]:
-    """Business minutes from ``start`` to ``end``, negative when ``end`` is
-    earlier, walking at most BADGE_HORIZON of calendar time (then capped)."""
-    from tickets.services.sla import BADGE_HORIZON
-
-    low, high, sign = (start, end, 1) if start <= end else (end, start, -1)
-    capped = high - low > BADGE_HORIZON
-    if capped:
-        high = low + BADGE_HORIZON
-    return sign * bt.business_minutes_between(calendar, low, high), capped
-
-
 def sla_time(
     calendar: bt.Calendar,
     due: datetime,
@@ -172,6 +158,8 @@ def sla_time(
 ) -> SlaTime:
     """The business time from ``since`` (default ``now``; a paused clock
     passes when it paused) to ``due``, and ``due`` on the wall clock."""
+    from tickets.services.sla import business_minutes_signed
+
     minutes, capped = business_minutes_signed(calendar, since or now, due)
     return SlaTime(
         minutes=minutes,
