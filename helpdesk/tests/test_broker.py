@@ -1,0 +1,45 @@
+"""The filesystem broker used without Redis (helpdesk/broker.py)."""
+
+import socket
+import time
+
+import pytest
+from django.conf import settings
+from kombu import Connection
+
+from helpdesk.broker import DRAIN_SECONDS
+from helpdesk.settings.base import filesystem_broker
+
+
+def test_without_redis_the_worker_uses_the_capped_filesystem_transport():
+    if settings.REDIS_URL:
+        pytest.skip("REDIS_URL is set: Redis is the broker in this pass")
+    from helpdesk.celery import app
+
+    assert app.conf.broker_url.startswith("filesystem:")
+    assert app.conf.broker_transport == "helpdesk.broker:Transport"
+
+
+def test_a_wait_for_messages_ends_within_the_cap(tmp_path):
+    """Celery's blocking loop waits 2 s a time and once more after a stop;
+    capped, a worker told to stop does so within about a second, not after
+    honcho's 5 s kill (``make run``)."""
+    options = filesystem_broker(tmp_path)
+    for folder in (options["data_folder_in"], options["control_folder"]):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    with Connection(
+        "filesystem://localhost/",
+        transport="helpdesk.broker:Transport",
+        transport_options=options,
+    ) as connection:
+        queue = connection.SimpleQueue("capped")
+        started = time.monotonic()
+        with pytest.raises(socket.timeout):
+            connection.drain_events(timeout=60)
+        waited = time.monotonic() - started
+        queue.put({"ticket": 1})
+        assert queue.get(timeout=5).payload == {"ticket": 1}
+        queue.close()
+    # Asked for 60 s, it came back after the cap (a loose bound: a busy
+    # machine may add a second or two, never the 60 asked for).
+    assert DRAIN_SECONDS <= waited < 10
