@@ -1,6 +1,6 @@
-"""The broker when there is no Redis: kombu's filesystem transport (see
-``CELERY_BROKER_URL`` in the settings), waiting at most ``DRAIN_SECONDS`` for
-a message at a time.
+"""The broker when there is no Redis: kombu's filesystem transport (the
+settings' ``filesystem://`` URL; ``helpdesk/celery.py`` points the scheme
+here), waiting at most ``DRAIN_SECONDS`` for a message at a time.
 
 Celery runs a transport without an event loop, as this one, in its blocking
 loop: it asks for messages with a 2-second timeout and, told to stop, asks

@@ -10,8 +10,15 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.dev")
+
+# kombu finds a broker URL's transport by its scheme in this table: the
+# embedded broker's "filesystem://" is kombu's filesystem transport with its
+# wait for messages capped, so a worker stops within a second
+# (helpdesk/broker.py). Other schemes (redis://, memory://) are untouched.
+TRANSPORT_ALIASES["filesystem"] = "helpdesk.broker:Transport"
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")

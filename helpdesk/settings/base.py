@@ -574,8 +574,6 @@ if REDIS_URL:
 else:
     # "localhost" only keeps kombu from warning that no host was given.
     CELERY_BROKER_URL = "filesystem://localhost/"
-    # kombu's filesystem transport, stopping within a second (helpdesk/broker.py).
-    CELERY_BROKER_TRANSPORT = "helpdesk.broker:Transport"
     CELERY_RESULT_BACKEND = None
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(CELERY_BROKER_FOLDER)
 CELERY_TASK_ALWAYS_EAGER = False

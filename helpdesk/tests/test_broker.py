@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from kombu import Connection
 
-from helpdesk.broker import DRAIN_SECONDS
+from helpdesk.broker import DRAIN_SECONDS, Transport
 from helpdesk.settings.base import filesystem_broker
 
 
@@ -17,7 +17,17 @@ def test_without_redis_the_worker_uses_the_capped_filesystem_transport():
     from helpdesk.celery import app
 
     assert app.conf.broker_url.startswith("filesystem:")
-    assert app.conf.broker_transport == "helpdesk.broker:Transport"
+    with app.connection_for_write() as connection:
+        assert isinstance(connection.transport, Transport)
+
+
+def test_other_brokers_keep_their_own_transports():
+    from helpdesk.celery import app  # registers the filesystem scheme
+
+    assert app.main == "helpdesk"
+    for url in ("memory://", "redis://127.0.0.1:6379/0"):
+        with Connection(url) as connection:
+            assert not isinstance(connection.transport, Transport)
 
 
 def test_a_wait_for_messages_ends_within_the_cap(tmp_path):
@@ -27,11 +37,7 @@ def test_a_wait_for_messages_ends_within_the_cap(tmp_path):
     options = filesystem_broker(tmp_path)
     for folder in (options["data_folder_in"], options["control_folder"]):
         (tmp_path / folder).mkdir(parents=True, exist_ok=True)
-    with Connection(
-        "filesystem://localhost/",
-        transport="helpdesk.broker:Transport",
-        transport_options=options,
-    ) as connection:
+    with Connection("filesystem://localhost/", transport_options=options) as connection:
         queue = connection.SimpleQueue("capped")
         started = time.monotonic()
         with pytest.raises(socket.timeout):
