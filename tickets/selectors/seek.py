@@ -71,6 +71,11 @@ class SeekOrder:
         return terms
 
     def values_of(self, row: Any) -> tuple:
+        """The row's sort values: those it was merged by when it was read in
+        parts (``_read``), else its own."""
+        merged = getattr(row, "_seek_values", None)
+        if merged is not None:
+            return merged
         return tuple(getattr(row, key.name) for key in self.keys)
 
     def after(self, values: Sequence, *, reverse: bool = False) -> Q:
@@ -240,8 +245,8 @@ def _read(
     ordered = queryset.order_by(*order.order_by(reverse=reverse))
     if len(partitions) < 2 or skip > MERGE_MAX_SKIP:
         return list(ordered[skip : skip + limit])
-    # Each part gives only its sort values and ids (no joins, no models);
-    # the page's rows are read once, by id, after the merge.
+    # Each part gives only its sort values and ids (no models, no columns
+    # for the page); the page's rows are read once, by id, after the merge.
     names = [key.name for key in order.keys]
     narrow = [
         ordered.filter(part).values_list(*names, "pk")[: skip + limit]
@@ -257,12 +262,18 @@ def _read(
         keys = list(narrow[0].union(*narrow[1:], all=True))
     else:
         keys = [row for part in narrow for row in part]
-    chosen = [row[-1] for row in order.sort_keys(keys, reverse=reverse)]
-    chosen = chosen[skip : skip + limit]
+    # A ticket that changed status between two part reads can be in both.
+    merged = {row[-1]: row[:-1] for row in order.sort_keys(keys, reverse=reverse)}
+    chosen = list(merged)[skip : skip + limit]
     if not chosen:
         return []
     found = {row.pk: row for row in queryset.order_by().filter(pk__in=chosen)}
-    return [found[pk] for pk in chosen if pk in found]
+    rows = [found[pk] for pk in chosen if pk in found]
+    for row in rows:
+        # The page's edges (its links' cursors) are the values it was merged
+        # by, even if the row changed since the keys were read.
+        row._seek_values = merged[row.pk]
+    return rows
 
 
 def merged_first(
