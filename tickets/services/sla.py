@@ -436,10 +436,12 @@ def business_minutes_signed(
 ) -> tuple[float, bool]:
     """Business minutes from ``start`` to ``end``, negative when ``end`` is
     earlier, over at most ``BADGE_HORIZON`` of calendar time (then capped,
-    the second value True). Read from the calendar's precomputed open time,
-    as the sweep does: a list of badges costs a binary search each."""
+    the second value True). A bounded walk, not the sweep's precomputed
+    table: a badge may measure from a moment years back (a long-paused or
+    long-overdue ticket), and the table would be rebuilt for it and again for
+    the next badge of the page."""
     low, high, sign = (start, end, 1) if start <= end else (end, start, -1)
     capped = high - low > BADGE_HORIZON
     if capped:
         high = low + BADGE_HORIZON
-    return sign * bt.business_minutes_between_indexed(calendar, low, high), capped
+    return sign * bt.business_minutes_between(calendar, low, high), capped
