@@ -1,6 +1,7 @@
 """The broker when there is no Redis: kombu's filesystem transport (the
-settings' ``filesystem://`` URL; ``helpdesk/celery.py`` points the scheme
-here), waiting at most ``DRAIN_SECONDS`` for a message at a time.
+settings' ``filesystem://`` URL), waiting at most ``DRAIN_SECONDS`` for a
+message at a time. ``helpdesk/celery.py`` selects it (``broker_transport``)
+in worker processes only.
 
 Celery runs a transport without an event loop, as this one, in its blocking
 loop: it asks for messages with a 2-second timeout and, told to stop, asks

@@ -10,15 +10,9 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from kombu.transport import TRANSPORT_ALIASES
+from celery.signals import celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.dev")
-
-# kombu finds a broker URL's transport by its scheme in this table: the
-# embedded broker's "filesystem://" is kombu's filesystem transport with its
-# wait for messages capped, so a worker stops within a second
-# (helpdesk/broker.py). Other schemes (redis://, memory://) are untouched.
-TRANSPORT_ALIASES["filesystem"] = "helpdesk.broker:Transport"
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -38,3 +32,14 @@ def _make_folders(sender: Celery, **kwargs) -> None:
         folders.append(Path(sender.conf.beat_schedule_filename).parent)
     for folder in folders:
         Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+@celeryd_init.connect
+def _capped_filesystem_waits(conf, **kwargs) -> None:
+    """In a worker only, before it connects: with the embedded broker
+    ("filesystem://"), kombu's filesystem transport with each wait for
+    messages capped, so the worker stops within a second (helpdesk/broker.py).
+    Other processes (web, beat, ``celery inspect``, which waits its whole
+    timeout for replies) keep kombu's own transport; Redis is untouched."""
+    if conf.broker_url and conf.broker_url.startswith("filesystem:"):
+        conf.broker_transport = "helpdesk.broker:Transport"
