@@ -28,6 +28,7 @@ class ArticleForm(forms.ModelForm):
             "body",
             "phrasings",
         ]
+        field_classes = {"category": ModelChoiceField}
         widgets = {
             "body": forms.Textarea(attrs={"rows": 18, "class": "vLargeTextField"}),
             "phrasings": forms.Textarea(attrs={"rows": 5, "class": "vLargeTextField"}),

@@ -13,7 +13,9 @@ from tickets.models import Message, Ticket
 
 from ..parsing import ParsedEmail
 
-ROOT = re.compile(r"^<ticket-(\d+)@")
+# As many digits as the subject's [#N] token (integrations.parsing): a longer
+# number is no ticket of ours, and would overflow the database's integer.
+ROOT = re.compile(r"^<ticket-(\d{1,9})@")
 
 
 def ticket_answered(parsed: ParsedEmail, sender: User) -> Ticket | None:

@@ -102,3 +102,24 @@ def test_messages_of_a_batch_are_processed_in_the_order_they_arrived():
     assert tasks.process_inbound(list(reversed(ids))) == {"processed": 2}
     ticket = Ticket.objects.get()
     assert ticket.messages.count() == 2
+
+
+def test_a_thread_root_too_long_for_a_ticket_number_does_not_hide_the_token(
+    department,
+):
+    """Our thread roots carry a ticket number; one with more digits than any
+    ticket's is no root of ours, and the subject's [#N] still finds the
+    ticket (it used to overflow the database's integer and fail the mail)."""
+    customer = UserFactory(email="pat@customer.example")
+    ticket = services.ticket_create(
+        requester=customer, subject="Printer", body="Broken.", department=department
+    )
+    reply = EmailMessage()
+    reply["From"] = "Pat <pat@customer.example>"
+    reply["Subject"] = f"Re: [{ticket.reference}] Printer"
+    reply["Message-ID"] = "<long-root@customer.example>"
+    reply["References"] = f"<ticket-{'9' * 30}@helpdesk.example>"
+    reply.set_content("Still broken.")
+
+    assert tasks.process_inbound(store([reply.as_bytes()])) == {"processed": 1}
+    assert ticket.messages.count() == 2
