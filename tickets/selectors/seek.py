@@ -257,13 +257,16 @@ def _read(
         features.supports_select_union
         and features.supports_slicing_ordering_in_compound
     ):
-        # PostgreSQL: the parts in one round trip, each still its own
+        # PostgreSQL, MongoDB: the parts in one round trip, each still its own
         # ordered, limited index range (UNION ALL of parenthesised SELECTs).
         keys = list(narrow[0].union(*narrow[1:], all=True))
     else:
         keys = [row for part in narrow for row in part]
-    # A ticket that changed status between two part reads can be in both.
-    merged = {row[-1]: row[:-1] for row in order.sort_keys(keys, reverse=reverse)}
+    # A ticket that changed status between two part reads can be in both:
+    # it keeps its first place, and the values it has there.
+    merged: dict = {}
+    for row in order.sort_keys(keys, reverse=reverse):
+        merged.setdefault(row[-1], row[:-1])
     chosen = list(merged)[skip : skip + limit]
     if not chosen:
         return []

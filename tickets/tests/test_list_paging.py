@@ -233,6 +233,26 @@ def test_reading_in_parts_gives_the_rows_of_one_ordered_query(agent, customer):
                     )
 
 
+def test_a_ticket_met_in_two_parts_is_shown_once(agent):
+    """As when its status changes between two part reads: overlapping parts
+    stand in for that here."""
+    from django.db.models import Q
+
+    from tickets.selectors.seek import _read
+
+    tickets = make_tickets(12, department=agent.departments.get())
+    queryset = Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets])
+    order = SORTS["-updated"]
+    overlapping = [Q(status=Status.NEW), Q(status__in=[Status.NEW, Status.OPEN])]
+
+    rows = _read(
+        queryset, order, overlapping, reverse=False, edge=None, skip=0, limit=10
+    )
+    expected = newest_first(tickets, statuses={Status.NEW, Status.OPEN})
+    assert [row.number for row in rows] == expected
+    assert len(expected) == len(set(expected)) > 2
+
+
 def test_forbidden_tickets_never_appear_on_any_page(login, customer, agent, queue):
     _, hidden = queue
     hidden_numbers = {t.number for t in hidden}
