@@ -17,6 +17,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.dev")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Every worker writes a heartbeat row that /readyz reads (helpdesk/health.py).
+app.steps["worker"].add("helpdesk.health:WorkerHeartbeatStep")
 
 
 @app.on_after_configure.connect

@@ -14,3 +14,20 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker said it was alive (``/readyz``).
+
+    Keyed by the worker's node name (``celery@host``): one row per worker,
+    rewritten every ``WORKER_HEARTBEAT_SECONDS`` by the worker itself
+    (``helpdesk.health.WorkerHeartbeatStep``) and removed when it stops.
+    Stored in the database, which every process shares, rather than in the
+    cache, which is per process without Redis.
+    """
+
+    hostname = models.CharField(max_length=255, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

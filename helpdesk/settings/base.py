@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: no host check, HTTPS redirect or session (helpdesk/health.py).
+    "helpdesk.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may build a response (the API's error shape,
     # whitenoise, axes' lockout page), so every response gets both headers.
@@ -629,6 +631,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
 }
+
+# --- Health endpoints (helpdesk/health.py) ------------------------------------
+# /healthz: the process answers. /readyz: database, cache, broker, attachment
+# storage, and a worker heartbeat no older than HEALTH_WORKER_MAX_AGE_SECONDS.
+# Each worker writes its heartbeat every WORKER_HEARTBEAT_SECONDS.
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3)
+HEALTH_WORKER_MAX_AGE_SECONDS = env.int("HEALTH_WORKER_MAX_AGE_SECONDS", default=60)
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15)
 
 # --- Backups (helpdesk.backup) ----------------------------------------------
 

@@ -1,0 +1,182 @@
+"""``/healthz`` and ``/readyz``: what a load balancer or orchestrator sees."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from helpdesk.celery import app as celery_app
+from helpdesk.models import WorkerHeartbeat
+
+pytestmark = pytest.mark.django_db
+
+CHECKS = {"database", "cache", "broker", "storage", "worker"}
+
+
+@pytest.fixture
+def with_worker_expected(monkeypatch):
+    """Tasks go to a broker and a worker, as in every deployment (the test
+    settings otherwise run them in-process)."""
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+
+
+def test_liveness_answers_without_a_known_host_or_https(client, settings):
+    """A probe sends the pod's address as Host and speaks plain HTTP."""
+    settings.ALLOWED_HOSTS = ["helpdesk.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/healthz", HTTP_HOST="10.1.2.3:8000")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+    # Everything else is still refused for that host.
+    assert client.get("/", HTTP_HOST="10.1.2.3:8000").status_code == 400
+
+
+def test_readiness_without_a_worker_in_eager_mode_skips_broker_and_worker(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == CHECKS
+    for name in ("database", "cache", "storage"):
+        assert body["checks"][name]["status"] == "ok"
+        assert body["checks"][name]["duration_ms"] >= 0
+    assert body["checks"]["worker"]["status"] == "skipped"
+    assert body["checks"]["broker"]["status"] == "skipped"
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_readiness_needs_a_recent_worker_heartbeat(client, with_worker_expected):
+    WorkerHeartbeat.objects.create(
+        hostname="celery@old", seen_at=timezone.now() - timedelta(seconds=61)
+    )
+
+    stale = client.get("/readyz")
+
+    assert stale.status_code == 503
+    body = stale.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["worker"]["status"] == "failing"
+    assert "60 s" in body["checks"]["worker"]["error"]
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["broker"]["status"] == "ok"
+
+    WorkerHeartbeat.objects.create(hostname="celery@new", seen_at=timezone.now())
+    fresh = client.get("/readyz")
+
+    assert fresh.status_code == 200
+    assert fresh.json()["checks"]["worker"]["status"] == "ok"
+
+
+def test_only_get_and_head_are_answered_by_the_probe(client):
+    assert client.head("/readyz").status_code == 200
+    assert client.post("/healthz").status_code == 404
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _readyz_in_a_process(**env_overrides: str) -> tuple[int, dict, str]:
+    """``GET /readyz`` in a fresh process whose settings point where told:
+    the settings of a broken deployment, not a patched object."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
+        "HELPDESK_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "HEALTH_CHECK_TIMEOUT_SECONDS": "2",
+        **env_overrides,
+    }
+    script = (
+        "import django, json; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/readyz');"
+        "print(r.status_code); print(r.content.decode())"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    status, body = done.stdout.strip().split("\n", 1)
+    return int(status), json.loads(body), body
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_readiness_names_the_database_when_it_is_down():
+    port = _closed_port()
+    status, body, raw = _readyz_in_a_process(
+        DATABASE_URL=f"postgres://helpdesk:s3cret-pw@127.0.0.1:{port}/helpdesk",
+        HELPDESK_TEST_DB_NAME="helpdesk",
+        REDIS_URL="",
+    )
+
+    assert status == 503
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"] == {
+        "status": "failing",
+        "duration_ms": body["checks"]["database"]["duration_ms"],
+        "error": "The database does not answer.",
+    }
+    assert body["checks"]["cache"]["status"] == "ok"
+    # No secret, host or port of the deployment in what anyone may read.
+    assert "s3cret-pw" not in raw
+    assert str(port) not in raw
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_readiness_names_the_broker_when_it_is_down():
+    port = _closed_port()
+    status, body, raw = _readyz_in_a_process(
+        REDIS_URL=f"redis://:s3cret-pw@127.0.0.1:{port}/0"
+    )
+
+    assert status == 503
+    assert body["checks"]["broker"]["status"] == "failing"
+    assert body["checks"]["broker"]["error"] == "The broker does not answer."
+    assert body["checks"]["database"]["status"] == "ok"
+    assert "s3cret-pw" not in raw
+    assert str(port) not in raw
+
+
+def test_a_real_worker_keeps_readiness_up_and_takes_it_down_when_it_stops(
+    start_worker, client
+):
+    worker = start_worker(WORKER_HEARTBEAT_SECONDS="1")
+    deadline = time.monotonic() + 60
+    while not WorkerHeartbeat.objects.filter(hostname__startswith=start_worker.queue):
+        assert time.monotonic() < deadline, worker.log()[-3000:]
+        time.sleep(0.2)
+    first = WorkerHeartbeat.objects.get(hostname__startswith=start_worker.queue)
+
+    assert client.get("/readyz").json()["checks"]["worker"]["status"] == "ok"
+    # It keeps beating.
+    deadline = time.monotonic() + 30
+    while WorkerHeartbeat.objects.get(pk=first.pk).seen_at == first.seen_at:
+        assert time.monotonic() < deadline, worker.log()[-3000:]
+        time.sleep(0.2)
+
+    worker.stop()
+
+    assert not WorkerHeartbeat.objects.filter(pk=first.pk).exists()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"]["status"] == "failing"
