@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "corsheaders",
     "ninja",
     "helpdesk",
     "accounts",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     # Probes first: no host check, HTTPS redirect or session (helpdesk/health.py).
     "helpdesk.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may answer, so /api/ answers carry the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     # Outside everything that may build a response (the API's error shape,
     # whitenoise, axes' lockout page), so every response gets both headers.
     "csp.middleware.CSPMiddleware",
@@ -631,6 +635,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
 }
+
+# --- CORS for the API (django-cors-headers) -----------------------------------
+# Off unless CORS_ALLOWED_ORIGINS lists origins ("https://app.example.com"):
+# then browsers on those origins may call /api/ (never the portal's pages).
+# Cookies (the session) travel cross-origin only with CORS_ALLOW_CREDENTIALS;
+# API keys need no cookie and are the usual way for another site's script.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+CORS_ALLOW_HEADERS = (*cors_default_headers, "x-api-key", "x-request-id")
+# Readable by the calling script: the rate limit's pause and the request id.
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
 
 # --- Health endpoints (helpdesk/health.py) ------------------------------------
 # /healthz: the process answers. /readyz: database, cache, broker, attachment
