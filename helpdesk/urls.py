@@ -19,6 +19,7 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="reports:volume", query_string=True),
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/redoc", views.api_redoc, name="api_redoc"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # JSON, not the site's HTML 404
 ]

@@ -1,6 +1,9 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 
 @login_required
@@ -9,3 +12,20 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_agent:
         return redirect("tickets:agent_home")
     return redirect("tickets:portal_home")
+
+
+# ReDoc styles itself with styled-components, which writes style elements,
+# and runs its search in a worker built from a blob: URL. Only this page lets
+# styles in inline and workers from blob:; scripts stay files from us.
+@csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})
+def api_redoc(request: HttpRequest) -> HttpResponse:
+    """``/api/v1/redoc``: the API's reference in ReDoc, beside Swagger UI at
+    ``/api/v1/docs``; public like the schema it reads, and offline (ReDoc's
+    script comes from django-ninja's static files)."""
+    from helpdesk.api import api
+
+    return render(
+        request,
+        "helpdesk/redoc.html",
+        {"title": api.title, "openapi_url": reverse("api-v1:openapi-json")},
+    )

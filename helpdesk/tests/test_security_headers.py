@@ -135,6 +135,27 @@ def test_swagger_ui_runs_its_scripts_from_files_only(client):
     assert InlineCodeFinder.scan(html) == []
 
 
+def test_redoc_runs_its_scripts_from_our_files_and_relaxes_only_styles(client):
+    """ReDoc at /api/v1/redoc, offline: its script and its starter are our
+    static files, no CDN; only style-src (styled-components) and worker-src
+    (its search worker from a blob:) differ from the site-wide policy."""
+    response = client.get("/api/v1/redoc")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/redoc.standalone.js" in html
+    assert "/static/js/redoc-init.js" in html
+    assert 'data-spec-url="/api/v1/openapi.json"' in html
+    assert "cdn" not in html.lower()
+    assert InlineCodeFinder.scan(html) == []
+    policy = csp(response)
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["worker-src"] == ["blob:"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+
+
 # --- No inline code in what the server sends -----------------------------------
 
 
