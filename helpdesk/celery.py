@@ -10,7 +10,13 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import celeryd_init
+from celery.signals import (
+    celeryd_init,
+    setup_logging,
+    task_failure,
+    task_retry,
+    task_success,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.dev")
 
@@ -19,6 +25,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Every worker writes a heartbeat row that /readyz reads (helpdesk/health.py).
 app.steps["worker"].add("helpdesk.health:WorkerHeartbeatStep")
+# Tasks log with the request id of the request that queued them (logs.py).
+app.steps["worker"].add("django_structlog.celery.steps:DjangoStructLogInitStep")
+
+
+@setup_logging.connect
+def _django_logging(**kwargs) -> None:
+    """Workers and beat log through Django's LOGGING (LOG_FORMAT, LOG_LEVEL),
+    as the web does, instead of Celery's own format: JSON lines in production,
+    each record with the request id of the task's request."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 @app.on_after_configure.connect
@@ -45,3 +65,24 @@ def _capped_filesystem_waits(conf, **kwargs) -> None:
     timeout for replies) keep kombu's own transport; Redis is untouched."""
     if conf.broker_url and conf.broker_url.startswith("filesystem:"):
         conf.broker_transport = "helpdesk.broker:Transport"
+
+
+@task_success.connect
+def _count_success(sender=None, **kwargs) -> None:
+    from helpdesk.metrics import task_finished
+
+    task_finished(getattr(sender, "name", ""), "success")
+
+
+@task_failure.connect
+def _count_failure(sender=None, **kwargs) -> None:
+    from helpdesk.metrics import task_finished
+
+    task_finished(getattr(sender, "name", ""), "failure")
+
+
+@task_retry.connect
+def _count_retry(sender=None, request=None, **kwargs) -> None:
+    from helpdesk.metrics import task_finished
+
+    task_finished(getattr(request, "task", "") or getattr(sender, "name", ""), "retry")

@@ -29,3 +29,30 @@ def api_redoc(request: HttpRequest) -> HttpResponse:
         "helpdesk/redoc.html",
         {"title": api.title, "openapi_url": reverse("api-v1:openapi-json")},
     )
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """``/metrics`` for Prometheus: 404 unless ``METRICS_ENABLED``; 403 to a
+    client outside ``METRICS_ALLOWED_NETWORKS`` (the address a configured
+    proxy saw, see ``PROXY_COUNT``). No sign-in: scrapers have none, so the
+    network is the guard."""
+    from django.conf import settings
+    from django.http import Http404
+
+    from accounts.security import client_ip
+    from helpdesk import metrics as helpdesk_metrics
+
+    if not settings.METRICS_ENABLED:
+        raise Http404("Metrics are off.")
+    if not helpdesk_metrics.address_allowed(
+        client_ip(request), settings.METRICS_ALLOWED_NETWORKS
+    ):
+        return HttpResponse(
+            "Metrics are not served to this address (METRICS_ALLOWED_NETWORKS).\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    body, content_type = helpdesk_metrics.exposition()
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -10,6 +10,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from helpdesk.metrics import email_finished
+
 from .models import EmailLog
 
 log = logging.getLogger(__name__)
@@ -98,20 +100,28 @@ def email_send(*, log_id: str) -> EmailLog | None:
             lease_until=None,
             error=f"Cannot be sent: {type(error).__name__}: {error}"[:2000],
         )
+        email_finished("failed")
         entry.refresh_from_db()
         return entry
     EmailLog.objects.filter(pk=entry.pk).update(
         status=EmailLog.Status.SENT, sent_at=timezone.now(), lease_until=None, error=""
     )
+    email_finished("sent")
     entry.refresh_from_db()
     return entry
 
 
 def email_give_up(*, log_id: str, error: BaseException) -> None:
     """Out of retries: mark the email failed, with the last error, for admins."""
-    EmailLog.objects.filter(pk=log_id).exclude(status=EmailLog.Status.SENT).update(
+    entries = EmailLog.objects.filter(pk=log_id)
+    newly_failed = entries.exclude(
+        status__in=(EmailLog.Status.SENT, EmailLog.Status.FAILED)
+    ).exists()
+    entries.exclude(status=EmailLog.Status.SENT).update(
         status=EmailLog.Status.FAILED,
         lease_until=None,
         error=f"Gave up: {type(error).__name__}: {error}"[:2000],
     )
+    if newly_failed:
+        email_finished("failed")
     log.error("Email %s failed for good: %s", log_id, error)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, ConflictError
+from helpdesk.metrics import email_finished
 from tickets import permissions
 from tickets.models import Message, SatisfactionRating, Ticket, TicketEvent
 from tickets.satisfaction_tokens import survey_token_make
@@ -313,6 +314,7 @@ def email_queue(
         log_entry.body_text = ""
         log_entry.status = EmailLog.Status.FAILED
         log_entry.error = str(error)
+        email_finished("failed")
     else:
         subject = rendered.subject
         if ticket is not None and f"[{ticket.reference}]" not in subject:

@@ -5,12 +5,15 @@ one ``env`` object and documented in ``.env.example``.
 """
 
 import hashlib
+import logging
 from pathlib import Path
 
 import environ
 from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 from xstatic.pkg import bootstrap as xstatic_bootstrap
+
+from helpdesk import logs as helpdesk_logs
 
 from . import mongodb
 
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "corsheaders",
+    "django_structlog",
     "ninja",
     "helpdesk",
     "accounts",
@@ -70,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything that may answer, so /api/ answers carry the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
+    # The request line and its id (helpdesk/logs.py), around everything below.
+    "django_structlog.middlewares.RequestMiddleware",
     # Outside everything that may build a response (the API's error shape,
     # whitenoise, axes' lockout page), so every response gets both headers.
     "csp.middleware.CSPMiddleware",
@@ -676,48 +682,75 @@ if BACKUP_SCHEDULE_HOURS > 0:
     }
 
 # --- Logging -----------------------------------------------------------------
-# Everything goes to the console once, through the root logger (Django's own
-# console handler would print django.* records a second time). A refused
-# request (4xx) is one line with who asked, no traceback; a server error keeps
-# its traceback (helpdesk/logs.py). Runserver's access log keeps its own format
-# and leaves out the 4xx and 5xx lines django.request has written already.
+# Every record goes to the console once, through the root logger, rendered by
+# structlog (helpdesk/logs.py): LOG_FORMAT=json gives one JSON object a line
+# (production's default), console readable key=value lines. Each request is
+# one line (method, path, status, duration_ms, user_id, request_id, and the
+# reason of a refusal); every record it causes, in the web process or in the
+# tasks it queues, carries its request_id, which X-Request-ID returns. The id
+# a proxy sends in X-Request-ID is taken only with REQUEST_ID_TRUST_HEADER
+# (on by default behind a configured proxy, PROXY_COUNT > 0).
 
+LOG_FORMAT = env("LOG_FORMAT", default="console")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "refused_request": {"()": "helpdesk.logs.RefusedRequestFilter"},
-        "skip_logged_errors": {"()": "helpdesk.logs.SkipLoggedErrorsFilter"},
+        "fold_into_request_line": {"()": "helpdesk.logs.FoldIntoRequestLineFilter"},
+        "skip_access_lines": {"()": "helpdesk.logs.SkipAccessLinesFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
+        "json": helpdesk_logs.formatter("json"),
+        "console": helpdesk_logs.formatter("console"),
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["refused_request"],
-        },
-        "django.server": {
-            "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["skip_logged_errors"],
+            "formatter": LOG_FORMAT,
+            "filters": ["fold_into_request_line", "skip_access_lines"],
         },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         # NOTSET: as verbose as the root logger (LOG_LEVEL).
         "django": {"handlers": [], "level": "NOTSET", "propagate": True},
-        "django.server": {
-            "handlers": ["django.server"],
-            "level": "INFO",
-            "propagate": False,
-        },
         "django.db.backends": {"level": "WARNING"},
     },
 }
+helpdesk_logs.configure_structlog()
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool(
+    "REQUEST_ID_TRUST_HEADER", default=PROXY_COUNT > 0
+)
+# No client address: django-ipware would believe any X-Forwarded-For.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+# The start of a request or task is not a line of its own; the end is.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
+
+# --- Metrics (Prometheus; helpdesk/metrics.py) ------------------------------------
+# Off by default. METRICS_ENABLED serves METRICS_PATH to the addresses in
+# METRICS_ALLOWED_NETWORKS only (Prometheus scrapes from inside), and turns on
+# django-prometheus: requests and latency by view, responses by status, and
+# database queries (its SQLite and PostgreSQL engine wrappers). With several
+# processes, set PROMETHEUS_MULTIPROC_DIR (prometheus_client reads it) to one
+# empty folder they all share, so /metrics adds them up (README, "Metrics").
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_PATH = env("METRICS_PATH", default="metrics")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]
+)
+PROMETHEUS_ENGINES = {
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+}
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    # After the probes (not counted), before everything else; the closing
+    # half just before axes, which must stay last.
+    MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.insert(
+        len(MIDDLEWARE) - 1, "django_prometheus.middleware.PrometheusAfterMiddleware"
+    )
+    _engine = DATABASES["default"]["ENGINE"]
+    DATABASES["default"]["ENGINE"] = PROMETHEUS_ENGINES.get(_engine, _engine)

@@ -55,7 +55,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(
         BASE_DIR / env("CELERY_BROKER_FOLDER", default=".test-broker")
     )
-LOGGING["root"]["level"] = "WARNING"
+LOGGING["root"]["level"] = env("LOG_LEVEL", default="WARNING")
 
 # Webhooks and Teams cards go to receivers the tests start on 127.0.0.1, and
 # are retried quickly.

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.commit_hooks import on_commit_robust
+from helpdesk.metrics import sla_breached
 from tickets import business_time as bt
 from tickets.models import (
     UNSOLVED_STATUSES,
@@ -273,6 +275,7 @@ def _settle(
             old_value=due_at.isoformat(),
             new_value=TARGET_LABELS[target],
         )
+        on_commit_robust("sla_breach_count", lambda: sla_breached(target))
     return False
 
 

@@ -8,6 +8,7 @@ arithmetic runs on each calendar's precomputed open time, and the writes are
 a fixed handful of bulk statements per batch.
 """
 
+import collections
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from helpdesk.commit_hooks import on_commit_robust
 from helpdesk.db import atomic
+from helpdesk.metrics import sla_breached
 from tickets import business_time as bt
 from tickets.models import (
     UNSOLVED_STATUSES,
@@ -221,6 +223,12 @@ def _sweep_batch(
         if check != row.sla_next_check_at:
             next_checks[row.pk] = check
     SLANotice.objects.bulk_create(notices)
+    breached = collections.Counter(n.target for n in notices if n.stage == Stage.BREACH)
+    if breached:
+        on_commit_robust(
+            "sla_breaches_count",
+            lambda: [sla_breached(target, n) for target, n in breached.items()],
+        )
     created = TicketEvent.objects.bulk_create(events)
     _save_next_checks(next_checks)
     # Escalations share a handful of outcomes (priority, team): one UPDATE
