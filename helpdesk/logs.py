@@ -73,6 +73,19 @@ def configure_structlog() -> None:
     )
 
 
+LOG_FORMATS = ("json", "console")
+
+
+def log_format(value: str) -> str:
+    """``LOG_FORMAT`` checked: ``json`` or ``console``, else the setting is
+    refused at start-up with a sentence saying so (ImproperlyConfigured)."""
+    if value not in LOG_FORMATS:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"LOG_FORMAT is {value!r}: use json or console")
+    return value
+
+
 def formatter(kind: str) -> dict:
     """A ``LOGGING["formatters"]`` entry rendering ``json`` or ``console``."""
     if kind == "json":

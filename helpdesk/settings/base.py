@@ -691,7 +691,7 @@ if BACKUP_SCHEDULE_HOURS > 0:
 # a proxy sends in X-Request-ID is taken only with REQUEST_ID_TRUST_HEADER
 # (on by default behind a configured proxy, PROXY_COUNT > 0).
 
-LOG_FORMAT = env("LOG_FORMAT", default="console")
+LOG_FORMAT = helpdesk_logs.log_format(env("LOG_FORMAT", default="console"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,8 +6,10 @@ secret key; with them, ``manage.py check --deploy`` reports nothing.
 
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.logs import log_format
+
 from .base import *
-from .base import CACHES, env
+from .base import CACHES, LOGGING, env
 from .secret_key import HOW_TO_MAKE_ONE, secret_key_problem
 
 DEBUG = False
@@ -52,3 +54,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Logs ------------------------------------------------------------------------
+# One JSON object a line for the log collector, unless LOG_FORMAT says console.
+LOGGING["handlers"]["console"]["formatter"] = log_format(
+    env("LOG_FORMAT", default="json")
+)

@@ -1,5 +1,6 @@
 """Production settings: refuse to start half-configured, pass the deploy check."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -85,3 +86,26 @@ def test_production_cookies_and_hashing():
         "4",
         "3600",
     ]
+
+
+def test_production_logs_json_lines_unless_told_otherwise():
+    secrets_env = {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "help.example.com",
+    }
+    script = (
+        "import json, logging; logging.getLogger('helpdesk').warning('hello %s', 1)"
+    )
+    default = run_manage("shell", "-c", script, **secrets_env)
+    console = run_manage("shell", "-c", script, LOG_FORMAT="console", **secrets_env)
+    wrong = run_manage("check", LOG_FORMAT="xml", **secrets_env)
+
+    assert default.returncode == 0, default.stderr
+    (line,) = [ln for ln in default.stderr.splitlines() if "hello 1" in ln]
+    record = json.loads(line)
+    assert record["event"] == "hello 1"
+    assert record["level"] == "warning"
+    assert record["logger"] == "helpdesk"
+    assert "[warning  ] hello 1" in console.stderr
+    assert wrong.returncode != 0
+    assert "LOG_FORMAT is 'xml': use json or console" in wrong.stderr
