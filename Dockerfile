@@ -27,5 +27,8 @@ RUN pip install -e . \
 USER helpdesk
 VOLUME ["/data/private", "/data/backups"]
 EXPOSE 8000
+# No gunicorn access log: the app writes one line per request, with its id
+# (LOG_FORMAT, README "Operations"). Health checks are the compose file's:
+# this image also runs the worker and beat, which serve no HTTP.
 CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--workers", "3", "--access-logfile", "-"]
+     "--workers", "3"]

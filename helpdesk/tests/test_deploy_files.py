@@ -35,3 +35,14 @@ def test_dockerfile_runs_gunicorn_as_a_non_root_user():
     assert "\nUSER helpdesk\n" in dockerfile
     assert "EXPOSE 8000" in dockerfile
     assert '"gunicorn", "helpdesk.wsgi:application"' in dockerfile
+
+
+def test_compose_waits_for_readiness_and_the_app_writes_the_access_log():
+    web = load_compose()["services"]["web"]
+    probe = " ".join(web["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/readyz" in probe
+    assert web["healthcheck"]["start_period"]
+    # One line per request comes from the app (with its request id); a
+    # gunicorn access log would print each request twice.
+    assert "--access-logfile" not in web["command"]
+    assert "--access-logfile" not in (settings.BASE_DIR / "Dockerfile").read_text()
