@@ -135,10 +135,13 @@ def _line(request, status: int, log_kwargs: dict) -> None:
     log_kwargs.pop("request", None)
     log_kwargs.pop("code", None)
     started = getattr(request, "_helpdesk_started", None)
+    user = getattr(request, "user", None)
     log_kwargs.update(
         method=request.method,
         path=_escaped(request.get_full_path()),
         status=status,
+        # An opaque string on every database (an ObjectId on MongoDB).
+        user_id=str(user.pk) if user is not None and user.is_authenticated else None,
         request_id=getattr(request, "request_id", None),
     )
     if started is not None:

@@ -172,7 +172,7 @@ def test_production_lines_are_json_with_the_named_fields(
     assert record["method"] == "GET"
     assert record["path"] == "/fine/"
     assert record["status"] == 200
-    assert record["user_id"] == customer.pk
+    assert record["user_id"] == str(customer.pk)
     assert record["request_id"] == response["X-Request-ID"]
     assert isinstance(record["duration_ms"], float)
     assert record["level"] == "info"
