@@ -65,13 +65,16 @@ def test_agent_pages_with_odd_ids_are_404(agent, verify, odd):
     not_found(client.post(at("integrations:suspended_reject", odd=odd)))
     not_found(client.get(at("integrations:message_original", odd=odd)))
     not_found(client.post(at("accounts:api_key_revoke", odd=odd)))
-    for value in (odd.replace("%00", "\x00").replace("%20", " "),):
-        not_found(
-            client.post(
-                reverse("tickets:agent_canned_insert", args=[ticket.number]),
-                {"canned": value, "body": ""},
-            )
-        )
+    inserted = client.post(
+        reverse("tickets:agent_canned_insert", args=[ticket.number]),
+        {"canned": odd.replace("%00", "\x00").replace("%20", " "), "body": ""},
+    )
+    if odd == "%00":
+        # A NUL in a form field is refused before any view runs
+        # (helpdesk/middleware.py), whatever the field.
+        assert inserted.status_code == 400
+    else:
+        not_found(inserted)
 
 
 @pytest.mark.parametrize("odd", ODD_IDS)

@@ -261,9 +261,11 @@ def test_nul_in_a_chat_token_or_question_is_never_a_500(nul_client):
     asked = _post(nul_client, "/chatbot/ask", {"question": "pay\x00"})
     said = _post(nul_client, f"/chatbot/sessions/{token}/messages", {"text": "pay\x00"})
     assert asked.status_code == 400 and said.status_code == 400
+    assert asked.json()["errors"] == {"question": ["NUL characters are not allowed."]}
+    assert said.json()["errors"] == {"text": ["NUL characters are not allowed."]}
 
 
-def test_nul_in_suggestion_and_agent_searches_is_dropped(
+def test_nul_in_suggestion_and_agent_searches_is_refused(
     db, customer, agent, nul_client, verify
 ):
     target = article("Pay an invoice")
@@ -280,8 +282,10 @@ def test_nul_in_suggestion_and_agent_searches_is_dropped(
     verify(nul_client, agent)
     searched = nul_client.get(reverse("knowledge:agent_search"), {"q": "pay\x00"})
 
-    assert suggested.status_code == 200
-    assert "Pay an invoice" in suggested.content.decode()
-    assert opened.status_code == 302
-    assert SuggestionOpen.objects.get().query == "pay an invoice"
-    assert searched.status_code == 200
+    for response, name in ((suggested, "subject"), (opened, "q"), (searched, "q")):
+        assert response.status_code == 400
+        assert (
+            f"The query parameter {name} contains a NUL character"
+            in response.content.decode()
+        )
+    assert not SuggestionOpen.objects.exists()

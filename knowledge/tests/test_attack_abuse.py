@@ -13,7 +13,13 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from knowledge.models import Article, ChatConversation, ChatMessage, ChatQuestion
+from knowledge.models import (
+    Article,
+    ChatConversation,
+    ChatMessage,
+    ChatQuestion,
+    SuggestionOpen,
+)
 
 from .help_center_data import article
 
@@ -185,7 +191,9 @@ def test_attack_nul_in_the_suggestion_query_is_not_a_500(customer):
         reverse("knowledge:suggestion_open", args=[target.pk]), {"q": "pay\x00"}
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "The query parameter q contains a NUL character" in response.text
+    assert not SuggestionOpen.objects.exists()
     assert Article.objects.filter(pk=target.pk).exists()
 
 
