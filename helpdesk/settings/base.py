@@ -71,16 +71,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Probes first: no host check, HTTPS redirect or session (helpdesk/health.py).
     "helpdesk.health.HealthProbeMiddleware",
+    # The request line and its id (helpdesk/logs.py), around everything below:
+    # HTTPS redirects and CORS preflights are requests too.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that may answer, so /api/ answers carry the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
-    # The request line and its id (helpdesk/logs.py), around everything below.
-    "django_structlog.middlewares.RequestMiddleware",
     # Outside everything that may build a response (the API's error shape,
     # whitenoise, axes' lockout page), so every response gets both headers.
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "helpdesk.middleware.ApiErrorShapeMiddleware",
+    # PostgreSQL text cannot hold NUL: such input is a 400, never a 500.
+    "helpdesk.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

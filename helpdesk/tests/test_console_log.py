@@ -257,3 +257,22 @@ def test_the_request_id_reaches_the_task_the_request_queued(start_worker):
     (done,) = [r for r in records if r["event"] == "task_succeeded"]
     assert done["request_id"] == request_id
     assert done["logger"] == "django_structlog.celery.receivers"
+
+
+def test_redirects_to_https_and_cors_preflights_are_lines_too(settings, console):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    preflight = Client().options(
+        "/api/v1/tickets",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+    )
+    settings.SECURE_SSL_REDIRECT = True
+    redirected = Client().get("/accounts/login/")
+
+    assert preflight.status_code == 200
+    assert redirected.status_code == 301
+    first, second = console.getvalue().splitlines()
+    assert "method=OPTIONS path=/api/v1/tickets" in first
+    assert "status=200" in first
+    assert "status=301" in second
+    assert f"request_id={redirected['X-Request-ID']}" in second
