@@ -228,20 +228,18 @@ def test_an_enabled_deployment_counts_requests_by_view_and_queries(tmp_path):
 
     # Two processes, three visits each, summed.
     assert re.search(
-        r'^django_http_requests_total_by_view_transport_method_total\{[^}]*'
+        r"^django_http_requests_total_by_view_transport_method_total\{[^}]*"
         r'view="accounts:login"[^}]*\} 6\.0$',
         text,
         re.M,
     ), text[:3000]
     assert re.search(
-        r'^django_http_requests_latency_seconds_by_view_method_count\{[^}]*'
+        r"^django_http_requests_latency_seconds_by_view_method_count\{[^}]*"
         r'view="accounts:login"[^}]*\} 6\.0$',
         text,
         re.M,
     )
-    executed = re.search(
-        r"^django_db_execute_total\{[^}]*\} (\d+)\.0$", text, re.M
-    )
+    executed = re.search(r"^django_db_execute_total\{[^}]*\} (\d+)\.0$", text, re.M)
     assert executed and int(executed.group(1)) > 0
 
 
