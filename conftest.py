@@ -415,3 +415,34 @@ def start_worker(transactional_db, monkeypatch, tmp_path):
     for worker in workers:
         worker.stop()
         print(f"--- {worker.log_path.name} ---\n{worker.log()[-4000:]}")
+
+
+# --- A server that never answers ---------------------------------------------
+
+
+@pytest.fixture
+def silent_port():
+    """A port on 127.0.0.1 that accepts connections and then says nothing:
+    a stalled Redis or broker, unlike a closed port, which fails at once."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    for conn in held:
+        conn.close()
+    server.close()

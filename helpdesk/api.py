@@ -49,7 +49,11 @@ def _revoking_itself(request: HttpRequest, key: ApiKey) -> bool:
 
 
 def _admit(request: HttpRequest, user: User, key: ApiKey | None) -> User:
-    """Common checks once a caller is known: scope, then the rate limit."""
+    """Common checks once a caller is known: scope, then the rate limit.
+    The caller is on the request before either, so a refusal's log line names
+    them too."""
+    request.user = user
+    request.api_key = key
     if key is not None and not _revoking_itself(request, key):
         scope = "read" if request.method in SAFE_METHODS else "write"
         if not key.has_scope(scope):
@@ -59,8 +63,6 @@ def _admit(request: HttpRequest, user: User, key: ApiKey | None) -> User:
                 "scope_missing",
             )
     _rate_limit(request, f"user:{user.pk}")
-    request.user = user
-    request.api_key = key
     return user
 
 

@@ -9,14 +9,20 @@
 Both answer JSON, need no authentication and say nothing secret: a failing
 check gives a fixed sentence, never the exception's text (which can hold a
 host or a password); the full error goes to the log. They are answered by
-``HealthProbeMiddleware``, first in the chain, so a probe that sends the
+``ProbeAndScrapeMiddleware``, first in the chain, so a probe that sends the
 pod's address as its Host, or plain HTTP behind ``SECURE_SSL_REDIRECT``, is
 not refused or redirected, and no session or login machinery runs.
 
 The checks are django-health-check's ``HealthCheck`` classes (each timed, with
-a timeout, run side by side); the library's own Cache and Storage checks are
-used as they are. The database check is ours because the library's sends a
-raw ``SELECT 1``, which MongoDB does not speak.
+a timeout, run side by side in threads of their own); the library's Storage
+check is used as it is. The database check is ours because the library's
+sends a raw ``SELECT 1``, which MongoDB does not speak; the cache check is
+ours because the library's is asynchronous, and Django runs an async cache
+call in the request's own thread, where a stalled Redis would hold the
+request past the timeout. Every network call also has a socket timeout, so
+an abandoned check's thread ends too. The last answer is kept for
+``HEALTH_CHECK_CACHE_SECONDS`` per process: probes arriving together, or an
+anonymous caller repeating them, cost one round of checks.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import asyncio
 import dataclasses
 import logging
 import os
+import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -32,11 +40,11 @@ from asgiref.sync import async_to_sync
 from celery import bootsteps
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from health_check.base import HealthCheck, HealthCheckResult
-from health_check.checks import Cache, Storage
+from health_check.checks import Storage
 from health_check.exceptions import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -68,6 +76,24 @@ class Database(HealthCheck):
 
 
 @dataclasses.dataclass
+class Cache(HealthCheck):
+    """The default cache stores, returns and deletes a key of its own."""
+
+    def run(self) -> None:
+        from django.core.cache import cache
+
+        key = f"helpdesk-readyz:{uuid.uuid4().hex}"
+        try:
+            cache.set(key, "ok", timeout=30)
+            answered = cache.get(key)
+            cache.delete(key)
+        except Exception as error:  # each backend raises its own errors
+            raise ServiceUnavailable("The cache does not answer.") from error
+        if answered != "ok":
+            raise ServiceUnavailable("The cache does not keep what it is given.")
+
+
+@dataclasses.dataclass
 class Broker(HealthCheck):
     """Celery's broker accepts a connection (Redis answers its PING; the
     embedded broker's folders exist and are writable)."""
@@ -82,11 +108,15 @@ class Broker(HealthCheck):
                 if not os.access(folder, os.W_OK):
                     raise ServiceUnavailable("The broker's folder is not writable.")
             return
+        seconds = self.timeout.total_seconds()
         try:
-            with app.connection_for_write() as connection:
-                connection.ensure_connection(
-                    max_retries=1, timeout=self.timeout.total_seconds()
-                )
+            with app.connection_for_write(
+                transport_options={
+                    "socket_connect_timeout": seconds,
+                    "socket_timeout": seconds,
+                }
+            ) as connection:
+                connection.ensure_connection(max_retries=1, timeout=seconds)
         except Exception as error:  # kombu raises the transport's own errors
             raise ServiceUnavailable("The broker does not answer.") from error
 
@@ -126,7 +156,7 @@ def readiness_checks() -> dict[str, HealthCheck]:
     timeout = _timeout()
     checks = {
         "database": Database(),
-        "cache": Cache(timeout=timeout),
+        "cache": Cache(),
         "broker": Broker(),
         "storage": Storage(alias="private"),
         "worker": Worker(),
@@ -161,6 +191,10 @@ def readiness() -> tuple[bool, dict]:
     longer than ``HEALTH_CHECK_TIMEOUT_SECONDS`` (+1 s, the library's grace)
     fails as timed out; its thread is abandoned, not waited for.
     """
+    global _last
+    keep = settings.HEALTH_CHECK_CACHE_SECONDS
+    if keep > 0 and _last is not None and time.monotonic() - _last[0] < keep:
+        return _last[1]
     checks = readiness_checks()
     executor = ThreadPoolExecutor(max_workers=len(checks))
     try:
@@ -173,7 +207,13 @@ def readiness() -> tuple[bool, dict]:
             name, {"status": "skipped", "detail": "Tasks run in-process (eager)."}
         )
     ready = all(o["status"] != "failing" for o in outcomes.values())
-    return ready, {"status": "ok" if ready else "unavailable", "checks": outcomes}
+    answer = ready, {"status": "ok" if ready else "unavailable", "checks": outcomes}
+    _last = (time.monotonic(), answer)
+    return answer
+
+
+# The last readiness answer of this process: (monotonic time, answer).
+_last: tuple[float, tuple[bool, dict]] | None = None
 
 
 def _json(body: dict, status: int) -> HttpResponse:
@@ -197,20 +237,31 @@ def readiness_view(request: HttpRequest) -> HttpResponse:
     return _json(body, 200 if ready else 503)
 
 
-class HealthProbeMiddleware:
-    """Answers ``GET``/``HEAD`` on the two probe paths before anything else
-    runs (host validation, the HTTPS redirect, sessions, sign-in)."""
-
-    VIEWS = {LIVENESS_PATH: liveness_view, READINESS_PATH: readiness_view}
+class ProbeAndScrapeMiddleware:
+    """Answers ``GET``/``HEAD`` on the probe paths, and on the metrics path
+    (``METRICS_PATH``), before anything else runs: host validation, the
+    HTTPS redirect, sessions, sign-in. A probe sends the pod's address as its
+    host and Prometheus scrapes over plain HTTP from inside; the metrics view
+    guards itself by address (``helpdesk.views.metrics``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        from helpdesk import views
+
+        self.views = {
+            LIVENESS_PATH: liveness_view,
+            READINESS_PATH: readiness_view,
+            "/" + settings.METRICS_PATH.strip("/"): views.metrics,
+        }
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        view = self.VIEWS.get(request.path_info.rstrip("/") or "/")
+        view = self.views.get(request.path_info.rstrip("/") or "/")
         if view is None or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        return view(request)
+        try:
+            return view(request)
+        except Http404:
+            return self.get_response(request)
 
 
 # --- The worker's side --------------------------------------------------------

@@ -88,7 +88,9 @@ class CeleryQueueCollector:
 def queue_length(app, queue: str) -> int:
     """Messages waiting in ``queue``, without declaring it: a queue no
     worker ever declared (Redis answers 404 NOT_FOUND) holds none."""
-    with app.connection_for_read() as connection:
+    # A broker that accepts but never answers must not hold the scrape.
+    timeouts = {"socket_connect_timeout": 2, "socket_timeout": 2}
+    with app.connection_for_read(transport_options=timeouts) as connection:
         connection.ensure_connection(max_retries=1, timeout=2)
         try:
             declared = connection.default_channel.queue_declare(
@@ -130,14 +132,3 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry) + generate_latest(_QUEUE_REGISTRY), (
         CONTENT_TYPE_LATEST
     )
-
-
-def address_allowed(address: str, networks: list[str]) -> bool:
-    """Whether ``address`` lies in one of ``networks`` (CIDR strings)."""
-    import ipaddress
-
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)

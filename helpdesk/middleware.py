@@ -97,8 +97,13 @@ class NulCharacterMiddleware:
     looks them up itself: there this answers the site's 404 page, the answer
     a made-up id gets everywhere else.
 
+    A cookie holding a NUL (Django decodes ``\\000`` in a quoted cookie
+    value) is dropped, as if never sent: the session cookie is looked up in
+    the database, and a refusal would lock the browser out until the cookie
+    expired; without it the visitor simply gets a new session.
+
     Not looked at: uploaded files' contents and names (a file may hold NUL
-    bytes; Django drops unprintable characters from names), headers, cookies,
+    bytes; Django drops unprintable characters from names), other headers,
     and JSON bodies outside /api/ (the one view reading them, Teams' webhook,
     checks a signature over the raw bytes and strips control characters
     itself). Mail comes in over LMTP or IMAP, not through here.
@@ -113,6 +118,8 @@ class NulCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        for name in [n for n, v in request.COOKIES.items() if NUL in n + v]:
+            del request.COOKIES[name]
         if NUL in request.path and request.path.startswith("/admin/"):
             raise Http404("No admin page has a NUL character in its address.")
         in_api = request.path.startswith("/api/")

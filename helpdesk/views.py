@@ -41,12 +41,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
     from accounts.security import client_ip
     from helpdesk import metrics as helpdesk_metrics
+    from helpdesk.networks import address_in
 
     if not settings.METRICS_ENABLED:
         raise Http404("Metrics are off.")
-    if not helpdesk_metrics.address_allowed(
-        client_ip(request), settings.METRICS_ALLOWED_NETWORKS
-    ):
+    if not address_in(client_ip(request), settings.METRICS_ALLOWED_NETWORKS):
         return HttpResponse(
             "Metrics are not served to this address (METRICS_ALLOWED_NETWORKS).\n",
             status=403,

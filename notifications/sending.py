@@ -114,14 +114,16 @@ def email_send(*, log_id: str) -> EmailLog | None:
 def email_give_up(*, log_id: str, error: BaseException) -> None:
     """Out of retries: mark the email failed, with the last error, for admins."""
     entries = EmailLog.objects.filter(pk=log_id)
+    reason = f"Gave up: {type(error).__name__}: {error}"[:2000]
+    # One UPDATE decides whether this call failed it: two give-ups at once
+    # count it once. One failed already only gets the newer reason.
     newly_failed = entries.exclude(
         status__in=(EmailLog.Status.SENT, EmailLog.Status.FAILED)
-    ).exists()
-    entries.exclude(status=EmailLog.Status.SENT).update(
-        status=EmailLog.Status.FAILED,
-        lease_until=None,
-        error=f"Gave up: {type(error).__name__}: {error}"[:2000],
-    )
+    ).update(status=EmailLog.Status.FAILED, lease_until=None, error=reason)
     if newly_failed:
         email_finished("failed")
+    else:
+        entries.filter(status=EmailLog.Status.FAILED).update(
+            lease_until=None, error=reason
+        )
     log.error("Email %s failed for good: %s", log_id, error)

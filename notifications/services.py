@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.commit_hooks import on_commit_robust
 from helpdesk.db import atomic
 from helpdesk.errors import ApplicationError, ConflictError
 from helpdesk.metrics import email_finished
@@ -314,7 +315,6 @@ def email_queue(
         log_entry.body_text = ""
         log_entry.status = EmailLog.Status.FAILED
         log_entry.error = str(error)
-        email_finished("failed")
     else:
         subject = rendered.subject
         if ticket is not None and f"[{ticket.reference}]" not in subject:
@@ -333,6 +333,10 @@ def email_queue(
     try:
         with atomic():
             log_entry.save()
+            if log_entry.status == EmailLog.Status.FAILED:
+                # Counted once the failed row is kept, not when a rolled-back
+                # or repeated run renders it again.
+                on_commit_robust("email_failed_count", lambda: email_finished("failed"))
     except IntegrityError as error:
         # Another run of the same dispatch queued it a moment ago. Nothing may
         # be written after a refused write (on MongoDB it aborted the whole

@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
 from helpdesk import logs as helpdesk_logs
+from helpdesk.networks import networks_checked as helpdesk_metrics_networks
 
 from . import mongodb
 
@@ -69,8 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Probes first: no host check, HTTPS redirect or session (helpdesk/health.py).
-    "helpdesk.health.HealthProbeMiddleware",
+    # Probes and metrics scrapes first: no host check, HTTPS redirect or
+    # session (helpdesk/health.py).
+    "helpdesk.health.ProbeAndScrapeMiddleware",
     # The request line and its id (helpdesk/logs.py), around everything below:
     # HTTPS redirects and CORS preflights are requests too.
     "django_structlog.middlewares.RequestMiddleware",
@@ -207,11 +209,18 @@ DEFAULT_AUTO_FIELD = (
 # --- Cache and sessions ------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=5)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "helpdesk.cache.RedisCache",  # Django's, reusing its clients
             "LOCATION": REDIS_URL,
+            # A Redis that accepts but never answers fails a request after
+            # this many seconds instead of holding it for good.
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -662,6 +671,8 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
 # storage, and a worker heartbeat no older than HEALTH_WORKER_MAX_AGE_SECONDS.
 # Each worker writes its heartbeat every WORKER_HEARTBEAT_SECONDS.
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3)
+# A process answers /readyz from its last round of checks for this long.
+HEALTH_CHECK_CACHE_SECONDS = env.float("HEALTH_CHECK_CACHE_SECONDS", default=2)
 HEALTH_WORKER_MAX_AGE_SECONDS = env.int("HEALTH_WORKER_MAX_AGE_SECONDS", default=60)
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15)
 
@@ -740,8 +751,8 @@ DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
 # empty folder they all share, so /metrics adds them up (README, "Metrics").
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
 METRICS_PATH = env("METRICS_PATH", default="metrics")
-METRICS_ALLOWED_NETWORKS = env.list(
-    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]
+METRICS_ALLOWED_NETWORKS = helpdesk_metrics_networks(
+    env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 )
 PROMETHEUS_ENGINES = {
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",

@@ -136,10 +136,16 @@ def test_an_ordinary_page_is_one_line_and_every_response_has_its_id(client, cons
         assert "status=200" in line
 
 
-def test_a_path_cannot_forge_a_second_line(client, console):
-    client.get("/no/such/page/\nINFO forged/")
+def test_a_header_cannot_forge_a_second_line_or_colour_the_console(console):
+    """Django's reason for refusing a host repeats the Host header; the line
+    shows its newline and escape character escaped, on one line."""
+    response = Client().get("/", HTTP_HOST="evil\n\x1b[31m.example")
 
-    assert len(console.getvalue().splitlines()) == 1
+    assert response.status_code == 400
+    (line,) = console.getvalue().splitlines()
+    assert "status=400" in line
+    assert "\x1b" not in line
+    assert "DisallowedHost" in line or "Invalid HTTP_HOST" in line
 
 
 @pytest.mark.urls(__name__)
@@ -276,3 +282,23 @@ def test_redirects_to_https_and_cors_preflights_are_lines_too(settings, console)
     assert "status=200" in first
     assert "status=301" in second
     assert f"request_id={redirected['X-Request-ID']}" in second
+
+
+def test_a_refused_api_key_request_names_its_user(console, agent):
+    """A read-only key writing is refused (403); the line still says whose
+    key it was, as operators need for refusals most of all."""
+    from accounts.services import api_key_create
+
+    _, raw = api_key_create(user=agent, name="read only", scopes=("read",))
+
+    response = Client().post(
+        "/api/v1/tickets",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+    assert response.status_code == 403
+    (line,) = [ln for ln in console.getvalue().splitlines() if "request_" in ln]
+    assert "status=403" in line
+    assert f"user_id={agent.pk}" in line

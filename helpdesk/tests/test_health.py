@@ -21,6 +21,12 @@ pytestmark = pytest.mark.django_db
 CHECKS = {"database", "cache", "broker", "storage", "worker"}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_answers(settings):
+    """Every request runs the checks (production keeps an answer 2 s)."""
+    settings.HEALTH_CHECK_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def with_worker_expected(monkeypatch):
     """Tasks go to a broker and a worker, as in every deployment (the test
@@ -180,3 +186,39 @@ def test_a_real_worker_keeps_readiness_up_and_takes_it_down_when_it_stops(
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["worker"]["status"] == "failing"
+
+
+def test_a_stalled_redis_fails_the_cache_and_broker_checks_without_holding_on(
+    silent_port, tmp_path
+):
+    """Redis accepts and never answers: the checks time out and name it; the
+    answer comes (the process would otherwise wait for good). The
+    development settings, whose cache is Redis when REDIS_URL is set (the
+    test settings' is always in memory)."""
+    status, body, raw = _readyz_in_a_process(
+        DJANGO_SETTINGS_MODULE="helpdesk.settings.dev",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        REDIS_URL=f"redis://127.0.0.1:{silent_port}/0",
+        HEALTH_CHECK_TIMEOUT_SECONDS="1",
+        REDIS_SOCKET_TIMEOUT_SECONDS="1",
+    )
+
+    assert status == 503
+    # Redis's socket timeout or the check's own, whichever comes first.
+    assert body["checks"]["cache"]["status"] == "failing"
+    assert body["checks"]["cache"]["error"] in (
+        "The cache does not answer.",
+        "Timed out after 1 seconds",
+    )
+    assert body["checks"]["broker"]["status"] == "failing"
+    assert str(silent_port) not in raw
+
+
+def test_one_answer_serves_the_probes_of_the_next_seconds(client, settings):
+    settings.HEALTH_CHECK_CACHE_SECONDS = 60
+    first = client.get("/readyz").json()
+
+    WorkerHeartbeat.objects.create(hostname="celery@late", seen_at=timezone.now())
+    again = client.get("/readyz").json()
+
+    assert again == first  # the same round of checks, not a new one

@@ -224,3 +224,13 @@ def test_api_multipart_sent_to_a_json_endpoint_is_still_a_400(api_as, customer):
     response = api.post("/tickets", {"subject": "VPN"}, multipart=True)
     assert response.status_code == 400, response.content
     assert not Ticket.objects.exists()
+
+
+def test_a_session_cookie_with_a_nul_is_dropped_not_a_server_error(client):
+    """Django decodes ``\\000`` in a quoted cookie into a NUL; the session
+    lookup would hand it to the database (a 500 on PostgreSQL)."""
+    cookie = 'sessionid="abcdefghijklmnop\\000xyz"'
+
+    for path in ("/accounts/login/", "/no/such/page/", "/api/v1/openapi.json"):
+        response = client.get(path, HTTP_COOKIE=cookie)
+        assert response.status_code in (200, 404), (path, response.status_code)

@@ -288,3 +288,72 @@ def test_a_real_worker_reports_its_task_outcomes_to_the_shared_folder(
             break
         assert time.monotonic() < deadline, done.stdout[-3000:]
         time.sleep(0.5)
+
+
+def test_an_email_that_cannot_render_counts_once_and_only_when_kept(
+    django_capture_on_commit_callbacks,
+):
+    from helpdesk.db import atomic
+    from notifications.services import email_queue
+
+    before = sample("helpdesk_emails_total", outcome="failed")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        atomic(),
+    ):
+        email_queue(template_key="no_such_template", recipient="x@example.com")
+        raise RuntimeError("the caller fails; nothing is kept")
+    assert sample("helpdesk_emails_total", outcome="failed") == before
+    assert not EmailLog.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = email_queue(template_key="no_such_template", recipient="x@example.com")
+
+    assert entry.status == EmailLog.Status.FAILED
+    assert sample("helpdesk_emails_total", outcome="failed") == before + 1
+
+
+def test_a_stalled_broker_does_not_hold_the_scrape(
+    client, metrics_on, monkeypatch, silent_port
+):
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(
+        celery_app.conf, "broker_url", f"redis://127.0.0.1:{silent_port}/0"
+    )
+
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert not re.search(r"^helpdesk_celery_queue_length\{", text, re.M)
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [("::ffff:127.0.0.1", True), ("::1", True), ("::ffff:10.1.2.3", False)],
+)
+def test_ipv6_and_ipv4_written_as_ipv6(client, metrics_on, address, allowed):
+    response = client.get("/metrics", REMOTE_ADDR=address)
+
+    assert response.status_code == (200 if allowed else 403)
+
+
+def test_a_scraper_inside_needs_no_known_host_nor_https(client, metrics_on):
+    """Prometheus scrapes web:8000 over plain HTTP from inside."""
+    metrics_on.ALLOWED_HOSTS = ["help.example.com"]
+    metrics_on.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_HOST="web:8000")
+
+    assert response.status_code == 200
+
+
+def test_a_mistyped_allowed_network_stops_the_start():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from helpdesk.networks import networks_checked
+
+    with pytest.raises(ImproperlyConfigured, match=r"'10\.0\.0/8' is not a network"):
+        networks_checked(["127.0.0.0/8", "10.0.0/8"])
