@@ -446,3 +446,34 @@ def silent_port():
     for conn in held:
         conn.close()
     server.close()
+
+
+# --- A request in a process of its own ----------------------------------------
+
+
+def django_process(code: str, timeout: float = 120, **env: str) -> str:
+    """Run ``code`` in a fresh Python process under the test settings (or
+    the ``DJANGO_SETTINGS_MODULE`` given), opening this run's test database,
+    with ``env`` on top of this process's environment; its standard output.
+
+    For what a process decides at start-up (middleware, database engine,
+    broker and cache URLs): the settings of a real deployment, not a patched
+    object. ``code`` runs after ``django.setup()`` with ``Client`` imported.
+    Fails the test, with the process's error output, when it fails.
+    """
+    script = f"import django; django.setup()\nfrom django.test import Client\n{code}"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
+            "HELPDESK_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout

@@ -1,18 +1,14 @@
 """``/healthz`` and ``/readyz``: what a load balancer or orchestrator sees."""
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
+from conftest import django_process
 from helpdesk.celery import app as celery_app
 from helpdesk.models import WorkerHeartbeat
 
@@ -96,33 +92,19 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def _readyz_in_a_process(**env_overrides: str) -> tuple[int, dict, str]:
+def _readyz_in_a_process(**env: str) -> tuple[int, dict, str]:
     """``GET /readyz`` in a fresh process whose settings point where told:
     the settings of a broken deployment, not a patched object."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
-        "HELPDESK_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "HEALTH_CHECK_TIMEOUT_SECONDS": "2",
-        **env_overrides,
-    }
-    script = (
-        "import django, json; django.setup();"
-        "from django.test import Client;"
-        "r = Client().get('/readyz');"
-        "print(r.status_code); print(r.content.decode())"
-    )
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
+    out = django_process(
+        "r = Client().get('/readyz'); print(r.status_code); print(r.content.decode())",
         timeout=60,
+        **{
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "HEALTH_CHECK_TIMEOUT_SECONDS": "2",
+            **env,
+        },
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    status, body = done.stdout.strip().split("\n", 1)
+    status, body = out.strip().split("\n", 1)
     return int(status), json.loads(body), body
 
 

@@ -2,21 +2,18 @@
 counting what an operator watches (requests by view, queries, the queue,
 task outcomes, emails, SLA breaches)."""
 
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 from datetime import time as clock
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
+from conftest import django_process
 from helpdesk.celery import app as celery_app
 from notifications.models import EmailLog
 from notifications.sending import email_give_up
@@ -26,6 +23,9 @@ from tickets.services.sla_sweep import sla_sweep
 from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
+
+
+SCRAPE = "print(Client().get('/metrics', REMOTE_ADDR='127.0.0.1').content.decode())"
 
 
 def sample(name: str, **labels) -> float:
@@ -195,36 +195,15 @@ def test_an_enabled_deployment_counts_requests_by_view_and_queries(tmp_path):
     PROMETHEUS_MULTIPROC_DIR adds to the same figures."""
     if connection.vendor not in ("sqlite", "postgresql"):
         pytest.skip(f"django-prometheus has no query metrics for {connection.vendor}")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
-        "HELPDESK_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
-        "METRICS_ENABLED": "true",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-    }
+    shared = {"METRICS_ENABLED": "true", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     visit = (
-        "import django; django.setup();"
-        "from django.test import Client;"
         "c = Client(); [c.get('/accounts/login/') for _ in range(3)];"
         # A failed sign-in looks the account up: queries.
         "c.post('/accounts/login/', {'username': 'no@example.com', 'password': 'x'})"
     )
-    scrape = (
-        "import django; django.setup();"
-        "from django.test import Client;"
-        "print(Client().get('/metrics', REMOTE_ADDR='127.0.0.1').content.decode())"
-    )
-    for script in (visit, visit, scrape):
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", script],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-    text = done.stdout
+    django_process(visit, **shared)
+    django_process(visit, **shared)
+    text = django_process(SCRAPE, **shared)
 
     # Two processes, three visits each, summed.
     assert re.search(
@@ -256,18 +235,6 @@ def test_a_real_worker_reports_its_task_outcomes_to_the_shared_folder(
 
     assert close_solved_tickets.apply_async(queue=start_worker.queue).get(60) == 0
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
-        "HELPDESK_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
-        "METRICS_ENABLED": "true",
-        "PROMETHEUS_MULTIPROC_DIR": str(folder),
-    }
-    scrape = (
-        "import django; django.setup();"
-        "from django.test import Client;"
-        "print(Client().get('/metrics', REMOTE_ADDR='127.0.0.1').content.decode())"
-    )
     deadline = time.monotonic() + 30
     pattern = re.compile(
         r'^helpdesk_celery_tasks_total\{outcome="success",'
@@ -275,18 +242,12 @@ def test_a_real_worker_reports_its_task_outcomes_to_the_shared_folder(
         re.M,
     )
     while True:
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", scrape],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        text = django_process(
+            SCRAPE, METRICS_ENABLED="true", PROMETHEUS_MULTIPROC_DIR=str(folder)
         )
-        assert done.returncode == 0, done.stderr[-3000:]
-        if pattern.search(done.stdout):
+        if pattern.search(text):
             break
-        assert time.monotonic() < deadline, done.stdout[-3000:]
+        assert time.monotonic() < deadline, text[-3000:]
         time.sleep(0.5)
 
 
