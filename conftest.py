@@ -376,6 +376,8 @@ def start_worker(transactional_db, monkeypatch, tmp_path):
             "CELERY_TASK_DEFAULT_QUEUE": queue,
             # Inside the worker, tasks sent by tasks go to the broker too.
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            # Its log (printed when the test ends) shows each task it ran.
+            "LOG_LEVEL": "INFO",
             **extra_env,
         }
         command = [

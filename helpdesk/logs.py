@@ -30,6 +30,7 @@ import uuid
 import structlog
 from django.dispatch import receiver
 from django_structlog import signals
+from django_structlog.celery import signals as celery_signals
 
 REFUSAL_LOGGERS = ("django.request", "django.security")
 # What an upstream request id may look like: the usual generators (nginx's
@@ -173,6 +174,12 @@ def _request_failed(request, logger, exception, log_kwargs, **kwargs) -> None:
 def _failure_response(request, response, logger, exception, **kwargs) -> None:
     if getattr(request, "request_id", None):
         response["X-Request-ID"] = request.request_id
+
+
+@receiver(celery_signals.bind_extra_task_metadata)
+def _task_started(task, logger, **kwargs) -> None:
+    """Every record of a task names it (``task_succeeded`` does not)."""
+    structlog.contextvars.bind_contextvars(task=task.name)
 
 
 # --- Django's own records of the same request ------------------------------------

@@ -262,6 +262,7 @@ def test_the_request_id_reaches_the_task_the_request_queued(start_worker):
         time.sleep(0.2)
     (done,) = [r for r in records if r["event"] == "task_succeeded"]
     assert done["request_id"] == request_id
+    assert done["task"] == "tickets.tasks.close_solved_tickets"
     assert done["logger"] == "django_structlog.celery.receivers"
 
 
