@@ -19,7 +19,7 @@ export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev install-semantic run serve migrate demo test lint format worker beat mongo-server clean
+.PHONY: help install install-dev install-semantic lock run serve migrate demo test lint format worker beat mongo-server clean
 
 help:
 	@echo "make run      install, migrate, load demo data; serve http://$(HOST):$(PORT) with a Celery worker and beat"
@@ -28,6 +28,7 @@ help:
 	@echo "make worker   start only a Celery worker"
 	@echo "make beat     start only Celery beat"
 	@echo "make format   format the code with ruff"
+	@echo "make lock     pin the image's dependencies, with hashes, in requirements.txt"
 	@echo "make mongo-server  a MongoDB test server on 127.0.0.1:27017 (tests and demos only)"
 
 $(PY):
@@ -54,6 +55,16 @@ $(VENV)/.installed-semantic: pyproject.toml build-constraints.txt | $(VENV)/.ins
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 install-semantic: $(VENV)/.installed-semantic
+
+# requirements.txt: what the container image installs (Dockerfile), every
+# package pinned with its hashes for any platform and Python 3.11.x. uv keeps
+# the environment markers (async-timeout, which redis needs before Python
+# 3.11.3); run it after changing the dependencies in pyproject.toml.
+lock: | $(PY)
+	$(PY) -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+		--generate-hashes --build-constraints build-constraints.txt \
+		--custom-compile-command "make lock" -o requirements.txt
 
 migrate: install
 	$(PY) manage.py migrate --noinput

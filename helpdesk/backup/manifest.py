@@ -28,10 +28,13 @@ fine: fields it lacks take their defaults.
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime
 from importlib import metadata
+from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
@@ -44,7 +47,14 @@ FORMAT = 1
 
 
 def product_version() -> str:
-    """The installed project's version, ``0.0.0`` when it is not installed."""
+    """This project's version: ``pyproject.toml``'s beside the code (the
+    container image runs the code uninstalled, from /app), else the installed
+    package's, else ``0.0.0``."""
+    pyproject = Path(settings.BASE_DIR) / "pyproject.toml"
+    try:
+        return tomllib.loads(pyproject.read_text())["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        pass
     try:
         return metadata.version("helpdesk")
     except metadata.PackageNotFoundError:
