@@ -1,21 +1,35 @@
 """The deployment files describe the stack the README promises.
 
-No Docker engine runs here, so `docker compose config` cannot; this checks the
-compose file's structure instead.
+No Docker engine runs here; CI builds the image with buildah and runs the
+compose file's app services from it (.ci/container). These checks are the
+fast part: the files' structure, on every machine.
 """
+
+import re
+import tomllib
 
 import yaml
 from django.conf import settings
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 
 def load_compose() -> dict:
     return yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
 
 
-def test_compose_runs_web_worker_beat_redis_and_postgres():
+def dockerfile() -> str:
+    return (settings.BASE_DIR / "Dockerfile").read_text()
+
+
+def final_stage() -> str:
+    return dockerfile().rsplit("\nFROM ", 1)[1]
+
+
+def test_compose_runs_migrate_then_web_worker_and_beat():
     services = load_compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "redis", "postgres"}
-    for name in ("web", "worker", "beat"):
+    assert set(services) == {"migrate", "web", "worker", "beat", "redis", "postgres"}
+    for name in ("migrate", "web", "worker", "beat"):
         service = services[name]
         assert service["build"] == "."
         env = service["environment"]
@@ -23,26 +37,97 @@ def test_compose_runs_web_worker_beat_redis_and_postgres():
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://redis:")
         assert "?" in env["DJANGO_SECRET_KEY"], "the secret must be required"
-    assert "gunicorn" in services["web"]["command"]
+        # Nothing but the volumes and a tmpfs /tmp is writable.
+        assert service["read_only"] is True
+        assert service["tmpfs"] == ["/tmp"]  # noqa: S108 (the container's)
+    assert services["migrate"]["command"] == "python manage.py migrate --noinput"
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        after = services[name]["depends_on"]["migrate"]["condition"]
+        assert after == "service_completed_successfully"
+        assert "migrate" not in str(services[name].get("command", ""))
+    # web runs the image's own command (gunicorn).
+    assert "command" not in services["web"]
     assert services["web"]["ports"] == ["8000:8000"]
-    assert "worker" in services["worker"]["command"]
-    assert "beat" in services["beat"]["command"]
+    assert services["worker"]["command"].startswith("celery -A helpdesk worker")
+    assert services["beat"]["command"].startswith("celery -A helpdesk beat")
 
 
-def test_dockerfile_runs_gunicorn_as_a_non_root_user():
-    dockerfile = (settings.BASE_DIR / "Dockerfile").read_text()
-    assert "FROM python:3.11-slim" in dockerfile
-    assert "\nUSER helpdesk\n" in dockerfile
-    assert "EXPOSE 8000" in dockerfile
-    assert '"gunicorn", "helpdesk.wsgi:application"' in dockerfile
+def test_only_web_keeps_a_health_check():
+    services = load_compose()["services"]
+    for name in ("migrate", "worker", "beat"):
+        assert services[name]["healthcheck"] == {"disable": True}
+    probe = " ".join(services["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:{os.environ['PORT']}/readyz" in probe
+    assert services["web"]["healthcheck"]["start_period"]
 
 
-def test_compose_waits_for_readiness_and_the_app_writes_the_access_log():
-    web = load_compose()["services"]["web"]
-    probe = " ".join(web["healthcheck"]["test"])
-    assert "http://127.0.0.1:8000/readyz" in probe
-    assert web["healthcheck"]["start_period"]
-    # One line per request comes from the app (with its request id); a
-    # gunicorn access log would print each request twice.
-    assert "--access-logfile" not in web["command"]
-    assert "--access-logfile" not in (settings.BASE_DIR / "Dockerfile").read_text()
+def test_dockerfile_builds_in_two_stages_and_runs_gunicorn_unprivileged():
+    text = dockerfile()
+    assert text.count("FROM python:3.11-slim") == 2
+    assert "FROM python:3.11-slim AS build" in text
+    final = final_stage()
+    # Compilers stay in the build stage; the final one copies the venv.
+    assert "build-essential" not in final
+    assert "apt-get" not in final
+    assert "COPY --from=build /opt/venv /opt/venv" in final
+    assert "\nUSER helpdesk\n" in final
+    assert "EXPOSE 8000" in final
+    assert "/healthz" in final.split("HEALTHCHECK", 1)[1]
+    assert 'CMD ["gunicorn", "helpdesk.wsgi:application"]' in final
+    # gunicorn reads PORT and WEB_CONCURRENCY itself.
+    assert re.search(r"\bPORT=8000\b", final)
+    assert re.search(r"\bWEB_CONCURRENCY=\d+\b", final)
+
+
+def test_dockerfile_installs_the_lock_file_with_hashes_and_nothing_editable():
+    text = dockerfile()
+    assert "--require-hashes" in text
+    assert "-r requirements.txt" in text
+    assert "pip install -e" not in text
+    assert "--access-logfile" not in text
+
+
+def locked() -> dict[str, tuple[str, list[str]]]:
+    """requirements.txt as {name: (version, hashes)}."""
+    text = (settings.BASE_DIR / "requirements.txt").read_text()
+    entries = {}
+    for block in re.split(r"\n(?=[A-Za-z0-9])", text):
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        if not lines:
+            continue
+        requirement = Requirement(lines[0].rstrip(" \\"))
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", f"{requirement} is not pinned"
+        hashes = re.findall(r"--hash=sha256:[0-9a-f]{64}", block)
+        entries[canonicalize_name(requirement.name)] = (spec.version, hashes)
+    return entries
+
+
+def test_the_lock_file_pins_every_dependency_within_pyproject_ranges():
+    project = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())
+    pins = locked()
+    assert all(hashes for _, hashes in pins.values()), "every pin has a hash"
+    for line in project["project"]["dependencies"]:
+        wanted = Requirement(line)
+        name = canonicalize_name(wanted.name)
+        assert name in pins, f"{name} is missing from requirements.txt: make lock"
+        version = pins[name][0]
+        assert wanted.specifier.contains(version, prereleases=True), (
+            f"requirements.txt has {name}=={version}, pyproject asks {wanted}: "
+            "make lock"
+        )
+    # redis needs it before Python 3.11.3 (Debian bookworm has 3.11.2).
+    assert "async-timeout" in pins
+
+
+def test_backups_record_the_version_of_code_run_uninstalled(settings, tmp_path):
+    """The image runs /app without installing it: backups still name the
+    version in pyproject.toml, which restore compares (not 0.0.0)."""
+    from helpdesk.backup.manifest import product_version
+
+    project = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())
+    assert product_version() == project["project"]["version"]
+    (tmp_path / "pyproject.toml").write_text('[project]\nversion = "9.8.7"\n')
+    settings.BASE_DIR = tmp_path
+    assert product_version() == "9.8.7"
