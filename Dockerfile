@@ -23,7 +23,7 @@ WORKDIR /app
 COPY requirements.txt build-constraints.txt ./
 RUN python -m venv /opt/venv \
     && PIP_CONSTRAINT=/app/build-constraints.txt /opt/venv/bin/pip install \
-       --require-hashes --no-deps --use-pep517 -r requirements.txt
+       --require-hashes --use-pep517 -r requirements.txt
 
 # The project runs from /app, not installed: there is nothing to build.
 COPY . /app
@@ -40,10 +40,12 @@ RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
 FROM python:3.11-slim
 
 # PORT and WEB_CONCURRENCY are gunicorn's own: the address it binds
-# (0.0.0.0:$PORT) and its worker processes. Outside the volumes, processes
-# write only to /tmp, which may be a tmpfs on a read-only filesystem: beat's
-# schedule (HELPDESK_VAR_DIR) and gunicorn's control socket (XDG_RUNTIME_DIR;
-# `gunicornc` talks to it).
+# (0.0.0.0:$PORT) and its worker processes. Three volumes: attachments,
+# backups (and the folder a backup unpacks in: it can be as large as the
+# attachments, too large for a tmpfs), and state (beat's schedule: on a tmpfs
+# every restart would put the daily jobs a day off). Besides them, processes
+# write only to /tmp, a tmpfs when the filesystem is read-only: uploads being
+# received and gunicorn's control socket (XDG_RUNTIME_DIR, for `gunicornc`).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -51,31 +53,33 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=helpdesk.settings.production \
     PRIVATE_MEDIA_ROOT=/data/private \
     BACKUP_DIR=/data/backups \
-    HELPDESK_VAR_DIR=/tmp \
+    BACKUP_WORK_DIR=/data/backups/.work \
+    HELPDESK_VAR_DIR=/data/state \
     XDG_RUNTIME_DIR=/tmp \
     PORT=8000 \
     WEB_CONCURRENCY=3
 
-# uid 1000 owns the two volumes and nothing else: the code, the virtualenv
+# uid 1000 owns the three volumes and nothing else: the code, the virtualenv
 # and the static files stay root's, read-only to the app.
 RUN groupadd --gid 1000 helpdesk \
     && useradd --uid 1000 --gid helpdesk --home-dir /nonexistent \
         --no-create-home --shell /usr/sbin/nologin helpdesk \
-    && mkdir -p /data/private /data/backups \
-    && chown helpdesk:helpdesk /data/private /data/backups
+    && mkdir -p /data/private /data/backups/.work /data/state \
+    && chown -R helpdesk:helpdesk /data/private /data/backups /data/state
 
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 WORKDIR /app
 
 USER helpdesk
-VOLUME ["/data/private", "/data/backups"]
+VOLUME ["/data/private", "/data/backups", "/data/state"]
 EXPOSE 8000
 # /healthz: the web process answers (it checks nothing else, so a database
 # outage does not get containers restarted). The worker, beat and migrate
-# serve no HTTP: docker-compose.yml turns this check off for them.
+# serve no HTTP: docker-compose.yml turns this check off for them. No proxy:
+# an HTTP_PROXY set for outgoing webhooks must not take the probe elsewhere.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/healthz\", timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request as u; u.build_opener(u.ProxyHandler({})).open(f\"http://127.0.0.1:{os.environ['PORT']}/healthz\", timeout=4)"]
 # No gunicorn access log: the app writes one line per request, with its id
 # (LOG_FORMAT, README "Operations"). gunicorn binds 0.0.0.0:$PORT and starts
 # $WEB_CONCURRENCY workers; exec form, so `docker stop` reaches it directly.

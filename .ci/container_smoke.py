@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -51,8 +52,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = os.environ.get("HELPDESK_CI_CACHE", "/var/cache/helpdesk-ci")
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/13"
-APP_SERVICES = ("migrate", "web", "worker", "beat")
-VOLUMES = ("/data/private", "/data/backups")
 UID = 1000
 
 
@@ -95,6 +94,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def descendants(top: int) -> list[int]:
+    """``top`` and the processes under it, breadth-first."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [top]
+    while queue:
+        pid = queue.pop(0)
+        found.append(pid)
+        queue.extend(sorted(children.get(pid, [])))
+    return found
+
+
+def kill_tree(process: subprocess.Popen) -> None:
+    """SIGKILL a `buildah run` and what runs under it: killing buildah alone
+    leaves the container's processes running."""
+    for pid in reversed(descendants(process.pid)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
+
+
 class Stack:
     """The compose file's app services as buildah containers."""
 
@@ -121,13 +146,16 @@ class Stack:
             "SLA_SWEEP_SECONDS": "2",
             "WORKER_HEARTBEAT_SECONDS": "2",
         }
+        # The compose file's named volumes, as folders of the test's own.
         self.volumes = {}
-        for path in VOLUMES:
-            host = workdir / "volumes" / path.strip("/").replace("/", "-")
+        for volume in self.service("web")["volumes"]:
+            name, path = volume.split(":")[:2]
+            host = workdir / "volumes" / name
             host.mkdir(parents=True)
             os.chown(host, UID, UID)  # a named volume takes the image's owner
             self.volumes[path] = host
         self.running: dict[str, subprocess.Popen] = {}
+        self.containers: list[str] = []
         self.logs: dict[str, Path] = {}
 
     def service(self, name: str) -> dict:
@@ -145,7 +173,8 @@ class Stack:
         command = self.service(name).get("command")
         if command is None:
             return list(self.config["Cmd"])
-        return shlex.split(command) if isinstance(command, str) else list(command)
+        words = shlex.split(command) if isinstance(command, str) else list(command)
+        return [interpolate(word, self.outside) for word in words]
 
     def container(self, name: str) -> list[str]:
         """A new container's `buildah run` prefix, with a tmpfs-like /tmp."""
@@ -161,6 +190,7 @@ class Stack:
             capture_output=True,
             text=True,
         ).stdout.strip()
+        self.containers.append(ctr)
         # buildah 1.28 mounts a --volume over only one of an image's VOLUMEs,
         # picked at random, and gives the others empty folders of its own:
         # the container's own VOLUME entries go, and the binds below apply.
@@ -182,11 +212,19 @@ class Stack:
         self, name: str, command: list[str] | None = None, timeout: float = 300
     ) -> subprocess.CompletedProcess:
         """A one-off: `docker compose run NAME [COMMAND]`."""
-        return subprocess.run(
+        process = subprocess.Popen(
             self.container(name) + (command or self.command(name)),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
+        )
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_tree(process)
+            raise
+        return subprocess.CompletedProcess(
+            process.args, process.returncode, stdout, stderr
         )
 
     def start(self, name: str) -> None:
@@ -201,28 +239,11 @@ class Stack:
     def log(self, name: str) -> str:
         return self.logs[name].read_text(errors="replace")
 
-    def processes(self, name: str) -> list[int]:
-        """The service's processes, buildah's first, then breadth-first."""
-        top = self.running[name].pid
-        children: dict[int, list[int]] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        found, queue = [], [top]
-        while queue:
-            pid = queue.pop(0)
-            found.append(pid)
-            queue.extend(sorted(children.get(pid, [])))
-        return found
-
     def main_process(self, name: str) -> int:
         """The pid of the service's command, what `docker stop` signals: the
         first process under buildah's own (buildah-chroot-runtime and
         buildah-chroot-exec) whose root is the container's."""
-        for pid in self.processes(name)[1:]:
+        for pid in descendants(self.running[name].pid)[1:]:
             try:
                 argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
                 if argv0.startswith(b"buildah"):
@@ -235,17 +256,17 @@ class Stack:
 
     def stop(self, name: str, timeout: float = 60) -> int:
         os.kill(self.main_process(name), signal.SIGTERM)
-        return self.running.pop(name).wait(timeout)
+        code = self.running[name].wait(timeout)
+        del self.running[name]
+        return code
 
     def kill_all(self) -> None:
-        """Every process of every service: killing buildah's alone would
-        leave the container's running."""
-        for name in list(self.running):
-            for pid in reversed(self.processes(name)):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            self.running.pop(name).wait()
-        subprocess.run(buildah("rm", "--all"), capture_output=True)
+        """Every process of every service, and the test's containers."""
+        for process in self.running.values():
+            kill_tree(process)
+        self.running.clear()
+        if self.containers:
+            subprocess.run(buildah("rm", *self.containers), capture_output=True)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -311,23 +332,38 @@ def form_post(stack: Stack, path: str, fields: dict, cookies: dict | None = None
     return fetch(stack.url(path), data=fields, cookies=jar)
 
 
+# Run as the image's user: what it may write on the image's own filesystem
+# (files and folders, other mounts left out), and whether each mount of
+# MOUNTS takes a file. Folders that are sticky and writable by all
+# (/var/tmp, /run/lock) are listed apart: Debian's, not the app's, and
+# read-only anyway under the compose file's read_only.
 WRITE_PROBE = """
-import json, os
-paths = ["/", "/app", "/app/staticfiles", "/app/helpdesk", "/opt/venv",
-         "/opt/venv/lib", "/etc", "/usr/local", "/var", "/root", "/home",
-         "/data/private", "/data/backups", "/tmp"]
-writable = []
-for path in paths:
-    probe = os.path.join(path, ".smoke-write-probe")
+import json, os, sys
+mounts = json.loads(sys.argv[1])
+root = os.stat("/").st_dev
+writable, shared = [], []
+for top, folders, files in os.walk("/"):
+    folders[:] = [f for f in folders if os.lstat(os.path.join(top, f)).st_dev == root]
+    for path in [top] + [os.path.join(top, f) for f in files]:
+        if os.path.islink(path) or not os.access(path, os.W_OK):
+            continue
+        mode = os.lstat(path).st_mode
+        sticky = os.path.isdir(path) and mode & 0o1002 == 0o1002
+        (shared if sticky else writable).append(path)
+taken = {}
+for mount in mounts:
+    probe = os.path.join(mount, ".smoke-write-probe")
     try:
         with open(probe, "w") as handle:
             handle.write("x")
     except OSError:
+        taken[mount] = False
         continue
-    if not path.startswith("/data/"):  # the volumes keep it: see below
+    taken[mount] = True
+    if mount == "/tmp":  # the volumes keep it: the host checks it
         os.remove(probe)
-    writable.append(path)
-print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "writable": writable}))
+print(json.dumps({"uid": os.getuid(), "writable": writable, "shared": shared,
+                  "mounts": taken}))
 """
 
 
@@ -469,13 +505,23 @@ def smoke(stack: Stack) -> None:
     )
 
     print("--- what the app may write", flush=True)
-    result = stack.run("worker", ["python", "-c", WRITE_PROBE], timeout=60)
+    mounts = [*stack.volumes, "/tmp"]
+    result = stack.run(
+        "worker", ["python", "-c", WRITE_PROBE, json.dumps(mounts)], timeout=180
+    )
     check(result.returncode == 0, "the write probe ran", result.stderr[-500:])
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     check(probe["uid"] == UID, f"services run as uid {UID} (got {probe['uid']})")
     check(
-        probe["writable"] == ["/data/private", "/data/backups", "/tmp"],
-        f"writable: the two volumes and /tmp only (got {probe['writable']})",
+        not probe["writable"],
+        f"uid {UID} may write nothing of the image's own files "
+        f"(sticky shared folders: {', '.join(probe['shared']) or 'none'})",
+        f"writable: {probe['writable'][:20]}",
+    )
+    check(
+        all(probe["mounts"].values()),
+        f"uid {UID} may write to {', '.join(mounts)}",
+        str(probe["mounts"]),
     )
     for path, host in stack.volumes.items():
         marker = host / ".smoke-write-probe"
@@ -493,6 +539,11 @@ def smoke(stack: Stack) -> None:
         bool(archives) and all(path.stat().st_uid == UID for path in archives),
         f"the backup is in the backups volume, uid {UID}'s: "
         f"{[path.name for path in archives]}",
+    )
+    work = stack.volumes["/data/backups"] / ".work"
+    check(
+        work.is_dir() and not any(work.iterdir()),
+        "the backup worked in /data/backups/.work (not the tmpfs /tmp), left empty",
     )
 
     print("--- logs", flush=True)
@@ -512,34 +563,31 @@ def smoke(stack: Stack) -> None:
         check(code == 0, f"{name} stops on SIGTERM with exit 0 (got {code})")
 
 
-def _flatten(value):
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _flatten(item)
-    else:
-        yield value
-
-
 def main() -> int:
     image = sys.argv[1]
     database = f"helpdesk_container_{os.getpid()}"
     workdir = Path(tempfile.mkdtemp(prefix="smoke-", dir=CACHE))
     workdir.chmod(0o755)
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    redis.Redis.from_url(REDIS).flushdb()
-    stack = Stack(image, workdir, database)
+    # A CI timeout sends SIGTERM: clean up as after a failure.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    stack = None
     try:
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{database}"')
+        redis.Redis.from_url(REDIS).flushdb()
+        stack = Stack(image, workdir, database)
         smoke(stack)
-    except (SmokeFailed, subprocess.TimeoutExpired, KeyError, ValueError) as error:
-        print(f"!!! container smoke test failed: {error}", flush=True)
-        for name, log in stack.logs.items():
+    except Exception as error:  # every failure prints the services' output
+        print(f"!!! container smoke test failed: {error!r}", flush=True)
+        for name, log in (stack.logs if stack else {}).items():
             print(f"--- {name}'s output (last 60 lines):")
             print("\n".join(log.read_text(errors="replace").splitlines()[-60:]))
         return 1
     finally:
-        stack.kill_all()
-        redis.Redis.from_url(REDIS).flushdb()
+        if stack:
+            stack.kill_all()
+        with contextlib.suppress(Exception):
+            redis.Redis.from_url(REDIS).flushdb()
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         shutil.rmtree(workdir, ignore_errors=True)

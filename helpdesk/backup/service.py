@@ -122,6 +122,16 @@ def backup_create(
         ) from None
 
 
+def _work_dir(prefix: str) -> tempfile.TemporaryDirectory:
+    """A folder of its own under BACKUP_WORK_DIR (made if missing), or under
+    the system's temporary folder when that setting is empty; removed with
+    everything in it when the ``with`` block ends."""
+    parent = settings.BACKUP_WORK_DIR or None
+    if parent:
+        Path(parent).mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=parent)
+
+
 def _create(
     output: Path | None,
     name: str,
@@ -131,7 +141,7 @@ def _create(
     progress: Progress | None,
     using: str,
 ) -> BackupResult:
-    with tempfile.TemporaryDirectory(prefix="helpdesk-backup-") as tmp:
+    with _work_dir("helpdesk-backup-") as tmp:
         work = Path(tmp)
         models, files = dump_database(work, using=using, progress=progress)
         vendor = connections[using].vendor
@@ -269,7 +279,7 @@ def backup_verify(path: Path, *, passphrase: str | None = None) -> dict:
     member's size and sha256, every data file's row count. Returns the
     manifest. Raises ``ArchiveCorrupt`` or ``WrongPassphrase``; whether this
     database could take it is ``check_compatible``'s question."""
-    with tempfile.TemporaryDirectory(prefix="helpdesk-verify-") as tmp:
+    with _work_dir("helpdesk-verify-") as tmp:
         return _extract(Path(path), Path(tmp), _passphrase(passphrase))
 
 
@@ -371,7 +381,7 @@ def _restore(
     progress: Progress | None,
     using: str,
 ) -> dict[str, int]:
-    with tempfile.TemporaryDirectory(prefix="helpdesk-restore-") as tmp:
+    with _work_dir("helpdesk-restore-") as tmp:
         directory = Path(tmp) / "archive"
         directory.mkdir()
         (Path(tmp) / "displaced").mkdir()

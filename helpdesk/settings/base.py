@@ -689,6 +689,11 @@ BACKUP_PASSPHRASE = env("BACKUP_PASSPHRASE", default="")
 # gzip the archive (level 6). Attachments that are already compressed gain
 # little; the JSON lines shrink about tenfold.
 BACKUP_COMPRESS = env.bool("BACKUP_COMPRESS", default=True)
+# Folder for the files a backup, verify or restore works on (the dump, the
+# attachments, the archive before it is stored): as large as an archive
+# unpacked. Empty: the system's temporary folder, which in a container may be
+# a tmpfs held in memory; the image points it at the backups volume.
+BACKUP_WORK_DIR = env("BACKUP_WORK_DIR", default="")
 if BACKUP_SCHEDULE_HOURS > 0:
     CELERY_BEAT_SCHEDULE["backup"] = {
         "task": "helpdesk.tasks.backup_scheduled",

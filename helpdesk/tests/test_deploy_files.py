@@ -7,6 +7,7 @@ fast part: the files' structure, on every machine.
 
 import re
 import tomllib
+from importlib import metadata
 
 import yaml
 from django.conf import settings
@@ -40,6 +41,12 @@ def test_compose_runs_migrate_then_web_worker_and_beat():
         # Nothing but the volumes and a tmpfs /tmp is writable.
         assert service["read_only"] is True
         assert service["tmpfs"] == ["/tmp"]  # noqa: S108 (the container's)
+        # Beat's schedule outlives a restart, and backups unpack on disk.
+        assert service["volumes"] == [
+            "private:/data/private",
+            "backups:/data/backups",
+            "state:/data/state",
+        ]
     assert services["migrate"]["command"] == "python manage.py migrate --noinput"
     assert services["migrate"]["restart"] == "no"
     for name in ("web", "worker", "beat"):
@@ -50,6 +57,13 @@ def test_compose_runs_migrate_then_web_worker_and_beat():
     assert "command" not in services["web"]
     assert services["web"]["ports"] == ["8000:8000"]
     assert services["worker"]["command"].startswith("celery -A helpdesk worker")
+    assert "--concurrency=${WORKER_CONCURRENCY:-2}" in services["worker"]["command"]
+    # docker stop waits for a task at its time limit (180 s) and for
+    # gunicorn's graceful timeout (30 s).
+    assert services["worker"]["stop_grace_period"] == "200s"
+    assert services["web"]["stop_grace_period"] == "40s"
+    # Over TCP: the postgres image's set-up server answers on the socket only.
+    assert "-h 127.0.0.1" in services["postgres"]["healthcheck"]["test"][1]
     assert services["beat"]["command"].startswith("celery -A helpdesk beat")
 
 
@@ -59,6 +73,7 @@ def test_only_web_keeps_a_health_check():
         assert services[name]["healthcheck"] == {"disable": True}
     probe = " ".join(services["web"]["healthcheck"]["test"])
     assert "http://127.0.0.1:{os.environ['PORT']}/readyz" in probe
+    assert "ProxyHandler({})" in probe  # an HTTP_PROXY must not catch it
     assert services["web"]["healthcheck"]["start_period"]
 
 
@@ -85,11 +100,15 @@ def test_dockerfile_installs_the_lock_file_with_hashes_and_nothing_editable():
     assert "--require-hashes" in text
     assert "-r requirements.txt" in text
     assert "pip install -e" not in text
+    # Without --no-deps, pip's hash mode refuses a dependency the lock misses.
+    assert "--no-deps" not in text
     assert "--access-logfile" not in text
 
 
 def locked() -> dict[str, tuple[str, list[str]]]:
-    """requirements.txt as {name: (version, hashes)}."""
+    """requirements.txt as {name: (version, hashes)}, the entries that apply
+    to this interpreter (Linux, Python 3.11): where the lock forks on a
+    marker (numpy for 3.11 and for 3.12+), the pin 3.11 installs."""
     text = (settings.BASE_DIR / "requirements.txt").read_text()
     entries = {}
     for block in re.split(r"\n(?=[A-Za-z0-9])", text):
@@ -97,10 +116,14 @@ def locked() -> dict[str, tuple[str, list[str]]]:
         if not lines:
             continue
         requirement = Requirement(lines[0].rstrip(" \\"))
+        if requirement.marker and not requirement.marker.evaluate():
+            continue
+        name = canonicalize_name(requirement.name)
+        assert name not in entries, f"{name} is pinned twice for Python 3.11"
         (spec,) = requirement.specifier
         assert spec.operator == "==", f"{requirement} is not pinned"
         hashes = re.findall(r"--hash=sha256:[0-9a-f]{64}", block)
-        entries[canonicalize_name(requirement.name)] = (spec.version, hashes)
+        entries[name] = (spec.version, hashes)
     return entries
 
 
@@ -117,8 +140,20 @@ def test_the_lock_file_pins_every_dependency_within_pyproject_ranges():
             f"requirements.txt has {name}=={version}, pyproject asks {wanted}: "
             "make lock"
         )
-    # redis needs it before Python 3.11.3 (Debian bookworm has 3.11.2).
-    assert "async-timeout" in pins
+        # What an extra brings (celery[redis]: redis), per the package's own
+        # metadata.
+        for extra in wanted.extras:
+            for needed in map(Requirement, metadata.requires(wanted.name) or []):
+                if needed.marker and needed.marker.evaluate({"extra": extra}):
+                    assert canonicalize_name(needed.name) in pins, (
+                        f"{wanted.name}[{extra}] needs {needed.name}: make lock"
+                    )
+    # redis needs it before Python 3.11.3 (Debian bookworm has 3.11.2): the
+    # lock keeps the marker instead of dropping the package.
+    lock = (settings.BASE_DIR / "requirements.txt").read_text()
+    assert re.search(
+        r"^async-timeout==\S+ ; python_full_version < '3\.11\.3'", lock, re.M
+    )
 
 
 def test_backups_record_the_version_of_code_run_uninstalled(settings, tmp_path):

@@ -50,6 +50,27 @@ def test_restore_over_the_same_database_brings_back_every_row_and_file(
     assert found is not None and found[0].email == helpdesk_data.admin.email
 
 
+def test_backup_and_restore_work_in_backup_work_dir_not_the_temp_folder(
+    helpdesk_data, tmp_path, settings, monkeypatch
+):
+    """In the container /tmp is a tmpfs, held in memory: a backup as large as
+    the attachments must unpack on disk, in BACKUP_WORK_DIR, instead."""
+    import tempfile
+
+    settings.BACKUP_WORK_DIR = str(tmp_path / "work")
+    # Any use of the system's temporary folder now fails.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    files_before = files_digest()
+    result = backup_create(output=tmp_path / "helpdesk.tar.gz")
+    backup_verify(result.path)
+    Attachment.objects.all().delete()
+    backup_restore(result.path, replace=True)
+
+    assert files_digest() == files_before
+    # Each job's folder is gone once it is done.
+    assert list((tmp_path / "work").iterdir()) == []
+
+
 def test_new_tickets_after_a_restore_take_fresh_keys_and_the_next_number(
     helpdesk_data, tmp_path
 ):
