@@ -99,4 +99,6 @@ def test_a_worker_killed_mid_delivery_loses_nothing(start_worker, desk, http_rec
     assert done.attempts >= 2
     assert done.attempt_log.filter(status_code=200).exists()
     assert WebhookDelivery.objects.count() == 1
-    assert "WorkerLostError" in worker.log() or "worker lost" in worker.log().lower()
+    # The first worker reports the lost child when its pool notices, which on
+    # a loaded machine can come after the second worker has delivered.
+    assert wait_until(lambda: "WorkerLostError" in worker.log()), worker.log()[-3000:]
