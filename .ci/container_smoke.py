@@ -2,10 +2,10 @@
 
 Usage: ``container_smoke.py IMAGE`` (buildah's store under $CACHE). Each app
 service of the compose file (migrate, web, worker, beat) runs in a container
-of its own from IMAGE, with the compose file's command and environment, its
-two volumes and a /tmp of its own, on the host's network: DATABASE_URL and
-REDIS_URL point at a database and a Redis db of the smoke test's own on
-127.0.0.1 instead of the compose file's `postgres` and `redis` hosts.
+of its own (container_stack.py), with the compose file's command, environment
+and volumes: DATABASE_URL and REDIS_URL point at a database and a Redis db of
+the smoke test's own on 127.0.0.1 instead of the compose file's `postgres` and
+`redis` hosts.
 
 It checks, in order, printing one line per check:
 - `migrate` exits 0;
@@ -18,8 +18,9 @@ It checks, in order, printing one line per check:
 - beat sends the SLA sweep (SLA_SWEEP_SECONDS=2) and the worker runs it;
 - /readyz, through the compose file's own health check, is 200 with every
   check ok (database, cache, broker, storage, the worker's heartbeat);
-- the image's user is uid 1000 and may write to the two volumes and /tmp,
-  nowhere else;
+- the image's user is uid 1000, may write to the volumes and /tmp and to none
+  of the image's own files, and each volume is the mounted folder;
+- `manage.py backup` lands in the backups volume, unpacked in its .work;
 - no service logged an error or a traceback;
 - SIGTERM (what `docker stop` sends) stops web, worker and beat with exit 0.
 
@@ -31,11 +32,8 @@ import json
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,21 +44,10 @@ from pathlib import Path
 
 import psycopg
 import redis
-import yaml
+from container_stack import CACHE, UID, SmokeFailed, Stack, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = os.environ.get("HELPDESK_CI_CACHE", "/var/cache/helpdesk-ci")
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/13"
-UID = 1000
-
-
-class SmokeFailed(Exception):
-    pass
-
-
-def buildah(*args: str) -> list[str]:
-    return ["buildah", "--root", f"{CACHE}/storage", "--runroot", f"{CACHE}/run", *args]
 
 
 def check(ok: bool, what: str, detail: str = "") -> None:
@@ -74,233 +61,24 @@ def passed(what: str) -> None:
     print(f"    ok: {what}", flush=True)
 
 
-def interpolate(value: str, env: dict[str, str]) -> str:
-    """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error} in a value."""
-
-    def one(match: re.Match) -> str:
-        name, op, arg = match.group(1), match.group(2), match.group(3) or ""
-        if env.get(name):
-            return env[name]
-        if op == ":?":
-            raise SmokeFailed(f"compose needs {name}: {arg}")
-        return arg if op == ":-" else ""
-
-    return re.sub(r"\$\{(\w+)(:-|:\?)?([^}]*)\}", one, value)
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def descendants(top: int) -> list[int]:
-    """``top`` and the processes under it, breadth-first."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, queue = [], [top]
-    while queue:
-        pid = queue.pop(0)
-        found.append(pid)
-        queue.extend(sorted(children.get(pid, [])))
-    return found
-
-
-def kill_tree(process: subprocess.Popen) -> None:
-    """SIGKILL a `buildah run` and what runs under it: killing buildah alone
-    leaves the container's processes running."""
-    for pid in reversed(descendants(process.pid)):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    process.wait()
-
-
-class Stack:
-    """The compose file's app services as buildah containers."""
-
-    def __init__(self, image: str, workdir: Path, database: str) -> None:
-        self.image = image
-        self.workdir = workdir
-        self.compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-        inspected = subprocess.run(
-            buildah("inspect", "--type", "image", image),
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        self.config = json.loads(inspected)["Docker"]["config"]
-        self.port = free_port()
-        self.outside = {
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        }
-        # The compose file's hosts `postgres` and `redis` are 127.0.0.1 here.
-        self.overrides = {
-            "DATABASE_URL": f"{POSTGRES}/{database}",
-            "REDIS_URL": REDIS,
-            "PORT": str(self.port),
-            "SLA_SWEEP_SECONDS": "2",
-            "WORKER_HEARTBEAT_SECONDS": "2",
-        }
-        # The compose file's named volumes, as folders of the test's own.
-        self.volumes = {}
-        for volume in self.service("web")["volumes"]:
-            name, path = volume.split(":")[:2]
-            host = workdir / "volumes" / name
-            host.mkdir(parents=True)
-            os.chown(host, UID, UID)  # a named volume takes the image's owner
-            self.volumes[path] = host
-        self.running: dict[str, subprocess.Popen] = {}
-        self.containers: list[str] = []
-        self.logs: dict[str, Path] = {}
-
-    def service(self, name: str) -> dict:
-        return self.compose["services"][name]
-
-    def environment(self, name: str) -> list[str]:
-        env = {
-            key: interpolate(str(value), self.outside)
-            for key, value in self.service(name).get("environment", {}).items()
-        }
-        env.update(self.overrides)
-        return [f"{key}={value}" for key, value in env.items()]
-
-    def command(self, name: str) -> list[str]:
-        command = self.service(name).get("command")
-        if command is None:
-            return list(self.config["Cmd"])
-        words = shlex.split(command) if isinstance(command, str) else list(command)
-        return [interpolate(word, self.outside) for word in words]
-
-    def container(self, name: str) -> list[str]:
-        """A new container's `buildah run` prefix, with a tmpfs-like /tmp."""
-        ctr = subprocess.run(
-            buildah(
-                "from",
-                "--pull=never",
-                "--name",
-                f"smoke-{name}-{os.getpid()}-{secrets.token_hex(3)}",
-                self.image,
-            ),
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        self.containers.append(ctr)
-        # buildah 1.28 mounts a --volume over only one of an image's VOLUMEs,
-        # picked at random, and gives the others empty folders of its own:
-        # the container's own VOLUME entries go, and the binds below apply.
-        subprocess.run(
-            buildah("config", *[f"--volume={path}-" for path in self.volumes], ctr),
-            check=True,
-        )
-        tmp = Path(tempfile.mkdtemp(dir=self.workdir, prefix=f"tmp-{name}-"))
-        tmp.chmod(0o1777)
-        mounts = [f"--volume={host}:{path}" for path, host in self.volumes.items()]
-        return buildah(
-            "run", "--isolation", "chroot", "--network", "host",
-            *mounts, f"--volume={tmp}:/tmp",
-            *[f"--env={pair}" for pair in self.environment(name)],
-            ctr, "--",
-        )  # fmt: skip
-
-    def run(
-        self, name: str, command: list[str] | None = None, timeout: float = 300
-    ) -> subprocess.CompletedProcess:
-        """A one-off: `docker compose run NAME [COMMAND]`."""
-        process = subprocess.Popen(
-            self.container(name) + (command or self.command(name)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_tree(process)
-            raise
-        return subprocess.CompletedProcess(
-            process.args, process.returncode, stdout, stderr
-        )
-
-    def start(self, name: str) -> None:
-        log = self.workdir / f"{name}.log"
-        self.logs[name] = log
-        self.running[name] = subprocess.Popen(
-            self.container(name) + self.command(name),
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def log(self, name: str) -> str:
-        return self.logs[name].read_text(errors="replace")
-
-    def main_process(self, name: str) -> int:
-        """The pid of the service's command, what `docker stop` signals: the
-        first process under buildah's own (buildah-chroot-runtime and
-        buildah-chroot-exec) whose root is the container's."""
-        for pid in descendants(self.running[name].pid)[1:]:
-            try:
-                argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-                if argv0.startswith(b"buildah"):
-                    continue
-                if os.readlink(f"/proc/{pid}/root") != "/":
-                    return pid
-            except OSError:
-                continue
-        raise SmokeFailed(f"{name}: no process found inside the container")
-
-    def stop(self, name: str, timeout: float = 60) -> int:
-        os.kill(self.main_process(name), signal.SIGTERM)
-        code = self.running[name].wait(timeout)
-        del self.running[name]
-        return code
-
-    def kill_all(self) -> None:
-        """Every process of every service, and the test's containers."""
-        for process in self.running.values():
-            kill_tree(process)
-        self.running.clear()
-        if self.containers:
-            subprocess.run(buildah("rm", *self.containers), capture_output=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-def wait_for(predicate, what: str, timeout: float = 120, stack: Stack | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        if stack:
-            for name, process in stack.running.items():
-                if process.poll() is not None:
-                    raise SmokeFailed(f"{name} exited with {process.returncode}")
-        time.sleep(0.5)
-    raise SmokeFailed(f"gave up after {timeout:.0f} s waiting for {what}")
+# Redirects are answers to check, not to follow; no proxy from the environment.
+OPENER = urllib.request.build_opener(NoRedirect, urllib.request.ProxyHandler({}))
 
 
 def fetch(url: str, data: dict | None = None, cookies: dict | None = None):
     """(status, headers, body) of one request, without following redirects."""
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args):
-            return None
-
     request = urllib.request.Request(
         url, data=urllib.parse.urlencode(data).encode() if data else None
     )
     if cookies:
         request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
-    opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(request, timeout=10) as response:
+        with OPENER.open(request, timeout=10) as response:
             return (
                 response.status,
                 response.headers,
@@ -367,19 +145,30 @@ print(json.dumps({"uid": os.getuid(), "writable": writable, "shared": shared,
 """
 
 
-def smoke(stack: Stack) -> None:
-    started = time.monotonic()
-    check(stack.config.get("User") == "helpdesk", "the image runs as user helpdesk")
+def one_off(stack: Stack, name: str, command: list[str], what: str, timeout=120):
+    """Run ``command`` in a new container of service ``name``; it must exit 0."""
+    result = stack.run(name, command, timeout=timeout)
+    check(
+        result.returncode == 0,
+        what,
+        f"exit {result.returncode}: {result.stderr[-1000:]}",
+    )
+    return result
+
+
+def check_migrate(stack: Stack) -> None:
     print("--- migrate", flush=True)
     result = stack.run("migrate")
+    (stack.workdir / "migrate.log").write_text(result.stdout + result.stderr)
+    stack.logs["migrate"] = stack.workdir / "migrate.log"
     check(
         result.returncode == 0,
         "migrate exits 0",
         f"exit {result.returncode}: {result.stderr[-2000:]}",
     )
-    (stack.workdir / "migrate.log").write_text(result.stdout + result.stderr)
-    stack.logs["migrate"] = stack.workdir / "migrate.log"
 
+
+def check_web(stack: Stack, started: float) -> None:
     print("--- web, worker and beat", flush=True)
     for name in ("web", "worker", "beat"):
         stack.start(name)
@@ -392,12 +181,7 @@ def smoke(stack: Stack) -> None:
     )
     test = stack.config["Healthcheck"]["Test"]
     check(test[0] == "CMD", "the image's HEALTHCHECK is in exec form")
-    result = stack.run("web", test[1:], timeout=30)
-    check(
-        result.returncode == 0,
-        "the image's HEALTHCHECK passes",
-        result.stderr[-500:],
-    )
+    one_off(stack, "web", test[1:], "the image's HEALTHCHECK passes", timeout=30)
 
     status, headers, body = fetch(stack.url("/accounts/login/"))
     check(
@@ -414,26 +198,13 @@ def smoke(stack: Stack) -> None:
         f"GET {css.group(1)}: 200, text/css, {len(body)} characters",
     )
 
+
+def check_admin(stack: Stack, password: str) -> None:
     print("--- create_admin, sign in", flush=True)
-    email, password = "admin@smoke.example", secrets.token_urlsafe(16)
-    result = stack.run(
-        "web",
-        [
-            "python",
-            "manage.py",
-            "create_admin",
-            "--email",
-            email,
-            "--password",
-            password,
-        ],
-        timeout=120,
-    )
-    check(
-        result.returncode == 0,
-        "manage.py create_admin exits 0",
-        result.stderr[-1000:],
-    )
+    email = "admin@smoke.example"
+    command = ["python", "manage.py", "create_admin"]
+    command += ["--email", email, "--password", password]
+    one_off(stack, "web", command, "manage.py create_admin exits 0")
     status, headers, _ = form_post(
         stack, "/accounts/login/", {"username": email, "password": password}
     )
@@ -443,6 +214,8 @@ def smoke(stack: Stack) -> None:
         f"the admin signs in (302 to {location!r})",
     )
 
+
+def check_tasks(stack: Stack, password: str) -> None:
     print("--- a task queued by web, run by the worker", flush=True)
     customer = f"customer-{secrets.token_hex(4)}@smoke.example"
     status, headers, _ = form_post(
@@ -485,6 +258,8 @@ def smoke(stack: Stack) -> None:
     )
     passed("beat sent sla-sweep and the worker ran it")
 
+
+def check_readiness(stack: Stack) -> None:
     print("--- readiness", flush=True)
     probe = stack.service("web")["healthcheck"]["test"]
     check(probe[0] == "CMD", "the compose file's web health check is in exec form")
@@ -504,12 +279,12 @@ def smoke(stack: Stack) -> None:
         f"every readiness check is ok: {', '.join(statuses)}",
     )
 
+
+def check_writes(stack: Stack) -> None:
     print("--- what the app may write", flush=True)
     mounts = [*stack.volumes, "/tmp"]
-    result = stack.run(
-        "worker", ["python", "-c", WRITE_PROBE, json.dumps(mounts)], timeout=180
-    )
-    check(result.returncode == 0, "the write probe ran", result.stderr[-500:])
+    command = ["python", "-c", WRITE_PROBE, json.dumps(mounts)]
+    result = one_off(stack, "worker", command, "the write probe ran", timeout=180)
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     check(probe["uid"] == UID, f"services run as uid {UID} (got {probe['uid']})")
     check(
@@ -530,22 +305,24 @@ def smoke(stack: Stack) -> None:
             f"{path} is the volume (the host sees what uid {UID} wrote there)",
         )
         marker.unlink()
-    result = stack.run("web", ["python", "manage.py", "backup"], timeout=300)
-    check(result.returncode == 0, "manage.py backup exits 0", result.stderr[-1000:])
-    archives = [
-        path for path in stack.volumes["/data/backups"].iterdir() if path.is_file()
-    ]
+
+    backups = stack.volumes["/data/backups"]
+    command = ["python", "manage.py", "backup"]
+    one_off(stack, "web", command, "manage.py backup exits 0", timeout=300)
+    archives = [path for path in backups.iterdir() if path.is_file()]
     check(
         bool(archives) and all(path.stat().st_uid == UID for path in archives),
         f"the backup is in the backups volume, uid {UID}'s: "
         f"{[path.name for path in archives]}",
     )
-    work = stack.volumes["/data/backups"] / ".work"
+    work = backups / ".work"
     check(
         work.is_dir() and not any(work.iterdir()),
         "the backup worked in /data/backups/.work (not the tmpfs /tmp), left empty",
     )
 
+
+def check_logs_and_stop(stack: Stack) -> None:
     print("--- logs", flush=True)
     for name in ("migrate", "web", "worker", "beat"):
         bad = [
@@ -563,6 +340,19 @@ def smoke(stack: Stack) -> None:
         check(code == 0, f"{name} stops on SIGTERM with exit 0 (got {code})")
 
 
+def smoke(stack: Stack) -> None:
+    started = time.monotonic()
+    check(stack.config.get("User") == "helpdesk", "the image runs as user helpdesk")
+    password = secrets.token_urlsafe(16)
+    check_migrate(stack)
+    check_web(stack, started)
+    check_admin(stack, password)
+    check_tasks(stack, password)
+    check_readiness(stack)
+    check_writes(stack)
+    check_logs_and_stop(stack)
+
+
 def main() -> int:
     image = sys.argv[1]
     database = f"helpdesk_container_{os.getpid()}"
@@ -575,7 +365,16 @@ def main() -> int:
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{database}"')
         redis.Redis.from_url(REDIS).flushdb()
-        stack = Stack(image, workdir, database)
+        stack = Stack(
+            image,
+            workdir,
+            {
+                "DATABASE_URL": f"{POSTGRES}/{database}",
+                "REDIS_URL": REDIS,
+                "SLA_SWEEP_SECONDS": "2",
+                "WORKER_HEARTBEAT_SECONDS": "2",
+            },
+        )
         smoke(stack)
     except Exception as error:  # every failure prints the services' output
         print(f"!!! container smoke test failed: {error!r}", flush=True)
