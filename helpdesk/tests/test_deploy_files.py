@@ -105,11 +105,10 @@ def test_dockerfile_installs_the_lock_file_with_hashes_and_nothing_editable():
     assert "--access-logfile" not in text
 
 
-def locked() -> dict[str, tuple[str, list[str]]]:
-    """requirements.txt as {name: (version, hashes)}, the entries that apply
-    to this interpreter (Linux, Python 3.11): where the lock forks on a
+def locked(text: str) -> dict[str, tuple[str, list[str]]]:
+    """The lock file ``text`` as {name: (version, hashes)}, the entries that
+    apply to this interpreter (Linux, Python 3.11): where the lock forks on a
     marker (numpy for 3.11 and for 3.12+), the pin 3.11 installs."""
-    text = (settings.BASE_DIR / "requirements.txt").read_text()
     entries = {}
     for block in re.split(r"\n(?=[A-Za-z0-9])", text):
         lines = [line for line in block.splitlines() if not line.startswith("#")]
@@ -129,7 +128,8 @@ def locked() -> dict[str, tuple[str, list[str]]]:
 
 def test_the_lock_file_pins_every_dependency_within_pyproject_ranges():
     project = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())
-    pins = locked()
+    lock = (settings.BASE_DIR / "requirements.txt").read_text()
+    pins = locked(lock)
     assert all(hashes for _, hashes in pins.values()), "every pin has a hash"
     for line in project["project"]["dependencies"]:
         wanted = Requirement(line)
@@ -150,7 +150,6 @@ def test_the_lock_file_pins_every_dependency_within_pyproject_ranges():
                     )
     # redis needs it before Python 3.11.3 (Debian bookworm has 3.11.2): the
     # lock keeps the marker instead of dropping the package.
-    lock = (settings.BASE_DIR / "requirements.txt").read_text()
     assert re.search(
         r"^async-timeout==\S+ ; python_full_version < '3\.11\.3'", lock, re.M
     )
